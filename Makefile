@@ -1,0 +1,45 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export ATTUNE_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test install install-dev lint chromium clean
+
+demo: $(VENV)/.installed
+	$(BIN)/attune demo
+
+test: $(VENV)/.installed-dev chromium
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/attune makemigrations --check --dry-run
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Attune needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium. Install it when missing and we can (root or
+# password-less sudo); otherwise say so — the tests then skip, except under CI=true.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else echo "make: cannot install chromium (not root, no sudo): browser tests will be skipped"; exit 0; fi; \
+	echo "make: installing Debian's chromium for the browser tests"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	|| echo "make: chromium could not be installed: browser tests will be skipped"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,35 @@
+"""Where each person lands after signing in, and pages that everyone can reach."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from attune.accounts.models import Role
+
+HOME_BY_ROLE = {
+    Role.CLIENT: "portal:home",
+    Role.THERAPIST: "workspace:caseload",
+    Role.SUPERVISOR: "workspace:supervision",
+    Role.PRACTICE_ADMIN: "workspace:practice",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(HOME_BY_ROLE[Role(request.user.role)])
+
+
+@require_GET
+def crisis_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "crisis_help.html")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,1 @@
+"""The clinical core: pure, typed functions over numbers; no Django import."""

@@ -1,0 +1,101 @@
+"""Instruments (versioned definition files) and the responses given to them."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from attune.engine.instruments import Instrument as InstrumentDefinition
+from attune.engine.instruments import parse_definition
+
+
+class Instrument(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=40)
+    kind = models.CharField(max_length=30)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class InstrumentVersion(models.Model):
+    """One version of a definition file. Immutable once a response points at it."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
+    version = models.CharField(max_length=20)
+    definition = models.JSONField()
+    checksum = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["instrument", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "version"], name="instrument_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.short_name} v{self.version}"
+
+    @cached_property
+    def parsed(self) -> InstrumentDefinition:
+        return parse_definition(self.definition)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            stored = InstrumentVersion.objects.filter(pk=self.pk).values_list("checksum", flat=True)
+            if stored and stored[0] != self.checksum and self.responses.exists():
+                raise ValidationError(
+                    f"{self} has responses and cannot change; publish a new version instead."
+                )
+        super().save(*args, **kwargs)
+
+
+class Phase(models.TextChoices):
+    CHECK_IN = "check_in", "Check-in before the session"
+    FEEDBACK = "feedback", "Feedback after the session"
+    INTAKE = "intake", "Intake"
+    EXIT = "exit", "Exit"
+
+
+class Response(models.Model):
+    """A completed form. Answers use the definition's stable codes; scores are stored."""
+
+    episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="responses")
+    session = models.ForeignKey(
+        "care.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
+    )
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="responses_given"
+    )
+    phase = models.CharField(max_length=20, choices=Phase.choices)
+    answers = models.JSONField()
+    scores = models.JSONField()
+    score = models.IntegerField(
+        null=True, help_text="The instrument's first scale, kept as a column for lists and charts."
+    )
+    safety_level = models.CharField(max_length=10, blank=True)
+    idempotency_key = models.UUIDField()
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key", "instrument_version"], name="response_submitted_once"
+            )
+        ]
+        indexes = [models.Index(fields=["episode", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk}"

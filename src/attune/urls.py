@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from attune.accounts import views as accounts_views
+
+admin.site.site_header = "Attune practice administration"
+admin.site.site_title = "Attune admin"
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("help/", accounts_views.crisis_help, name="crisis-help"),
+    path("healthz", accounts_views.healthz, name="healthz"),
+    path("me/", include("attune.portal.urls")),
+    path("", include("attune.workspace.urls")),
+    path("admin/", admin.site.urls),
+]

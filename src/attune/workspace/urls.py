@@ -1,0 +1,16 @@
+from django.urls import path
+
+from attune.workspace import views
+
+app_name = "workspace"
+urlpatterns = [
+    path("caseload/", views.my_caseload, name="caseload"),
+    path("therapists/<int:therapist_id>/caseload/", views.caseload_of, name="caseload-of"),
+    path("supervision/", views.supervision, name="supervision"),
+    path("practice/", views.practice, name="practice"),
+    path("episodes/<int:episode_id>/", views.episode, name="episode"),
+    path("responses/<int:response_id>/", views.response, name="response"),
+    path("alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/<int:alert_id>/action/", views.alert_action, name="alert-action"),
+    path("alerts/<int:alert_id>/close/", views.alert_close, name="alert-close"),
+]

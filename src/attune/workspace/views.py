@@ -1,0 +1,164 @@
+"""The therapist's and supervisor's pages. Thin: scoped query, permission check, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from attune.accounts.models import Role, User
+from attune.alerts import services as alert_services
+from attune.alerts.models import ActionKind, Alert
+from attune.care.queries import episodes_visible_to
+from attune.measures.models import Response
+from attune.workspace.queries import (
+    caseload,
+    episode_for_page,
+    practice_overview,
+    supervisees,
+)
+
+
+def _require(request: HttpRequest, perm: str, obj: object = None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+@login_required
+def my_caseload(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.THERAPIST:
+        raise PermissionDenied
+    return _caseload_page(request, request.user)
+
+
+@login_required
+def caseload_of(request: HttpRequest, therapist_id: int) -> HttpResponse:
+    therapist = get_object_or_404(User, pk=therapist_id, role=Role.THERAPIST)
+    _require(request, "care.view_caseload", therapist)
+    return _caseload_page(request, therapist)
+
+
+def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
+    rows = caseload(therapist, timezone.now())
+    return render(
+        request,
+        "workspace/caseload.html",
+        {"therapist": therapist, "rows": rows, "own": therapist.pk == request.user.pk},
+    )
+
+
+@login_required
+def supervision(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.SUPERVISOR:
+        raise PermissionDenied
+    return render(request, "workspace/supervision.html", {"profiles": supervisees(request.user)})
+
+
+@login_required
+def practice(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.PRACTICE_ADMIN:
+        raise PermissionDenied
+    return render(request, "workspace/practice.html", {"overview": practice_overview()})
+
+
+@login_required
+def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
+    _require(request, "care.use_workspace")
+    visible = episodes_visible_to(request.user)
+    if not visible.filter(pk=episode_id).exists():
+        return _not_found(request)
+    ep = episode_for_page(visible, episode_id)
+    _require(request, "care.view_episode", ep)
+    return render(
+        request,
+        "workspace/episode.html",
+        {
+            "episode": ep,
+            "can_act": request.user.has_perm("care.change_episode", ep),
+            "action_kinds": ActionKind.choices,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def response(request: HttpRequest, response_id: int) -> HttpResponse:
+    _require(request, "care.use_workspace")
+    found = get_object_or_404(
+        Response.objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
+            "instrument_version__instrument", "session", "episode__client__user", "respondent"
+        ),
+        pk=response_id,
+    )
+    _require(request, "measures.view_response", found)
+    instrument = found.instrument_version.parsed
+    rows = []
+    for item in instrument.items:
+        value = found.answers.get(item.code)
+        label = value
+        if item.type == "choice" and value is not None:
+            option = item.option(str(value))
+            label = option.label if option else value
+        rows.append({"item": item, "value": value, "label": label})
+    return render(
+        request,
+        "workspace/response.html",
+        {"response": found, "instrument": instrument, "rows": rows},
+    )
+
+
+def _alert_for_action(request: HttpRequest, alert_id: int) -> Alert:
+    alert = get_object_or_404(
+        Alert.objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
+            "episode"
+        ),
+        pk=alert_id,
+    )
+    _require(request, "alerts.act_on_alert", alert)
+    return alert
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_for_action(request, alert_id)
+    alert_services.acknowledge(alert, request.user)
+    return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
+
+
+@login_required
+@require_POST
+def alert_action(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_for_action(request, alert_id)
+    try:
+        alert_services.record_action(
+            alert,
+            request.user,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", ""),
+            follow_up_instrument=request.POST.get("follow_up_instrument", ""),
+        )
+        messages.success(request, "Action recorded.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
+
+
+@login_required
+@require_POST
+def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = _alert_for_action(request, alert_id)
+    try:
+        alert_services.close(alert, request.user)
+        messages.success(request, "Alert closed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "404.html", status=404)

@@ -1,0 +1,113 @@
+"""Shared fixtures: a small practice with one person in every role and two care relationships.
+
+``therapist`` treats ``client_user`` (``episode``); ``colleague`` treats ``other_client``
+(``other_episode``); ``supervisor`` supervises ``therapist`` only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from attune.accounts.models import Role, User
+from attune.care.models import Attendance, Client, Episode, Session
+from attune.practice.models import Practice, TherapistProfile
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests hash hundreds of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def practice(db) -> Practice:
+    return Practice.objects.create(name="Test Practice", slug="test-practice")
+
+
+def make_user(practice: Practice, email: str, role: str, **extra) -> User:
+    first, _, last = email.split("@")[0].partition(".")
+    return User.objects.create_user(
+        email, PASSWORD, role=role, practice=practice, first_name=first.title(),
+        last_name=last.title(), **extra,
+    )  # fmt: skip
+
+
+def make_therapist(practice: Practice, email: str, supervisor: User | None = None) -> User:
+    user = make_user(practice, email, Role.THERAPIST)
+    profile = TherapistProfile.objects.create(user=user, practice=practice)
+    if supervisor is not None:
+        profile.supervisors.add(supervisor)
+    return user
+
+
+def make_episode(practice: Practice, client_email: str, therapist: User) -> Episode:
+    user = make_user(practice, client_email, Role.CLIENT)
+    client = Client.objects.create(user=user, practice=practice)
+    episode = Episode.objects.create(
+        client=client, therapist=therapist, started_on=date.today() - timedelta(days=60)
+    )
+    now = timezone.now()
+    Session.objects.create(
+        episode=episode, number=1, scheduled_at=now - timedelta(days=7),
+        attendance=Attendance.ATTENDED,
+    )  # fmt: skip
+    Session.objects.create(
+        episode=episode, number=2, scheduled_at=now + timedelta(days=1),
+        attendance=Attendance.SCHEDULED,
+    )  # fmt: skip
+    return episode
+
+
+@pytest.fixture
+def supervisor(practice) -> User:
+    return make_user(practice, "sam.supervisor@example.org", Role.SUPERVISOR)
+
+
+@pytest.fixture
+def therapist(practice, supervisor) -> User:
+    return make_therapist(practice, "tara.therapist@example.org", supervisor=supervisor)
+
+
+@pytest.fixture
+def colleague(practice) -> User:
+    return make_therapist(practice, "cole.colleague@example.org")
+
+
+@pytest.fixture
+def practice_admin(practice) -> User:
+    return make_user(practice, "ada.admin@example.org", Role.PRACTICE_ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def episode(practice, therapist) -> Episode:
+    return make_episode(practice, "cleo.client@example.org", therapist)
+
+
+@pytest.fixture
+def client_user(episode) -> User:
+    return episode.client.user
+
+
+@pytest.fixture
+def other_episode(practice, colleague) -> Episode:
+    return make_episode(practice, "otto.other@example.org", colleague)
+
+
+@pytest.fixture
+def other_client(other_episode) -> User:
+    return other_episode.client.user
+
+
+@pytest.fixture
+def upcoming(episode) -> Session:
+    return episode.sessions.get(number=2)
+
+
+@pytest.fixture
+def last_attended(episode) -> Session:
+    return episode.sessions.get(number=1)
