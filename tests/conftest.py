@@ -32,9 +32,14 @@ def practice(db) -> Practice:
 def make_user(practice: Practice, email: str, role: str, **extra) -> User:
     first, _, last = email.split("@")[0].partition(".")
     return User.objects.create_user(
-        email, PASSWORD, role=role, practice=practice, first_name=first.title(),
-        last_name=last.title(), **extra,
-    )  # fmt: skip
+        email,
+        PASSWORD,
+        role=role,
+        practice=practice,
+        first_name=first.title(),
+        last_name=last.title(),
+        **extra,
+    )
 
 
 def make_therapist(practice: Practice, email: str, supervisor: User | None = None) -> User:
@@ -53,13 +58,17 @@ def make_episode(practice: Practice, client_email: str, therapist: User) -> Epis
     )
     now = timezone.now()
     Session.objects.create(
-        episode=episode, number=1, scheduled_at=now - timedelta(days=7),
+        episode=episode,
+        number=1,
+        scheduled_at=now - timedelta(days=7),
         attendance=Attendance.ATTENDED,
-    )  # fmt: skip
+    )
     Session.objects.create(
-        episode=episode, number=2, scheduled_at=now + timedelta(days=1),
+        episode=episode,
+        number=2,
+        scheduled_at=now + timedelta(days=1),
         attendance=Attendance.SCHEDULED,
-    )  # fmt: skip
+    )
     return episode
 
 

@@ -28,14 +28,25 @@ def records(episode, client_user, upcoming):
         "gad7": {f"gad7_{n}": FREQUENCY[1] for n in range(1, 8)},
     }
     submission = submit_form(
-        episode=episode, session=upcoming, respondent=client_user, phase="check_in",
-        answers=answers, idempotency_key=uuid.uuid4(),
-    )  # fmt: skip
+        episode=episode,
+        session=upcoming,
+        respondent=client_user,
+        phase="check_in",
+        answers=answers,
+        idempotency_key=uuid.uuid4(),
+    )
     response = submission.responses[0]
     alert = raise_alert(
-        episode=episode, kind="low_alliance", severity="yellow", title="Low alliance",
-        explanation="test", evidence={}, source="test", suggested_actions=[], dedupe_key="t1",
-    )  # fmt: skip
+        episode=episode,
+        kind="low_alliance",
+        severity="yellow",
+        title="Low alliance",
+        explanation="test",
+        evidence={},
+        source="test",
+        suggested_actions=[],
+        dedupe_key="t1",
+    )
     return {"response": response, "alert": alert}
 
 
@@ -78,8 +89,9 @@ def test_the_treating_therapist_may_open_every_page(client, therapist, episode, 
         assert client.get(url).status_code == 200, url
 
 
-def test_the_supervisor_reads_her_supervisees_pages(client, supervisor, therapist, episode,
-                                                    records):  # fmt: skip
+def test_the_supervisor_reads_her_supervisees_pages(
+    client, supervisor, therapist, episode, records
+):
     as_user(client, supervisor)
     for url in therapist_urls(episode, records, therapist):
         assert client.get(url).status_code == 200, url
@@ -116,8 +128,9 @@ def test_only_the_treating_therapist_acts_on_an_alert(
 
 
 @pytest.mark.parametrize("intruder", ["other_client", "therapist", "supervisor", "practice_admin"])
-def test_nobody_else_opens_a_clients_forms(request, client, intruder, episode, records,
-                                           other_episode):  # fmt: skip
+def test_nobody_else_opens_a_clients_forms(
+    request, client, intruder, episode, records, other_episode
+):
     as_user(client, request.getfixturevalue(intruder))
     for url in client_urls(episode):
         assert client.get(url).status_code in DENIED, (intruder, url)

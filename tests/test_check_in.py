@@ -1,4 +1,5 @@
-"""The first loop through Django's test client: check-in, feedback, safety, idempotency, bad input."""
+"""The first loop through Django's test client: check-in, feedback, safety, idempotency and
+bad input."""
 
 from __future__ import annotations
 
@@ -42,8 +43,10 @@ def test_a_check_in_stores_one_scored_response_per_instrument(signed_in, upcomin
     assert set(stored) == {"phq9", "gad7"}
     assert stored["phq9"].score == 12
     assert stored["phq9"].scores["scales"]["total"] == {
-        "value": 12, "band": "Moderate", "caseness": True,
-    }  # fmt: skip
+        "value": 12,
+        "band": "Moderate",
+        "caseness": True,
+    }
     assert stored["gad7"].score == 7
     assert stored["gad7"].scores["scales"]["total"]["caseness"] is False
     assert all(r.episode == episode and r.phase == Phase.CHECK_IN for r in stored.values())
@@ -117,8 +120,15 @@ def test_a_tampered_idempotency_key_keeps_the_answers(signed_in, upcoming):
 
 
 def test_feedback_with_a_rupture_is_stored_with_the_alliance_total(signed_in, last_attended):
-    post = feedback_post(bond=6, goals=5, approach=4, overall=5, rupture="yes", resolved="partly",
-                         comment="I felt rushed at the end.")  # fmt: skip
+    post = feedback_post(
+        bond=6,
+        goals=5,
+        approach=4,
+        overall=5,
+        rupture="yes",
+        resolved="partly",
+        comment="I felt rushed at the end.",
+    )
     response = signed_in.post(reverse("portal:feedback", args=[last_attended.pk]), post)
     assert response.status_code == 302
     stored = Response.objects.get()
@@ -135,8 +145,9 @@ def test_no_rupture_drops_the_resolution_answer(signed_in, last_attended):
     assert "rupture_resolved" not in Response.objects.get().answers
 
 
-@pytest.mark.parametrize(("item9", "severity"), [(1, Severity.HIGH), (2, Severity.URGENT),
-                                                 (3, Severity.URGENT)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("item9", "severity"), [(1, Severity.HIGH), (2, Severity.URGENT), (3, Severity.URGENT)]
+)
 def test_item_9_shows_crisis_resources_and_opens_a_safety_alert(
     signed_in, upcoming, episode, item9, severity
 ):
@@ -148,8 +159,11 @@ def test_item_9_shows_crisis_resources_and_opens_a_safety_alert(
     assert "TelefonSeelsorge" in page
     assert "not watched in real time" in page
     alert = Alert.objects.get()
-    assert (alert.kind, alert.severity, alert.status) == (AlertKind.SAFETY, severity,
-                                                          AlertStatus.OPEN)  # fmt: skip
+    assert (alert.kind, alert.severity, alert.status) == (
+        AlertKind.SAFETY,
+        severity,
+        AlertStatus.OPEN,
+    )
     assert alert.episode == episode
     assert alert.response.instrument_version.instrument.code == "phq9"
     assert alert.evidence["items"][0]["item"] == "phq9_9"
@@ -165,7 +179,9 @@ def test_item_9_at_zero_shows_no_crisis_message_and_no_alert(signed_in, upcoming
     assert not Alert.objects.exists()
 
 
-def test_the_therapist_sees_the_responses_by_session(client, signed_in, upcoming, therapist, episode):
+def test_the_therapist_sees_the_responses_by_session(
+    client, signed_in, upcoming, therapist, episode
+):
     signed_in.post(check_in_url(upcoming), check_in_post(MODERATE_PHQ9, MILD_GAD7))
     client.logout()
     client.login(username=therapist.email, password=PASSWORD)

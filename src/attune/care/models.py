@@ -11,7 +11,9 @@ class Client(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_record"
     )
-    practice = models.ForeignKey("practice.Practice", on_delete=models.PROTECT, related_name="clients")
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.PROTECT, related_name="clients"
+    )
     preferred_name = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -102,6 +104,9 @@ class GoalRating(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(rating__lte=10), name="goal_rating_0_to_10")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/10"
 
 
 class Attendance(models.TextChoices):

@@ -20,11 +20,7 @@ def is_episode_therapist(user: User, episode: Episode | None) -> bool:
 
 @rules.predicate
 def is_episode_client(user: User, episode: Episode | None) -> bool:
-    return (
-        episode is not None
-        and user.role == Role.CLIENT
-        and episode.client.user_id == user.pk
-    )
+    return episode is not None and user.role == Role.CLIENT and episode.client.user_id == user.pk
 
 
 @rules.predicate
@@ -62,9 +58,10 @@ def is_self_or_supervises(user: User, therapist: User | None) -> bool:
         return False
     if therapist.pk == user.pk:
         return True
-    return user.role == Role.SUPERVISOR and TherapistProfile.objects.filter(
-        user=therapist, supervisors=user
-    ).exists()
+    return (
+        user.role == Role.SUPERVISOR
+        and TherapistProfile.objects.filter(user=therapist, supervisors=user).exists()
+    )
 
 
 # Clinicians read the episode; only the treating therapist writes to it.

@@ -149,14 +149,19 @@ def _responses(
         for code, values in (("phq9", sim_session.phq9), ("gad7", sim_session.gad7)):
             if values is not None:
                 answers = _choice_answers(versions[code].parsed, values)
-                yield _response(episode, client, row, versions[code], Phase.CHECK_IN, answers,
-                                check_in_at)
+                yield _response(
+                    episode, client, row, versions[code], Phase.CHECK_IN, answers, check_in_at
+                )
         if sim_session.feedback is not None:
             yield _response(
-                episode, client, row, versions["session_feedback"], Phase.FEEDBACK,
+                episode,
+                client,
+                row,
+                versions["session_feedback"],
+                Phase.FEEDBACK,
                 _feedback_answers(sim_session.feedback),
                 sim_session.scheduled_at + timedelta(hours=3),
-            )  # fmt: skip
+            )
 
 
 def _choice_answers(definition: Definition, values: tuple[int, ...]) -> dict[str, object]:

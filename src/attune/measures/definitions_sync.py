@@ -37,7 +37,9 @@ def _sync_one(raw: dict[str, object], filename: str) -> InstrumentVersion:
         code=parsed.code,
         defaults={"name": parsed.name, "short_name": parsed.short_name, "kind": parsed.kind},
     )
-    version = InstrumentVersion.objects.filter(instrument=instrument, version=parsed.version).first()
+    version = InstrumentVersion.objects.filter(
+        instrument=instrument, version=parsed.version
+    ).first()
     if version is None:
         return InstrumentVersion.objects.create(
             instrument=instrument, version=parsed.version, definition=raw, checksum=checksum
@@ -56,7 +58,9 @@ def _sync_one(raw: dict[str, object], filename: str) -> InstrumentVersion:
 
 def current_version(code: str) -> InstrumentVersion:
     """The newest version of an instrument (versions are compared as numbers)."""
-    versions = list(InstrumentVersion.objects.filter(instrument__code=code).select_related("instrument"))
+    versions = list(
+        InstrumentVersion.objects.filter(instrument__code=code).select_related("instrument")
+    )
     if not versions:
         raise InstrumentVersion.DoesNotExist(f"No definition loaded for {code!r}.")
     return max(versions, key=lambda v: tuple(int(p) for p in v.version.split(".") if p.isdigit()))

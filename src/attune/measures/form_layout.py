@@ -35,7 +35,9 @@ class FormItem:
     min_label: str
     max_label: str
     max_length: int | None
-    shown_when: str  # "<field name>:<codes that hide it>" for the small progressive-disclosure script
+    shown_when: (
+        str  # "<field name>:<codes that hide it>" for the small progressive-disclosure script
+    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ def field_name(instrument_code: str, item_code: str) -> str:
     return f"{instrument_code}-{item_code}"
 
 
-def answers_from_post(post: QueryDict, versions: Sequence[InstrumentVersion]) -> dict[str, dict[str, str]]:
+def answers_from_post(
+    post: QueryDict, versions: Sequence[InstrumentVersion]
+) -> dict[str, dict[str, str]]:
     answers: dict[str, dict[str, str]] = {}
     for version in versions:
         instrument = version.parsed
@@ -83,7 +87,9 @@ def layout(
                 choices = tuple(Choice(o.code, o.label, o.code == value) for o in item.options)
             elif item.type == "integer":
                 low, high = int(item.min or 0), int(item.max or 0)
-                choices = tuple(Choice(str(n), str(n), str(n) == value) for n in range(low, high + 1))
+                choices = tuple(
+                    Choice(str(n), str(n), str(n) == value) for n in range(low, high + 1)
+                )
             else:
                 choices = ()
             shown_when = ""

@@ -38,15 +38,13 @@ class InstrumentVersion(models.Model):
     class Meta:
         ordering = ["instrument", "version"]
         constraints = [
-            models.UniqueConstraint(fields=["instrument", "version"], name="instrument_version_unique")
+            models.UniqueConstraint(
+                fields=["instrument", "version"], name="instrument_version_unique"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.instrument.short_name} v{self.version}"
-
-    @cached_property
-    def parsed(self) -> InstrumentDefinition:
-        return parse_definition(self.definition)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -56,6 +54,10 @@ class InstrumentVersion(models.Model):
                     f"{self} has responses and cannot change; publish a new version instead."
                 )
         super().save(*args, **kwargs)
+
+    @cached_property
+    def parsed(self) -> InstrumentDefinition:
+        return parse_definition(self.definition)
 
 
 class Phase(models.TextChoices):

@@ -123,7 +123,9 @@ def submit_form(
         if not stored:
             raise
         return FormSubmission(responses=stored, already_stored=True)
-    log.info("form stored phase=%s episode=%s responses=%d", phase, episode.pk, len(result.responses))
+    log.info(
+        "form stored phase=%s episode=%s responses=%d", phase, episode.pk, len(result.responses)
+    )
     return result
 
 

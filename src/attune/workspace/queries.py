@@ -60,7 +60,9 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
             last_session_at=Max("sessions__scheduled_at", filter=attended),
             next_session_at=Min(
                 "sessions__scheduled_at",
-                filter=Q(sessions__attendance=Attendance.SCHEDULED, sessions__scheduled_at__gte=now),
+                filter=Q(
+                    sessions__attendance=Attendance.SCHEDULED, sessions__scheduled_at__gte=now
+                ),
             ),
         )
         .prefetch_related(
@@ -111,8 +113,7 @@ def supervisees(supervisor: User) -> list[TherapistProfile]:
             active_clients=Count("user__episodes_as_therapist", filter=active, distinct=True),
             open_alerts=Count(
                 "user__episodes_as_therapist__alerts",
-                filter=active
-                & ~Q(user__episodes_as_therapist__alerts__status=AlertStatus.CLOSED),
+                filter=active & ~Q(user__episodes_as_therapist__alerts__status=AlertStatus.CLOSED),
                 distinct=True,
             ),
         )

@@ -6,61 +6,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0001_initial'),
-        ('measures', '0001_initial'),
+        ("care", "0001_initial"),
+        ("measures", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('safety', 'Safety item'), ('not_on_track', 'Not on track'), ('reliable_deterioration', 'Reliable deterioration'), ('low_alliance', 'Low alliance'), ('rupture', 'Rupture'), ('unrepaired_rupture', 'Unrepaired rupture'), ('repeated_ruptures', 'Repeated ruptures'), ('as_if', 'As-if therapy'), ('fit_check', 'Fit check-in'), ('dropout_risk', 'Dropout risk'), ('sudden_gain', 'Sudden gain'), ('sudden_loss', 'Sudden loss'), ('modality_review', 'Modality review')], max_length=30)),
-                ('severity', models.CharField(choices=[('info', 'For information'), ('yellow', 'Yellow'), ('red', 'Red'), ('high', 'High'), ('urgent', 'Urgent')], max_length=10)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('action_recorded', 'Action recorded'), ('closed', 'Closed')], default='open', max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('explanation', models.TextField(help_text='The rule in plain words.')),
-                ('evidence', models.JSONField(default=dict, help_text='The numbers that fired it.')),
-                ('source', models.CharField(max_length=300)),
-                ('suggested_actions', models.JSONField(default=list)),
-                ('dedupe_key', models.CharField(help_text='One alert per event: the same key updates, never duplicates.', max_length=100)),
-                ('opened_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='care.episode')),
-                ('response', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='measures.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("safety", "Safety item"),
+                            ("not_on_track", "Not on track"),
+                            ("reliable_deterioration", "Reliable deterioration"),
+                            ("low_alliance", "Low alliance"),
+                            ("rupture", "Rupture"),
+                            ("unrepaired_rupture", "Unrepaired rupture"),
+                            ("repeated_ruptures", "Repeated ruptures"),
+                            ("as_if", "As-if therapy"),
+                            ("fit_check", "Fit check-in"),
+                            ("dropout_risk", "Dropout risk"),
+                            ("sudden_gain", "Sudden gain"),
+                            ("sudden_loss", "Sudden loss"),
+                            ("modality_review", "Modality review"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("info", "For information"),
+                            ("yellow", "Yellow"),
+                            ("red", "Red"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("action_recorded", "Action recorded"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("explanation", models.TextField(help_text="The rule in plain words.")),
+                (
+                    "evidence",
+                    models.JSONField(default=dict, help_text="The numbers that fired it."),
+                ),
+                ("source", models.CharField(max_length=300)),
+                ("suggested_actions", models.JSONField(default=list)),
+                (
+                    "dedupe_key",
+                    models.CharField(
+                        help_text="One alert per event: the same key updates, never duplicates.",
+                        max_length=100,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="care.episode",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="measures.response",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at'],
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.CreateModel(
-            name='AlertEvent',
+            name="AlertEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('updated', 'Updated with new evidence'), ('acknowledged', 'Acknowledged'), ('action_recorded', 'Action recorded'), ('closed', 'Closed')], max_length=20)),
-                ('at', models.DateTimeField()),
-                ('action', models.CharField(blank=True, choices=[('discussed', 'Discussed in session'), ('repair_attempted', 'Repair attempted'), ('modality_changed', 'Modality changed or added'), ('referred', 'Referred'), ('safety_follow_up', 'Safety follow-up'), ('other', 'Other')], max_length=30)),
-                ('follow_up_instrument', models.CharField(blank=True, max_length=100)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='alerts.alert')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("updated", "Updated with new evidence"),
+                            ("acknowledged", "Acknowledged"),
+                            ("action_recorded", "Action recorded"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "action",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("discussed", "Discussed in session"),
+                            ("repair_attempted", "Repair attempted"),
+                            ("modality_changed", "Modality changed or added"),
+                            ("referred", "Referred"),
+                            ("safety_follow_up", "Safety follow-up"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("follow_up_instrument", models.CharField(blank=True, max_length=100)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="alerts.alert",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['episode', 'status'], name='alerts_aler_episode_2746df_idx'),
+            model_name="alert",
+            index=models.Index(fields=["episode", "status"], name="alerts_aler_episode_2746df_idx"),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('episode', 'dedupe_key'), name='alert_once_per_event'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("episode", "dedupe_key"), name="alert_once_per_event"
+            ),
         ),
     ]

@@ -6,109 +6,245 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('practice', '0001_initial'),
+        ("practice", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('preferred_name', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='practice.practice')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='client_record', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("preferred_name", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="client_record",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__last_name', 'user__first_name'],
+                "ordering": ["user__last_name", "user__first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Episode',
+            name="Episode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('ended_planned', 'Ended as planned'), ('ended_early', 'Ended early'), ('transferred', 'Transferred')], default='active', max_length=20)),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='care.client')),
-                ('problem_areas', models.ManyToManyField(blank=True, to='practice.problemarea')),
-                ('referred_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='referred_to', to='care.episode')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes_as_therapist', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("ended_planned", "Ended as planned"),
+                            ("ended_early", "Ended early"),
+                            ("transferred", "Transferred"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to="care.client",
+                    ),
+                ),
+                ("problem_areas", models.ManyToManyField(blank=True, to="practice.problemarea")),
+                (
+                    "referred_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="referred_to",
+                        to="care.episode",
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes_as_therapist",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on'],
+                "ordering": ["-started_on"],
             },
         ),
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=300)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('achieved_on', models.DateField(blank=True, null=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='care.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=300)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("achieved_on", models.DateField(blank=True, null=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goals",
+                        to="care.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='GoalRating',
+            name="GoalRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField()),
-                ('rated_at', models.DateTimeField()),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='care.goal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rating", models.PositiveSmallIntegerField()),
+                ("rated_at", models.DateTimeField()),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings",
+                        to="care.goal",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rated_at'],
+                "ordering": ["rated_at"],
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('scheduled_at', models.DateTimeField()),
-                ('duration_minutes', models.PositiveSmallIntegerField(default=50)),
-                ('attendance', models.CharField(choices=[('scheduled', 'Scheduled'), ('attended', 'Attended'), ('cancelled', 'Cancelled'), ('late_cancelled', 'Cancelled late'), ('no_show', 'Did not attend')], default='scheduled', max_length=20)),
-                ('progress_note', models.TextField(blank=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='care.episode')),
-                ('modalities', models.ManyToManyField(blank=True, related_name='sessions', to='practice.modality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("scheduled_at", models.DateTimeField()),
+                ("duration_minutes", models.PositiveSmallIntegerField(default=50)),
+                (
+                    "attendance",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("attended", "Attended"),
+                            ("cancelled", "Cancelled"),
+                            ("late_cancelled", "Cancelled late"),
+                            ("no_show", "Did not attend"),
+                        ],
+                        default="scheduled",
+                        max_length=20,
+                    ),
+                ),
+                ("progress_note", models.TextField(blank=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="care.episode",
+                    ),
+                ),
+                (
+                    "modalities",
+                    models.ManyToManyField(
+                        blank=True, related_name="sessions", to="practice.modality"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['episode', 'number'],
+                "ordering": ["episode", "number"],
             },
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['therapist', 'status'], name='care_episod_therapi_9336fa_idx'),
+            model_name="episode",
+            index=models.Index(
+                fields=["therapist", "status"], name="care_episod_therapi_9336fa_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='episode_ends_after_start'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    ("ended_on__gte", models.F("started_on")),
+                    _connector="OR",
+                ),
+                name="episode_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ended_on__isnull', True), ('status', 'active')), models.Q(models.Q(('status', 'active'), _negated=True), ('ended_on__isnull', False)), _connector='OR'), name='episode_ended_has_end_date'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("ended_on__isnull", True), ("status", "active")),
+                    models.Q(
+                        models.Q(("status", "active"), _negated=True), ("ended_on__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="episode_ended_has_end_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goalrating',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__lte', 10)), name='goal_rating_0_to_10'),
+            model_name="goalrating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rating__lte", 10)), name="goal_rating_0_to_10"
+            ),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['episode', 'scheduled_at'], name='care_sessio_episode_54aebb_idx'),
+            model_name="session",
+            index=models.Index(
+                fields=["episode", "scheduled_at"], name="care_sessio_episode_54aebb_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.UniqueConstraint(fields=('episode', 'number'), name='session_number_unique'),
+            model_name="session",
+            constraint=models.UniqueConstraint(
+                fields=("episode", "number"), name="session_number_unique"
+            ),
         ),
     ]

@@ -6,72 +6,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('care', '0001_initial'),
+        ("care", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Instrument',
+            name="Instrument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('short_name', models.CharField(max_length=40)),
-                ('kind', models.CharField(max_length=30)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("short_name", models.CharField(max_length=40)),
+                ("kind", models.CharField(max_length=30)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='InstrumentVersion',
+            name="InstrumentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=20)),
-                ('definition', models.JSONField()),
-                ('checksum', models.CharField(max_length=64)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True)),
-                ('instrument', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='measures.instrument')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=20)),
+                ("definition", models.JSONField()),
+                ("checksum", models.CharField(max_length=64)),
+                ("loaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="measures.instrument",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['instrument', 'version'],
+                "ordering": ["instrument", "version"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phase', models.CharField(choices=[('check_in', 'Check-in before the session'), ('feedback', 'Feedback after the session'), ('intake', 'Intake'), ('exit', 'Exit')], max_length=20)),
-                ('answers', models.JSONField()),
-                ('scores', models.JSONField()),
-                ('score', models.IntegerField(help_text="The instrument's first scale, kept as a column for lists and charts.", null=True)),
-                ('safety_level', models.CharField(blank=True, max_length=10)),
-                ('idempotency_key', models.UUIDField()),
-                ('submitted_at', models.DateTimeField()),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='care.episode')),
-                ('instrument_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='measures.instrumentversion')),
-                ('respondent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses_given', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='care.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("check_in", "Check-in before the session"),
+                            ("feedback", "Feedback after the session"),
+                            ("intake", "Intake"),
+                            ("exit", "Exit"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("answers", models.JSONField()),
+                ("scores", models.JSONField()),
+                (
+                    "score",
+                    models.IntegerField(
+                        help_text="The instrument's first scale, kept as a column for lists and charts.",
+                        null=True,
+                    ),
+                ),
+                ("safety_level", models.CharField(blank=True, max_length=10)),
+                ("idempotency_key", models.UUIDField()),
+                ("submitted_at", models.DateTimeField()),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="care.episode",
+                    ),
+                ),
+                (
+                    "instrument_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="measures.instrumentversion",
+                    ),
+                ),
+                (
+                    "respondent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="care.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['submitted_at', 'pk'],
+                "ordering": ["submitted_at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='instrumentversion',
-            constraint=models.UniqueConstraint(fields=('instrument', 'version'), name='instrument_version_unique'),
+            model_name="instrumentversion",
+            constraint=models.UniqueConstraint(
+                fields=("instrument", "version"), name="instrument_version_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['episode', 'submitted_at'], name='measures_re_episode_19153d_idx'),
+            model_name="response",
+            index=models.Index(
+                fields=["episode", "submitted_at"], name="measures_re_episode_19153d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(fields=('idempotency_key', 'instrument_version'), name='response_submitted_once'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                fields=("idempotency_key", "instrument_version"), name="response_submitted_once"
+            ),
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,65 +14,130 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Modality',
+            name="Modality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('summary', models.CharField(blank=True, max_length=200)),
-                ('explainer', models.TextField(blank=True, help_text='Markdown, written for clients.')),
-                ('sources', models.JSONField(blank=True, default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("summary", models.CharField(blank=True, max_length=200)),
+                (
+                    "explainer",
+                    models.TextField(blank=True, help_text="Markdown, written for clients."),
+                ),
+                ("sources", models.JSONField(blank=True, default=list)),
             ],
             options={
-                'verbose_name_plural': 'modalities',
-                'ordering': ['name'],
+                "verbose_name_plural": "modalities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Practice',
+            name="Practice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(unique=True)),
-                ('crisis_resources', models.JSONField(blank=True, default=list, help_text='List of {name, contact, note}. Empty: the defaults from the settings.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "crisis_resources",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="List of {name, contact, note}. Empty: the defaults from the settings.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ProblemArea',
+            name="ProblemArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TherapistProfile',
+            name="TherapistProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gender', models.CharField(blank=True, max_length=30)),
-                ('credentials', models.CharField(blank=True, max_length=300)),
-                ('training', models.TextField(blank=True)),
-                ('years_experience', models.PositiveSmallIntegerField(default=0)),
-                ('languages', models.JSONField(blank=True, default=list, help_text='ISO 639-1 codes')),
-                ('formats', models.JSONField(blank=True, default=list, help_text='in_person and/or online')),
-                ('accepting_new_clients', models.BooleanField(default=True)),
-                ('how_i_work', models.TextField(blank=True)),
-                ('fee_min', models.PositiveIntegerField(blank=True, null=True)),
-                ('fee_max', models.PositiveIntegerField(blank=True, null=True)),
-                ('published', models.BooleanField(default=True)),
-                ('modalities', models.ManyToManyField(blank=True, related_name='therapists', to='practice.modality')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='therapists', to='practice.practice')),
-                ('problem_areas', models.ManyToManyField(blank=True, related_name='therapists', to='practice.problemarea')),
-                ('supervisors', models.ManyToManyField(blank=True, related_name='supervisees', to=settings.AUTH_USER_MODEL)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='therapist_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("gender", models.CharField(blank=True, max_length=30)),
+                ("credentials", models.CharField(blank=True, max_length=300)),
+                ("training", models.TextField(blank=True)),
+                ("years_experience", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "languages",
+                    models.JSONField(blank=True, default=list, help_text="ISO 639-1 codes"),
+                ),
+                (
+                    "formats",
+                    models.JSONField(blank=True, default=list, help_text="in_person and/or online"),
+                ),
+                ("accepting_new_clients", models.BooleanField(default=True)),
+                ("how_i_work", models.TextField(blank=True)),
+                ("fee_min", models.PositiveIntegerField(blank=True, null=True)),
+                ("fee_max", models.PositiveIntegerField(blank=True, null=True)),
+                ("published", models.BooleanField(default=True)),
+                (
+                    "modalities",
+                    models.ManyToManyField(
+                        blank=True, related_name="therapists", to="practice.modality"
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="therapists",
+                        to="practice.practice",
+                    ),
+                ),
+                (
+                    "problem_areas",
+                    models.ManyToManyField(
+                        blank=True, related_name="therapists", to="practice.problemarea"
+                    ),
+                ),
+                (
+                    "supervisors",
+                    models.ManyToManyField(
+                        blank=True, related_name="supervisees", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="therapist_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__last_name', 'user__first_name'],
+                "ordering": ["user__last_name", "user__first_name"],
             },
         ),
     ]

@@ -27,7 +27,9 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
             call_command("migrate", interactive=False, verbosity=0)  # reloads shipped data
         if demo_loaded():
-            self.stdout.write("The demo practice is already loaded (attune demo --reset reloads it).")
+            self.stdout.write(
+                "The demo practice is already loaded (attune demo --reset reloads it)."
+            )
         else:
             started = time.perf_counter()
             with transaction.atomic():

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
         from gunicorn.app.wsgiapp import WSGIApplication
@@ -23,10 +25,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Attune is serving on http://{host}:{port}/ (Ctrl+C stops it)")
         sys.argv = [
             "gunicorn",
-            "--bind", f"{host}:{port}",
-            "--workers", str(workers),
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
             "attune.wsgi:application",
-        ]  # fmt: skip
+        ]
         WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()

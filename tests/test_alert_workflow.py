@@ -1,0 +1,102 @@
+"""Open → acknowledged → action recorded → closed, with who, when and what at every step."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from attune.alerts import services
+from attune.alerts.models import Alert, AlertStatus
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def open_alert(episode, kind="low_alliance", key="event-1", severity="yellow", evidence=None):
+    return services.raise_alert(
+        episode=episode,
+        kind=kind,
+        severity=severity,
+        title="Alliance below the cutoff",
+        explanation="The alliance total was at or below 36.",
+        evidence=evidence or {"total": 30},
+        source="SRS conventions",
+        suggested_actions=["Invite feedback."],
+        dedupe_key=key,
+    )
+
+
+def test_the_same_event_never_makes_two_alerts(episode):
+    first = open_alert(episode)
+    second = open_alert(episode, evidence={"total": 28}, severity="red")
+    assert first.pk == second.pk
+    assert Alert.objects.count() == 1
+    second.refresh_from_db()
+    assert second.evidence == {"total": 28}
+    assert second.severity == "red"
+    assert [e.kind for e in second.events.all()] == ["opened", "updated"]
+
+
+def test_a_milder_reading_does_not_lower_an_open_alert(episode):
+    open_alert(episode, severity="red")
+    alert = open_alert(episode, severity="yellow", evidence={"total": 35})
+    assert alert.severity == "red"
+
+
+def test_an_alert_closes_only_after_a_recorded_action(episode, therapist):
+    alert = open_alert(episode)
+    services.acknowledge(alert, therapist)
+    with pytest.raises(ValidationError, match="Record what was done"):
+        services.close(alert, therapist)
+    services.record_action(alert, therapist, action="discussed", note="Talked it through.")
+    services.close(alert, therapist)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED
+    trail = [(e.kind, e.actor, e.action, e.note) for e in alert.events.all()]
+    assert trail == [
+        ("opened", None, "", ""),
+        ("acknowledged", therapist, "", ""),
+        ("action_recorded", therapist, "discussed", "Talked it through."),
+        ("closed", therapist, "", ""),
+    ]
+
+
+def test_a_safety_alert_needs_a_follow_up_with_its_instrument(episode, therapist):
+    alert = open_alert(episode, kind="safety", key="safety:1", severity="urgent")
+    services.record_action(alert, therapist, action="discussed")
+    with pytest.raises(ValidationError, match="safety follow-up"):
+        services.close(alert, therapist)
+    with pytest.raises(ValidationError, match="which instrument"):
+        services.record_action(alert, therapist, action="safety_follow_up")
+    services.record_action(
+        alert, therapist, action="safety_follow_up", follow_up_instrument="C-SSRS"
+    )
+    services.close(alert, therapist)
+    assert Alert.objects.get().status == AlertStatus.CLOSED
+
+
+def test_an_unknown_action_is_refused(episode, therapist):
+    with pytest.raises(ValidationError):
+        services.record_action(open_alert(episode), therapist, action="ignored")
+
+
+def test_the_workflow_through_the_episode_page(client, episode, therapist, supervisor):
+    alert = open_alert(episode)
+    client.login(username=therapist.email, password=PASSWORD)
+    client.post(reverse("workspace:alert-acknowledge", args=[alert.pk]))
+    refused = client.post(reverse("workspace:alert-close", args=[alert.pk]), follow=True)
+    assert "Record what was done before closing" in refused.content.decode()
+    client.post(
+        reverse("workspace:alert-action", args=[alert.pk]),
+        {"action": "repair_attempted", "note": "Named the misunderstanding."},
+    )
+    client.post(reverse("workspace:alert-close", args=[alert.pk]))
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED
+    # The supervisor reads the same trail.
+    client.logout()
+    client.login(username=supervisor.email, password=PASSWORD)
+    page = client.get(reverse("workspace:episode", args=[episode.pk])).content.decode()
+    assert "Repair attempted" in page
+    assert "Named the misunderstanding." in page

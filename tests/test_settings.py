@@ -1,0 +1,61 @@
+"""Production refuses to start half-configured; the demo defaults need nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def import_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ENV"}
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import attune.settings as s; print(s.DATABASES['default']['ENGINE'])",
+        ],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_without_its_variables_refuses_to_start(tmp_path):
+    result = import_settings(DJANGO_ENV="production", ATTUNE_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL" in result.stderr
+
+
+def test_production_names_only_what_is_missing(tmp_path):
+    result = import_settings(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="attune.example.org",
+        ATTUNE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "needs these environment variables: DATABASE_URL" in result.stderr
+
+
+def test_production_with_postgres_starts(tmp_path):
+    result = import_settings(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="attune.example.org",
+        DATABASE_URL="postgres://attune@db.internal:5432/attune",
+        ATTUNE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_the_demo_default_is_sqlite_under_var(tmp_path):
+    result = import_settings(ATTUNE_VAR_DIR=str(tmp_path))
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
+    assert tmp_path.is_dir()
