@@ -1,0 +1,147 @@
+"""Browser tests: Playwright's sync API driving Debian's Chromium against ``live_server``.
+
+Every test here is marked ``browser``. Without ``/usr/bin/chromium`` the tests skip, except
+under ``CI=true``, where they fail: CI must never pass by skipping its browser tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in the test thread; without this, Django refuses
+# the ORM calls the tests make between browser steps (SynchronousOnlyOperation).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+}
+TIMEOUT_MS = 10_000
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(item.path).resolve().is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                f"{CHROMIUM} is missing: CI must run the browser tests, not skip them "
+                "(install Debian's chromium package)."
+            )
+        pytest.skip("Chromium is not installed (make test installs it with apt-get when it can)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+class BrowserErrors:
+    """Console errors and uncaught page errors seen during one test."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        """Expect a console error matching ``pattern`` (e.g. the 400 of a refused form)."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.seen if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture
+def browser_errors() -> BrowserErrors:
+    return BrowserErrors()
+
+
+@pytest.fixture
+def new_page(
+    browser: Any, live_server: Any, browser_errors: BrowserErrors
+) -> Iterator[Callable[..., Any]]:
+    """Open a page in a fresh context (own cookies) on the live server; extra context options
+    (viewport, is_mobile…) pass through. Console and page errors fail the test."""
+    contexts = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                browser_errors.seen.append(f"console on {page.url}: {message.text}")
+
+        def on_response(response: Any) -> None:
+            # The console says "Failed to load resource" without the address: name it.
+            if response.status >= 400 and response.request.resource_type != "document":
+                browser_errors.seen.append(
+                    f"HTTP {response.status} for {response.request.resource_type} {response.url}"
+                )
+
+        page.on("console", on_console)
+        page.on("response", on_response)
+        page.on("pageerror", lambda error: browser_errors.seen.append(f"page error: {error}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    unexpected = browser_errors.unexpected()
+    assert not unexpected, "The browser reported errors:\n" + "\n".join(unexpected)
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    return new_page()
+
+
+@pytest.fixture
+def phone(new_page: Callable[..., Any]) -> Any:
+    return new_page(**PHONE)
+
+
+def login(page: Any, live_server: Any, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form and wait for the page it leads to."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
