@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from attune.alerts.services import raise_alert
+from attune.care.models import Goal, GoalRating, Session
 from attune.measures.services import submit_form
 from tests.answers import FREQUENCY
 from tests.conftest import PASSWORD, make_episode
@@ -73,12 +76,10 @@ def test_the_caseload_makes_the_same_number_of_queries_for_1_and_50_clients(
 def test_the_episode_page_makes_the_same_number_of_queries_for_2_and_40_sessions(
     client, episode, therapist
 ):
-    from datetime import timedelta
-
-    from attune.care.models import Session
-
     client.login(username=therapist.email, password=PASSWORD)
     check_in(episode)
+    goal = Goal.objects.create(episode=episode, description="Sleep through the night")
+    GoalRating.objects.create(goal=goal, rating=3, rated_at=timezone.now())
     url = reverse("workspace:episode", args=[episode.pk])
     few = count_queries(client, url)
     last = episode.sessions.order_by("-number").first()
@@ -91,6 +92,10 @@ def test_the_episode_page_makes_the_same_number_of_queries_for_2_and_40_sessions
         )
         for n in range(3, 41)
     )
+    second = Goal.objects.create(episode=episode, description="Speak up at work", position=1)
+    GoalRating.objects.create(goal=second, rating=6, rated_at=timezone.now())
+    page = client.get(url).content.decode()
+    assert "client's own rating 6/10" in page
     assert count_queries(client, url) == few
 
 

@@ -91,6 +91,11 @@ class Goal(models.Model):
     def __str__(self) -> str:
         return self.description
 
+    @property
+    def latest_rating(self) -> GoalRating | None:
+        ratings = list(self.ratings.all())  # uses the prefetched ratings when there are any
+        return ratings[-1] if ratings else None
+
 
 class GoalRating(models.Model):
     """The client's own rating of progress toward a goal (0 = not at all, 10 = fully there)."""
