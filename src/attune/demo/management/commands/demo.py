@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             )
         else:
             started = time.perf_counter()
+            logging.getLogger("attune").setLevel(logging.WARNING)  # one summary line instead
             with transaction.atomic():
                 sim = load_demo(timezone.localdate(), seed=seed)
             sessions = sum(len(e.sessions) for e in sim.episodes)
