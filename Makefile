@@ -12,6 +12,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy --strict src/attune/engine
 	$(BIN)/attune makemigrations --check --dry-run
 	$(BIN)/pytest
 

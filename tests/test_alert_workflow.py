@@ -100,3 +100,22 @@ def test_the_workflow_through_the_episode_page(client, episode, therapist, super
     page = client.get(reverse("workspace:episode", args=[episode.pk])).content.decode()
     assert "Repair attempted" in page
     assert "Named the misunderstanding." in page
+
+
+def test_a_closed_alert_reopens_only_when_seen_again_at_a_later_session(episode, therapist):
+    alert = open_alert(episode, evidence={"session_number": 5}, severity="red")
+    services.record_action(alert, therapist, action="discussed")
+    services.close(alert, therapist)
+    same = open_alert(episode, evidence={"session_number": 5, "total": 1}, severity="red")
+    assert same.status == AlertStatus.CLOSED
+    again = open_alert(episode, evidence={"session_number": 6}, severity="red")
+    assert again.pk == alert.pk
+    assert again.status == AlertStatus.OPEN
+    assert [e.kind for e in again.events.all()][-1] == "opened"
+
+
+def test_good_news_never_reopens(episode, therapist):
+    alert = open_alert(episode, evidence={"session_number": 5}, severity="info")
+    services.record_action(alert, therapist, action="discussed")
+    services.close(alert, therapist)
+    assert open_alert(episode, evidence={"session_number": 9}, severity="info").status == "closed"

@@ -2,6 +2,9 @@
 
 ``attune demo``, ``attune serve``, ``attune migrate``, ``attune createsuperuser`` … are the same
 commands ``manage.py`` would run, with the settings module already chosen.
+
+``attune outcomes …`` and ``attune sudden-gains …`` are the researchers' commands on CSV files:
+they go to :mod:`attune.engine.research_cli` before Django is set up, so they need no database.
 """
 
 from __future__ import annotations
@@ -9,12 +12,20 @@ from __future__ import annotations
 import os
 import sys
 
+#: Commands answered by ``attune.engine.research_cli`` without Django.
+RESEARCH_COMMANDS = frozenset({"outcomes", "sudden-gains"})
+
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in RESEARCH_COMMANDS:
+        from attune.engine import research_cli
+
+        raise SystemExit(research_cli.main(args))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attune.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["attune", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["attune", *args])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ server must fail loudly at boot, never fall back to demo defaults.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -182,6 +183,13 @@ ATTUNE_CRISIS_RESOURCES = [
         "note": "Open around the clock; you can go without an appointment.",
     },
 ]
+
+# Engine thresholds: the defaults from clinical-science.md, overridden per section, e.g.
+# ATTUNE_ENGINE='{"rupture": {"z": 2.0}}'. Unknown names stop the start-up (see alerts.apps).
+ATTUNE_ENGINE = json.loads(os.environ.get("ATTUNE_ENGINE", "{}"))
+# Practice-fitted expected-recovery curves replace the reference curves from this many
+# completed episodes on (Finch, Lambert & Schaalje 2001 fitted theirs on 11,492).
+ATTUNE_PRACTICE_CURVES_MIN = int(os.environ.get("ATTUNE_PRACTICE_CURVES_MIN", "100"))
 
 # Logs carry events and ids, never answers, scores or notes (no clinical data in logs).
 LOGGING = {

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class AlertsConfig(AppConfig):
     name = "attune.alerts"
     verbose_name = "Alerts"
+
+    def ready(self) -> None:
+        from attune.alerts.evaluation import engine_config
+
+        try:
+            engine_config()
+        except (TypeError, ValueError) as error:
+            raise ImproperlyConfigured(f"ATTUNE_ENGINE: {error}") from error

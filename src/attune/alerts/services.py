@@ -72,6 +72,31 @@ def raise_alert(
         AlertEvent.objects.create(alert=alert, kind=AlertEventKind.OPENED, at=now)
         log.info("alert opened id=%s kind=%s episode=%s", alert.pk, kind, episode.pk)
         return alert
+    if not alert.is_open:
+        # A closed alert stays closed unless the same concern shows again at a later session
+        # (e.g. still not on track after the action was recorded); good news never reopens.
+        later = _session_of(evidence) > _session_of(alert.evidence)
+        if severity == Severity.INFO or not later:
+            return alert
+        alert.status = AlertStatus.OPEN
+        alert.closed_at = None
+        alert.severity = severity
+        alert.evidence = evidence
+        alert.explanation = explanation
+        alert.save(
+            update_fields=[
+                "status",
+                "closed_at",
+                "severity",
+                "evidence",
+                "explanation",
+                "updated_at",
+            ]
+        )
+        AlertEvent.objects.create(
+            alert=alert, kind=AlertEventKind.OPENED, at=now, note="Reopened: seen again."
+        )
+        return alert
     if alert.evidence != evidence or alert.severity != severity:
         # Severity only ever rises while an alert is open; a milder reading does not hide it.
         if SEVERITY_ORDER[Severity(severity)] < SEVERITY_ORDER[Severity(alert.severity)]:
@@ -81,6 +106,11 @@ def raise_alert(
         alert.save(update_fields=["severity", "evidence", "explanation", "updated_at"])
         AlertEvent.objects.create(alert=alert, kind=AlertEventKind.UPDATED, at=now)
     return alert
+
+
+def _session_of(evidence: dict[str, Any]) -> int:
+    value = evidence.get("session_number")
+    return value if isinstance(value, int) else 0
 
 
 def raise_safety_alert(response: Response) -> Alert:

@@ -15,7 +15,8 @@ from django.db import transaction
 
 from attune.accounts.models import Role, User
 from attune.alerts import services as alert_services
-from attune.alerts.models import ActionKind
+from attune.alerts.evaluation import evaluate_practice
+from attune.alerts.models import ActionKind, Alert, AlertEvent, AlertEventKind, AlertKind
 from attune.care.models import Client, Episode, Goal, GoalRating, Session
 from attune.engine.instruments import Instrument as Definition
 from attune.engine.instruments import score
@@ -86,6 +87,8 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
         safety_responses.extend(r for r in responses if r.safety_level)
         _create_goals(episode, sim_episode.goals, sim_episode.sessions, sim_episode.true_phq9)
     _raise_safety_alerts(safety_responses, today)
+    evaluate_practice()
+    _settle_engine_alerts(today)
     return sim
 
 
@@ -262,3 +265,39 @@ def _raise_safety_alerts(responses: list[Response], today: date) -> None:
                 now=at,
             )
             alert_services.close(alert, therapist, now=at + timedelta(minutes=5))
+
+
+#: What a therapist would typically have recorded for each kind of alert in the demo's past.
+_DEMO_ACTIONS = {
+    AlertKind.RUPTURE: (ActionKind.REPAIR_ATTEMPTED, "Named the moment; client felt heard."),
+    AlertKind.UNREPAIRED_RUPTURE: (ActionKind.REPAIR_ATTEMPTED, "Second repair conversation."),
+    AlertKind.REPEATED_RUPTURES: (ActionKind.DISCUSSED, "Talked about the fit; supervision."),
+    AlertKind.MODALITY_REVIEW: (ActionKind.MODALITY_CHANGED, "Agreed to add a new approach."),
+}
+_SETTLED_AFTER = timedelta(days=21)
+
+
+def _settle_engine_alerts(today: date) -> None:
+    """Date each engine alert to the session that fired it; alerts older than three weeks carry
+    the action a therapist would have recorded and are closed, so the demo shows a history."""
+    sessions = {
+        (s.episode_id, s.number): s.scheduled_at
+        for s in Session.objects.only("episode_id", "number", "scheduled_at")
+    }
+    for alert in Alert.objects.exclude(kind=AlertKind.SAFETY).select_related("episode__therapist"):
+        session_at = sessions.get((alert.episode_id, alert.evidence.get("session_number")))
+        if session_at is None:
+            continue
+        opened = session_at + timedelta(hours=3)
+        Alert.objects.filter(pk=alert.pk).update(opened_at=opened)
+        AlertEvent.objects.filter(alert=alert, kind=AlertEventKind.OPENED).update(at=opened)
+        if opened.date() >= today - _SETTLED_AFTER:
+            continue
+        alert.refresh_from_db()
+        therapist = alert.episode.therapist
+        action, note = _DEMO_ACTIONS.get(
+            AlertKind(alert.kind), (ActionKind.DISCUSSED, "Discussed with the client in session.")
+        )
+        at = opened + timedelta(days=2)
+        alert_services.record_action(alert, therapist, action=action, note=note, now=at)
+        alert_services.close(alert, therapist, now=at + timedelta(minutes=2))

@@ -1,0 +1,117 @@
+"""Evaluate a batch of episodes: every signal of the product, each in one vectorised pass.
+
+A single episode is a batch of one row, so single and batch evaluation share every line of code
+and cannot disagree. Thresholds come from ``EngineConfig`` (defaults from
+shared/reference/clinical-science.md; a practice overrides them with ``EngineConfig.from_mapping``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+from attune.engine.alliance import (
+    DEFAULT_LOW_ALLIANCE,
+    DEFAULT_RUPTURE,
+    LowAllianceConfig,
+    RuptureConfig,
+    detect_low_alliance,
+    detect_repairs,
+    detect_repeated_ruptures,
+    detect_ruptures,
+)
+from attune.engine.as_if import DEFAULT_AS_IF, AsIfConfig, detect_as_if
+from attune.engine.batch import EpisodeBatch, FloatArray
+from attune.engine.dropout import DEFAULT_DROPOUT, DropoutConfig, detect_dropout_risk
+from attune.engine.fit import DEFAULT_FIT_CHECK, FitCheckConfig, detect_fit_check
+from attune.engine.modality_review import ModalityReviewConfig, detect_modality_review
+from attune.engine.not_on_track import NotOnTrackConfig, detect_not_on_track, session_status
+from attune.engine.outcomes import (
+    DEFAULT_TALKING_THERAPIES,
+    TalkingTherapiesConfig,
+    detect_reliable_change,
+)
+from attune.engine.recovery import RecoveryCurves, reference_curves
+from attune.engine.safety import DEFAULT_SAFETY, SafetyConfig, detect_safety
+from attune.engine.signals import KINDS, Signal
+from attune.engine.sudden_gains import PHQ9_SUDDEN_CHANGES, SuddenGainConfig, detect_sudden_changes
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Every threshold of every signal, one section per signal (see each config's docstring)."""
+
+    safety: SafetyConfig = DEFAULT_SAFETY
+    reliable_change: TalkingTherapiesConfig = DEFAULT_TALKING_THERAPIES
+    not_on_track: NotOnTrackConfig = field(default_factory=NotOnTrackConfig)
+    modality_review: ModalityReviewConfig = field(default_factory=ModalityReviewConfig)
+    low_alliance: LowAllianceConfig = DEFAULT_LOW_ALLIANCE
+    rupture: RuptureConfig = DEFAULT_RUPTURE
+    as_if: AsIfConfig = DEFAULT_AS_IF
+    fit_check: FitCheckConfig = DEFAULT_FIT_CHECK
+    dropout: DropoutConfig = DEFAULT_DROPOUT
+    sudden_changes: SuddenGainConfig = PHQ9_SUDDEN_CHANGES
+
+    @classmethod
+    def from_mapping(cls, overrides: Mapping[str, Mapping[str, Any]]) -> EngineConfig:
+        """Defaults with a practice's overrides, e.g. ``{"rupture": {"z": 2.0}}``.
+
+        Unknown sections or fields raise ``ValueError`` naming them, so a typo in the settings
+        fails at start-up instead of silently keeping a default.
+        """
+        config = cls()
+        sections = {f.name for f in fields(cls)}
+        for section, values in overrides.items():
+            if section not in sections:
+                raise ValueError(f"Unknown engine section {section!r}; known: {sorted(sections)}")
+            current = getattr(config, section)
+            known = {f.name for f in fields(current)}
+            unknown = set(values) - known
+            if unknown:
+                raise ValueError(
+                    f"Unknown {section} setting(s) {sorted(unknown)}; known: {sorted(known)}"
+                )
+            config = replace(config, **{section: replace(current, **values)})
+        return config
+
+
+DEFAULT_CONFIG = EngineConfig()
+
+
+def evaluate(
+    batch: EpisodeBatch,
+    *,
+    curves: RecoveryCurves | None = None,
+    config: EngineConfig = DEFAULT_CONFIG,
+    as_of: FloatArray | None = None,
+) -> list[Signal]:
+    """All signals for all episodes of ``batch``, ordered by episode, kind, then session.
+
+    ``curves``: expected-recovery curves (the practice's own once fitted; the NHS Talking
+    Therapies reference curves otherwise). ``as_of``: days since each episode's start at the
+    time of evaluation, for the gap contributor of the dropout model.
+    """
+    if batch.size == 0 or batch.columns == 0:
+        return []
+    curves = curves if curves is not None else reference_curves()
+    off_track = np.asarray(session_status(batch, curves, config.not_on_track) > 0)
+    found = [
+        *detect_safety(batch, config.safety),
+        *detect_not_on_track(batch, curves, config.not_on_track),
+        *detect_reliable_change(batch, config.reliable_change),
+        *detect_ruptures(batch, config.rupture),
+        *detect_repairs(batch, config.rupture),
+        *detect_repeated_ruptures(batch, config.rupture),
+        *detect_low_alliance(batch, config.low_alliance),
+        *detect_dropout_risk(batch, config.dropout, off_track=off_track, as_of=as_of),
+        *detect_as_if(batch, config.as_if),
+        *detect_fit_check(batch, config.fit_check),
+        *detect_modality_review(batch, curves, config.modality_review),
+        *detect_sudden_changes(batch, config.sudden_changes),
+    ]
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    found.sort(key=lambda s: (s.episode_id, order.get(s.kind, len(order)), s.session_number, s.key))
+    return found

@@ -1,0 +1,543 @@
+"""``attune outcomes`` and ``attune sudden-gains``: the engine's outcome maths on CSV files.
+
+For researchers and analysts: no database, no Django, just a CSV in and a table (or ``--json``)
+out. ``attune.cli`` hands these two commands here before Django is set up.
+
+* ``attune outcomes FILE.csv --id COL --time COL --score COL --pre T --post T
+  (--reliability R [--sd SD] | --rc POINTS) [--higher-is-better]
+  [--cutoff C | --functional-mean M --functional-sd S] [--json]`` — Jacobson & Truax (1991)
+  reliable change and clinical significance on long-format data (one row per person and time),
+  complete cases only. See :mod:`attune.engine.outcomes` for the formulas and their sources.
+* ``attune sudden-gains FILE.csv --id COL --columns C1,C2,... [--cutoff POINTS] [--losses]
+  [--json]`` — Tang & DeRubeis (1999) sudden gains (or losses) with the suddengains R package's
+  defaults on wide-format data (one row per person, one column per session). See
+  :mod:`attune.engine.sudden_gains`.
+
+Bad input (a missing file, an unknown column, a value that is not a number, no complete cases)
+ends with one clear line on stderr and exit code 2, never a traceback. Full documentation with
+worked examples: ``docs/research-cli.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+
+from attune.engine import outcomes as jt
+from attune.engine import sudden_gains as sg
+
+__all__ = ["COMMANDS", "CliError", "main"]
+
+#: The commands this module answers (``attune.cli`` dispatches them here).
+COMMANDS: tuple[str, ...] = ("outcomes", "sudden-gains")
+
+_MISSING = frozenset({"", "na", "nan", "n/a"})
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+
+
+class CliError(Exception):
+    """Bad input: the message is printed as one line and the command exits with code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit 2) instead of usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see '{self.prog} --help')")
+
+
+# --------------------------------------------------------------------------- reading CSV
+
+
+@dataclass(frozen=True)
+class _Table:
+    path: str
+    header: list[str]
+    rows: list[dict[str, str]]
+
+    def need(self, *columns: str) -> None:
+        for column in columns:
+            if column not in self.header:
+                shown = ", ".join(self.header[:20]) + (", …" if len(self.header) > 20 else "")
+                raise CliError(f"column '{column}' is not in {self.path} (its columns: {shown})")
+
+
+def _read(path: str) -> _Table:
+    file = Path(path)
+    if not file.exists():
+        raise CliError(f"file not found: {path}")
+    if file.is_dir():
+        raise CliError(f"{path} is a folder, not a CSV file")
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = list(reader.fieldnames or [])
+            rows = [dict(row) for row in reader]
+    except UnicodeDecodeError:
+        raise CliError(f"{path} is not a UTF-8 text file") from None
+    except csv.Error as exc:
+        raise CliError(f"{path} is not a readable CSV file ({exc})") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not header:
+        raise CliError(f"{path} is empty: a header row with the column names is needed")
+    return _Table(path, header, rows)
+
+
+def _number(text: str | None, line: int, column: str) -> float | None:
+    """A score, or ``None`` when missing (empty, NA, NaN); anything else is an error."""
+    raw = (text or "").strip()
+    if raw.lower() in _MISSING:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CliError(f"line {line}: '{raw}' in column '{column}' is not a number") from None
+    if not math.isfinite(value):
+        raise CliError(f"line {line}: '{raw}' in column '{column}' is not a finite number")
+    return value
+
+
+def _ids(raw: Sequence[str]) -> list[int | str]:
+    """Ids as integers when every one is an integer (1, 2, 3), else as text."""
+    if raw and all(_INT_RE.fullmatch(r) for r in raw):
+        return [int(r) for r in raw]
+    return [str(r) for r in raw]
+
+
+def _same_time(value: str, wanted: str) -> bool:
+    """``--pre 1`` matches a time written 1 or 1.0; ``--pre pre`` matches ``pre``."""
+    a, b = value.strip(), wanted.strip()
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
+
+
+def _fmt(x: float | None, places: int = 2) -> str:
+    if x is None or math.isnan(x):
+        return "—"
+    text = f"{x:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _fixed(x: float | None) -> str:
+    return "—" if x is None or math.isnan(x) else f"{x:.2f}"
+
+
+def _score(x: float) -> str:
+    return str(int(x)) if x == int(x) else _fmt(x)
+
+
+def _emit(payload: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+
+
+# --------------------------------------------------------------------------- attune outcomes
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int | str
+    pre: float
+    post: float
+    rci: float | None
+    category: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "pre": self.pre,
+            "post": self.post,
+            "change": self.post - self.pre,
+            "rci": self.rci,
+            "category": self.category,
+        }
+
+
+def _outcomes(ns: argparse.Namespace) -> int:
+    if ns.pre == ns.post:
+        raise CliError("--pre and --post name the same time")
+    if (ns.functional_mean is None) != (ns.functional_sd is None):
+        raise CliError("give --functional-mean and --functional-sd together")
+    if ns.cutoff is not None and ns.functional_mean is not None:
+        raise CliError("give either --cutoff or the functional norms, not both")
+    if ns.functional_sd is not None and not ns.functional_sd > 0:
+        raise CliError("--functional-sd must be positive")
+    if ns.reliability is not None and not 0 <= ns.reliability < 1:
+        raise CliError(f"--reliability must be at least 0 and below 1, got {ns.reliability:g}")
+    if ns.rc is not None and not ns.rc > 0:
+        raise CliError(f"--rc must be a positive number of points, got {ns.rc:g}")
+    if ns.sd is not None and not ns.sd > 0:
+        raise CliError(f"--sd must be positive, got {ns.sd:g}")
+    cutoff_given: float | None = None
+    criterion_a = ns.cutoff is not None and ns.cutoff.strip().lower() == "a"
+    if ns.cutoff is not None and not criterion_a:
+        try:
+            cutoff_given = float(ns.cutoff)
+        except ValueError:
+            raise CliError(f"--cutoff must be a number or 'a', got '{ns.cutoff}'") from None
+        if not math.isfinite(cutoff_given):
+            raise CliError("--cutoff must be a finite number")
+
+    table = _read(ns.file)
+    table.need(ns.id, ns.time, ns.score)
+    order: list[str] = []
+    seen: set[str] = set()
+    scores: dict[str, dict[str, float | None]] = {"pre": {}, "post": {}}
+    times: list[str] = []
+    for line, row in enumerate(table.rows, start=2):
+        time = (row.get(ns.time) or "").strip()
+        if time not in times:
+            times.append(time)
+        which = "pre" if _same_time(time, ns.pre) else "post" if _same_time(time, ns.post) else ""
+        if not which:
+            continue
+        pid = (row.get(ns.id) or "").strip()
+        if not pid:
+            raise CliError(f"line {line}: no id in column '{ns.id}'")
+        if pid in scores[which]:
+            raise CliError(f"line {line}: id {pid} has a second row at time {time}")
+        scores[which][pid] = _number(row.get(ns.score), line, ns.score)
+        if pid not in seen:
+            seen.add(pid)
+            order.append(pid)
+    for flag, wanted in (("--pre", ns.pre), ("--post", ns.post)):
+        if not any(_same_time(t, wanted) for t in times):
+            shown = ", ".join(times[:12]) + (", …" if len(times) > 12 else "")
+            raise CliError(
+                f"{flag} {wanted}: no row of {table.path} has that time in column "
+                f"'{ns.time}' (its times: {shown or 'none'})"
+            )
+    complete = [
+        p for p in order if scores["pre"].get(p) is not None and scores["post"].get(p) is not None
+    ]
+    if not complete:
+        raise CliError(
+            f"no complete cases: nobody in {table.path} has a '{ns.score}' score at both "
+            f"time {ns.pre} and time {ns.post}"
+        )
+    pre = np.array([scores["pre"][p] for p in complete], dtype=np.float64)
+    post = np.array([scores["post"][p] for p in complete], dtype=np.float64)
+    pre_mean = float(pre.mean())
+
+    sd: float | None = ns.sd
+    sd_source = "given"
+    if sd is None and len(pre) >= 2:
+        sd, sd_source = float(pre.std(ddof=1)), "sample SD of the pre scores"
+    needs_sd = ns.reliability is not None or criterion_a or ns.functional_mean is not None
+    if needs_sd and sd is None:
+        raise CliError("only one complete case: give --sd, the SD cannot be estimated from it")
+    if needs_sd and sd is not None and not sd > 0:
+        raise CliError("the pre scores all have the same value (SD 0): give --sd")
+
+    higher = bool(ns.higher_is_better)
+    cutoff: float | None = None
+    criterion: str | None = None
+    if cutoff_given is not None:
+        cutoff, criterion = cutoff_given, "given"
+    elif criterion_a:
+        assert sd is not None
+        cutoff, criterion = jt.cutoff_a(pre_mean, sd, higher_is_better=higher), "a"
+    elif ns.functional_mean is not None:
+        assert sd is not None
+        cutoff = jt.cutoff_c(pre_mean, sd, ns.functional_mean, ns.functional_sd)
+        criterion = "c"
+
+    rci_values: list[float | None]
+    if ns.reliability is not None:
+        assert sd is not None
+        s_diff = jt.sdiff(sd, ns.reliability)
+        points = jt.reliable_change_points(sd, ns.reliability)
+        codes = jt.classify_change(pre, post, higher_is_better=higher, sdiff=s_diff, cutoff=cutoff)
+        rci_values = [float(v) for v in jt.rci(pre, post, sd, ns.reliability)]
+    else:
+        s_diff, points = None, float(ns.rc)
+        codes = jt.classify_change(
+            pre, post, higher_is_better=higher, rc_points=points, cutoff=cutoff
+        )
+        rci_values = [None] * len(complete)
+
+    names = jt.category_names(codes)
+    counts = {name: names.count(name) for name in jt.CATEGORIES}
+    people = [
+        _Person(pid, float(a), float(b), r, str(name))
+        for pid, a, b, r, name in zip(_ids(complete), pre, post, rci_values, names, strict=True)
+    ]
+    if ns.json:
+        _emit(
+            {
+                "n": len(complete),
+                "counts": counts,
+                "rci_points": points,
+                "cutoff": cutoff,
+                "cutoff_criterion": criterion,
+                "higher_is_better": higher,
+                "reliability": ns.reliability,
+                "sd": sd,
+                "sdiff": s_diff,
+                "pre_mean": pre_mean,
+                "ids_in_file": len(order),
+                "people": [p.as_dict() for p in people],
+            }
+        )
+        return 0
+
+    out: list[str] = []
+    direction = "higher is better" if higher else "lower is better"
+    out.append(
+        f"Jacobson–Truax outcomes of '{ns.score}' in {table.path}: time {ns.pre} → {ns.post}, "
+        f"{direction}"
+    )
+    out.append(f"complete cases: {len(complete)} of {len(order)} ids")
+    if ns.reliability is not None:
+        assert sd is not None and s_diff is not None
+        out.append(
+            f"SD {_fixed(sd)} ({sd_source}), reliability {ns.reliability:g} → SE "
+            f"{_fixed(jt.standard_error(sd, ns.reliability))}, Sdiff {_fixed(s_diff)}; reliable "
+            f"change: |RCI| > 1.96, i.e. {_fixed(points)} points or more"
+        )
+    else:
+        out.append(f"reliable change: a change of {_fmt(points)} points or more (--rc)")
+    if cutoff is None:
+        out.append("cut-off: none, so nobody is counted as recovered")
+    else:
+        how = {
+            "given": "given",
+            "a": f"criterion a: pre mean {_fixed(pre_mean)} {'+' if higher else '−'} 2 × SD",
+            "c": (
+                f"criterion c: pre mean {_fixed(pre_mean)} (SD {_fixed(sd)}) and functional mean "
+                f"{_fmt(ns.functional_mean)} (SD {_fmt(ns.functional_sd)})"
+            ),
+        }[criterion or "given"]
+        out.append(f"cut-off: {_fmt(cutoff) if criterion == 'given' else _fixed(cutoff)} ({how})")
+    out.append("")
+    width = max(4, *(len(str(p.id)) for p in people))
+    out.append(f"{'id':<{width}}  {'pre':>7}  {'post':>7}  {'change':>7}  {'RCI':>6}  category")
+    for p in people:
+        out.append(
+            f"{p.id!s:<{width}}  {_score(p.pre):>7}  {_score(p.post):>7}  "
+            f"{_score(p.post - p.pre):>7}  {_fixed(p.rci):>6}  {p.category}"
+        )
+    out.append("")
+    n = len(complete)
+    for name in jt.CATEGORIES:
+        out.append(f"{name:<13} {counts[name]:>4}  {100.0 * counts[name] / n:5.1f} %")
+    print("\n".join(out))
+    return 0
+
+
+# --------------------------------------------------------------------------- attune sudden-gains
+
+
+def _sudden_gains(ns: argparse.Namespace) -> int:
+    columns = [c.strip() for c in ns.columns.split(",") if c.strip()]
+    if len(set(columns)) != len(columns):
+        raise CliError("--columns names a column twice")
+    if len(columns) < 2 * sg.MIN_VALUES:
+        raise CliError(
+            f"--columns needs at least {2 * sg.MIN_VALUES} sessions (two before and two after a "
+            f"gain), got {len(columns)}"
+        )
+    try:
+        config = sg.SuddenGainConfig(cutoff=ns.cutoff)
+    except ValueError as exc:
+        raise CliError(f"--cutoff: {exc}") from None
+    table = _read(ns.file)
+    table.need(ns.id, *columns)
+    raw_ids: list[str] = []
+    values: list[list[float]] = []
+    for line, row in enumerate(table.rows, start=2):
+        pid = (row.get(ns.id) or "").strip()
+        if not pid:
+            raise CliError(f"line {line}: no id in column '{ns.id}'")
+        if pid in raw_ids:
+            raise CliError(f"line {line}: id {pid} appears twice (wide format: one row a person)")
+        raw_ids.append(pid)
+        row_values = [_number(row.get(c), line, c) for c in columns]
+        values.append([math.nan if v is None else v for v in row_values])
+    scores = np.array(values, dtype=np.float64).reshape(len(values), len(columns))
+    if not np.any(~np.isnan(scores)):
+        raise CliError(f"no scores: the columns {', '.join(columns)} of {table.path} are empty")
+    events = sg.identify_sudden_changes(scores, config, losses=ns.losses)
+    summary = sg.summarise(events)
+    ids = _ids(raw_ids)
+    kind = "losses" if ns.losses else "gains"
+    event_rows = [
+        {
+            "id": ids[e.person],
+            "session": e.session,
+            "pre_column": columns[e.pre_column],
+            "post_column": columns[e.post_column],
+            "pre_score": e.pre_score,
+            "post_score": e.post_score,
+            "magnitude": e.magnitude,
+            "pre_mean": e.pre_mean,
+            "post_mean": e.post_mean,
+            "pooled_sd": e.pooled_sd,
+            "critical_value": e.critical_value,
+            "n_pre": e.n_pre,
+            "n_post": e.n_post,
+        }
+        for e in events
+    ]
+    intervals = sg.count_testable_intervals(scores)
+    if ns.json:
+        _emit(
+            {
+                "kind": kind,
+                "n": len(raw_ids),
+                "sessions": len(columns),
+                "cutoff": float(config.cutoff),
+                "intervals_tested": intervals,
+                "gains": summary.events,
+                "people_with_gains": summary.people,
+                "people_with_multiple_gains": summary.people_with_multiple,
+                "mean_magnitude": summary.mean_magnitude,
+                "events": event_rows,
+            }
+        )
+        return 0
+    singular = kind[:-2] if ns.losses else kind[:-1]
+    out = [
+        f"Sudden {kind} (Tang & DeRubeis 1999; suddengains defaults) in {table.path}: "
+        f"{len(raw_ids)} people, {len(columns)} sessions ({columns[0]} … {columns[-1]})",
+        f"criteria: {'rise' if ns.losses else 'drop'} ≥ {_fmt(config.cutoff)} points and ≥ 25 % "
+        f"of the pre-{singular} score; mean of 3 before vs 3 after differs by more than "
+        "t(.975, df) × pooled SD",
+        f"session N is the N-th column of --columns; intervals with enough data to test: "
+        f"{intervals}",
+        "",
+        f"{summary.events} {kind} in {summary.people} people "
+        f"({summary.people_with_multiple} with more than one); mean magnitude "
+        f"{_fmt(summary.mean_magnitude)}",
+    ]
+    if events:
+        width = max(2, *(len(str(r["id"])) for r in event_rows))
+        out.append("")
+        out.append(f"{'id':<{width}}  {'session':<8}  {'before → after':<14}  {'size':>5}  t")
+        for e, r in zip(events, event_rows, strict=True):
+            step = f"{e.session} → {e.session + 1}"
+            jump = f"{_score(e.pre_score)} → {_score(e.post_score)}"
+            out.append(
+                f"{r['id']!s:<{width}}  {step:<8}  {jump:<14}  {_score(e.magnitude):>5}  "
+                f"{e.critical_value:.3f}"
+            )
+    print("\n".join(out))
+    return 0
+
+
+# --------------------------------------------------------------------------- parser and main
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="attune", description="Outcome maths on CSV files (no database).")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    out = commands.add_parser(
+        "outcomes",
+        help="Jacobson–Truax reliable change and clinical significance (long-format CSV)",
+        description=(
+            "Jacobson & Truax (1991) reliable change and clinical significance on a long-format "
+            "CSV (one row per person and time); complete cases only."
+        ),
+    )
+    out.add_argument("file", metavar="FILE.csv")
+    out.add_argument("--id", required=True, metavar="COL", help="column with the person's id")
+    out.add_argument("--time", required=True, metavar="COL", help="column with the time point")
+    out.add_argument("--score", required=True, metavar="COL", help="column with the score")
+    out.add_argument("--pre", required=True, metavar="T", help="value of --time at pre")
+    out.add_argument("--post", required=True, metavar="T", help="value of --time at post")
+    rule = out.add_mutually_exclusive_group(required=True)
+    rule.add_argument(
+        "--reliability",
+        type=float,
+        metavar="R",
+        help="reliability of the measure: a change is reliable when |RCI| > 1.96",
+    )
+    rule.add_argument(
+        "--rc", type=float, metavar="POINTS", help="a change is reliable when |change| >= POINTS"
+    )
+    out.add_argument(
+        "--sd",
+        type=float,
+        metavar="SD",
+        help="SD for the RCI and cut-offs a/c (default: sample SD of the pre scores)",
+    )
+    out.add_argument(
+        "--higher-is-better", action="store_true", help="higher scores are better (default: lower)"
+    )
+    out.add_argument(
+        "--cutoff",
+        metavar="C",
+        help="clinical cut-off: a number, or 'a' for criterion a (pre mean ± 2 SD toward health)",
+    )
+    out.add_argument(
+        "--functional-mean",
+        type=float,
+        metavar="M",
+        help="functional-population mean (criterion c)",
+    )
+    out.add_argument(
+        "--functional-sd", type=float, metavar="S", help="functional-population SD (criterion c)"
+    )
+    out.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    out.set_defaults(run=_outcomes)
+
+    gains = commands.add_parser(
+        "sudden-gains",
+        help="Tang & DeRubeis sudden gains or losses (wide-format CSV)",
+        description=(
+            "Tang & DeRubeis (1999) sudden gains with the suddengains R package defaults on a "
+            "wide-format CSV (one row per person, one column per session; lower is better)."
+        ),
+    )
+    gains.add_argument("file", metavar="FILE.csv")
+    gains.add_argument("--id", required=True, metavar="COL", help="column with the person's id")
+    gains.add_argument(
+        "--columns",
+        required=True,
+        metavar="C1,C2,...",
+        help="the session columns in order, separated by commas",
+    )
+    gains.add_argument(
+        "--cutoff",
+        type=float,
+        default=sg.DEFAULT_SUDDEN_GAINS.cutoff,
+        metavar="POINTS",
+        help="criterion 1: smallest jump in points (default 7, the BDI value)",
+    )
+    gains.add_argument("--losses", action="store_true", help="find sudden losses instead")
+    gains.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    gains.set_defaults(run=_sudden_gains)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``attune outcomes …`` or ``attune sudden-gains …``; return the exit code.
+
+    ``argv`` starts with the command name (``["outcomes", "data.csv", ...]``).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else "attune"
+    try:
+        ns = _parser().parse_args(args)
+        run: Callable[[argparse.Namespace], int] = ns.run
+        return run(ns)
+    except CliError as exc:
+        print(f"attune {command}: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
