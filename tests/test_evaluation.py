@@ -8,18 +8,19 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.alerts.evaluation import episode_batch, evaluate_practice
+from attune.alerts.evaluation import episode_batch, evaluate_practice, practice_curves
 from attune.alerts.models import Alert
-from attune.care.models import Attendance, Session
+from attune.care.models import Attendance, EpisodeStatus, Session
 from attune.engine.batch import ATTENDED, NO_SHOW
 from attune.engine.evaluate import EngineConfig
 from attune.measures.services import submit_form
 from tests.answers import FREQUENCY, feedback_post
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_episode
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,22 @@ def test_engine_overrides_are_checked(settings):
         EngineConfig.from_mapping({"rupture": {"zz": 2.0}})
     with pytest.raises(ValueError, match="Unknown engine section"):
         EngineConfig.from_mapping({"ruptures": {}})
+
+
+def test_practice_curves_replace_the_reference_once_enough_episodes_ended(
+    practice, therapist, settings
+):
+    cache.clear()
+    settings.ATTUNE_PRACTICE_CURVES_MIN = 3
+    assert practice_curves() is None
+    for i in range(3):
+        ended = make_episode(practice, f"ended{i}.client@example.org", therapist)
+        sessions = weekly_sessions(ended, 4, start_days_ago=60)
+        for session, per_item in zip(sessions, [2, 2, 1, 1], strict=True):
+            check_in(ended, session, per_item)
+        ended.status = EpisodeStatus.ENDED_PLANNED
+        ended.ended_on = ended.started_on + timedelta(days=40)
+        ended.save()
+    curves = practice_curves()
+    assert curves is not None
+    assert curves.name == "this practice, n = 3 episodes"
