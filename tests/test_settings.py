@@ -50,6 +50,7 @@ def test_production_with_postgres_starts(tmp_path):
         ALLOWED_HOSTS="attune.example.org",
         DATABASE_URL="postgres://attune@db.internal:5432/attune",
         ATTUNE_VAR_DIR=str(tmp_path),
+        ATTUNE_NOTES_KEYS="q0Qj4Wq1p0v2ZCq3cQ9Jw5l1xk2vJ8bq7r4tYzT1u0E=",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.postgresql"
@@ -59,3 +60,15 @@ def test_the_demo_default_is_sqlite_under_var(tmp_path):
     result = import_settings(ATTUNE_VAR_DIR=str(tmp_path))
     assert result.stdout.strip() == "django.db.backends.sqlite3"
     assert tmp_path.is_dir()
+
+
+def test_production_refuses_the_demo_note_key(tmp_path):
+    result = import_settings(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="attune.example.org",
+        DATABASE_URL="postgres://attune@db.internal:5432/attune",
+        ATTUNE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "ATTUNE_NOTES_KEYS" in result.stderr

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "attune.portal",
     "attune.workspace",
     "attune.demo",
+    "attune.notes",
+    "attune.audit",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,10 +67,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,6 +194,34 @@ ATTUNE_ENGINE = json.loads(os.environ.get("ATTUNE_ENGINE", "{}"))
 # Practice-fitted expected-recovery curves replace the reference curves from this many
 # completed episodes on (Finch, Lambert & Schaalje 2001 fitted theirs on 11,492).
 ATTUNE_PRACTICE_CURVES_MIN = int(os.environ.get("ATTUNE_PRACTICE_CURVES_MIN", "100"))
+
+# Private process notes are encrypted at rest (Fernet). The first key encrypts; every key
+# decrypts, so a new key can be put first and `attune rotate-note-keys` re-encrypts (see
+# docs/deployment.md). The default is for the demo only; production must set its own.
+ATTUNE_NOTES_KEYS = _env_list("ATTUNE_NOTES_KEYS") or [
+    "ZGVtby1vbmx5LWtleS1ub3Qtc2VjcmV0LWF0dHVuZTE="  # noqa: S105 - demo key, public on purpose
+]
+if PRODUCTION and ATTUNE_NOTES_KEYS[0].startswith("ZGVtby1vbmx5"):
+    raise ImproperlyConfigured("DJANGO_ENV=production needs ATTUNE_NOTES_KEYS (Fernet keys).")
+# The fit check-in (client and therapist) is asked at this attended session.
+ATTUNE_FIT_CHECK_SESSION = int(os.environ.get("ATTUNE_FIT_CHECK_SESSION", "3"))
+
+# Content-Security-Policy on every response: nothing from other hosts, no inline script or
+# style, no eval (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Logs carry events and ids, never answers, scores or notes (no clinical data in logs).
 LOGGING = {

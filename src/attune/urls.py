@@ -13,5 +13,6 @@ urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),
     path("me/", include("attune.portal.urls")),
     path("", include("attune.workspace.urls")),
+    path("", include("attune.care.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,8 @@ from attune.alerts import services as alert_services
 from attune.alerts.models import ActionKind, Alert
 from attune.care.queries import episodes_visible_to
 from attune.measures.models import Response
+from attune.notes.queries import note_session_numbers
+from attune.workspace.charts import episode_charts
 from attune.workspace.queries import (
     caseload,
     episode_for_page,
@@ -73,6 +75,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         return _not_found(request)
     ep = episode_for_page(visible, episode_id)
     _require(request, "care.view_episode", ep)
+    note_sessions = note_session_numbers(request.user, ep)
     return render(
         request,
         "workspace/episode.html",
@@ -81,7 +84,11 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             "can_act": request.user.has_perm("care.change_episode", ep),
             "action_kinds": ActionKind.choices,
             "now": timezone.now(),
-        },
+            # Session numbers with a private process note of the person viewing (only ever
+            # their own notes): markers in the session list and on the charts.
+            "note_sessions": note_sessions,
+        }
+        | episode_charts(ep, note_sessions),
     )
 
 
