@@ -62,10 +62,10 @@ class Alert(models.Model):
     kind = models.CharField(max_length=30, choices=AlertKind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     status = models.CharField(max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
     explanation = models.TextField(help_text="The rule in plain words.")
     evidence = models.JSONField(default=dict, help_text="The numbers that fired it.")
-    source = models.CharField(max_length=300)
+    source = models.TextField()
     suggested_actions = models.JSONField(default=list)
     dedupe_key = models.CharField(
         max_length=100, help_text="One alert per event: the same key updates, never duplicates."

@@ -196,6 +196,8 @@ def record_action(
         raise ValidationError("This alert is closed.")
     if action not in ActionKind.values:
         raise ValidationError("Please choose what was done.")
+    if len(follow_up_instrument.strip()) > 100:
+        raise ValidationError("Please name the instrument in at most 100 characters.")
     if action == ActionKind.SAFETY_FOLLOW_UP and not follow_up_instrument.strip():
         raise ValidationError("Say which instrument the safety follow-up used (e.g. C-SSRS).")
     now = now or timezone.now()
