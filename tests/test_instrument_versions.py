@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_shipped_definition_is_loaded_after_migrate():
     codes = set(InstrumentVersion.objects.values_list("instrument__code", flat=True))
-    assert codes == {"phq9", "gad7", "session_feedback"}
+    assert codes == {"phq9", "gad7", "session_feedback", "fit_check", "exit_feedback"}
     assert current_version("phq9").parsed.loinc == "44249-1"
 
 

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> None:
         from attune.engine import research_cli
 
         raise SystemExit(research_cli.main(args))
+    if args and not args[0].startswith("-"):
+        # `attune send-reminders` reads better than Django's `send_reminders`; both work.
+        args = [args[0].replace("-", "_"), *args[1:]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attune.settings")
     from django.core.management import execute_from_command_line
 

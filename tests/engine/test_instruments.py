@@ -34,6 +34,8 @@ FILES = {
     "phq9": "phq9-1.json",
     "gad7": "gad7-1.json",
     "session_feedback": "session-feedback-1.json",
+    "fit_check": "fit-check-1.json",
+    "exit_feedback": "exit-feedback-1.json",
 }
 
 NOT_AT_ALL, SEVERAL, MORE_THAN_HALF, NEARLY_EVERY = "LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"

@@ -91,6 +91,33 @@ class Alert(models.Model):
     def is_open(self) -> bool:
         return self.status != AlertStatus.CLOSED
 
+    @property
+    def evidence_items(self) -> list[dict[str, object]]:
+        """Answers that fired the alert (safety item, fit check-in), when it has them."""
+        items = self.evidence.get("items")
+        return items if isinstance(items, list) else []
+
+    @property
+    def evidence_facts(self) -> list[tuple[str, str]]:
+        """The other numbers that fired the alert, as (label, value) lines for the page."""
+        return [
+            (key.replace("_", " ").capitalize(), _readable(value))
+            for key, value in self.evidence.items()
+            if key not in {"items", "response_id"}
+        ]
+
+
+def _readable(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}".removesuffix(".0")
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')} {_readable(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_readable(v) for v in value)
+    if value is None:
+        return "—"
+    return str(value)
+
 
 class AlertEventKind(models.TextChoices):
     OPENED = "opened", "Opened"

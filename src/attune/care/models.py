@@ -142,3 +142,63 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.number}"
+
+
+class EndingKind(models.TextChoices):
+    PLANNED = "planned", "Planned ending"
+    EARLY = "early", "Early ending"
+    TRANSFERRED = "transferred", "Transferred"
+
+
+#: The episode status each kind of ending leaves behind.
+ENDING_STATUS = {
+    EndingKind.PLANNED: EpisodeStatus.ENDED_PLANNED,
+    EndingKind.EARLY: EpisodeStatus.ENDED_EARLY,
+    EndingKind.TRANSFERRED: EpisodeStatus.TRANSFERRED,
+}
+
+
+class Ending(models.Model):
+    """How and when an episode ended, who recorded it, and when the client was asked for exit
+    feedback (once: ``exit_requested_at`` is set a single time)."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="ending")
+    kind = models.CharField(max_length=20, choices=EndingKind.choices)
+    ended_on = models.DateField()
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    exit_requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ended_on}"
+
+
+class Referral(models.Model):
+    """A warm referral to a colleague in the practice, made with the client's consent.
+
+    The old episode ends as transferred; the new one (``referred_from`` set) starts with the
+    colleague, who sees the earlier outcome scores but never the session feedback about the
+    previous therapist nor anyone's private notes."""
+
+    from_episode = models.OneToOneField(
+        Episode, on_delete=models.PROTECT, related_name="referral_out"
+    )
+    to_episode = models.OneToOneField(Episode, on_delete=models.PROTECT, related_name="referral_in")
+    to_therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    consent_recorded_at = models.DateField(help_text="The day the client agreed to the referral.")
+    consent_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk}"

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import BooleanField, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from attune.accounts.models import Role, User
-from attune.care.models import Episode, EpisodeStatus, Session
+from attune.alerts.models import Alert
+from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Referral, Session
+from attune.measures.models import Phase, Response
+
+#: The dedupe key of the prompt raised by the fit check-in answers (care.services).
+FIT_ALERT_KEY = "fit_check:answers"
 
 
 def episodes_visible_to(user: User) -> QuerySet[Episode]:
@@ -32,3 +43,184 @@ def active_episode_of_client(user: User) -> Episode | None:
 
 def sessions_of_client(user: User) -> QuerySet[Session]:
     return Session.objects.filter(episode__client__user=user)
+
+
+# --------------------------------------------------------------------------- the fit check-in
+
+
+def fit_check_at() -> int:
+    """The attended session at which client and therapist are asked about the fit."""
+    return int(getattr(settings, "ATTUNE_FIT_CHECK_SESSION", 3))
+
+
+def fit_session(episode: Episode) -> Session | None:
+    """The episode's n-th attended session (``ATTUNE_FIT_CHECK_SESSION``), once there is one."""
+    at = fit_check_at()
+    return (
+        episode.sessions.filter(attendance=Attendance.ATTENDED)
+        .order_by("number")
+        .select_related("episode")[at - 1 : at]
+        .first()
+    )
+
+
+def _fit_session_of(sessions: Sequence[Session]) -> tuple[Session | None, int]:
+    """The fit session among already loaded sessions, and how many were attended."""
+    attended = [s for s in sessions if s.attendance == Attendance.ATTENDED]
+    at = fit_check_at()
+    return (attended[at - 1] if len(attended) >= at else None), len(attended)
+
+
+# --------------------------------------------------------------------------- warm referral
+
+
+def referral_colleagues(episode: Episode) -> QuerySet[User]:
+    """Therapists of the client's practice other than the treating one; those accepting new
+    clients first."""
+    return (
+        User.objects.filter(
+            role=Role.THERAPIST, is_active=True, practice_id=episode.client.practice_id
+        )
+        .exclude(pk=episode.therapist_id)
+        .select_related("therapist_profile")
+        .annotate(
+            accepting=Coalesce(
+                F("therapist_profile__accepting_new_clients"),
+                Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-accepting", "last_name", "first_name", "email")
+    )
+
+
+def earlier_episode_ids(episode: Episode, limit: int = 20) -> list[int]:
+    """The ``referred_from`` chain behind an episode, nearest first (one query per step)."""
+    ids: list[int] = []
+    current = episode.referred_from_id
+    while current is not None and current not in ids and current != episode.pk:
+        ids.append(current)
+        if len(ids) >= limit:
+            break
+        current = (
+            Episode.objects.filter(pk=current).values_list("referred_from_id", flat=True).first()
+        )
+    return ids
+
+
+def outcome_history(episode: Episode) -> list[Response]:
+    """The outcome scores (PHQ-9, GAD-7, …) of the episodes this one was referred from, to be
+    read by the new therapist. Outcome measures only: never the session feedback about the
+    previous therapist, the fit check-in or the exit feedback, and never private notes."""
+    ids = earlier_episode_ids(episode)
+    if not ids:
+        return []
+    return list(
+        Response.objects.filter(episode_id__in=ids, instrument_version__instrument__kind="outcome")
+        .select_related("instrument_version__instrument", "session", "episode__therapist")
+        .order_by("submitted_at", "instrument_version__instrument__code", "pk")
+    )
+
+
+# --------------------------------------------------------------------------- the episode page
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    code: str
+    text: str
+    answer: str
+    value: object
+
+
+def answer_rows(response: Response) -> list[AnswerRow]:
+    """A response's answers in definition order, with option labels."""
+    instrument = response.instrument_version.parsed
+    rows = []
+    for item in instrument.items:
+        value = response.answers.get(item.code)
+        label = "" if value is None else str(value)
+        if item.type == "choice" and value is not None:
+            option = item.option(str(value))
+            label = option.label if option else label
+        elif item.type == "integer" and value is not None and item.max is not None:
+            label = f"{value} of {item.max}"
+        rows.append(AnswerRow(item.code, item.text, label, value))
+    return rows
+
+
+@dataclass(frozen=True)
+class FitPanel:
+    at_session: int
+    attended: int
+    session: Session | None
+    client: Response | None
+    therapist: Response | None
+    alert: Alert | None
+
+    @property
+    def client_rows(self) -> list[AnswerRow]:
+        return answer_rows(self.client) if self.client else []
+
+    @property
+    def therapist_rows(self) -> list[AnswerRow]:
+        return answer_rows(self.therapist) if self.therapist else []
+
+
+def episode_care_context(episode: Episode) -> dict[str, object]:
+    """What the episode page shows about the fit check-in, the ending, the exit feedback, the
+    referral and the history carried over from an earlier episode.
+
+    Built on what ``episode_for_page`` already prefetched (sessions with their responses,
+    alerts); the other reads happen only for episodes that were ended or referred, so the
+    number of queries does not grow with the number of sessions.
+    """
+    sessions = list(episode.sessions.all())
+    session, attended = _fit_session_of(sessions)
+    client_answer = therapist_answer = None
+    if session is not None:
+        for response in session.responses.all():
+            if response.phase != Phase.FIT_CHECK:
+                continue
+            if response.respondent_id == episode.client.user_id:
+                client_answer = response
+            elif response.respondent_id == episode.therapist_id:
+                therapist_answer = response
+    fit_alert = next((a for a in episode.alerts.all() if a.dedupe_key == FIT_ALERT_KEY), None)
+    now = timezone.now()
+    begun = [s for s in sessions if s.scheduled_at <= now]
+    unrecorded = [s for s in begun if s.attendance == Attendance.SCHEDULED]
+    context: dict[str, object] = {
+        # The session to record next: the earliest one whose time has come and that is still
+        # only "scheduled", else the latest one that has begun.
+        "session_to_record": unrecorded[0] if unrecorded else (begun[-1] if begun else None),
+        "fit": FitPanel(
+            fit_check_at(), attended, session, client_answer, therapist_answer, fit_alert
+        ),
+        "ending": None,
+        "exit_feedback": None,
+        "exit_rows": [],
+        "referral_out": None,
+        "referral_in": None,
+        "history": [],
+    }
+    if episode.referred_from_id is not None or not episode.is_active:
+        for referral in Referral.objects.filter(
+            Q(from_episode=episode) | Q(to_episode=episode)
+        ).select_related("to_therapist", "created_by", "from_episode__therapist"):
+            key = "referral_out" if referral.from_episode_id == episode.pk else "referral_in"
+            context[key] = referral
+    if not episode.is_active:
+        context["ending"] = Ending.objects.filter(episode=episode).first()
+        exit_feedback = (
+            Response.objects.filter(
+                episode=episode, phase=Phase.EXIT, respondent_id=episode.client.user_id
+            )
+            .select_related("instrument_version__instrument")
+            .first()
+        )
+        context["exit_feedback"] = exit_feedback
+        context["exit_rows"] = answer_rows(exit_feedback) if exit_feedback else []
+    if episode.referred_from_id is not None:
+        context["history"] = outcome_history(episode)
+    return context

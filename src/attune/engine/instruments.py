@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 ItemType: TypeAlias = Literal["choice", "integer", "text"]
-Kind: TypeAlias = Literal["outcome", "session_feedback"]
+Kind: TypeAlias = Literal["outcome", "session_feedback", "fit_check", "exit"]
 Direction: TypeAlias = Literal["lower_is_better", "higher_is_better"]
 SafetyLevel: TypeAlias = Literal["high", "urgent"]
 Method: TypeAlias = Literal["sum"]
@@ -78,7 +78,7 @@ Answer: TypeAlias = str | int
 """A cleaned answer: an option code (choice), an int (integer) or a str (text)."""
 
 ITEM_TYPES: Final[tuple[ItemType, ...]] = ("choice", "integer", "text")
-KINDS: Final[tuple[Kind, ...]] = ("outcome", "session_feedback")
+KINDS: Final[tuple[Kind, ...]] = ("outcome", "session_feedback", "fit_check", "exit")
 DIRECTIONS: Final[tuple[Direction, ...]] = ("lower_is_better", "higher_is_better")
 METHODS: Final[tuple[Method, ...]] = ("sum",)
 

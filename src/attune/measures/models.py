@@ -63,6 +63,7 @@ class InstrumentVersion(models.Model):
 class Phase(models.TextChoices):
     CHECK_IN = "check_in", "Check-in before the session"
     FEEDBACK = "feedback", "Feedback after the session"
+    FIT_CHECK = "fit_check", "Fit check-in"
     INTAKE = "intake", "Intake"
     EXIT = "exit", "Exit"
 
@@ -95,7 +96,13 @@ class Response(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["idempotency_key", "instrument_version"], name="response_submitted_once"
-            )
+            ),
+            # The fit check-in and the exit feedback are asked once per episode and person.
+            models.UniqueConstraint(
+                fields=["episode", "respondent", "phase", "instrument_version"],
+                condition=models.Q(phase__in=["fit_check", "exit"]),
+                name="response_once_per_episode",
+            ),
         ]
         indexes = [models.Index(fields=["episode", "submitted_at"])]
 

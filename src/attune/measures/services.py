@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 PHASE_INSTRUMENTS: dict[str, tuple[str, ...]] = {
     Phase.CHECK_IN: ("phq9", "gad7"),
     Phase.FEEDBACK: ("session_feedback",),
+    Phase.FIT_CHECK: ("fit_check",),  # one definition, answered by the client and the therapist
+    Phase.EXIT: ("exit_feedback",),
 }
 
 

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
-from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import RowNumber
+from django.utils.safestring import SafeString
 
 from attune.accounts.models import Role, User
 from attune.alerts.models import SEVERITY_ORDER, Alert, AlertKind, AlertStatus, Severity
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
 from attune.practice.models import TherapistProfile
+from attune.workspace.sparkline import sparkline as svg_sparkline
 
 
 def _latest_score(code: str) -> Subquery:
@@ -22,34 +40,199 @@ def _latest_score(code: str) -> Subquery:
     )
 
 
+# --------------------------------------------------------------------------- the caseload
+
+#: How many of the latest PHQ-9 scores the caseload's trend shows.
+TREND_LENGTH = 8
+
+#: Attention levels, most urgent first. A client's level is that of her most urgent open alert.
+URGENT_SAFETY, SAFETY, OFF_TRACK, RUPTURE, DROPOUT, REVIEW, QUIET = range(7)
+LEVEL_LABELS = {
+    URGENT_SAFETY: "Urgent: safety item",
+    SAFETY: "Safety item",
+    OFF_TRACK: "Not on track",
+    RUPTURE: "Unrepaired rupture",
+    DROPOUT: "Dropout risk",
+    REVIEW: "To review",
+    QUIET: "",
+}
+_RUPTURE_KINDS = frozenset({AlertKind.UNREPAIRED_RUPTURE, AlertKind.REPEATED_RUPTURES})
+_STRONG = frozenset({Severity.URGENT, Severity.HIGH, Severity.RED})
+
+
+def alert_level(alert: Alert) -> int:
+    """Where an open alert puts its client on the caseload (lower = sooner).
+
+    Safety urgent → safety high → not on track red or reliable deterioration → unrepaired or
+    repeated ruptures → dropout risk → anything else yellow → good news (info) only. A red
+    alert of a kind not named here (none exists today) ranks with the reds.
+    """
+    kind, severity = alert.kind, alert.severity
+    if kind == AlertKind.SAFETY:
+        return URGENT_SAFETY if severity == Severity.URGENT else SAFETY
+    if severity == Severity.INFO:
+        return QUIET
+    if kind == AlertKind.RELIABLE_DETERIORATION or (
+        kind == AlertKind.NOT_ON_TRACK and severity == Severity.RED
+    ):
+        return OFF_TRACK
+    if kind in _RUPTURE_KINDS:
+        return RUPTURE
+    if kind == AlertKind.DROPOUT_RISK:
+        return DROPOUT
+    return OFF_TRACK if severity in _STRONG else REVIEW
+
+
+def _severity_rank(severity: str) -> int:
+    return SEVERITY_ORDER.get(Severity(severity), len(SEVERITY_ORDER)) if severity else 9
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One open alert kind of a client: its most severe reading and how many alerts."""
+
+    kind: str
+    label: str
+    severity: str
+    severity_label: str
+    count: int
+    new: int  # not yet acknowledged
+    title: str
+    level: int
+
+    @property
+    def quiet(self) -> bool:
+        """Good news (info): shown, but not as something needing attention."""
+        return self.level == QUIET
+
+
+def _chips(alerts: list[Alert]) -> list[Chip]:
+    by_kind: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        by_kind.setdefault(alert.kind, []).append(alert)
+    chips = []
+    for kind, group in by_kind.items():
+        top = min(group, key=lambda a: (alert_level(a), _severity_rank(a.severity)))
+        chips.append(
+            Chip(
+                kind=kind,
+                label=top.get_kind_display(),
+                severity=top.severity,
+                severity_label=top.get_severity_display(),
+                count=len(group),
+                new=sum(a.status == AlertStatus.OPEN for a in group),
+                title=top.title,
+                level=alert_level(top),
+            )
+        )
+    chips.sort(key=lambda c: (c.level, _severity_rank(c.severity), c.label))
+    return chips
+
+
 @dataclass(frozen=True)
 class CaseloadRow:
     episode: Episode
     open_alerts: list[Alert]
+    #: The latest PHQ-9 scores, oldest first (at most ``TREND_LENGTH``).
+    trend: list[int] = field(default_factory=list)
+
+    @cached_property
+    def chips(self) -> list[Chip]:
+        """One chip per open alert kind, most severe first; good news last and quiet."""
+        return _chips(self.open_alerts)
+
+    @cached_property
+    def level(self) -> int:
+        return min((alert_level(a) for a in self.open_alerts), default=QUIET)
 
     @property
-    def attention(self) -> tuple[int, int]:
-        """Sort key: urgent safety first, then red, unrepaired ruptures, dropout risk, yellow."""
-        if not self.open_alerts:
-            return (9, 0)
-        ranks = []
-        for alert in self.open_alerts:
-            if alert.kind == AlertKind.SAFETY:
-                ranks.append(0 if alert.severity == Severity.URGENT else 1)
-            elif alert.severity == Severity.RED:
-                ranks.append(2)
-            elif alert.kind in (AlertKind.UNREPAIRED_RUPTURE, AlertKind.REPEATED_RUPTURES):
-                ranks.append(3)
-            elif alert.kind == AlertKind.DROPOUT_RISK:
-                ranks.append(4)
-            else:
-                ranks.append(5 + SEVERITY_ORDER[Severity(alert.severity)])
-        return (min(ranks), -len(self.open_alerts))
+    def level_label(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.level < QUIET
+
+    @property
+    def attention_alerts(self) -> list[Alert]:
+        return [a for a in self.open_alerts if alert_level(a) < QUIET]
+
+    @property
+    def open_count(self) -> int:
+        return len(self.open_alerts)
+
+    @property
+    def new_count(self) -> int:
+        """Open alerts nobody has acknowledged yet."""
+        return sum(a.status == AlertStatus.OPEN for a in self.open_alerts)
+
+    @property
+    def attention(self) -> tuple[int, int, int, int]:
+        """Sort key: the attention level; within it the more severe reading, then alerts not
+        yet acknowledged, then more alerts needing attention."""
+        top = [a for a in self.open_alerts if alert_level(a) == self.level]
+        return (
+            self.level,
+            min((_severity_rank(a.severity) for a in top), default=9),
+            0 if any(a.status == AlertStatus.OPEN for a in top) else 1,
+            -len(self.attention_alerts),
+        )
+
+    @property
+    def sparkline(self) -> SafeString:
+        return svg_sparkline(self.trend)
+
+    @property
+    def missed_since_last_attended(self) -> bool:
+        """The latest past session was not attended (or its attendance is not recorded)."""
+        e = self.episode
+        return e.last_past_at is not None and e.last_past_attendance != Attendance.ATTENDED
+
+    @property
+    def last_past_attendance_label(self) -> str:
+        value = self.episode.last_past_attendance
+        if value == Attendance.SCHEDULED:
+            return "attendance not recorded"
+        return Attendance(value).label if value in Attendance.values else ""
+
+
+def _phq9_trends(episode_ids: list[int]) -> dict[int, list[int]]:
+    """The latest ``TREND_LENGTH`` PHQ-9 scores of each episode, oldest first: one query."""
+    if not episode_ids:
+        return {}
+    latest_first = Window(
+        RowNumber(),
+        partition_by=[F("episode_id")],
+        order_by=[F("submitted_at").desc(), F("pk").desc()],
+    )
+    rows = (
+        Response.objects.filter(
+            episode_id__in=episode_ids,
+            instrument_version__instrument__code="phq9",
+            score__isnull=False,
+        )
+        .annotate(recency=latest_first)
+        .filter(recency__lte=TREND_LENGTH)
+        .order_by("episode_id", "submitted_at", "pk")
+        .values_list("episode_id", "score")
+    )
+    trends: dict[int, list[int]] = defaultdict(list)
+    for episode_id, score in rows:
+        trends[episode_id].append(score)
+    return trends
 
 
 def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
+    """The therapist's active clients, those needing attention first (see ``alert_level``).
+
+    Three queries however long the caseload: the episodes with their latest scores and
+    sessions, their open alerts, and their PHQ-9 trends.
+    """
     attended = Q(sessions__attendance=Attendance.ATTENDED)
-    episodes = (
+    past = Session.objects.filter(episode=OuterRef("pk"), scheduled_at__lt=now).order_by(
+        "-scheduled_at", "-number"
+    )
+    episodes = list(
         Episode.objects.filter(therapist=therapist, status=EpisodeStatus.ACTIVE)
         .select_related("client__user")
         .annotate(
@@ -58,6 +241,8 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
             alliance=_latest_score("session_feedback"),
             sessions_attended=Count("sessions", filter=attended, distinct=True),
             last_session_at=Max("sessions__scheduled_at", filter=attended),
+            last_past_at=Subquery(past.values("scheduled_at")[:1]),
+            last_past_attendance=Subquery(past.values("attendance")[:1]),
             next_session_at=Min(
                 "sessions__scheduled_at",
                 filter=Q(
@@ -73,9 +258,87 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
             )
         )
     )
-    rows = [CaseloadRow(episode=e, open_alerts=e.open_alert_list) for e in episodes]
-    rows.sort(key=lambda row: (row.attention, row.episode.client.display_name))
+    trends = _phq9_trends([e.pk for e in episodes])
+    rows = [
+        CaseloadRow(episode=e, open_alerts=e.open_alert_list, trend=trends.get(e.pk, []))
+        for e in episodes
+    ]
+    rows.sort(
+        key=lambda row: (row.attention, _fold(row.episode.client.display_name), row.episode.pk)
+    )
     return rows
+
+
+# --------------------------------------------------------------------------- caseload filters
+
+#: Longest name search accepted (longer ones are ignored with a message).
+NAME_SEARCH_MAX = 100
+_TRUE = frozenset({"1", "on", "true", "yes"})
+_FALSE = frozenset({"", "0", "off", "false", "no"})
+
+
+@dataclass(frozen=True)
+class CaseloadFilters:
+    """What the therapist chose to see: only clients needing attention, one alert kind, a name."""
+
+    attention: bool = False
+    kind: str = ""
+    name: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.attention or bool(self.kind) or bool(self.name)
+
+
+def parse_caseload_filters(params: Mapping[str, str]) -> tuple[CaseloadFilters, list[str]]:
+    """Read the filters from GET parameters (``attention``, ``kind``, ``q``).
+
+    A value that makes no sense is ignored, and a message says so; it never raises. The
+    messages never repeat what was typed.
+    """
+    problems = []
+    raw_attention = str(params.get("attention", "")).strip().lower()
+    attention = raw_attention in _TRUE
+    if raw_attention not in _TRUE | _FALSE:
+        problems.append("The “needs attention” filter was not understood, so it is off.")
+    kind = str(params.get("kind", "")).strip()
+    if kind and kind not in AlertKind.values:
+        problems.append("That alert kind is not known, so the list is not filtered by alert kind.")
+        kind = ""
+    name = " ".join(str(params.get("q", "")).split())
+    if len(name) > NAME_SEARCH_MAX:
+        problems.append(
+            f"The name search is longer than {NAME_SEARCH_MAX} characters, so it was ignored."
+        )
+        name = ""
+    elif any(unicodedata.category(ch) == "Cc" for ch in name):
+        problems.append("The name search contains characters a name never has; it was ignored.")
+        name = ""
+    return CaseloadFilters(attention=attention, kind=kind, name=name), problems
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name: "Zoë" and "zoe" match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def filter_caseload(rows: list[CaseloadRow], filters: CaseloadFilters) -> list[CaseloadRow]:
+    """The rows matching every chosen filter, in the caseload's order."""
+    needle = _fold(filters.name)
+    kept = []
+    for row in rows:
+        if filters.attention and not row.needs_attention:
+            continue
+        if filters.kind and not any(a.kind == filters.kind for a in row.open_alerts):
+            continue
+        if needle:
+            client = row.episode.client
+            names = (client.display_name, client.preferred_name, client.user.display_name)
+            if not any(needle in _fold(n) for n in names if n):
+                continue
+        kept.append(row)
+    return kept
 
 
 def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attune.workspace import views
+from attune.workspace import report, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("supervision/", views.supervision, name="supervision"),
     path("practice/", views.practice, name="practice"),
     path("episodes/<int:episode_id>/", views.episode, name="episode"),
+    path("episodes/<int:episode_id>/report/", report.progress_report, name="report"),
     path("responses/<int:response_id>/", views.response, name="response"),
     path("alerts/<int:alert_id>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
     path("alerts/<int:alert_id>/action/", views.alert_action, name="alert-action"),

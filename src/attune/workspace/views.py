@@ -12,14 +12,17 @@ from django.views.decorators.http import require_POST
 
 from attune.accounts.models import Role, User
 from attune.alerts import services as alert_services
-from attune.alerts.models import ActionKind, Alert
-from attune.care.queries import episodes_visible_to
+from attune.alerts.models import ActionKind, Alert, AlertKind
+from attune.audit.services import record
+from attune.care.queries import episode_care_context, episodes_visible_to
 from attune.measures.models import Response
 from attune.notes.queries import note_session_numbers
 from attune.workspace.charts import episode_charts
 from attune.workspace.queries import (
     caseload,
     episode_for_page,
+    filter_caseload,
+    parse_caseload_filters,
     practice_overview,
     supervisees,
 )
@@ -45,11 +48,21 @@ def caseload_of(request: HttpRequest, therapist_id: int) -> HttpResponse:
 
 
 def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
-    rows = caseload(therapist, timezone.now())
+    everyone = caseload(therapist, timezone.now())
+    filters, problems = parse_caseload_filters(request.GET)
+    for problem in problems:
+        messages.warning(request, problem)
     return render(
         request,
         "workspace/caseload.html",
-        {"therapist": therapist, "rows": rows, "own": therapist.pk == request.user.pk},
+        {
+            "therapist": therapist,
+            "rows": filter_caseload(everyone, filters),
+            "total": len(everyone),
+            "filters": filters,
+            "alert_kinds": AlertKind.choices,
+            "own": therapist.pk == request.user.pk,
+        },
     )
 
 
@@ -76,6 +89,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     ep = episode_for_page(visible, episode_id)
     _require(request, "care.view_episode", ep)
     note_sessions = note_session_numbers(request.user, ep)
+    record(request.user, "read", ep, episode=ep)
     return render(
         request,
         "workspace/episode.html",
@@ -88,7 +102,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             # their own notes): markers in the session list and on the charts.
             "note_sessions": note_sessions,
         }
-        | episode_charts(ep, note_sessions),
+        | episode_charts(ep, note_sessions)
+        | episode_care_context(ep),  # fit check-in, ending, exit feedback, referral, history
     )
 
 
@@ -102,6 +117,7 @@ def response(request: HttpRequest, response_id: int) -> HttpResponse:
         pk=response_id,
     )
     _require(request, "measures.view_response", found)
+    record(request.user, "read", found, episode=found.episode_id)
     instrument = found.instrument_version.parsed
     rows = []
     for item in instrument.items:

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0002_engine_signal_kinds'),
+        ("alerts", "0002_engine_signal_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='alert',
-            name='source',
+            model_name="alert",
+            name="source",
             field=models.TextField(),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='title',
+            model_name="alert",
+            name="title",
             field=models.CharField(max_length=300),
         ),
     ]

@@ -31,6 +31,9 @@ class Command(BaseCommand):
             str(workers),
             "--access-logfile",
             "-",
+            # The path only: a query string can carry a search for a client's name.
+            "--access-logformat",
+            '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
             "--forwarded-allow-ips",
             os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
             "attune.wsgi:application",

@@ -1,0 +1,38 @@
+"""Writing the audit trail. Call ``record`` wherever clinical data is read or changed."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import models
+
+from attune.accounts.models import User
+from attune.audit.models import AuditAction, AuditEvent
+from attune.care.models import Episode
+
+log = logging.getLogger(__name__)
+
+
+def record(
+    actor: User,
+    action: str,
+    obj: models.Model,
+    episode: Episode | int | None = None,
+) -> AuditEvent:
+    """Write one event: ``actor`` did ``action`` (read, create, update, delete, export) to
+    ``obj``. Only the type and id of the record are kept, never its content."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}; use one of {AuditAction.values}.")
+    if obj.pk is None:
+        raise ValueError("Audit a record after it has been saved: it needs an id.")
+    episode_id = episode.pk if isinstance(episode, Episode) else episode
+    event = AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        episode_id=episode_id,
+    )
+    # Ids only: the log, like the trail, never carries clinical content.
+    log.info("audit %s %s %s by user %s", action, event.object_type, event.object_id, actor.pk)
+    return event

@@ -1,0 +1,251 @@
+"""The treating therapist's actions on an episode: record a session, book the next one, answer
+the fit check-in, refer to a colleague, end the therapy.
+
+Thin views: resolve the episode through a scoped query (someone else's episode is a 404), ask
+``care.change_episode`` (a supervisor, a client or anyone else is a 403), call a service, and
+on bad input show the form again with a message and everything that was typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from attune.care import services
+from attune.care.forms import EndingForm, ReferralForm, ScheduleSessionForm, SessionRecordForm
+from attune.care.models import Episode, Session
+from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
+from attune.measures.form_layout import answers_from_post, layout
+from attune.measures.models import Phase
+from attune.measures.services import form_versions, stored_form
+
+
+def _episode_to_change(request: HttpRequest, episode_id: int) -> Episode:
+    if not request.user.has_perm("care.use_workspace"):
+        raise PermissionDenied
+    episode = get_object_or_404(
+        episodes_visible_to(request.user).select_related("client__user", "therapist"),
+        pk=episode_id,
+    )
+    if not request.user.has_perm("care.change_episode", episode):
+        raise PermissionDenied
+    return episode
+
+
+def _episode_url(episode: Episode, anchor: str = "") -> str:
+    url = reverse("workspace:episode", args=[episode.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _portal_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("portal:home"))
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: per field when it names one."""
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _invalid(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
+    return render(request, template, context, status=400)
+
+
+@login_required
+def record_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Attendance, modalities used and the progress note of one session."""
+    if not request.user.has_perm("care.use_workspace"):
+        raise PermissionDenied
+    session = get_object_or_404(
+        Session.objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
+            "episode__client__user", "episode__therapist"
+        ),
+        pk=session_id,
+    )
+    episode = session.episode
+    if not request.user.has_perm("care.change_episode", episode):
+        raise PermissionDenied
+    template = "care/session_record.html"
+    if request.method != "POST":
+        form = SessionRecordForm(
+            initial=SessionRecordForm.initial_for(session), therapist=episode.therapist
+        )
+        return render(request, template, {"episode": episode, "session": session, "form": form})
+    form = SessionRecordForm(request.POST, therapist=episode.therapist)
+    context = {"episode": episode, "session": session, "form": form}
+    if not form.is_valid():
+        return _invalid(request, template, context)
+    try:
+        services.record_session(
+            session=session,
+            attendance=form.cleaned_data["attendance"],
+            modalities=form.cleaned_data["modalities"],
+            progress_note=form.cleaned_data["progress_note"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _invalid(request, template, context)
+    messages.success(request, f"Session {session.number} saved.")
+    return redirect(_episode_url(episode, "sessions-heading"))
+
+
+@login_required
+def schedule_session(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Book the next session (date, time, duration)."""
+    episode = _episode_to_change(request, episode_id)
+    template = "care/session_schedule.html"
+    if not episode.is_active:
+        messages.error(request, "This episode has ended, so no new session can be booked.")
+        return redirect(_episode_url(episode))
+    if request.method != "POST":
+        form = ScheduleSessionForm(initial=ScheduleSessionForm.initial_for(episode, timezone.now()))
+        return render(request, template, {"episode": episode, "form": form})
+    form = ScheduleSessionForm(request.POST)
+    context = {"episode": episode, "form": form}
+    if not form.is_valid():
+        return _invalid(request, template, context)
+    try:
+        session = services.schedule_session(
+            episode=episode,
+            scheduled_at=form.scheduled_at(),
+            duration_minutes=form.cleaned_data["duration_minutes"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _invalid(request, template, context)
+    when = timezone.localtime(session.scheduled_at)
+    messages.success(request, f"Session {session.number} booked for {when:%a %d %b %Y, %H:%M}.")
+    return redirect(_episode_url(episode, "sessions-heading"))
+
+
+@login_required
+def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The therapist's side of the fit check-in, after the n-th attended session."""
+    episode = _episode_to_change(request, episode_id)
+    template = "care/fit_check.html"
+    session = fit_session(episode)
+    context: dict[str, object] = {"episode": episode, "session": session, "at": fit_check_at()}
+    if session is None or not episode.is_active:
+        return render(request, "care/fit_check_closed.html", context)
+    stored = stored_form(session, request.user, Phase.FIT_CHECK)
+    versions = form_versions(Phase.FIT_CHECK)
+    if stored:
+        messages.info(request, "You have already answered the fit check-in.")
+        return redirect(_episode_url(episode, "fit-heading"))
+    if request.method != "POST":
+        context |= {"sections": layout(versions), "idempotency_key": uuid.uuid4()}
+        return render(request, template, context)
+    answers = answers_from_post(request.POST, versions)
+    try:
+        key = uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        context |= {
+            "sections": layout(versions, answers),
+            "idempotency_key": uuid.uuid4(),
+            "form_error": "Part of the form could not be read. Your answers are still here: "
+            "please check them and send again.",
+        }
+        return _invalid(request, template, context)
+    result = services.submit_fit_check(
+        episode=episode,
+        session=session,
+        respondent=request.user,
+        answers=answers,
+        idempotency_key=key,
+    )
+    if not result.ok:
+        context |= {
+            "sections": layout(versions, answers, result.errors),
+            "idempotency_key": key,
+            "form_error": "A few answers need another look. Everything else is kept.",
+        }
+        return _invalid(request, template, context)
+    messages.success(request, "Your view of the fit is saved.")
+    return redirect(_episode_url(episode, "fit-heading"))
+
+
+@login_required
+def refer(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """A warm referral to a colleague of the practice, with the client's consent."""
+    episode = _episode_to_change(request, episode_id)
+    template = "care/refer.html"
+    if not episode.is_active:
+        messages.error(request, "This episode has already ended, so it can't be referred.")
+        return redirect(_episode_url(episode))
+    colleagues = referral_colleagues(episode)
+    if request.method != "POST":
+        form = ReferralForm(initial={"consent_on": timezone.localdate()}, colleagues=colleagues)
+        return render(request, template, {"episode": episode, "form": form})
+    form = ReferralForm(request.POST, colleagues=colleagues)
+    context = {"episode": episode, "form": form}
+    if not form.is_valid():
+        return _invalid(request, template, context)
+    try:
+        referral, created = services.refer(
+            episode=episode,
+            to_therapist=form.cleaned_data["to_therapist"],
+            consent_given=form.cleaned_data["consent"],
+            consent_on=form.cleaned_data["consent_on"],
+            consent_note=form.cleaned_data["consent_note"],
+            by=request.user,
+            portal_url=_portal_url(request),
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _invalid(request, template, context)
+    if created:
+        messages.success(
+            request,
+            f"Referred to {referral.to_therapist.display_name}. This episode is now marked as "
+            "transferred, and the client has been asked for feedback.",
+        )
+    return redirect(_episode_url(episode))
+
+
+@login_required
+def end_episode(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Record the ending (planned, early, transferred); the client is asked for exit feedback."""
+    episode = _episode_to_change(request, episode_id)
+    template = "care/end.html"
+    if not episode.is_active:
+        messages.info(request, "This episode has already ended.")
+        return redirect(_episode_url(episode))
+    if request.method != "POST":
+        form = EndingForm(initial={"ended_on": timezone.localdate()})
+        return render(request, template, {"episode": episode, "form": form})
+    form = EndingForm(request.POST)
+    context = {"episode": episode, "form": form}
+    if not form.is_valid():
+        return _invalid(request, template, context)
+    try:
+        ending, created = services.end_episode(
+            episode=episode,
+            kind=form.cleaned_data["kind"],
+            ended_on=form.cleaned_data["ended_on"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+            portal_url=_portal_url(request),
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _invalid(request, template, context)
+    if created:
+        messages.success(
+            request,
+            f"{ending.get_kind_display()} recorded. The client has been asked, once, for "
+            "feedback on their therapy.",
+        )
+    return redirect(_episode_url(episode))

@@ -1,0 +1,87 @@
+"""A tiny server-side sparkline: an inline SVG of a few scores, with its numbers as text.
+
+No script and no ``style`` attribute (the CSP allows neither): the drawing uses SVG
+presentation attributes (``stroke``, ``fill``), and the stylesheet may refine them by class.
+The y axis is the whole scale (PHQ-9: 0–27), so two clients' lines can be compared at a glance;
+higher is worse and is drawn higher. A faint line marks the caseness cut-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def sparkline(
+    values: Sequence[int | float],
+    *,
+    label: str = "PHQ-9 trend",
+    maximum: float = 27,
+    cutoff: float | None = 10,
+    width: int = 88,
+    height: int = 24,
+) -> SafeString:
+    """An inline ``<svg>`` of ``values`` (oldest first), named "``label``: 18, 16, 15, 12".
+
+    Empty ``values`` give an empty string. One value is drawn as a dot.
+    """
+    if not values:
+        return mark_safe("")  # noqa: S308 - a constant
+    text = f"{label}: " + ", ".join(_num(float(v)) for v in values)
+    pad = 3.0
+    inner_w, inner_h = width - 2 * pad, height - 2 * pad
+
+    def y(value: float) -> float:
+        clipped = min(max(float(value), 0.0), maximum)
+        return pad + inner_h * (1 - clipped / maximum)
+
+    step = inner_w / (len(values) - 1) if len(values) > 1 else 0.0
+    points = [
+        (pad + i * step if len(values) > 1 else width / 2, y(v)) for i, v in enumerate(values)
+    ]
+    parts = []
+    if cutoff is not None:
+        parts.append(
+            format_html(
+                '<line class="spark-cutoff" x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9aa5b1" '
+                'stroke-width="1" stroke-dasharray="2 2"/>',
+                _num(pad),
+                _num(y(cutoff)),
+                _num(width - pad),
+                _num(y(cutoff)),
+            )
+        )
+    if len(points) > 1:
+        parts.append(
+            format_html(
+                '<polyline class="spark-line" points="{}" fill="none" stroke="currentColor" '
+                'stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"/>',
+                " ".join(f"{_num(x)},{_num(py)}" for x, py in points),
+            )
+        )
+    last_x, last_y = points[-1]
+    parts.append(
+        format_html(
+            '<circle class="spark-last" cx="{}" cy="{}" r="2.5" fill="currentColor"/>',
+            _num(last_x),
+            _num(last_y),
+        )
+    )
+    return format_html(
+        '<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" '
+        'viewBox="0 0 {} {}" role="img" aria-label="{}" focusable="false">'
+        "<title>{}</title>{}</svg>",
+        width,
+        height,
+        width,
+        height,
+        text,
+        text,
+        format_html_join("", "{}", ((p,) for p in parts)),
+    )
