@@ -23,14 +23,14 @@
   var narrow = root.clientWidth < 560;
   var LEFT = narrow ? 40 : 56;
   var RIGHT = narrow ? 40 : 56;
-  var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
   if (narrow) { Chart.defaults.font.size = 11; }
   var MARK = narrow ? 6 : 8;
   var DOT = narrow ? 2.5 : 3.5;
   Chart.defaults.color = color("--chart-muted", "#5b6672");
   Chart.defaults.borderColor = color("--chart-grid", "#e5e8eb");
-  if (reduced) { Chart.defaults.animation = false; }
+  // No animation: a chart that grows from zero shows wrong scores for a moment.
+  Chart.defaults.animation = false;
 
   function fixWidth(width) {
     return function (axis) { axis.width = width; };

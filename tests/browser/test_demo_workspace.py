@@ -1,0 +1,90 @@
+"""Issue 4's acceptance journey on the demo practice, as therapist@example.org.
+
+Open the caseload, open a client with a red alert, see both charts drawn with data and the
+alert's evidence, acknowledge and record an action, write a private note. With
+``ATTUNE_SCREENSHOTS=<dir>`` the caseload and the episode page are saved there (the README's
+pictures in docs/screenshots/ are made this way).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.notes.models import ProcessNote
+from tests.browser.conftest import login
+
+SHOTS = os.environ.get("ATTUNE_SCREENSHOTS")
+
+
+@pytest.fixture
+def demo(transactional_db):
+    return load_demo(timezone.localdate())
+
+
+def drawn(page, canvas_id: str) -> int:
+    """How many data points the chart on this canvas holds (0 if it was not drawn)."""
+    return page.evaluate(
+        """id => {
+            const chart = window.Chart && Chart.getChart(document.getElementById(id));
+            return chart ? chart.data.datasets.reduce(
+                (n, d) => n + d.data.filter(p => p !== null && p !== undefined).length, 0) : 0;
+        }""",
+        canvas_id,
+    )
+
+
+def test_the_integrative_therapist_works_through_a_red_client(demo, live_server, new_page):
+    page = new_page(viewport={"width": 1280, "height": 900})
+    login(page, live_server, "therapist@example.org", DEMO_PASSWORD)
+    assert page.url.endswith("/caseload/")
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "caseload.png"), full_page=True)
+
+    red_row = page.locator("table tbody tr").filter(has=page.locator(".chip.red")).first
+    red_row.locator("th a").first.click()
+    page.wait_for_load_state()
+    assert "/episodes/" in page.url
+
+    assert drawn(page, "outcome-canvas") > 0
+    assert drawn(page, "alliance-canvas") > 0
+    red_alert = page.locator("[data-testid=alert].red").first
+    assert red_alert.locator("[data-testid=alert-evidence]").is_visible()
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "episode.png"), full_page=False)
+
+    open_alert = (
+        page.locator("[data-testid=alert]")
+        .filter(has=page.get_by_role("button", name="Acknowledge"))
+        .first
+    )
+    alert_id = open_alert.get_attribute("id")
+    with page.expect_navigation():
+        open_alert.get_by_role("button", name="Acknowledge").click()
+    alert = page.locator(f"#{alert_id}")
+    alert.get_by_label("What was done").select_option("discussed")
+    alert.get_by_label("Note").fill(
+        "Invited feedback on how the work feels; agreed to review goals."
+    )
+    with page.expect_navigation():
+        alert.get_by_role("button", name="Record action").click()
+    alert = page.locator(f"#{alert_id}")
+    assert "Action recorded" in alert.inner_text()
+    assert "Invited feedback on how the work feels" in alert.inner_text()
+
+    notes_before = ProcessNote.objects.count()
+    page.locator("[data-testid^=write-note-]").last.click()
+    page.wait_for_load_state()
+    page.get_by_label("Negative").check()
+    page.locator("textarea").first.fill(
+        "Irritation at the change of time; old fear of being dropped."
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save private note").click()
+    assert ProcessNote.objects.count() == notes_before + 1
+    note = ProcessNote.objects.order_by("-pk").first()
+    assert "Irritation" not in str(note.ciphertext)  # stored encrypted
