@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RemindersConfig(AppConfig):
+    name = "attune.reminders"
+    verbose_name = "Reminders and form links"
