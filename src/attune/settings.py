@@ -208,6 +208,9 @@ if PRODUCTION and ATTUNE_NOTES_KEYS[0].startswith("ZGVtby1vbmx5"):
     raise ImproperlyConfigured("DJANGO_ENV=production needs ATTUNE_NOTES_KEYS (Fernet keys).")
 # The fit check-in (client and therapist) is asked at this attended session.
 ATTUNE_FIT_CHECK_SESSION = int(os.environ.get("ATTUNE_FIT_CHECK_SESSION", "3"))
+# Health records are kept this many years after the therapy ended (Germany: § 630f BGB); the
+# admin handles clients' deletion requests within this rule (portal.admin).
+ATTUNE_RETENTION_YEARS = int(os.environ.get("ATTUNE_RETENTION_YEARS", "10"))
 
 # Content-Security-Policy on every response: nothing from other hosts, no inline script or
 # style, no eval (django-csp).
@@ -235,3 +238,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Reminders and password-free form links (attune.reminders; docs/deployment.md). A link works
+# once, for ATTUNE_LINK_HOURS; ATTUNE_SITE_URL makes the absolute address in the e-mail.
+ATTUNE_SITE_URL = os.environ.get("ATTUNE_SITE_URL", "http://127.0.0.1:8000")
+ATTUNE_LINK_HOURS = int(os.environ.get("ATTUNE_LINK_HOURS", "72"))
+ATTUNE_CHECK_IN_REMINDER_HOURS = int(os.environ.get("ATTUNE_CHECK_IN_REMINDER_HOURS", "48"))
+ATTUNE_FEEDBACK_REMINDER_HOURS = int(os.environ.get("ATTUNE_FEEDBACK_REMINDER_HOURS", "48"))
+ATTUNE_REMINDER_MAX_ATTEMPTS = int(os.environ.get("ATTUNE_REMINDER_MAX_ATTEMPTS", "3"))

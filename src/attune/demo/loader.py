@@ -18,12 +18,12 @@ from attune.alerts import services as alert_services
 from attune.alerts.evaluation import evaluate_practice
 from attune.alerts.models import ActionKind, Alert, AlertEvent, AlertEventKind, AlertKind
 from attune.care.models import Client, Episode, Goal, GoalRating, Session
+from attune.directory.demo import load_demo_articles
 from attune.engine.instruments import Instrument as Definition
 from attune.engine.instruments import score
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import InstrumentVersion, Phase, Response
-from attune.notes.models import ProcessNote
-from attune.notes.services import write_note
+from attune.notes.demo import write_demo_notes
 from attune.practice.models import Modality, Practice, ProblemArea, TherapistProfile
 from attune.simulation import SimFeedback, SimPractice, SimSession, simulate_practice
 
@@ -50,6 +50,7 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
     practice = Practice.objects.create(name=sim.name, slug=DEMO_PRACTICE_SLUG)
     users = _create_users(sim, practice)
     _create_profiles(sim, practice, users)
+    load_demo_articles(today)
     clients = {
         key: Client.objects.create(user=users[key], practice=practice)
         for key in (c.key for c in sim.clients)
@@ -91,7 +92,7 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
     _raise_safety_alerts(safety_responses, today)
     evaluate_practice()
     _settle_engine_alerts(today)
-    _write_process_notes(users["therapist"])
+    write_demo_notes(users["therapist"])
     return sim
 
 
@@ -304,47 +305,3 @@ def _settle_engine_alerts(today: date) -> None:
         at = opened + timedelta(days=2)
         alert_services.record_action(alert, therapist, action=action, note=note, now=at)
         alert_services.close(alert, therapist, now=at + timedelta(minutes=2))
-
-
-#: Private process notes of the integrative therapist (themes, body, countertransference).
-_DEMO_NOTES = (
-    (
-        ("positive",),
-        "Warm start; client brought a dream about a house with many rooms.",
-        "Felt protective, a little parental.",
-    ),
-    (
-        ("idealising",),
-        "Client said I am the first person who really understands. Noted the pull "
-        "to accept the role.",
-        "Flattered; wary of the pedestal.",
-    ),
-    (
-        ("negative",),
-        "Irritation when I was two minutes late — echoes of waiting for the father.",
-        "Defensive for a moment; took it up gently.",
-    ),
-    ((), "Quiet session; long silences felt companionable rather than empty.", ""),
-    (
-        ("negative", "other"),
-        "Sharp withdrawal after I linked the pattern to her mother; repair attempted at the end.",
-        "Guilt, urge to take it back.",
-    ),
-    (("positive",), "Used the resource image from the hypnosis work unprompted.", "Hopeful."),
-)
-
-
-def _write_process_notes(therapist: User) -> None:
-    """A private note on every fourth attended session of the integrative therapist, so the
-    episode page shows note markers. Written through the notes service: encrypted at rest."""
-    sessions = Session.objects.filter(episode__therapist=therapist, attendance="attended").order_by(
-        "episode_id", "number"
-    )
-    for index, session in enumerate(s for s in sessions if s.number % 4 == 2):
-        themes, body, counter = _DEMO_NOTES[index % len(_DEMO_NOTES)]
-        note = write_note(
-            author=therapist, session=session, body=body, themes=themes,
-            countertransference=counter,
-        )  # fmt: skip
-        written = session.scheduled_at + timedelta(hours=1)
-        ProcessNote.objects.filter(pk=note.pk).update(created_at=written, updated_at=written)

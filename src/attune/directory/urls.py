@@ -1,2 +1,13 @@
+from django.urls import path
+
+from attune.directory import views
+
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("directory/", views.directory, name="directory"),
+    path("directory/<int:pk>/", views.therapist, name="therapist"),
+    path("approaches/", views.approaches, name="approaches"),
+    path("approaches/<slug:slug>/", views.approach, name="approach"),
+    path("articles/", views.articles, name="articles"),
+    path("articles/<slug:slug>/", views.article, name="article"),
+]

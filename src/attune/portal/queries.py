@@ -6,12 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from attune.accounts.models import User
-from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Session
+from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Goal, GoalRating, Session
 from attune.care.queries import fit_session
+from attune.directory.rendering import render_markdown
 from attune.measures.models import Phase, Response
+from attune.portal.models import EndingRequest, FeedbackMessage, Intent
+from attune.practice.models import TherapistProfile
 
 # A check-in opens this long before the session; feedback stays open this long after it.
 CHECK_IN_OPENS = timedelta(days=getattr(settings, "ATTUNE_CHECK_IN_OPENS_DAYS", 3))
@@ -53,10 +58,15 @@ def form_is_open(session: Session, phase: str, now: datetime) -> bool:
     return False
 
 
+def open_ending_request(episode: Episode) -> EndingRequest | None:
+    return EndingRequest.objects.filter(episode=episode, withdrawn_at__isnull=True).first()
+
+
 def exit_form_is_open(episode: Episode, now: datetime) -> bool:
-    """The exit feedback is open once the ending asked for it, for ``EXIT_OPEN_FOR``."""
+    """The exit feedback is open once the ending asked for it, for ``EXIT_OPEN_FOR`` — or while
+    the client has asked for an ending conversation (they may give it when asking, or after)."""
     if episode.status == EpisodeStatus.ACTIVE:
-        return False
+        return open_ending_request(episode) is not None
     return Ending.objects.filter(
         episode=episode, exit_requested_at__isnull=False, exit_requested_at__gte=now - EXIT_OPEN_FOR
     ).exists()
@@ -78,7 +88,17 @@ def exit_forms(user: User, now: datetime) -> list[OpenForm]:
         .select_related("episode__therapist")
         .order_by("-exit_requested_at")
     )
-    return [OpenForm(phase=Phase.EXIT, session=None, episode=e.episode) for e in endings]
+    forms = [OpenForm(phase=Phase.EXIT, session=None, episode=e.episode) for e in endings]
+    asked = (
+        EndingRequest.objects.filter(
+            episode__client__user=user,
+            episode__status=EpisodeStatus.ACTIVE,
+            withdrawn_at__isnull=True,
+        )
+        .exclude(Exists(answered))
+        .select_related("episode__therapist")
+    )
+    return forms + [OpenForm(phase=Phase.EXIT, session=None, episode=r.episode) for r in asked]
 
 
 def open_forms(user: User, episode: Episode | None, now: datetime) -> list[OpenForm]:
@@ -137,3 +157,266 @@ def recent_check_ins(user: User, episode: Episode | None, limit: int = 8) -> lis
         .order_by("-submitted_at")[: limit * 2]
     )
     return list(responses)
+
+
+# ------------------------------------------------------------------------- progress in words
+
+#: What each outcome questionnaire asks about, in a client's words.
+ABOUT = {"phq9": "low mood", "gad7": "worry and anxiety"}
+
+
+@dataclass(frozen=True)
+class ProgressLine:
+    instrument: str
+    about: str
+    first: int
+    latest: int
+    count: int
+    sentence: str
+    band_sentence: str
+
+
+def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]:
+    """The client's check-in scores, first against latest, in plain language. No alerts, no
+    clinical labels without an explanation."""
+    if episode is None:
+        return []
+    responses = (
+        Response.objects.filter(
+            respondent=user,
+            episode=episode,
+            phase=Phase.CHECK_IN,
+            score__isnull=False,
+            instrument_version__instrument__kind="outcome",
+        )
+        .select_related("instrument_version__instrument")
+        .order_by("submitted_at", "pk")
+    )
+    by_instrument: dict[str, list[Response]] = {}
+    for response in responses:
+        by_instrument.setdefault(response.instrument_version.instrument.code, []).append(response)
+    therapist = episode.therapist.first_name or "your therapist"
+    lines = []
+    for code, given in by_instrument.items():
+        first, latest = given[0], given[-1]
+        instrument = latest.instrument_version.parsed
+        scale = instrument.scales[0]
+        name = instrument.short_name
+        about = ABOUT.get(code, "")
+        a, b = int(first.score or 0), int(latest.score or 0)
+        if len(given) == 1:
+            sentence = (
+                f"Your first {name} check-in score was {a}. After a few more check-ins you will "
+                "see here how things are moving."
+            )
+        else:
+            change = b - a
+            better = change < 0 if scale.direction == "lower_is_better" else change > 0
+            clear = abs(change) >= (scale.reliable_change or 1)
+            went = "down" if change < 0 else "up"
+            if change and clear and better:
+                sentence = (
+                    f"Your {name} check-in scores have gone {went} from {a} to {b} since you "
+                    "started: that usually means things are easing."
+                )
+            elif change and clear:
+                sentence = (
+                    f"Your {name} check-in scores have gone {went} from {a} to {b} since you "
+                    "started. Things can get harder for a while in therapy; it is worth talking "
+                    f"about with {therapist}."
+                )
+            else:
+                sentence = (
+                    f"Your {name} check-in scores have stayed about the same ({a} when you "
+                    f"started, {b} now). Change often takes a while — and if you feel stuck, "
+                    f"that is worth saying to {therapist}."
+                )
+        band = scale.band_for(b)
+        band_sentence = (
+            f"The questionnaire's own word for a score of {b} is \u201c{band.label.lower()}\u201d. "
+            "It describes how the last two weeks felt, not who you are."
+            if band
+            else ""
+        )
+        lines.append(ProgressLine(name, about, a, b, len(given), sentence, band_sentence))
+    return lines
+
+
+def goals_with_ratings(episode: Episode | None) -> list[Goal]:
+    if episode is None:
+        return []
+    return list(
+        episode.goals.prefetch_related(
+            Prefetch("ratings", queryset=GoalRating.objects.order_by("rated_at", "pk"))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ModalityExplainer:
+    name: str
+    summary: str
+    explainer: SafeString
+
+
+@dataclass(frozen=True)
+class HowMyTherapistWorks:
+    name: str
+    how_i_work: SafeString
+    modalities: list[ModalityExplainer]
+
+
+def how_my_therapist_works(episode: Episode | None) -> HowMyTherapistWorks | None:
+    """The therapist's "how I work" and the explainers of her modalities, Markdown rendered
+    safely."""
+    if episode is None:
+        return None
+    profile = (
+        TherapistProfile.objects.filter(user_id=episode.therapist_id)
+        .prefetch_related("modalities")
+        .first()
+    )
+    if profile is None:
+        return None
+    return HowMyTherapistWorks(
+        name=episode.therapist.display_name,
+        how_i_work=render_markdown(profile.how_i_work, top_heading=3),
+        modalities=[
+            ModalityExplainer(m.name, m.summary, render_markdown(m.explainer, top_heading=3))
+            for m in profile.modalities.all()
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- the composer
+
+
+def session_has_taken_place(session: Session, now: datetime) -> bool:
+    if session.attendance == Attendance.ATTENDED:
+        return True
+    ends_at = session.scheduled_at + timedelta(minutes=session.duration_minutes)
+    return session.attendance == Attendance.SCHEDULED and ends_at <= now
+
+
+def bring_up_session(
+    message: FeedbackMessage, sessions: list[Session], now: datetime
+) -> Session | None:
+    """For "bring it up next session": the first session after the client chose so that has
+    taken place (cancelled and missed sessions move it on to the next one); None while it has
+    not happened yet."""
+    if message.intent != Intent.NEXT_SESSION:
+        return None
+    for session in sorted(sessions, key=lambda s: s.scheduled_at):
+        ends_at = session.scheduled_at + timedelta(minutes=session.duration_minutes)
+        if ends_at <= message.updated_at:
+            continue  # over before the client chose "next session"
+        if session_has_taken_place(session, now):
+            return session
+    return None
+
+
+def therapist_can_read(message: FeedbackMessage, sessions: list[Session], now: datetime) -> bool:
+    """Whether the therapist may read the words: shared (now or later), or kept for the next
+    session with "show my words then" and that session has taken place. Never a draft."""
+    if message.intent == Intent.DRAFT:
+        return False
+    if message.shared_at is not None:
+        return True
+    return message.share_at_session and bring_up_session(message, sessions, now) is not None
+
+
+@dataclass(frozen=True)
+class ClientMessage:
+    """One line of the "From your client" panel on the episode page.
+
+    ``kind``: ``shared`` (the words are shown), ``wants_to_talk`` (the client wants to talk
+    about something next session; no words), ``talked`` (that session took place and the client
+    kept the words), ``ending`` (the client asked for an ending conversation)."""
+
+    kind: str
+    at: datetime
+    text: str = ""
+    session: Session | None = None
+    exit_response: Response | None = None
+    pk: int | None = None
+
+
+def feedback_for_therapist(episode: Episode, now: datetime | None = None) -> list[ClientMessage]:
+    """What the treating therapist sees of the client's messages, newest first. Drafts never
+    appear; words kept for the next session appear only as "wants to talk" until the client
+    shares them (or chose to share them once the session has taken place). Three queries."""
+    now = now or timezone.now()
+    sessions = list(episode.sessions.all())  # prefetched on the episode page
+    items: list[ClientMessage] = []
+    for message in FeedbackMessage.objects.filter(episode=episode).exclude(intent=Intent.DRAFT):
+        held = bring_up_session(message, sessions, now)
+        if therapist_can_read(message, sessions, now):
+            items.append(
+                ClientMessage("shared", message.shared_at or now, message.text, held, pk=message.pk)
+            )
+        elif held is None:
+            items.append(ClientMessage("wants_to_talk", message.updated_at, pk=message.pk))
+        else:
+            items.append(ClientMessage("talked", message.updated_at, session=held, pk=message.pk))
+    requests = list(EndingRequest.objects.filter(episode=episode, withdrawn_at__isnull=True))
+    if requests:
+        exit_response = (
+            Response.objects.filter(
+                episode=episode, phase=Phase.EXIT, respondent_id=episode.client.user_id
+            )
+            .select_related("instrument_version__instrument")
+            .first()
+        )
+        for request in requests:
+            items.append(
+                ClientMessage(
+                    "ending",
+                    request.requested_at,
+                    request.reason,
+                    exit_response=exit_response,
+                    pk=request.pk,
+                )
+            )
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items
+
+
+@dataclass(frozen=True)
+class OwnMessage:
+    """A message as its author sees it in the portal, with what the therapist can see of it."""
+
+    message: FeedbackMessage
+    therapist_reads: bool
+    status: str
+    session: Session | None
+
+
+def messages_of_client(user: User, episode: Episode | None, now: datetime) -> list[OwnMessage]:
+    if episode is None:
+        return []
+    sessions = list(episode.sessions.all())
+    own = []
+    for message in FeedbackMessage.objects.filter(episode=episode, client__user=user):
+        own.append(own_message(message, sessions, now))
+    return own
+
+
+def own_message(message: FeedbackMessage, sessions: list[Session], now: datetime) -> OwnMessage:
+    reads = therapist_can_read(message, sessions, now)
+    held = bring_up_session(message, sessions, now)
+    if message.intent == Intent.DRAFT:
+        status = "A private draft: only you can see it."
+    elif message.shared_at is not None:
+        status = f"Shared with your therapist on {timezone.localtime(message.shared_at):%-d %B}."
+    elif reads:
+        status = "Your therapist can read it now: the session you chose has taken place."
+    elif held is not None:
+        status = (
+            "The session has taken place; your words stayed with you. You can still share them."
+        )
+    else:
+        status = (
+            "For your next session: your therapist sees that you would like to talk about "
+            "something, but not your words."
+        )
+    return OwnMessage(message, reads, status, held)

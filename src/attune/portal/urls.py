@@ -11,4 +11,12 @@ urlpatterns = [
     path("episodes/<int:episode_id>/exit-feedback/", views.exit_feedback, name="exit-feedback"),
     path("episodes/<int:episode_id>/exit-feedback/thanks/", views.exit_thanks, name="exit-thanks"),
     path("sessions/<int:session_id>/<str:phase>/thanks/", views.thanks, name="thanks"),
+    path("goals/<int:goal_id>/rating/", views.rate_goal, name="goal-rating"),
+    path("composer/", views.composer_page, name="composer"),
+    path("composer/<int:message_id>/", views.composer_message, name="composer-message"),
+    path("ending/", views.ending, name="ending"),
+    path("data/", views.my_data, name="data"),
+    path("data/download.json", views.download_json, name="data-json"),
+    path("data/download.csv", views.download_csv, name="data-csv"),
+    path("data/deletion/", views.request_deletion, name="data-deletion"),
 ]

@@ -1,27 +1,40 @@
 """The client's pages: home, the check-in before a session, the feedback after it, the fit
-check-in after the first sessions and the exit feedback when therapy has ended."""
+check-in after the first sessions, the exit feedback, the feedback composer, asking for an
+ending conversation, and their own data."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from attune.care import services as care_services
-from attune.care.models import Episode, Session
+from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
 from attune.measures.form_layout import answers_from_post, layout
 from attune.measures.models import Phase, Response
 from attune.measures.services import form_versions, stored_form, submit_form
+from attune.portal import composer, exports
+from attune.portal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.portal.queries import (
     exit_form_is_open,
     form_is_open,
+    goals_with_ratings,
+    how_my_therapist_works,
+    messages_of_client,
     next_session,
+    open_ending_request,
     open_forms,
+    own_message,
+    progress_in_words,
     recent_check_ins,
 )
 
@@ -40,11 +53,22 @@ def _require_client(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+#: The article library (built in another app; linked by path until its URL name exists).
+ARTICLES_PATH = "/articles/"
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     _require_client(request)
+    return _home(request)
+
+
+def _home(
+    request: HttpRequest, rating_errors: dict[int, str] | None = None, status: int = 200
+) -> HttpResponse:
     now = timezone.now()
     episode = active_episode_of_client(request.user)
+    own = messages_of_client(request.user, episode, now)
     return render(
         request,
         "portal/home.html",
@@ -53,8 +77,38 @@ def home(request: HttpRequest) -> HttpResponse:
             "forms": open_forms(request.user, episode, now),
             "next_session": next_session(episode, now),
             "check_ins": recent_check_ins(request.user, episode),
+            "progress": progress_in_words(request.user, episode),
+            "goals": goals_with_ratings(episode),
+            "rating_errors": rating_errors or {},
+            "rating_scale": range(11),
+            "how_works": how_my_therapist_works(episode),
+            "own_messages": own[:3],
+            "own_message_count": len(own),
+            "ending_request": open_ending_request(episode) if episode else None,
+            "articles_path": ARTICLES_PATH,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def rate_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """The client's own 0–10 rating of one of their goals (a wrong id is a 404)."""
+    _require_client(request)
+    goal = get_object_or_404(
+        Goal.objects.filter(
+            episode__client__user=request.user, episode__status="active"
+        ).select_related("episode__client"),
+        pk=goal_id,
+    )
+    try:
+        composer.rate_goal(goal=goal, by=request.user, rating=request.POST.get("rating", ""))
+    except ValidationError as error:
+        message = "; ".join(error.messages)
+        return _home(request, rating_errors={goal.pk: message}, status=400)
+    messages.success(request, "Thank you — your rating is saved.")
+    return redirect(f"{reverse('portal:home')}#goal-{goal.pk}")
 
 
 @login_required
@@ -216,3 +270,250 @@ def exit_thanks(request: HttpRequest, episode_id: int) -> HttpResponse:
         "portal/thanks.html",
         {"episode": episode, "phase": Phase.EXIT, "responses": responses, "safety": False},
     )
+
+
+# --------------------------------------------------------------------------- the feedback composer
+
+
+def _field_errors(error: ValidationError) -> dict[str, str]:
+    if hasattr(error, "error_dict"):
+        return {field: " ".join(texts) for field, texts in error.message_dict.items()}
+    return {"form": " ".join(error.messages)}
+
+
+def _composer_context(request: HttpRequest, episode: Episode | None) -> dict[str, object]:
+    return {
+        "episode": episode,
+        "starters": composer.STARTERS,
+        "intents": Intent.choices,
+        "text_max": composer.TEXT_MAX,
+        "own_messages": messages_of_client(request.user, episode, timezone.now()),
+    }
+
+
+@login_required
+def composer_page(request: HttpRequest) -> HttpResponse:
+    """Put something hard into words, then share it now, keep it for the next session, or keep
+    it as a private draft."""
+    _require_client(request)
+    episode = active_episode_of_client(request.user)
+    context = _composer_context(request, episode)
+    context |= {"values": {"text": "", "intent": "", "share_at_session": False}}
+    if request.method != "POST" or episode is None:
+        context["idempotency_key"] = uuid.uuid4()
+        return render(request, "portal/composer.html", context)
+    values = {
+        "text": request.POST.get("text", ""),
+        "intent": request.POST.get("intent", ""),
+        "share_at_session": request.POST.get("share_at_session") == "on",
+    }
+    try:
+        key = uuid.UUID(request.POST.get("idempotency_key", ""))
+        message = composer.compose(
+            by=request.user,
+            episode=episode,
+            text=values["text"],
+            intent=values["intent"],
+            share_at_session=bool(values["share_at_session"]),
+            idempotency_key=key,
+        )
+    except ValueError:
+        errors = {"form": "We couldn't read part of the form. Your words are still here: "
+                             "please send again."}  # fmt: skip
+        key = uuid.uuid4()
+    except ValidationError as error:
+        errors = _field_errors(error)
+    else:
+        messages.success(request, _saved_message(message))
+        return redirect("portal:composer-message", message_id=message.pk)
+    context |= {"values": values, "errors": errors, "idempotency_key": key}
+    return render(request, "portal/composer.html", context, status=400)
+
+
+def _saved_message(message: FeedbackMessage) -> str:
+    if message.intent == Intent.SHARE_NOW:
+        return "Your message is shared. Thank you for telling your therapist."
+    if message.intent == Intent.NEXT_SESSION:
+        return "Saved for your next session. Your therapist sees that you would like to talk."
+    return "Saved as a private draft. Only you can see it."
+
+
+def _own_feedback_message(request: HttpRequest, message_id: int) -> FeedbackMessage:
+    _require_client(request)
+    return get_object_or_404(
+        FeedbackMessage.objects.filter(client__user=request.user).select_related(
+            "episode__client", "client"
+        ),
+        pk=message_id,
+    )
+
+
+@login_required
+def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    """One of the client's messages: read it, change it or its choice while the therapist
+    cannot read it, share it, or delete it."""
+    message = _own_feedback_message(request, message_id)
+    now = timezone.now()
+    sessions = list(message.episode.sessions.all())
+    own = own_message(message, sessions, now)
+    values = {
+        "text": message.text,
+        "intent": message.intent,
+        "share_at_session": message.share_at_session,
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action == "delete":
+                composer.delete_message(message=message, by=request.user, now=now)
+                messages.success(request, "Your message is deleted.")
+                return redirect("portal:composer")
+            values = {
+                "text": request.POST.get("text", message.text),
+                "intent": request.POST.get("intent", ""),
+                "share_at_session": request.POST.get("share_at_session") == "on",
+            }
+            if action == "share":
+                values["intent"] = Intent.SHARE_NOW
+            composer.update_message(
+                message=message,
+                by=request.user,
+                text=str(values["text"]),
+                intent=str(values["intent"]),
+                share_at_session=bool(values["share_at_session"]),
+                now=now,
+            )
+        except ValidationError as error:
+            errors = _field_errors(error)
+        else:
+            messages.success(request, _saved_message(message))
+            return redirect("portal:composer-message", message_id=message.pk)
+    return render(
+        request,
+        "portal/composer_message.html",
+        {
+            "own": own,
+            "message": message,
+            "values": values,
+            "errors": errors,
+            "intents": Intent.choices,
+            "text_max": composer.TEXT_MAX,
+            "starters": composer.STARTERS,
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------- ending
+
+
+@login_required
+def ending(request: HttpRequest) -> HttpResponse:
+    """Ask for an ending conversation (and, if the client wishes, give exit feedback)."""
+    _require_client(request)
+    episode = active_episode_of_client(request.user)
+    request_open = open_ending_request(episode) if episode else None
+    errors: dict[str, str] = {}
+    reason = ""
+    if request.method == "POST" and episode is not None:
+        action = request.POST.get("action", "request")
+        try:
+            if action == "withdraw":
+                if request_open is not None:
+                    composer.withdraw_ending_request(request=request_open, by=request.user)
+                messages.success(request, "Your request is withdrawn. Your therapy goes on.")
+            else:
+                reason = request.POST.get("reason", "")
+                composer.request_ending(episode=episode, by=request.user, reason=reason)
+                messages.success(
+                    request,
+                    "Your request is sent. Your therapist will talk about it with you.",
+                )
+        except ValidationError as error:
+            errors = _field_errors(error)
+        else:
+            return redirect("portal:ending")
+    exit_given = (
+        episode is not None
+        and Response.objects.filter(
+            episode=episode, respondent=request.user, phase=Phase.EXIT
+        ).exists()
+    )
+    return render(
+        request,
+        "portal/ending.html",
+        {
+            "episode": episode,
+            "ending_request": request_open,
+            "exit_given": exit_given,
+            "exit_forms": [f for f in open_forms(request.user, None, timezone.now())],
+            "errors": errors,
+            "reason": reason,
+            "reason_max": composer.REASON_MAX,
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------- their data
+
+
+@login_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    _require_client(request)
+    requests = DeletionRequest.objects.filter(client__user=request.user).order_by("-requested_at")
+    return render(
+        request,
+        "portal/data.html",
+        {
+            "deletion_requests": list(requests),
+            "open_deletion": next((r for r in requests if r.status == "requested"), None),
+            "retention_years": getattr(settings, "ATTUNE_RETENTION_YEARS", 10),
+            "not_included": exports.NOT_INCLUDED,
+        },
+    )
+
+
+def _download(request: HttpRequest, kind: str) -> HttpResponse:
+    _require_client(request)
+    data = exports.client_data(request.user)
+    exports.record_export(request.user)
+    day = timezone.localdate().isoformat()
+    if kind == "json":
+        response = HttpResponse(
+            exports.as_json(data), content_type="application/json; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(exports.as_csv(data), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attune-my-data-{day}.{kind}"'
+    return response
+
+
+@login_required
+@require_GET
+def download_json(request: HttpRequest) -> HttpResponse:
+    return _download(request, "json")
+
+
+@login_required
+@require_GET
+def download_csv(request: HttpRequest) -> HttpResponse:
+    return _download(request, "csv")
+
+
+@login_required
+@require_POST
+def request_deletion(request: HttpRequest) -> HttpResponse:
+    _require_client(request)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Please tick the box to confirm that you want to ask for this.")
+        return redirect("portal:data")
+    try:
+        exports.request_deletion(user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your request is sent to your practice.")
+    return redirect("portal:data")

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from attune.reminders import views
+
 app_name = "reminders"
-urlpatterns: list = []
+urlpatterns = [
+    path("f/<str:token>/", views.form_link, name="form-link"),
+    path("reminders/not-completed/", views.not_completed, name="not-completed"),
+    path("reminders/<int:delivery_id>/resend/", views.resend, name="resend"),
+]

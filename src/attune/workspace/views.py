@@ -17,6 +17,7 @@ from attune.audit.services import record
 from attune.care.queries import episode_care_context, episodes_visible_to
 from attune.measures.models import Response
 from attune.notes.queries import note_session_numbers
+from attune.portal.queries import feedback_for_therapist
 from attune.workspace.charts import episode_charts
 from attune.workspace.queries import (
     caseload,
@@ -101,6 +102,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             # Session numbers with a private process note of the person viewing (only ever
             # their own notes): markers in the session list and on the charts.
             "note_sessions": note_sessions,
+            "client_messages": feedback_for_therapist(ep),
         }
         | episode_charts(ep, note_sessions)
         | episode_care_context(ep),  # fit check-in, ending, exit feedback, referral, history

@@ -1,0 +1,95 @@
+"""The directory's GET filters. A bad value is dropped with a note; it never fails the page."""
+
+from __future__ import annotations
+
+from django import forms
+
+from attune.directory.queries import DirectoryFilters, available_languages
+from attune.practice.models import Format, Modality, ProblemArea
+
+FEE_LIMIT = 10_000
+_LABELS = {
+    "problem": "problem area",
+    "approach": "approach",
+    "language": "language",
+    "format": "in person / online",
+    "accepting": "accepting new clients",
+    "fee_min": "lowest fee",
+    "fee_max": "highest fee",
+}
+
+
+class DirectoryFilterForm(forms.Form):
+    problem = forms.ChoiceField(required=False, label="What would you like help with?")
+    approach = forms.ChoiceField(required=False, label="Approach")
+    language = forms.ChoiceField(required=False, label="Language")
+    format = forms.ChoiceField(
+        required=False,
+        label="In person or online",
+        choices=[("", "Either"), *Format.choices],
+    )
+    accepting = forms.BooleanField(required=False, label="Accepting new clients")
+    fee_min = forms.IntegerField(
+        required=False, min_value=0, max_value=FEE_LIMIT, label="Fee from (€)"
+    )
+    fee_max = forms.IntegerField(
+        required=False, min_value=0, max_value=FEE_LIMIT, label="Fee up to (€)"
+    )
+
+    def __init__(self, data, *, modalities, problem_areas, languages) -> None:
+        super().__init__(data)
+        self.problem_areas = {a.slug: a for a in problem_areas}
+        self.modalities = {m.slug: m for m in modalities}
+        self.fields["problem"].choices = [
+            ("", "Anything"),
+            *((a.slug, a.name) for a in problem_areas),
+        ]
+        self.fields["approach"].choices = [
+            ("", "Any approach"),
+            *((m.slug, m.name) for m in modalities),
+        ]
+        self.fields["language"].choices = [("", "Any language"), *languages]
+        for name in ("fee_min", "fee_max"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
+
+
+def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[str]]:
+    """Validate the query string field by field: good values filter, bad ones become notes."""
+    modalities = list(Modality.objects.only("id", "slug", "name"))
+    problem_areas = list(ProblemArea.objects.only("id", "slug", "name"))
+    languages = available_languages()
+    known = {k: v for k, v in params.items() if k in _LABELS}
+    form = DirectoryFilterForm(
+        known, modalities=modalities, problem_areas=problem_areas, languages=languages
+    )
+    form.is_valid()
+    notes = [
+        f"We ignored the {_LABELS[name]} filter: that value isn't one we know."
+        for name in form.errors
+        if name in _LABELS
+    ]
+    data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    filters = DirectoryFilters(
+        problem_area=form.problem_areas.get(data.get("problem") or ""),
+        modality=form.modalities.get(data.get("approach") or ""),
+        language=data.get("language") or "",
+        format=data.get("format") or "",
+        accepting=bool(data.get("accepting")),
+        fee_min=data.get("fee_min"),
+        fee_max=data.get("fee_max"),
+    )
+    if (
+        filters.fee_min is not None
+        and filters.fee_max is not None
+        and filters.fee_min > filters.fee_max
+    ):
+        filters.fee_min, filters.fee_max = filters.fee_max, filters.fee_min
+        notes.append("The lowest fee was above the highest; we swapped them.")
+    # The form shown on the page carries only the values that were used.
+    shown = DirectoryFilterForm(
+        {k: v for k, v in known.items() if k not in form.errors},
+        modalities=modalities,
+        problem_areas=problem_areas,
+        languages=languages,
+    )
+    return shown, filters, notes

@@ -1,0 +1,145 @@
+"""Public pages: the directory, therapist profiles, approaches and the article library.
+
+No login. Only published profiles and only their published data are shown; a wrong id or slug
+is a 404.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from attune.directory import queries
+from attune.directory.forms import parse_filters
+from attune.directory.rendering import render_markdown
+from attune.practice.models import Modality, ProblemArea
+
+FIRST_CONSULTATION_SLUG = "your-first-consultation"
+MATCH_PATH = "/match/"  # owned by attune.matching; linked by path so neither app imports the other
+
+
+def _card(profile) -> dict:
+    return {
+        "profile": profile,
+        "name": queries.public_name(profile),
+        "languages": [queries.language_name(c) for c in profile.languages or []],
+        "formats": [queries.format_label(c) for c in profile.formats or []],
+    }
+
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    form, filters, notes = parse_filters(request.GET)
+    profiles = queries.search_profiles(filters)
+    return render(
+        request,
+        "directory/directory.html",
+        {
+            "form": form,
+            "filters": filters,
+            "notes": notes,
+            "cards": [_card(p) for p in profiles],
+            "match_path": MATCH_PATH,
+        },
+    )
+
+
+@require_GET
+def therapist(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = queries.profile_for_page(pk)
+    if profile is None:
+        raise Http404("No such therapist")
+    modalities = [
+        {"modality": m, "explainer": render_markdown(m.explainer, top_heading=4)}
+        for m in profile.modalities.all()
+    ]
+    return render(
+        request,
+        "directory/therapist.html",
+        {
+            **_card(profile),
+            "modalities": modalities,
+            "articles": profile.public_articles,
+            "consultation_guide": queries.visible_articles()
+            .filter(slug=FIRST_CONSULTATION_SLUG)
+            .exists(),
+            "match_path": MATCH_PATH,
+        },
+    )
+
+
+@require_GET
+def approaches(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "directory/approaches.html",
+        {"modalities": queries.modalities_with_counts(), "match_path": MATCH_PATH},
+    )
+
+
+@require_GET
+def approach(request: HttpRequest, slug: str) -> HttpResponse:
+    modality = get_object_or_404(Modality, slug=slug)
+    return render(
+        request,
+        "directory/approach.html",
+        {
+            "modality": modality,
+            "explainer": render_markdown(modality.explainer),
+            "cards": [_card(p) for p in queries.therapists_offering(modality)],
+            "articles": list(queries.visible_articles().filter(modalities=modality)),
+            "match_path": MATCH_PATH,
+        },
+    )
+
+
+@require_GET
+def articles(request: HttpRequest) -> HttpResponse:
+    rows = queries.visible_articles()
+    notes: list[str] = []
+    modality = problem_area = None
+    if slug := request.GET.get("approach", ""):
+        modality = Modality.objects.filter(slug=slug).first()
+        if modality is None:
+            notes.append("We ignored the approach filter: that value isn't one we know.")
+        else:
+            rows = rows.filter(modalities=modality)
+    if slug := request.GET.get("problem", ""):
+        problem_area = ProblemArea.objects.filter(slug=slug).first()
+        if problem_area is None:
+            notes.append("We ignored the problem area filter: that value isn't one we know.")
+        else:
+            rows = rows.filter(problem_areas=problem_area)
+    return render(
+        request,
+        "directory/articles.html",
+        {
+            "articles": list(rows.distinct()),
+            "modality": modality,
+            "problem_area": problem_area,
+            "notes": notes,
+            "match_path": MATCH_PATH,
+        },
+    )
+
+
+@require_GET
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    item = get_object_or_404(
+        queries.visible_articles().prefetch_related("modalities", "problem_areas"), slug=slug
+    )
+    author = item.author
+    show_author = author is not None and author.published and author.user.is_active
+    return render(
+        request,
+        "directory/article.html",
+        {
+            "article": item,
+            "body": queries.render_article(item),
+            "author": author if show_author else None,
+            "author_name": queries.public_name(author) if show_author else "",
+            "related": queries.related_articles(item),
+            "match_path": MATCH_PATH,
+        },
+    )

@@ -1,0 +1,58 @@
+"""Keep form-link tokens out of the logs.
+
+``/f/<token>/`` carries a one-time secret in its path. Django logs the path of every 4xx
+response (``django.request``), ``runserver`` and gunicorn log every request: this filter
+replaces the token with ``…`` in those records before any handler sees them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+TOKEN_IN_PATH = re.compile(r"/f/[^/\s?#\"']+")
+REDACTED = "/f/…"
+LOGGERS = (
+    "django.request",
+    "django.server",
+    "django.security.csrf",
+    "django.security.DisallowedHost",
+    "django.security.SuspiciousOperation",
+    "gunicorn.access",
+    "gunicorn.error",
+)
+
+
+def redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return TOKEN_IN_PATH.sub(REDACTED, value)
+    return value
+
+
+class RedactFormLinkTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, dict):
+            # In place: gunicorn's access atoms are a dict subclass with its own lookups.
+            for key, value in list(record.args.items()):
+                record.args[key] = redact(value)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(redact(v) for v in record.args)
+        return True
+
+
+def _attach(filterer: logging.Filterer) -> None:
+    if not any(isinstance(f, RedactFormLinkTokens) for f in filterer.filters):
+        filterer.addFilter(RedactFormLinkTokens())
+
+
+def install() -> None:
+    """Attach the filter to the loggers that write request paths, and to the handlers of the
+    root and ``django`` loggers for any other record that carries one (idempotent)."""
+    for name in LOGGERS:
+        _attach(logging.getLogger(name))
+    for name in ("", "django", *LOGGERS):
+        for handler in logging.getLogger(name).handlers:
+            _attach(handler)

@@ -1,0 +1,231 @@
+"""The page a form link opens (``/f/<token>/``) and the therapist's reminder pages.
+
+A form link signs nobody in: it opens one form, for one client, once, and nothing else. The
+person holding it stays anonymous to Django (no session, no login), so every other page of
+Attune still asks for a password.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from attune.accounts.models import Role
+from attune.care import services as care_services
+from attune.care.queries import episodes_visible_to
+from attune.measures.form_layout import answers_from_post, layout
+from attune.measures.models import Response
+from attune.measures.services import FormSubmission, form_versions, submit_form
+from attune.portal.queries import exit_form_is_open, form_is_open
+from attune.practice.services import crisis_resources_for
+from attune.reminders import services
+from attune.reminders.models import FormLink, LinkPhase, ReminderDelivery
+from attune.reminders.queries import not_completed as not_completed_rows
+
+FORM_TITLES = {
+    LinkPhase.CHECK_IN: "Check-in before your session",
+    LinkPhase.FEEDBACK: "How was your session?",
+    LinkPhase.FIT_CHECK: "How is working together going?",
+    LinkPhase.EXIT: "Tell us about your therapy",
+}
+FORM_ERROR = "A few answers need another look. Everything else you entered is kept."
+KEY_ERROR = (
+    "We couldn't read part of the form. Your answers are still here: please check them and "
+    "send again."
+)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A link page holds a form about someone's health and its address is a secret: no cache
+    keeps it, no search engine lists it, and the Referer header of the static files (whose
+    requests a proxy logs) carries the origin only, not the token. (Not ``no-referrer``: the
+    browser would then post the form with ``Origin: null``, which CSRF protection refuses.)"""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "strict-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, object], status: int = 200
+) -> HttpResponse:
+    return _private(render(request, template, context, status=status))
+
+
+def _is_open(link: FormLink) -> bool:
+    now = timezone.now()
+    if link.session is None:
+        return exit_form_is_open(link.episode, now)
+    return form_is_open(link.session, link.phase, now)
+
+
+def _unavailable(request: HttpRequest, context: dict[str, object], reason: str) -> HttpResponse:
+    # 200, not 410: a spent link is an ordinary event for the person holding it (not an error
+    # for their browser's console), and Django logs every 4xx with its path.
+    return _render(request, "reminders/link_unavailable.html", context | {"reason": reason})
+
+
+def _submit(link: FormLink, answers: dict, key: uuid.UUID) -> FormSubmission:
+    common = {
+        "episode": link.episode,
+        "respondent": link.client,
+        "answers": answers,
+        "idempotency_key": key,
+    }
+    if link.phase == LinkPhase.EXIT:
+        return care_services.submit_exit_feedback(**common)
+    if link.phase == LinkPhase.FIT_CHECK:
+        return care_services.submit_fit_check(session=link.session, **common)
+    return submit_form(session=link.session, phase=link.phase, **common)
+
+
+def _answered_with(link: FormLink, key: uuid.UUID | None) -> list[Response]:
+    """The responses this link's form stored under this idempotency key (a double click)."""
+    if key is None:
+        return []
+    same = Response.objects.filter(
+        idempotency_key=key, respondent_id=link.client_id, phase=link.phase
+    )
+    if link.session_id is not None:
+        same = same.filter(session_id=link.session_id)
+    else:
+        same = same.filter(episode_id=link.episode_id)
+    return list(same.select_related("instrument_version__instrument"))
+
+
+def _thanks(request: HttpRequest, context: dict[str, object], responses: list[Response]):
+    safety = any(r.safety_level for r in responses)
+    return _render(
+        request, "portal/thanks.html", context | {"responses": responses, "safety": safety}
+    )
+
+
+def form_link(request: HttpRequest, token: str) -> HttpResponse:
+    link = services.find_link(token)
+    if link is None or not link.client.is_active:
+        raise Http404
+    if request.user.is_authenticated and request.user.pk != link.client_id:
+        # Someone else is signed in on this browser: the link is not theirs to open.
+        raise Http404
+    practice = link.episode.client.practice
+    context: dict[str, object] = {
+        "link": link,
+        "session": link.session,
+        "episode": link.episode,
+        "phase": link.phase,
+        "title": FORM_TITLES[link.phase],
+        "practice": practice,
+        "crisis_resources": crisis_resources_for(practice),
+    }
+    key = None
+    if request.method == "POST":
+        try:
+            key = uuid.UUID(request.POST.get("idempotency_key", ""))
+        except ValueError:
+            key = None
+
+    if link.used_at is not None or services.form_completed(link):
+        # A double click or a retry of the form this link opened shows the same thank-you page.
+        again = _answered_with(link, key)
+        if again:
+            return _thanks(request, context, again)
+        return _unavailable(request, context, "used")
+    if link.expires_at <= timezone.now():
+        return _unavailable(request, context, "expired")
+    if not _is_open(link):
+        return _unavailable(request, context, "closed")
+
+    versions = form_versions(link.phase)
+    if request.method != "POST":
+        context |= {"sections": layout(versions), "idempotency_key": uuid.uuid4()}
+        return _render(request, "portal/form.html", context)
+
+    answers = answers_from_post(request.POST, versions)
+    if key is None:
+        context |= {
+            "sections": layout(versions, answers),
+            "idempotency_key": uuid.uuid4(),
+            "form_error": KEY_ERROR,
+        }
+        return _render(request, "portal/form.html", context, status=400)
+
+    try:
+        with transaction.atomic():
+            # The lock makes a second request wait here until the first has stored its answers.
+            locked = FormLink.objects.select_for_update().get(pk=link.pk)
+            if locked.used_at is not None:
+                result = None
+            else:
+                result = _submit(link, answers, key)
+                if result.ok:
+                    # The link is used in the same transaction that stores the answers.
+                    locked.used_at = timezone.now()
+                    locked.save(update_fields=["used_at"])
+    except ValidationError:
+        return _unavailable(request, context, "closed")
+    if result is None or (
+        result.already_stored and any(r.idempotency_key != key for r in result.responses)
+    ):
+        # Answered meanwhile, through another link or the portal: say so, show nothing of it.
+        again = _answered_with(link, key)
+        if again:
+            return _thanks(request, context, again)
+        return _unavailable(request, context, "used")
+    if result.ok:
+        return _thanks(request, context, result.responses)
+    context |= {
+        "sections": layout(versions, answers, result.errors),
+        "idempotency_key": key,
+        "form_error": FORM_ERROR,
+    }
+    return _render(request, "portal/form.html", context, status=400)
+
+
+# --------------------------------------------------------------------------- the therapist
+
+
+def _require_therapist(request: HttpRequest) -> None:
+    if request.user.role != Role.THERAPIST:
+        raise PermissionDenied
+
+
+@login_required
+def not_completed(request: HttpRequest) -> HttpResponse:
+    """Her clients' check-ins and feedback that were not completed, with the reminder status."""
+    _require_therapist(request)
+    rows = not_completed_rows(request.user, timezone.now())
+    return render(request, "reminders/not_completed.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """Send a fresh link to the same form, for one of her own clients only."""
+    _require_therapist(request)
+    delivery = get_object_or_404(
+        ReminderDelivery.objects.select_related(
+            "link__client", "episode__client__user", "episode__client__practice", "session"
+        ),
+        pk=delivery_id,
+        episode__in=episodes_visible_to(request.user),
+    )
+    if not request.user.has_perm("care.change_episode", delivery.episode):
+        raise PermissionDenied
+    try:
+        again = services.resend(delivery=delivery, by=request.user)
+    except services.ResendRefused as refusal:
+        messages.warning(request, str(refusal))
+    else:
+        if again.status == "sent":
+            messages.success(request, "A new link was sent.")
+        else:
+            messages.error(request, "The e-mail could not be sent. Please try again later.")
+    return redirect("reminders:not-completed")

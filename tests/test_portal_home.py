@@ -1,0 +1,176 @@
+"""The client's home: next session, open forms, progress in plain words (never alerts), goals
+they rate themselves, how their therapist works (Markdown rendered safely), and "not watched in
+real time" on every client page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from attune.alerts.services import raise_alert
+from attune.care.models import Goal, GoalRating
+from attune.measures.services import submit_form
+from attune.practice.models import Modality
+from tests.answers import FREQUENCY
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, client_user):
+    client.login(username=client_user.email, password=PASSWORD)
+    return client
+
+
+def check_in(episode, session, phq9_items, gad7_items, when):
+    result = submit_form(
+        episode=episode,
+        session=session,
+        respondent=episode.client.user,
+        phase="check_in",
+        answers={
+            "phq9": {f"phq9_{n}": FREQUENCY[v] for n, v in enumerate(phq9_items, start=1)},
+            "gad7": {f"gad7_{n}": FREQUENCY[v] for n, v in enumerate(gad7_items, start=1)},
+        },
+        idempotency_key=uuid.uuid4(),
+        now=when,
+    )
+    assert result.ok, result.errors
+
+
+def home(client) -> str:
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_home_shows_the_next_session_and_the_open_forms(signed_in, upcoming, last_attended):
+    page = home(signed_in)
+    assert 'data-testid="next-session"' in page
+    assert reverse("portal:check-in", args=[upcoming.pk]) in page
+    assert reverse("portal:feedback", args=[last_attended.pk]) in page
+    assert "not watched in real time" in page
+
+
+def test_progress_is_told_in_plain_words(signed_in, episode, last_attended, upcoming):
+    now = timezone.now()
+    check_in(episode, last_attended, [2] * 8 + [0], [2] * 7, now - timedelta(days=7))  # 16, 14
+    check_in(episode, upcoming, [2, 1, 1, 1, 1, 1, 1, 1, 0], [1] * 7, now)  # 9, 7
+    page = home(signed_in)
+    assert (
+        "Your PHQ-9 check-in scores have gone down from 16 to 9 since you started: that usually "
+        "means things are easing." in page
+    )
+    assert "GAD-7 check-in scores have gone down from 14 to 7" in page
+    # A band is named only with a kind explanation.
+    assert "“mild”" in page and "not who you are" in page
+
+
+def test_a_worse_score_is_said_kindly_and_without_an_alert(
+    signed_in, episode, last_attended, upcoming
+):
+    now = timezone.now()
+    check_in(episode, last_attended, [1] * 8 + [0], [1] * 7, now - timedelta(days=7))  # 8
+    check_in(episode, upcoming, [2] * 8 + [0], [1] * 7, now)  # 16
+    raise_alert(
+        episode=episode,
+        kind="not_on_track",
+        severity="red",
+        title="Not on track (secret alert title)",
+        explanation="x",
+        evidence={},
+        source="x",
+        suggested_actions=[],
+        dedupe_key="t",
+    )
+    page = home(signed_in)
+    assert "have gone up from 8 to 16" in page
+    assert "worth talking about" in page
+    assert "secret alert title" not in page
+    assert "Not on track" not in page
+    assert "GAD-7 check-in scores have stayed about the same" in page
+
+
+def test_a_single_check_in_only_says_where_it_starts(signed_in, episode, last_attended):
+    check_in(episode, last_attended, [1] * 8 + [0], [1] * 7, timezone.now())
+    assert "Your first PHQ-9 check-in score was 8." in home(signed_in)
+
+
+def test_the_client_rates_a_goal(signed_in, episode):
+    goal = Goal.objects.create(episode=episode, description="Sleep through the night")
+    page = home(signed_in)
+    assert "Sleep through the night" in page
+    response = signed_in.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": "6"})
+    assert response.status_code == 302
+    assert GoalRating.objects.get(goal=goal).rating == 6
+    # A double click stores one rating.
+    signed_in.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": "6"})
+    assert GoalRating.objects.filter(goal=goal).count() == 1
+    assert "You last rated this 6 of 10" in home(signed_in)
+
+
+@pytest.mark.parametrize("value", ["", "11", "-1", "six", "<script>"])
+def test_a_bad_goal_rating_gets_a_message_not_a_500(signed_in, episode, value):
+    goal = Goal.objects.create(episode=episode, description="Go back to work")
+    response = signed_in.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": value})
+    assert response.status_code == 400
+    assert "Please choose a number from 0 to 10." in response.content.decode()
+    assert not GoalRating.objects.exists()
+
+
+def test_another_clients_goal_is_a_404(signed_in, other_episode):
+    goal = Goal.objects.create(episode=other_episode, description="Someone else's goal")
+    response = signed_in.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": "5"})
+    assert response.status_code == 404
+    assert not GoalRating.objects.exists()
+    assert "Someone else's goal" not in home(signed_in)
+
+
+def test_a_therapist_cannot_rate_a_goal(client, therapist, episode):
+    goal = Goal.objects.create(episode=episode, description="Goal")
+    client.login(username=therapist.email, password=PASSWORD)
+    response = client.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": "5"})
+    assert response.status_code == 403
+
+
+def test_how_my_therapist_works_renders_markdown_safely(signed_in, therapist):
+    profile = therapist.therapist_profile
+    profile.how_i_work = "I work **relationally**.\n\n<script>alert('x')</script>"
+    profile.save()
+    modality = Modality.objects.create(
+        slug="test-modality",
+        name="Test modality",
+        summary="Working through memories",
+        explainer="## What happens\n\n[more](javascript:alert(1)) ![x](https://cdn.example/x.png)"
+        '\n\n<img src="https://tracker.example/p.gif">',
+    )
+    profile.modalities.add(modality)
+    page = home(signed_in)
+    assert "<strong>relationally</strong>" in page
+    assert "<script>alert" not in page
+    assert "<h3>What happens</h3>" in page
+    assert 'href="javascript:' not in page
+    assert "<img" not in page  # no images: a page never loads from another host
+    assert 'href="/articles/"' in page
+
+
+@pytest.mark.parametrize("name", ["portal:home", "portal:composer", "portal:ending", "portal:data"])
+def test_every_client_page_says_forms_are_not_watched(signed_in, name):
+    page = signed_in.get(reverse(name)).content.decode()
+    assert "not watched in real time" in page or "not read in real time" in page
+    assert reverse("crisis-help") in page
+
+
+def test_no_active_therapy_still_renders(client, practice):
+    from tests.conftest import make_user
+
+    user = make_user(practice, "nora.new@example.org", "client")
+    client.login(username=user.email, password=PASSWORD)
+    for name in ("portal:home", "portal:composer", "portal:ending", "portal:data"):
+        assert client.get(reverse(name)).status_code == 200
+    assert client.get(reverse("portal:data-json")).status_code == 200
