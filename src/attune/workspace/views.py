@@ -15,6 +15,7 @@ from attune.alerts import services as alert_services
 from attune.alerts.models import ActionKind, Alert, AlertKind
 from attune.audit.services import record
 from attune.care.queries import episode_care_context, episodes_visible_to
+from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
 from attune.notes.queries import note_session_numbers
 from attune.portal.queries import feedback_for_therapist
@@ -103,6 +104,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             # their own notes): markers in the session list and on the charts.
             "note_sessions": note_sessions,
             "client_messages": feedback_for_therapist(ep),
+            "consultation": consultation_for_episode(ep),
         }
         | episode_charts(ep, note_sessions)
         | episode_care_context(ep),  # fit check-in, ending, exit feedback, referral, history

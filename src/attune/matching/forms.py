@@ -1,0 +1,171 @@
+"""Forms of "Find my match", the consultation request and the therapist's answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from attune.matching.queries import GENDERS, LANGUAGE_NAMES, TIMES
+from attune.matching.services import Preferences
+from attune.practice.models import Format, Modality, ProblemArea, TherapistProfile
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _datetime_field(label: str, required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+class MatchForm(forms.Form):
+    text = forms.CharField(
+        label="What brings you to therapy? In your own words",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="A few sentences are enough. We use them to suggest problem areas below; "
+        "nothing is stored unless you ask for a consultation.",
+    )
+    problem_areas = forms.MultipleChoiceField(
+        label="What would you like help with?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    modality = forms.ChoiceField(label="A way of working you'd like", required=False)
+    gender = forms.ChoiceField(
+        label="Therapist",
+        required=False,
+        choices=[("", "No preference"), *GENDERS.items()],
+    )
+    language = forms.ChoiceField(label="Language", required=False)
+    format = forms.ChoiceField(
+        label="Sessions",
+        required=False,
+        choices=[("", "Either"), *Format.choices],
+    )
+    times = forms.MultipleChoiceField(
+        label="Times that suit you",
+        required=False,
+        choices=list(TIMES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="We pass these on to the therapist.",
+    )
+    fee_max = forms.IntegerField(
+        label="Most you can pay per session (EUR)",
+        required=False,
+        min_value=0,
+        max_value=1000,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.areas = list(ProblemArea.objects.order_by("name"))
+        self.fields["problem_areas"].choices = [(a.slug, a.name) for a in self.areas]
+        self.fields["modality"].choices = [("", "No preference")] + [
+            (m.slug, m.name) for m in Modality.objects.order_by("name")
+        ]
+        codes = sorted(
+            {
+                code
+                for langs in TherapistProfile.objects.filter(published=True).values_list(
+                    "languages", flat=True
+                )
+                for code in (langs or [])
+            }
+        )
+        self.fields["language"].choices = [("", "No preference")] + [
+            (c, LANGUAGE_NAMES.get(c, c.upper())) for c in codes
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not (data.get("text") or "").strip() and not data.get("problem_areas"):
+            raise forms.ValidationError(
+                "Tell us a little about what brings you, or tick at least one problem area."
+            )
+        return data
+
+    def chosen_areas(self, slugs: list[str] | None = None) -> list[ProblemArea]:
+        wanted = set(self.cleaned_data.get("problem_areas", []) if slugs is None else slugs)
+        return [a for a in self.areas if a.slug in wanted]
+
+    def preferences(self) -> Preferences:
+        d = self.cleaned_data
+        return Preferences(
+            modality=d.get("modality", ""),
+            gender=d.get("gender", ""),
+            language=d.get("language", ""),
+            format=d.get("format", ""),
+            times=tuple(d.get("times", [])),
+            fee_max=d.get("fee_max"),
+        )
+
+
+class ConsultationForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Your e-mail address")
+    time_1 = _datetime_field("A time that suits you")
+    time_2 = _datetime_field("Another time")
+    time_3 = _datetime_field("A third time (optional)", required=False)
+    hopes = forms.CharField(
+        label="What do you hope for from therapy?",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    share_intake = forms.BooleanField(
+        label="Also send what I told \u201cFind my match\u201d",
+        required=False,
+        initial=True,
+    )
+    # Honeypot: hidden from people, filled in by bots. See views.consult.
+    website = forms.CharField(label="Leave this field empty", required=False)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        times = [data.get(f"time_{i}") for i in (1, 2, 3)]
+        chosen = [t for t in times if t is not None]
+        now = timezone.now()
+        for i, t in enumerate(times, start=1):
+            if t is not None and t <= now:
+                self.add_error(f"time_{i}", "Choose a time in the future.")
+        if len(set(chosen)) < len(chosen):
+            raise forms.ValidationError("Please propose different times.")
+        return data
+
+    def proposed_times(self) -> list[datetime]:
+        return [t for t in (self.cleaned_data.get(f"time_{i}") for i in (1, 2, 3)) if t is not None]
+
+
+class AcceptForm(forms.Form):
+    scheduled_at = _datetime_field("First session")
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="A kind word for the person (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    colleague = forms.ModelChoiceField(
+        label="Suggest a colleague",
+        queryset=TherapistProfile.objects.none(),
+        required=False,
+        empty_label="No one",
+    )
+
+    def __init__(self, *args: Any, colleagues: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if colleagues is not None:
+            self.fields["colleague"].queryset = colleagues
+            self.fields["colleague"].label_from_instance = lambda p: p.user.display_name

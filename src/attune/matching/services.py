@@ -1,0 +1,404 @@
+"""Find my match (ranking with reasons) and the consultation request's life: ask, accept and
+invite, decline with a colleague.
+
+The maths is in :mod:`attune.engine.matching`; this module turns rows into arrays and back
+into plain sentences. Public pages only ever see counts aggregated per therapist and area,
+shrunk toward the practice mean, and only where a therapist has at least 15 cases.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from attune.accounts.models import Role, User
+from attune.audit.models import AuditAction
+from attune.audit.services import record
+from attune.care.models import Client, Episode, Session
+from attune.engine.matching import MIN_CASES, match_scores, preference_fit, rank
+from attune.matching.models import ConsultationRequest, ConsultationStatus
+from attune.matching.queries import (
+    GENDERS,
+    LANGUAGE_NAMES,
+    PracticeStrength,
+    practice_strength,
+    published_profiles,
+)
+from attune.practice.models import Format, ProblemArea, TherapistProfile
+
+log = logging.getLogger(__name__)
+
+_GENDER_SYNONYMS = {"female": "woman", "f": "woman", "male": "man", "m": "man"}
+
+
+@dataclass(frozen=True)
+class Preferences:
+    modality: str = ""  # slug
+    gender: str = ""
+    language: str = ""  # ISO 639-1
+    format: str = ""  # in_person | online
+    times: tuple[str, ...] = ()
+    fee_max: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "modality": self.modality,
+            "gender": self.gender,
+            "language": self.language,
+            "format": self.format,
+            "times": list(self.times),
+            "fee_max": self.fee_max,
+        }
+
+
+@dataclass(frozen=True)
+class AreaStrength:
+    area: ProblemArea
+    enough_data: bool
+    cases: int = 0  # only set when enough_data (never below MIN_CASES)
+    improved: int = 0  # shrunk count, rounded
+
+    @property
+    def sentence(self) -> str:
+        if not self.enough_data:
+            return f"{self.area.name}: not enough data yet"
+        return (
+            f"{self.area.name}: of {self.cases} clients with this problem, "
+            f"{self.improved} reliably improved"
+        )
+
+
+@dataclass
+class Match:
+    profile: TherapistProfile
+    score: float
+    fit: float
+    reasons: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    strengths: list[AreaStrength] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """One line, e.g. "works with trauma and uses EMDR; of 23 clients with trauma, 17
+        reliably improved"."""
+        parts = ["; ".join(self.reasons[:2])] if self.reasons else []
+        measured = [s for s in self.strengths if s.enough_data]
+        if measured:
+            best = max(measured, key=lambda s: s.improved / s.cases)
+            parts.append(
+                f"of {best.cases} clients with {best.area.name.lower()}, "
+                f"{best.improved} reliably improved"
+            )
+        return "; ".join(parts)
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def find_matches(
+    areas: Sequence[ProblemArea], preferences: Preferences, min_cases: int = MIN_CASES
+) -> list[Match]:
+    """Rank the published therapists for a person's problem areas and preferences."""
+    profiles = list(published_profiles())
+    if not profiles:
+        return []
+    wanted_slugs = [a.slug for a in areas]
+    all_areas = list(ProblemArea.objects.order_by("slug"))
+    slugs = [a.slug for a in all_areas]
+    by_practice: dict[int, PracticeStrength] = {}
+    for practice_id in sorted({p.practice_id for p in profiles}):
+        by_practice[practice_id] = practice_strength(practice_id, slugs, min_cases)
+
+    # Preference columns: each wanted area, then modality, gender, language, format, fee.
+    columns: list[tuple[str, bool]] = [(f"area:{s}", True) for s in wanted_slugs] + [
+        ("modality", bool(preferences.modality)),
+        ("gender", bool(preferences.gender)),
+        ("language", bool(preferences.language)),
+        ("format", bool(preferences.format)),
+        ("fee", preferences.fee_max is not None),
+    ]
+    matches = np.zeros((len(profiles), len(columns)), dtype=bool)
+    for i, p in enumerate(profiles):
+        listed = {a.slug for a in p.problem_areas.all()}
+        modalities = {m.slug for m in p.modalities.all()}
+        gender = p.gender.strip().lower()
+        row = [s in listed for s in wanted_slugs] + [
+            preferences.modality in modalities,
+            _GENDER_SYNONYMS.get(gender, gender) == preferences.gender,
+            preferences.language in p.languages,
+            preferences.format in p.formats,
+            preferences.fee_max is not None
+            and (p.fee_min is None or p.fee_min <= preferences.fee_max),
+        ]
+        matches[i] = row
+    asked = np.array([a for _, a in columns], dtype=bool)
+    fit = preference_fit(matches, asked)
+
+    # Strength: one (therapists × all areas) table in profile order, from each practice's
+    # own empirical-Bayes estimate.
+    shrunk_adv = np.zeros((len(profiles), len(slugs)))
+    eligible = np.zeros((len(profiles), len(slugs)), dtype=bool)
+    for i, p in enumerate(profiles):
+        ps = by_practice[p.practice_id]
+        row_i = ps.counts.therapist_ids.index(p.user_id)
+        shrunk_adv[i] = ps.strength.advantage[row_i]
+        eligible[i] = ps.strength.eligible[row_i]
+    wanted = np.array([s in wanted_slugs for s in slugs], dtype=bool)
+    accepting = np.array([p.accepting_new_clients for p in profiles], dtype=bool)
+    scores, _ = match_scores(fit, shrunk_adv, eligible, wanted, accepting)
+    modality_names = {m.slug: m.name for p in profiles for m in p.modalities.all()}
+
+    result = []
+    for i in rank(scores):
+        p = profiles[int(i)]
+        m = Match(profile=p, score=float(scores[i]), fit=float(fit[i]))
+        listed = {a.slug for a in p.problem_areas.all()}
+        worked = [a.name.lower() for a in areas if a.slug in listed]
+        if worked:
+            m.reasons.append(f"works with {_and(worked)}")
+        if preferences.modality:
+            name = modality_names.get(preferences.modality, preferences.modality)
+            (m.reasons if matches[i, len(wanted_slugs)] else m.misses).append(
+                f"uses {name}" if matches[i, len(wanted_slugs)] else f"does not offer {name}"
+            )
+        base = len(wanted_slugs)
+        if preferences.gender and matches[i, base + 1]:
+            m.reasons.append(GENDERS.get(preferences.gender, preferences.gender).lower())
+        if preferences.language:
+            language = LANGUAGE_NAMES.get(preferences.language, preferences.language.upper())
+            (m.reasons if matches[i, base + 2] else m.misses).append(
+                f"speaks {language}" if matches[i, base + 2] else f"does not speak {language}"
+            )
+        if preferences.format:
+            label = Format(preferences.format).label.lower()
+            (m.reasons if matches[i, base + 3] else m.misses).append(
+                f"offers sessions {label}"
+                if matches[i, base + 3]
+                else f"does not offer sessions {label}"
+            )
+        if preferences.fee_max is not None:
+            if matches[i, base + 4]:
+                if p.fee_min is not None:
+                    m.reasons.append(f"fees from {p.fee_min} within your budget")
+            else:
+                m.misses.append(f"fees start at {p.fee_min}, above your budget")
+        if not p.accepting_new_clients:
+            m.misses.append("not accepting new clients at the moment")
+        ps = by_practice[p.practice_id]
+        for a in areas:
+            n, improved, ok = ps.cell(p.user_id, a.slug)
+            m.strengths.append(
+                AreaStrength(a, True, n, int(round(improved))) if ok else AreaStrength(a, False)
+            )
+        result.append(m)
+    return result
+
+
+# --------------------------------------------------------------------------- consultations
+
+
+def submit_request(
+    *,
+    therapist: User,
+    name: str,
+    email: str,
+    proposed_times: Sequence[datetime],
+    hopes: str,
+    intake: Mapping[str, object],
+    idempotency_key: object,
+    base_url: str = "",
+) -> ConsultationRequest:
+    """Store the request once: the same idempotency key returns the stored one."""
+    existing = ConsultationRequest.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            req = ConsultationRequest.objects.create(
+                therapist=therapist,
+                name=name.strip(),
+                email=email.strip().lower(),
+                proposed_times=[t.isoformat() for t in proposed_times],
+                hopes=hopes.strip(),
+                intake=dict(intake),
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        return ConsultationRequest.objects.get(idempotency_key=idempotency_key)
+    log.info("consultation request %s for therapist %s", req.pk, therapist.pk)
+    send_mail(
+        "A new consultation request",
+        "Someone asked for a first consultation with you. Open your inbox in Attune to answer: "
+        f"{base_url.rstrip('/')}{reverse('matching:inbox')}",
+        settings.DEFAULT_FROM_EMAIL,
+        [therapist.email],
+    )
+    return req
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    first, _, last = name.strip().partition(" ")
+    return first[:150], last[:150]
+
+
+def accept(
+    *, request_obj: ConsultationRequest, by: User, scheduled_at: datetime, base_url: str
+) -> ConsultationRequest:
+    """Accept and schedule: invite the person as a client (a user with no usable password, a
+    client record, an episode with this therapist whose problem areas come from the intake, and
+    the first session at ``scheduled_at``), then e-mail a link to set a password.
+
+    ``base_url`` is the site's root (``request.build_absolute_uri("/")``).
+    """
+    req = request_obj
+    if req.therapist_id != by.pk:
+        raise ValidationError("Only the therapist asked can answer this request.")
+    if req.status != ConsultationStatus.NEW:
+        raise ValidationError("This request has already been answered.")
+    if scheduled_at <= timezone.now():
+        raise ValidationError({"scheduled_at": "Choose a time in the future."})
+    with transaction.atomic():
+        req = ConsultationRequest.objects.select_for_update().get(pk=req.pk)
+        if req.status != ConsultationStatus.NEW:
+            raise ValidationError("This request has already been answered.")
+        user = User.objects.filter(email__iexact=req.email).first()
+        if user is None:
+            first, last = _split_name(req.name)
+            user = User.objects.create_user(
+                req.email,
+                None,
+                role=Role.CLIENT,
+                practice=by.practice,
+                first_name=first,
+                last_name=last,
+            )
+        elif user.role != Role.CLIENT or user.practice_id != by.practice_id:
+            raise ValidationError(
+                "This e-mail address belongs to another account; please contact the person."
+            )
+        client, _ = Client.objects.get_or_create(user=user, defaults={"practice": by.practice})
+        if Episode.objects.filter(client=client, status="active").exists():
+            raise ValidationError("This person already has an active therapy in the practice.")
+        episode = Episode.objects.create(
+            client=client, therapist=by, started_on=timezone.localdate()
+        )
+        slugs = list(req.intake.get("problem_areas", []) or [])
+        episode.problem_areas.set(ProblemArea.objects.filter(slug__in=slugs))
+        session = Session.objects.create(episode=episode, number=1, scheduled_at=scheduled_at)
+        req.status = ConsultationStatus.ACCEPTED
+        req.decided_at = timezone.now()
+        req.scheduled_at = scheduled_at
+        req.client = client
+        req.episode = episode
+        req.save()
+        for obj in (client, episode, session):
+            record(by, AuditAction.CREATE, obj, episode=episode)
+    _send_invitation(req, user, base_url)
+    log.info("consultation request %s accepted: episode %s", req.pk, episode.pk)
+    return req
+
+
+def invitation_link(user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return base_url.rstrip("/") + path
+
+
+def _send_invitation(req: ConsultationRequest, user: User, base_url: str) -> None:
+    when = timezone.localtime(req.scheduled_at).strftime("%A %d %B %Y at %H:%M")
+    therapist = req.therapist.display_name
+    send_mail(
+        f"Your first session with {therapist}",
+        f"Dear {req.name},\n\n"
+        f"{therapist} is glad to meet you. Your first session is on {when}.\n\n"
+        "Attune is where you can tell your therapist, before and after each session, how you "
+        "are and how the work together feels. Please choose a password here to sign in:\n\n"
+        f"{invitation_link(user, base_url)}\n\n"
+        "The link works once and expires after a few days. After signing in you will find a "
+        "short check-in before your first session.\n\n"
+        "If you did not ask for this, you can ignore this e-mail.",
+        settings.DEFAULT_FROM_EMAIL,
+        [req.email],
+    )
+
+
+def decline(
+    *,
+    request_obj: ConsultationRequest,
+    by: User,
+    reason: str,
+    colleague: TherapistProfile | None,
+    base_url: str,
+) -> ConsultationRequest:
+    """Decline kindly, naming a colleague's public profile when one is suggested."""
+    req = request_obj
+    if req.therapist_id != by.pk:
+        raise ValidationError("Only the therapist asked can answer this request.")
+    if req.status != ConsultationStatus.NEW:
+        raise ValidationError("This request has already been answered.")
+    if colleague is not None and (
+        colleague.user_id == by.pk or colleague.practice_id != by.practice_id
+    ):
+        raise ValidationError({"colleague": "Choose a colleague from your practice."})
+    with transaction.atomic():
+        updated = ConsultationRequest.objects.filter(
+            pk=req.pk, status=ConsultationStatus.NEW
+        ).update(
+            status=ConsultationStatus.DECLINED,
+            decided_at=timezone.now(),
+            decline_reason=reason.strip(),
+            suggested_colleague=colleague.user if colleague else None,
+        )
+    if not updated:
+        raise ValidationError("This request has already been answered.")
+    req.refresh_from_db()
+    therapist = by.display_name
+    body = [
+        f"Dear {req.name},\n",
+        f"thank you for asking {therapist} for a consultation. {therapist} is not able to "
+        "offer you a place at the moment.",
+    ]
+    if req.decline_reason:
+        body.append(f"\n{req.decline_reason}\n")
+    if colleague is not None:
+        url = base_url.rstrip("/") + profile_path(colleague)
+        body.append(
+            f"\n{therapist} suggests her colleague {colleague.user.display_name}, who may be a "
+            f"good fit for you. You can read about how she works here:\n{url}\n"
+        )
+    body.append(
+        "\nAsking for help is a real step, and we hope you find the right person soon. "
+        'You can also try "Find my match" again at any time.'
+    )
+    send_mail(
+        "About your consultation request",
+        "\n".join(body),
+        settings.DEFAULT_FROM_EMAIL,
+        [req.email],
+    )
+    log.info("consultation request %s declined", req.pk)
+    return req
+
+
+def profile_path(profile: TherapistProfile) -> str:
+    """The therapist's public profile (the directory's ``directory:therapist`` page, by profile
+    id), or the directory itself should that page not exist."""
+    try:
+        return reverse("directory:therapist", args=[profile.pk])
+    except NoReverseMatch:
+        return "/directory/"

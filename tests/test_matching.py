@@ -1,0 +1,430 @@
+"""Find my match, consultation requests and the therapist's consultation inbox."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
+
+from attune.accounts.models import Role, User
+from attune.care.models import Client, Episode, EpisodeStatus
+from attune.matching.models import ConsultationRequest, ConsultationStatus
+from attune.matching.queries import consultation_for_episode
+from attune.measures.definitions_sync import current_version
+from attune.measures.models import Phase, Response
+from attune.practice.models import Modality, ProblemArea, TherapistProfile
+from tests.care_helpers import as_user
+from tests.conftest import PASSWORD, make_therapist, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def set_profile(user, *, areas, modalities, languages, formats, gender, fee_min, accepting=True):
+    profile = TherapistProfile.objects.get(user=user)
+    profile.gender = gender
+    profile.languages = languages
+    profile.formats = formats
+    profile.fee_min = fee_min
+    profile.accepting_new_clients = accepting
+    profile.save()
+    profile.problem_areas.set(ProblemArea.objects.filter(slug__in=areas))
+    profile.modalities.set(Modality.objects.filter(slug__in=modalities))
+    return profile
+
+
+def add_outcomes(practice, therapist, area, cases, improved):
+    """``cases`` ended episodes in ``area``; ``improved`` of them fell 18 → 8 on PHQ-9 (reliable
+    improvement), the others 18 → 16."""
+    user = make_user(practice, f"past.{therapist.pk}.{area}@example.org", Role.CLIENT)
+    client = Client.objects.create(user=user, practice=practice)
+    phq9 = current_version("phq9")
+    area_obj = ProblemArea.objects.get(slug=area)
+    started = date.today() - timedelta(days=200)
+    responses = []
+    for i in range(cases):
+        episode = Episode.objects.create(
+            client=client,
+            therapist=therapist,
+            status=EpisodeStatus.ENDED_PLANNED,
+            started_on=started,
+            ended_on=started + timedelta(days=100),
+        )
+        episode.problem_areas.add(area_obj)
+        for k, score in enumerate((18, 8 if i < improved else 16)):
+            responses.append(
+                Response(
+                    episode=episode,
+                    instrument_version=phq9,
+                    respondent=user,
+                    phase=Phase.CHECK_IN,
+                    answers={},
+                    scores={},
+                    score=score,
+                    idempotency_key=uuid.uuid4(),
+                    submitted_at=timezone.now() - timedelta(days=150 - 50 * k),
+                )
+            )
+    Response.objects.bulk_create(responses)
+
+
+@pytest.fixture
+def team(practice, therapist, colleague):
+    """Tara (EMDR, German, 14 of 16 trauma clients improved), Cole (CBT, 4 of 16), Nina
+    (EMDR, new: 10 of 10 — too few to count)."""
+    nina = make_therapist(practice, "nina.new@example.org")
+    set_profile(
+        therapist,
+        areas=["trauma", "anxiety"],
+        modalities=["emdr"],
+        languages=["en", "de"],
+        formats=["online", "in_person"],
+        gender="woman",
+        fee_min=80,
+    )
+    set_profile(
+        colleague,
+        areas=["trauma"],
+        modalities=["cbt"],
+        languages=["en"],
+        formats=["in_person"],
+        gender="man",
+        fee_min=120,
+    )
+    set_profile(
+        nina,
+        areas=["trauma"],
+        modalities=["emdr"],
+        languages=["en"],
+        formats=["online"],
+        gender="woman",
+        fee_min=60,
+    )
+    add_outcomes(practice, therapist, "trauma", 16, 14)
+    add_outcomes(practice, colleague, "trauma", 16, 4)
+    add_outcomes(practice, nina, "trauma", 10, 10)
+    return {"tara": therapist, "cole": colleague, "nina": nina}
+
+
+def find(client, **data):
+    post = {"action": "find", "text": "", **data}
+    return client.post("/match/", post)
+
+
+def names_in_order(html):
+    return re.findall(r'data-testid="match">\s*<h3>([^<]+)</h3>', html)
+
+
+def test_the_questionnaire_is_public(client, team):
+    response = client.get("/match/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="text"' in html and 'value="trauma"' in html and 'value="emdr"' in html
+    assert 'value="de"' in html  # languages the published therapists speak
+
+
+def test_ranking_with_reasons_and_shrunk_counts(client, team):
+    response = find(client, problem_areas=["trauma"], modality="emdr", language="de")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert names_in_order(html) == ["Tara Therapist", "Nina New", "Cole Colleague"]
+    # Tara: p̄ = 28/42; her 14/16 is shrunk toward it, shown as a count of 16 cases.
+    assert "Works with trauma" in html and "Uses EMDR" in html and "Speaks German" in html
+    assert re.search(
+        r"Trauma and difficult experiences: of 16 clients with this problem, "
+        r"1[0-4] reliably improved",
+        html,
+    )
+    # Nina has only 10 cases: "not enough data yet", and her 10 are never shown.
+    assert "Trauma and difficult experiences: not enough data yet" in html
+    assert "of 10 clients" not in html
+    # The answers are kept for the consultation request, not put in the address.
+    assert client.session["matching_intake"]["problem_areas"] == ["trauma"]
+
+
+def test_fewer_than_15_cases_never_lift_a_therapist(client, team):
+    # Only the area is asked: Tara, Cole and Nina fit equally; Nina's perfect 10/10 gives
+    # her no advantage (she ranks on preferences alone, i.e. at the practice mean).
+    html = find(client, problem_areas=["trauma"]).content.decode()
+    assert names_in_order(html) == ["Tara Therapist", "Nina New", "Cole Colleague"]
+
+
+def test_not_accepting_comes_last(client, team):
+    TherapistProfile.objects.filter(user=team["tara"]).update(accepting_new_clients=False)
+    html = find(client, problem_areas=["trauma"]).content.decode()
+    assert names_in_order(html)[-1] == "Tara Therapist"
+    assert "Not accepting new clients at the moment" in html
+
+
+def test_reading_the_words_pre_ticks_problem_areas(client, team):
+    response = client.post(
+        "/match/",
+        {"action": "read", "text": "I worry all the time and I keep having panic attacks"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'value="anxiety"[^>]*checked', html)
+    assert "From what you wrote we ticked" in html
+    assert "I keep having panic attacks" in html  # the words are kept
+
+
+def test_finding_with_words_only_uses_the_suggested_areas(client, team):
+    html = find(client, text="I feel so anxious and worried, panic every day").content.decode()
+    assert re.search(r'value="anxiety"[^>]*checked', html)
+    assert names_in_order(html)[0] == "Tara Therapist"  # the only one who lists anxiety
+
+
+def test_bad_input_is_kept_with_messages(client, team):
+    response = find(client, fee_max="lots", modality="emdr", gender="woman")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Tell us a little about what brings you" in html
+    assert "Enter a whole number" in html
+    assert 'value="lots"' in html
+    assert re.search(r'<option value="emdr" selected>', html)
+    assert 'data-testid="results"' not in html
+
+
+def consult_post(**extra):
+    soon = timezone.localtime() + timedelta(days=2)
+    data = {
+        "name": "Pat Person",
+        "email": "Pat.Person@example.org",
+        "time_1": soon.strftime("%Y-%m-%dT10:00"),
+        "time_2": soon.strftime("%Y-%m-%dT16:00"),
+        "time_3": "",
+        "hopes": "To sleep again and feel safe.",
+        "share_intake": "on",
+        "website": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    data.update(extra)
+    return data
+
+
+def test_consultation_request_carries_the_intake(client, team):
+    find(
+        client,
+        text="Nightmares since the accident",
+        problem_areas=["trauma"],
+        times=["weekday_evenings"],
+    )
+    url = f"/match/consultation/{team['tara'].pk}/"
+    page = client.get(url).content.decode()
+    assert "Questions worth asking" in page and "If it is not a fit" in page
+    assert "Fees and cancellations" in page
+    mail.outbox.clear()
+    data = consult_post()
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"] == "/match/consultation/sent/"
+    again = client.post(url, data)  # a double submit stores nothing new
+    assert again.status_code == 302
+    req = ConsultationRequest.objects.get()
+    assert req.therapist == team["tara"] and req.status == ConsultationStatus.NEW
+    assert req.email == "pat.person@example.org" and len(req.proposed_times) == 2
+    assert req.intake["problem_areas"] == ["trauma"]
+    assert req.intake["text"] == "Nightmares since the accident"
+    assert req.intake["preferences"]["times"] == ["weekday_evenings"]
+    assert [m.to for m in mail.outbox] == [[team["tara"].email]]
+    assert "Nightmares" not in mail.outbox[0].body  # no clinical words in e-mail
+    sent = client.get("/match/consultation/sent/").content.decode()
+    assert "Questions worth asking" in sent
+
+
+def test_bad_consultation_input_is_kept(client, team):
+    past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    response = client.post(
+        f"/match/consultation/{team['tara'].pk}/",
+        consult_post(time_1=past, time_2="", email="not-an-email"),
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose a time in the future." in html and "Enter a valid email address." in html
+    assert 'value="Pat Person"' in html and "To sleep again" in html
+    assert not ConsultationRequest.objects.exists()
+
+
+def test_honeypot_gets_a_fake_success(client, team):
+    mail.outbox.clear()
+    response = client.post(
+        f"/match/consultation/{team['tara'].pk}/", consult_post(website="http://spam.example")
+    )
+    assert response.status_code == 302 and response["Location"] == "/match/consultation/sent/"
+    assert not ConsultationRequest.objects.exists() and not mail.outbox
+
+
+def test_consultation_posts_are_rate_limited(client, team, settings):
+    settings.ATTUNE_CONSULTATION_RATE = "2/h"
+    url = f"/match/consultation/{team['tara'].pk}/"
+    assert client.post(url, consult_post()).status_code == 302
+    assert client.post(url, consult_post()).status_code == 302
+    third = client.post(url, consult_post(name="Third Try"))
+    assert third.status_code == 429
+    assert "Too many requests" in third.content.decode()
+    assert 'value="Third Try"' in third.content.decode()
+    assert ConsultationRequest.objects.count() == 2
+    assert client.get(url).status_code == 200  # reading is never limited
+
+
+def test_csrf_is_required(team):
+    from django.test import Client as DjangoClient
+
+    strict = DjangoClient(enforce_csrf_checks=True)
+    response = strict.post(f"/match/consultation/{team['tara'].pk}/", consult_post())
+    assert response.status_code == 403
+    assert not ConsultationRequest.objects.exists()
+
+
+def test_an_unpublished_therapist_cannot_be_asked(client, team):
+    TherapistProfile.objects.filter(user=team["tara"]).update(published=False)
+    assert client.get(f"/match/consultation/{team['tara'].pk}/").status_code == 404
+
+
+def make_request(therapist, **extra):
+    soon = timezone.now() + timedelta(days=2)
+    fields = {"name": "Pat Person", "email": "pat.person@example.org", **extra}
+    return ConsultationRequest.objects.create(
+        therapist=therapist,
+        proposed_times=[soon.isoformat(), (soon + timedelta(hours=3)).isoformat()],
+        hopes="To feel safe.",
+        intake={
+            "text": "Nightmares since the accident",
+            "problem_areas": ["trauma", "sleep"],
+            "preferences": {"modality": "emdr", "times": ["weekday_evenings"]},
+        },
+        **fields,
+    )
+
+
+def test_the_inbox_shows_only_her_own_requests(client, team, client_user, supervisor):
+    mine = make_request(team["tara"])
+    theirs = make_request(team["cole"], name="Other Person")
+    html = as_user(client, team["tara"]).get("/consultations/").content.decode()
+    assert "Pat Person" in html and "Other Person" not in html
+    detail = client.get(f"/consultations/{mine.pk}/").content.decode()
+    assert "Nightmares since the accident" in detail and "Weekday evenings" in detail
+    assert client.get(f"/consultations/{theirs.pk}/").status_code == 404
+    assert client.post(f"/consultations/{theirs.pk}/accept/", {}).status_code == 404
+    for other in (client_user, supervisor):
+        assert as_user(client, other).get("/consultations/").status_code == 403
+    client.logout()
+    assert client.get("/consultations/").status_code == 302
+
+
+def test_accept_invites_the_person_as_a_client(client, team):
+    req = make_request(team["tara"])
+    when = timezone.localtime() + timedelta(days=2)
+    mail.outbox.clear()
+    response = as_user(client, team["tara"]).post(
+        f"/consultations/{req.pk}/accept/", {"scheduled_at": when.strftime("%Y-%m-%dT%H:%M")}
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.status == ConsultationStatus.ACCEPTED and req.decided_at is not None
+    user = User.objects.get(email="pat.person@example.org")
+    assert user.role == Role.CLIENT and not user.has_usable_password()
+    assert user.practice == team["tara"].practice and user.first_name == "Pat"
+    episode = req.episode
+    assert episode.client.user == user and episode.therapist == team["tara"]
+    assert sorted(episode.problem_areas.values_list("slug", flat=True)) == ["sleep", "trauma"]
+    session = episode.sessions.get()
+    assert session.number == 1
+    assert abs(session.scheduled_at - when.replace(second=0, microsecond=0)).total_seconds() < 1
+    assert consultation_for_episode(episode) == req
+    # The invitation carries a password-set link; set a password, sign in, see the check-in.
+    [invitation] = mail.outbox
+    assert invitation.to == ["pat.person@example.org"]
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", invitation.body).group(1)
+    client.logout()
+    set_page = client.get(link, follow=True)
+    assert "Choose a new password" in set_page.content.decode()
+    done = client.post(
+        set_page.redirect_chain[-1][0],
+        {"new_password1": "a-new-long-password-9", "new_password2": "a-new-long-password-9"},
+    )
+    assert done.status_code == 302
+    assert client.login(username="pat.person@example.org", password="a-new-long-password-9")
+    home = client.get("/me/").content.decode()
+    assert f"/me/sessions/{session.pk}/check-in/" in home
+    # A second answer is refused.
+    again = as_user(client, team["tara"]).post(
+        f"/consultations/{req.pk}/accept/", {"scheduled_at": when.strftime("%Y-%m-%dT%H:%M")}
+    )
+    assert again.status_code == 400
+    assert Episode.objects.filter(client__user=user).count() == 1
+
+
+def test_the_intake_partial_renders_on_an_episode(team, rf):
+    from django.template.loader import render_to_string
+
+    req = make_request(team["tara"])
+    html = render_to_string("matching/_intake.html", {"consultation": req})
+    assert "Nightmares since the accident" in html and "Trauma and difficult experiences" in html
+    assert "EMDR" in html
+    assert render_to_string("matching/_intake.html", {"consultation": None}).strip() == ""
+
+
+def test_accept_needs_a_future_time(client, team):
+    req = make_request(team["tara"])
+    past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    response = as_user(client, team["tara"]).post(
+        f"/consultations/{req.pk}/accept/", {"scheduled_at": past}
+    )
+    assert response.status_code == 400
+    assert "Choose a time in the future." in response.content.decode()
+    req.refresh_from_db()
+    assert (
+        req.status == ConsultationStatus.NEW
+        and not User.objects.filter(email="pat.person@example.org").exists()
+    )
+
+
+def test_decline_suggests_a_colleague(client, team):
+    req = make_request(team["tara"])
+    cole = TherapistProfile.objects.get(user=team["cole"])
+    mail.outbox.clear()
+    page = as_user(client, team["tara"]).get(f"/consultations/{req.pk}/").content.decode()
+    assert "Cole Colleague" in page
+    response = client.post(
+        f"/consultations/{req.pk}/decline/",
+        {"reason": "My practice is full until spring.", "colleague": cole.pk},
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.status == ConsultationStatus.DECLINED and req.suggested_colleague == team["cole"]
+    assert req.decline_reason == "My practice is full until spring."
+    [message] = mail.outbox
+    assert message.to == ["pat.person@example.org"]
+    assert (
+        "Cole Colleague" in message.body
+        and f"http://testserver/directory/{cole.pk}/" in message.body
+    )
+    assert "full until spring" in message.body
+    assert not User.objects.filter(email="pat.person@example.org").exists()
+
+
+def test_decline_refuses_someone_outside_the_practice(client, team, db):
+    from attune.practice.models import Practice
+
+    other = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    stranger = make_therapist(other, "sue.stranger@example.org")
+    req = make_request(team["tara"])
+    response = as_user(client, team["tara"]).post(
+        f"/consultations/{req.pk}/decline/",
+        {"colleague": TherapistProfile.objects.get(user=stranger).pk},
+    )
+    assert response.status_code == 400
+    req.refresh_from_db()
+    assert req.status == ConsultationStatus.NEW
+    assert PASSWORD  # the shared password is what as_user signs in with
