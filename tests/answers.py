@@ -31,3 +31,20 @@ def feedback_post(
     if resolved:
         post["session_feedback-rupture_resolved"] = resolved
     return post
+
+
+def store_feedback_without_evaluation(episode, session, each: int) -> None:
+    """Session feedback written straight to the database, as if the engine had not run yet:
+    a later write that re-evaluates the episode is then visible through the alerts it opens."""
+    from attune.engine.instruments import score
+    from attune.measures.definitions_sync import current_version
+    from attune.measures.models import Phase, Response
+
+    version = current_version("session_feedback")
+    answers = {d: each for d in ("bond", "goals", "approach", "overall")} | {"rupture": "no"}
+    Response.objects.create(
+        episode=episode, session=session, instrument_version=version,
+        respondent=episode.client.user, phase=Phase.FEEDBACK, answers=answers,
+        scores=score(version.parsed, answers).as_dict(), score=4 * each,
+        idempotency_key=uuid.uuid4(), submitted_at=session.scheduled_at,
+    )  # fmt: skip

@@ -11,11 +11,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.alerts.evaluation import evaluate_episode
 from attune.alerts.models import Alert
 from attune.care.models import Attendance
 from attune.measures.models import Phase, Response
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import feedback_for_therapist
+from tests.answers import store_feedback_without_evaluation
 from tests.care_helpers import exit_post
 from tests.conftest import PASSWORD
 
@@ -204,15 +206,15 @@ def test_another_clients_message_is_a_404(client, client_user, other_client):
     assert FeedbackMessage.objects.get().shared_at is None
 
 
-def test_sharing_evaluates_nothing(signed_in, episode, monkeypatch):
-    import attune.alerts.evaluation as evaluation
-
-    def boom(*args, **kwargs):
-        raise AssertionError("a message must not run the engine")
-
-    monkeypatch.setattr(evaluation, "evaluate_episode", boom)
+def test_sharing_evaluates_nothing(signed_in, episode):
+    # Low session feedback stored without evaluation: any run of the engine would open a
+    # low-alliance alert, so no alert afterwards means sharing did not run it.
+    session = episode.sessions.get(number=1)
+    store_feedback_without_evaluation(episode, session, each=4)
     compose(signed_in, intent="share_now", text="This isn't working for me at all.")
     assert not Alert.objects.exists()
+    evaluate_episode(episode)  # the control: the engine does see something here
+    assert Alert.objects.filter(kind="low_alliance").exists()
 
 
 # --------------------------------------------------------------------------- ending

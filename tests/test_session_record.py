@@ -15,6 +15,7 @@ from attune.alerts.models import Alert
 from attune.audit.models import AuditEvent
 from attune.care.models import Attendance, Session
 from attune.practice.models import Modality
+from tests.answers import store_feedback_without_evaluation
 from tests.care_helpers import DENIED, as_user
 
 pytestmark = pytest.mark.django_db
@@ -74,12 +75,14 @@ def test_recording_a_session_stores_attendance_modalities_and_note(
     assert "Worked on the memory of the move" in page
 
 
-def test_recording_attendance_re_evaluates_the_episode(client, therapist, episode, monkeypatch):
-    evaluated = []
-    monkeypatch.setattr("attune.care.services.evaluate_episode", evaluated.append)
+def test_recording_attendance_re_evaluates_the_episode(client, therapist, episode):
+    # Feedback stored without going through the form (so nothing has evaluated it yet): the
+    # engine only learns of it when the therapist records the session.
     session = episode.sessions.get(number=1)
-    as_user(client, therapist).post(record_url(session), {"attendance": "no_show"})
-    assert evaluated == [episode]
+    store_feedback_without_evaluation(episode, session, each=5)
+    assert not Alert.objects.filter(episode=episode, kind="low_alliance").exists()
+    as_user(client, therapist).post(record_url(session), {"attendance": "attended"})
+    assert Alert.objects.filter(episode=episode, kind="low_alliance").exists()
 
 
 def test_two_no_shows_raise_the_dropout_risk_at_once(client, therapist, episode):

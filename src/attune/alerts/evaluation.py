@@ -142,6 +142,17 @@ def evaluate_episode(episode: Episode) -> EvaluationResult:
     return evaluate_episodes([episode])
 
 
+def reevaluate_after_write(episode: Episode) -> None:
+    """Re-evaluate an episode right after a committed write (a response, a session record).
+
+    A failure of the engine never undoes what was stored: it is logged (ids only) and
+    ``attune evaluate`` catches up."""
+    try:
+        evaluate_episode(episode)
+    except Exception as error:  # noqa: BLE001 - the write is stored; log and carry on
+        log.error("engine evaluation failed episode=%s error=%s", episode.pk, type(error).__name__)
+
+
 def evaluate_practice(chunk: int = 500) -> EvaluationResult:
     """Re-evaluate every active episode of the installation (``attune evaluate``)."""
     episodes = list(Episode.objects.filter(status=EpisodeStatus.ACTIVE).order_by("pk"))

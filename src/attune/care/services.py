@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from attune.accounts.models import Role, User
-from attune.alerts.evaluation import evaluate_episode
+from attune.alerts.evaluation import reevaluate_after_write
 from attune.alerts.models import Alert, AlertKind, Severity
 from attune.alerts.services import raise_alert
 from attune.audit.models import AuditAction
@@ -49,15 +49,6 @@ DURATION_MINUTES = (10, 240)
 PROGRESS_NOTE_MAX = 10_000
 ENDING_NOTE_MAX = 500
 CONSENT_NOTE_MAX = 2_000
-
-
-def _reevaluate(episode: Episode) -> None:
-    """Re-run the engine for the episode after the write is committed; a failure of the engine
-    never undoes what the therapist recorded (``attune evaluate`` catches up)."""
-    try:
-        evaluate_episode(episode)
-    except Exception as error:  # noqa: BLE001 - the record is stored; log and carry on
-        log.error("engine evaluation failed episode=%s error=%s", episode.pk, type(error).__name__)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -97,7 +88,7 @@ def record_session(
         session.modalities.set(list(modalities))
         audit(by, AuditAction.UPDATE, session, session.episode_id)
     log.info("session recorded episode=%s session=%s by=%s", session.episode_id, session.pk, by.pk)
-    _reevaluate(session.episode)
+    reevaluate_after_write(session.episode)
     return session
 
 

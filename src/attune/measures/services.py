@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from attune.accounts.models import User
-from attune.alerts.evaluation import evaluate_episode
+from attune.alerts.evaluation import reevaluate_after_write
 from attune.alerts.services import raise_safety_alert
 from attune.care.models import Episode, Session
 from attune.engine.instruments import score, validate_answers
@@ -129,17 +129,8 @@ def submit_form(
     log.info(
         "form stored phase=%s episode=%s responses=%d", phase, episode.pk, len(result.responses)
     )
-    _reevaluate(episode)
+    reevaluate_after_write(episode)
     return result
-
-
-def _reevaluate(episode: Episode) -> None:
-    """Re-evaluate the episode within the request, after the response is safely committed: a
-    failure of the engine must never lose what the client sent (``attune evaluate`` retries)."""
-    try:
-        evaluate_episode(episode)
-    except Exception as error:  # noqa: BLE001 - the response is stored; log and carry on
-        log.error("engine evaluation failed episode=%s error=%s", episode.pk, type(error).__name__)
 
 
 def _safety_level(scores: Mapping[str, object]) -> str:

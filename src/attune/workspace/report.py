@@ -22,7 +22,7 @@ from statistics import fmean
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -339,10 +339,10 @@ def report_context(episode: Episode, now: datetime) -> dict[str, object]:
 def progress_report(request: HttpRequest, episode_id: int) -> HttpResponse:
     if not request.user.has_perm("care.use_workspace"):
         raise PermissionDenied
-    visible = episodes_visible_to(request.user)
-    if not visible.filter(pk=episode_id).exists():
-        return render(request, "404.html", status=404)
-    episode = episode_for_report(visible, episode_id)
+    try:
+        episode = episode_for_report(episodes_visible_to(request.user), episode_id)
+    except Episode.DoesNotExist:
+        raise Http404 from None
     if not request.user.has_perm("care.view_episode", episode):
         raise PermissionDenied
     context = report_context(episode, timezone.now())

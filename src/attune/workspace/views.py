@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from attune.accounts.models import Role, User
 from attune.alerts import services as alert_services
 from attune.alerts.models import ActionKind, Alert, AlertKind
 from attune.audit.services import record
+from attune.care.models import Episode
 from attune.care.queries import episode_care_context, episodes_visible_to
 from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
@@ -85,10 +87,10 @@ def practice(request: HttpRequest) -> HttpResponse:
 @login_required
 def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     _require(request, "care.use_workspace")
-    visible = episodes_visible_to(request.user)
-    if not visible.filter(pk=episode_id).exists():
-        return _not_found(request)
-    ep = episode_for_page(visible, episode_id)
+    try:
+        ep = episode_for_page(episodes_visible_to(request.user), episode_id)
+    except Episode.DoesNotExist:
+        raise Http404 from None
     _require(request, "care.view_episode", ep)
     note_sessions = note_session_numbers(request.user, ep)
     record(request.user, "read", ep, episode=ep)
@@ -154,7 +156,7 @@ def _alert_for_action(request: HttpRequest, alert_id: int) -> Alert:
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_for_action(request, alert_id)
     alert_services.acknowledge(alert, request.user)
-    return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
+    return _back_to_alert(alert)
 
 
 @login_required
@@ -172,7 +174,7 @@ def alert_action(request: HttpRequest, alert_id: int) -> HttpResponse:
         messages.success(request, "Action recorded.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
+    return _back_to_alert(alert)
 
 
 @login_required
@@ -184,8 +186,9 @@ def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
         messages.success(request, "Alert closed.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(f"/episodes/{alert.episode_id}/#alert-{alert.pk}")
+    return _back_to_alert(alert)
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "404.html", status=404)
+def _back_to_alert(alert: Alert) -> HttpResponse:
+    url = reverse("workspace:episode", args=[alert.episode_id])
+    return redirect(f"{url}#alert-{alert.pk}")
