@@ -181,7 +181,7 @@ def test_a_safety_answer_shows_in_the_scores_table(client, episode, therapist):
     check_in(episode, item9=2)
     login(client, therapist)
     page = client.get(report_url(episode)).content.decode()
-    assert '<span class="chip urgent">item 9</span>' in page
+    assert '<span class="chip severity-urgent" title="Urgent">item 9</span>' in page
 
 
 # --------------------------------------------------------------------------- outcome rules

@@ -298,6 +298,8 @@ def _settle_engine_alerts(today: date) -> None:
         if opened.date() >= today - _SETTLED_AFTER:
             continue
         alert.refresh_from_db()
+        if alert.is_note:  # good news needs no action
+            continue
         therapist = alert.episode.therapist
         action, note = _DEMO_ACTIONS.get(
             AlertKind(alert.kind), (ActionKind.DISCUSSED, "Discussed with the client in session.")

@@ -25,7 +25,14 @@ from django.db.models.functions import RowNumber
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import Role, User
-from attune.alerts.models import SEVERITY_ORDER, Alert, AlertKind, AlertStatus, Severity
+from attune.alerts.models import (
+    OPEN_STATUSES,
+    SEVERITY_ORDER,
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Severity,
+)
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
 from attune.practice.models import TherapistProfile
@@ -253,7 +260,7 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
         .prefetch_related(
             Prefetch(
                 "alerts",
-                queryset=Alert.objects.exclude(status=AlertStatus.CLOSED).order_by("-opened_at"),
+                queryset=Alert.objects.open().order_by("-opened_at"),  # notes are not open
                 to_attr="open_alert_list",
             )
         )
@@ -376,7 +383,7 @@ def supervisees(supervisor: User) -> list[TherapistProfile]:
             active_clients=Count("user__episodes_as_therapist", filter=active, distinct=True),
             open_alerts=Count(
                 "user__episodes_as_therapist__alerts",
-                filter=active & ~Q(user__episodes_as_therapist__alerts__status=AlertStatus.CLOSED),
+                filter=active & Q(user__episodes_as_therapist__alerts__status__in=OPEN_STATUSES),
                 distinct=True,
             ),
         )
