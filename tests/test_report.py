@@ -222,6 +222,33 @@ def test_the_talking_therapies_outcome_follows_the_engine(phq9, gad7, label):
     assert outcome.label == label
 
 
+@pytest.mark.parametrize(
+    ("first", "latest", "points", "verdict"),
+    [
+        (18, 12, 6, "reliably better"),
+        (18, 13, 6, "no reliable change"),
+        (18, 12, 7, "no reliable change"),
+        (10, 17, 7, "reliably worse"),
+        (10, None, 6, "needs two scores"),
+    ],
+)
+def test_the_verdict_is_the_engines_rule_with_the_configured_points(first, latest, points, verdict):
+    measured = change("phq9", first, latest)
+    assert MeasureChange(**{**measured.__dict__, "reliable_change": points}).verdict == verdict
+
+
+def test_the_report_takes_its_thresholds_from_the_engine_settings(
+    client, course, therapist, settings
+):
+    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_reliable_change": 30}}
+    login(client, therapist)
+    response = client.get(report_url(course))
+    phq9 = next(c for c in response.context["changes"] if c.code == "phq9")
+    assert phq9.reliable_change == 30
+    assert phq9.verdict in ("no reliable change", "needs two scores")
+    assert "reliable change PHQ-9 30 points" in response.content.decode()
+
+
 # --------------------------------------------------------------------------- access
 
 

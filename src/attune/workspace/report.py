@@ -28,12 +28,18 @@ from django.utils import timezone
 
 from attune.alerts.evaluation import engine_config
 from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind, AlertStatus
-from attune.alerts.outcomes import reliable_change
 from attune.audit.services import record
 from attune.care.models import Attendance, Episode, Goal, Session
 from attune.care.queries import episodes_visible_to
 from attune.engine import batch as eb
-from attune.engine.outcomes import TalkingTherapiesConfig, talking_therapies_outcomes
+from attune.engine.outcomes import (
+    DETERIORATED,
+    IMPROVED,
+    RECOVERED,
+    TalkingTherapiesConfig,
+    classify_change,
+    talking_therapies_outcomes,
+)
 from attune.measures.models import Phase, Response
 
 MEASURES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"))
@@ -125,13 +131,18 @@ class MeasureChange:
 
     @property
     def verdict(self) -> str:
-        """The engine's reliable-change rule on the first and latest score."""
+        """The engine's reliable-change rule on the first and latest score, with the
+        threshold of the engine's configuration (``measure_changes``)."""
         if self.change is None:
             return "needs two scores"
-        direction = reliable_change(self.code, self.first, self.latest)
-        if direction == "improvement":
+        category = int(
+            classify_change(
+                self.first, self.latest, higher_is_better=False, rc_points=self.reliable_change
+            )
+        )
+        if category in (IMPROVED, RECOVERED):
             return "reliably better"
-        if direction == "deterioration":
+        if category == DETERIORATED:
             return "reliably worse"
         return "no reliable change"
 
