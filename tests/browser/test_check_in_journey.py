@@ -161,32 +161,34 @@ def test_the_safety_answer_reaches_the_therapist_who_follows_it_up(
     card = desk.get_by_test_id("alert")
     expect(card).to_have_count(1)
     expect(card.get_by_role("heading")).to_contain_text("Safety item answered")
-    expect(card.get_by_role("heading")).to_contain_text("Open")
+    expect(card.get_by_role("heading")).to_contain_text("Act soon")
+    expect(card).to_contain_text("new")
     evidence = card.get_by_test_id("alert-evidence")
     expect(evidence).to_contain_text("Thoughts that you would be better off dead")
     expect(evidence).to_contain_text("Several days")
+    # One form; nothing chosen for the therapist; no "discussed" shortcut on a safety alert.
+    expect(card.locator("form")).to_have_count(1)
+    expect(card.locator("input[type=radio]:checked")).to_have_count(0)
+    expect(card.get_by_role("button", name="Discussed in session")).to_have_count(0)
 
     with desk.expect_navigation():
-        card.get_by_role("button", name="Acknowledge").click()
-    expect(card.get_by_role("heading")).to_contain_text("Acknowledged")
-    expect(card.get_by_role("button", name="Acknowledge")).to_have_count(0)
+        card.get_by_role("button", name="Mark as seen").click()
+    expect(card).to_contain_text("acknowledged")
+    expect(card.get_by_role("button", name="Mark as seen")).to_have_count(0)
 
-    card.get_by_label("What was done").select_option(label="Safety follow-up")
-    card.get_by_label("Instrument used for a safety follow-up").fill("C-SSRS")
+    card.get_by_role("radio", name="Safety follow-up").check()
+    card.get_by_label("Validated instrument used for the safety follow-up").fill("C-SSRS")
     card.get_by_label("Note").fill(
         "Called the client; C-SSRS screen negative; safety plan reviewed."
     )
     with desk.expect_navigation():
-        card.get_by_role("button", name="Record action").click()
-    expect(desk.locator(".messages")).to_contain_text("Action recorded.")
-    expect(card.get_by_role("heading")).to_contain_text("Action recorded")
-
-    with desk.expect_navigation():
-        card.get_by_role("button", name="Close alert").click()
-    expect(desk.locator(".messages")).to_contain_text("Alert closed.")
-    expect(card.get_by_role("heading")).to_contain_text("Closed")
-    expect(card.get_by_role("button")).to_have_count(0)  # nothing left to do on a closed alert
-    trail = card.locator("ol.trail > li")
+        card.get_by_role("button", name="Record and close").click()
+    expect(desk.locator(".messages")).to_contain_text("Recorded and closed.")
+    expect(desk.get_by_test_id("alert")).to_have_count(0)  # nothing left to do
+    closed = desk.get_by_test_id("closed-alert")
+    expect(closed).to_have_count(1)
+    expect(closed.locator("summary")).to_contain_text("Safety follow-up")
+    trail = closed.locator("ol.trail > li")
     expect(trail).to_have_count(4)
     expect(trail.nth(0)).to_contain_text("Opened")
     expect(trail.nth(1)).to_contain_text("Acknowledged by Tara Therapist")
