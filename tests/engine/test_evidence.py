@@ -95,3 +95,8 @@ def test_no_snake_case_no_true_or_false_and_at_most_one_decimal(evidence):
         assert "_" not in name
         assert "True" not in value and "False" not in value
         assert not _TWO_DECIMALS.search(value), value
+
+
+def test_a_severity_code_reads_on_the_one_scale():
+    shown = for_people({"severity": "red", "status": "yellow", "measure": "red"})
+    assert shown.facts == (("Level", "Act soon"), ("Status", "Watch"), ("Questionnaire", "red"))

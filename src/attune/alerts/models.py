@@ -11,7 +11,9 @@ from attune.engine.evidence import Evidence, for_people
 from attune.engine.levels import Level, level
 from attune.engine.signals import KINDS
 
-#: A label for every kind of signal the engine knows (``attune.engine.signals.KINDS``).
+#: A label for every kind of signal the engine knows (``attune.engine.signals.KINDS``). A kind
+#: the engine retires (merged into another signal) keeps its label here, so the alerts stored
+#: before still read as words; only the engine's kinds are ``AlertKind`` choices.
 KIND_LABELS: dict[str, str] = {
     "safety": "Safety item",
     "not_on_track": "Not on track",
@@ -31,15 +33,16 @@ KIND_LABELS: dict[str, str] = {
 }
 
 
-def _kind_label(kind: str) -> str:
+def kind_label(kind: str) -> str:
+    """The label of an alert kind (also of one the engine has retired since)."""
     # A kind the engine added without a label here still reads as words; a test asks for one.
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    return KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize()
 
 
 #: The app's alert kinds are the engine's, in the engine's order: they cannot drift apart.
 #: A kind added to the engine needs its label above and an ``alerts`` migration.
 AlertKind = models.TextChoices(  # type: ignore[misc]
-    "AlertKind", [(kind.upper(), (kind, _kind_label(kind))) for kind in KINDS]
+    "AlertKind", [(kind.upper(), (kind, kind_label(kind))) for kind in KINDS]
 )
 
 
@@ -130,6 +133,11 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_kind_display(self) -> str:
+        """The kind in words, also for a kind the engine has retired since the alert was
+        stored (Django's own version would show the raw code)."""
+        return kind_label(self.kind)
 
     @property
     def is_open(self) -> bool:

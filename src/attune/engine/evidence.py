@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from attune.engine.levels import BY_SEVERITY
+
 __all__ = ["HIDDEN", "LABELS", "SHORT_LIST", "Evidence", "for_people", "label", "value_text"]
 
 #: Keys shown elsewhere on the card (the answers, the reasons) or of no use to a reader.
@@ -52,8 +54,8 @@ LABELS: Final[Mapping[str, str]] = {
     "first": "First score",
     "latest": "Latest score",
     "change": "Change",
-    "first_session": "First score at session",
-    "latest_session": "Latest score at session",
+    "first_session": "First session",
+    "latest_session": "Latest session",
     "sessions": "Scores recorded",
     "reliable": "Reliable change",
     "caseness_at_start": "Above the clinical cut-off at the start",
@@ -149,6 +151,48 @@ LABELS: Final[Mapping[str, str]] = {
     "pooled_sd": "Pooled spread (SD)",
     "critical_value": "Critical value",
     "cutoff": "Cut-off",
+    # signals being written on the engine branches (merged not-on-track card, dropout, alliance)
+    "since_session": "Since session",
+    "from_session": "From session",
+    "severity": "Level",
+    "non_response": "No reliable improvement yet",
+    "review_approach": "Review the approach",
+    "not_on_track": "Not on track",
+    "sudden_loss": "Sudden loss",
+    "deterioration": "Deterioration",
+    "upper_limit": "Upper limit",
+    "phq9_band": "PHQ-9 band",
+    "gad7_band": "GAD-7 band",
+    "phq9_change": "PHQ-9 change",
+    "flat_within": "Flat within (points)",
+    "early_phase": "Early in therapy",
+    "alliance_decline": "Alliance falling",
+    "low_alliance": "Low alliance",
+    "low_early_alliance": "Low session feedback early on",
+    "low_at_or_below": "Counted as low at or below",
+    "low_total_at_or_below": "Total counted as low",
+    "own_baseline": "Client's own baseline",
+    "reliable_fall": "Reliable fall",
+    "by_fall": "By a fall",
+    "by_level": "By its level",
+    "large": "Large drop",
+    "persists": "Persists",
+    "ongoing": "Still going",
+    "unresolved": "Unresolved",
+    "no_shows": "Missed sessions",
+    "late_cancellations": "Late cancellations",
+    "long_gap": "Long gap since the last session",
+    "thinking_of_stopping": "Thinking of stopping",
+    "contributor": "Contributor",
+    "discordant_by": "Gap that counts",
+    "difference": "Difference",
+    "totals": "Totals",
+    "side": "Who",
+    "item": "Item",
+    "value": "Value",
+    "text": "Text",
+    "label": "Label",
+    "numbers": "Numbers",
     # questionnaires as keys
     "phq9": "PHQ-9",
     "gad7": "GAD-7",
@@ -236,6 +280,16 @@ def value_text(value: object) -> str:
     return _text(str(value))
 
 
+#: Keys whose value may be a severity code: shown on the one scale ("red" → "Act soon").
+_SEVERITY_KEYS: Final = frozenset({"severity", "status", "level"})
+
+
+def _value(key: str, value: object) -> str:
+    if key in _SEVERITY_KEYS and isinstance(value, str) and value in BY_SEVERITY:
+        return BY_SEVERITY[value].label
+    return value_text(value)
+
+
 def _short(value: object) -> bool:
     """Shown on the card as it is: a scalar, a short flat list, a small flat table."""
     if _is_scalar(value):
@@ -259,7 +313,7 @@ def for_people(evidence: Mapping[str, object]) -> Evidence:
             continue
         name = label(key)
         if _short(value):
-            line = (name, value_text(value))
+            line = (name, _value(key, value))
             if line not in facts:
                 facts.append(line)
         elif isinstance(value, Mapping):

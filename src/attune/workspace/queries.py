@@ -79,7 +79,7 @@ def alert_level(alert: Alert) -> int:
         return URGENT_SAFETY if severity == Severity.URGENT else SAFETY
     if severity == Severity.INFO:
         return QUIET
-    if kind == AlertKind.RELIABLE_DETERIORATION or (
+    if kind == "reliable_deterioration" or (  # a string: the engine may retire this kind
         kind == AlertKind.NOT_ON_TRACK and severity == Severity.RED
     ):
         return OFF_TRACK
