@@ -60,7 +60,14 @@ def test_long_lists_and_nested_tables_go_behind_the_details():
 
 
 def test_the_same_line_twice_is_shown_once():
-    assert for_people({"session": 7, "session_number": 7}).facts == (("Session", "7"),)
+    assert for_people({"session": 7, "at_session": 7, "after_session": 7}).facts == (
+        ("Session", "7"),
+        ("At session", "7"),
+        ("After session", "7"),
+    )
+    assert for_people({"measure": "PHQ-9", "instrument": "PHQ-9"}).facts == (
+        ("Questionnaire", "PHQ-9"),
+    )
 
 
 _keys = st.one_of(

@@ -154,6 +154,12 @@ class Alert(models.Model):
         return level(self.severity)
 
     @property
+    def summary(self) -> str:
+        """The first sentence of the explanation: the line a note shows."""
+        first, dot, _ = self.explanation.partition(". ")
+        return first + "." if dot else self.explanation
+
+    @property
     def evidence_items(self) -> list[dict[str, object]]:
         """Answers that fired the alert (safety item, fit check-in), when it has them."""
         items = self.evidence.get("items")

@@ -29,8 +29,9 @@ from attune.engine.levels import BY_SEVERITY
 
 __all__ = ["HIDDEN", "LABELS", "SHORT_LIST", "Evidence", "for_people", "label", "value_text"]
 
-#: Keys shown elsewhere on the card (the answers, the reasons) or of no use to a reader.
-HIDDEN: Final = frozenset({"items", "response_id", "reasons"})
+#: Keys shown elsewhere on the card (the answers, the reasons, the session in the card's
+#: heading) or of no use to a reader.
+HIDDEN: Final = frozenset({"items", "response_id", "reasons", "session_number"})
 
 #: Lists longer than this are collapsed into the details.
 SHORT_LIST: Final = 4
