@@ -168,35 +168,50 @@ def test_the_data_migration_turns_open_good_news_into_notes(episode, therapist):
 # --------------------------------------------------------------------------- cards
 
 
-def test_one_card_per_open_concern_most_urgent_first_then_newest(client, episode, therapist):
+def test_one_card_per_open_concern_safety_first_then_most_urgent_then_newest(
+    client, episode, therapist
+):
     now = timezone.now()
     raise_(episode, kind="low_alliance", severity="yellow", now=now - timedelta(days=3))
     raise_(episode, kind="dropout_risk", severity="yellow", now=now - timedelta(days=1))
     raise_(episode, kind="not_on_track", severity="red", now=now - timedelta(days=5))
-    raise_(episode, kind="safety", severity="urgent", key="safety:response:1")
+    raise_(episode, kind="safety", severity="high", key="safety:response:1")
+    raise_(episode, kind="safety", severity="urgent", key="safety:response:2")
     response = page(client, therapist, episode)
-    other = response.context["other_alerts"]
-    assert [c.alert.kind for c in other] == ["not_on_track", "dropout_risk", "low_alliance"]
-    assert [c.alert.kind for c in response.context["safety_alerts"]] == ["safety"]
+    expected = ["safety", "safety", "not_on_track", "dropout_risk", "low_alliance"]
+    assert [c.alert.kind for c in response.context["alert_cards"]] == expected
+    assert [c.alert.kind for c in response.context["other_alerts"]] == expected[2:]
+    assert [c.level.label for c in response.context["alert_cards"][:2]] == ["Urgent", "Act soon"]
     html = response.content.decode()
     cards = re.findall(r'data-testid="alert" data-kind="([a-z_]+)"', html)
-    # The safety card stays visible while the page has no pinned safety panel.
-    assert cards == ["safety", "not_on_track", "dropout_risk", "low_alliance"]
-    assert html.count('data-testid="alert-form"') == 4  # one form per card
+    # Without a pinned panel on the page, the safety cards lead the list.
+    assert cards == expected
+    assert html.count('data-testid="alert-form"') == 5  # one form per card
 
 
-def test_a_pinned_safety_panel_takes_the_safety_card_out_of_the_list(rf, episode, therapist):
+def test_an_alert_the_pinned_panel_shows_gets_no_second_card_only_its_evidence(
+    rf, episode, therapist
+):
+    from types import SimpleNamespace
+
     from django.template.loader import render_to_string
 
     from attune.alerts.queries import episode_alerts
 
-    raise_(episode, kind="safety", severity="urgent", key="safety:response:1")
+    pinned = raise_(episode, kind="safety", severity="urgent", key="safety:response:1")
+    followed = raise_(episode, kind="safety", severity="high", key="safety:response:2")
+    services.record_action(
+        followed, therapist, action="safety_follow_up", follow_up_instrument="ASQ"
+    )
     raise_(episode, kind="low_alliance", severity="yellow")
     context = {"episode": episode, "can_act": True} | episode_alerts(episode)
-    html = render_to_string(
-        "workspace/episode/_alerts.html", context | {"safety_pinned": True}, request=rf.get("/")
-    )
-    assert re.findall(r'data-kind="([a-z_]+)"', html) == ["low_alliance"]
+    context |= {"pinned_alerts": [SimpleNamespace(alert=pinned)], "safety_alerts": [pinned]}
+    html = render_to_string("workspace/episode/_alerts.html", context, request=rf.get("/"))
+    # The followed-up safety alert waits here to be closed; the pinned one has its form above.
+    assert re.findall(r'data-kind="([a-z_]+)"', html) == ["safety", "low_alliance"]
+    assert f'id="alert-{followed.pk}"' in html
+    evidence = html.split('data-testid="pinned-evidence"')[1]
+    assert f'id="alert-{pinned.pk}"' in evidence and "alert-form" not in evidence
 
 
 def test_the_form_preselects_nothing_and_offers_only_what_fits(client, episode, therapist):

@@ -51,20 +51,28 @@ def card(alert: Alert) -> AlertCard:
     )
 
 
-def _by_level_then_newest(alert: Alert) -> tuple[int, float, int]:
-    return (alert.level.order, -alert.opened_at.timestamp(), -alert.pk)
+def _order(alert: Alert) -> tuple[int, int, float, int]:
+    """Safety first whatever its severity, then urgent → act soon → watch, then newest."""
+    return (
+        0 if alert.kind == AlertKind.SAFETY else 1,
+        alert.level.order,
+        -alert.opened_at.timestamp(),
+        -alert.pk,
+    )
 
 
 def episode_alerts(episode: Episode) -> dict[str, object]:
     """Template context of the episode page's alert sections.
 
-    ``safety_alerts``: open safety alerts (pinned in their own panel at the top);
-    ``other_alerts``: every other open alert, one card each, urgent → act soon → watch, then
-    newest first; ``alert_notes``: good news and markers, newest first; ``closed_alerts``:
-    the closed ones, most recently closed first.
+    ``alert_cards``: every open alert, one card each: safety first, then urgent → act soon →
+    watch, then newest (the template leaves out those the pinned panel at the top shows,
+    ``pinned_alerts``/``safety_alerts`` of ``workspace.queries.split_alerts``, and keeps an
+    anchor to their evidence and trail); ``other_alerts``: the open non-safety cards;
+    ``alert_notes``: good news and markers, newest first; ``closed_alerts``: the closed ones,
+    most recently closed first.
     """
     alerts = list(episode.alerts.all())
-    open_ = sorted((a for a in alerts if a.is_open), key=_by_level_then_newest)
+    cards = [card(a) for a in sorted((a for a in alerts if a.is_open), key=_order)]
     notes = sorted(
         (a for a in alerts if a.status == AlertStatus.NOTE),
         key=lambda a: (a.opened_at, a.pk),
@@ -85,8 +93,8 @@ def episode_alerts(episode: Episode) -> dict[str, object]:
     ]
     closed.sort(key=lambda c: (c.closed_at or c.alert.opened_at, c.alert.pk), reverse=True)
     return {
-        "safety_alerts": [card(a) for a in open_ if a.kind == AlertKind.SAFETY],
-        "other_alerts": [card(a) for a in open_ if a.kind != AlertKind.SAFETY],
+        "alert_cards": cards,
+        "other_alerts": [c for c in cards if c.alert.kind != AlertKind.SAFETY],
         "alert_notes": notes,
         "closed_alerts": closed,
     }

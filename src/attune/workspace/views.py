@@ -112,7 +112,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             "consultation": consultation_for_episode(ep),
         }
         | episode_charts(ep, note_sessions)
-        # safety_alerts, other_alerts (open, non-safety), alert_notes, closed_alerts
+        # alert_cards (every open alert), other_alerts (the open non-safety ones),
+        # alert_notes (good news), closed_alerts
         | episode_alerts(ep)
         | episode_care_context(ep),  # fit check-in, ending, exit feedback, referral, history
     )
