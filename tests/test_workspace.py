@@ -508,6 +508,15 @@ def test_the_sparkline_is_an_accessible_svg_without_style_attributes():
     assert 'points="3,21 85,3"' in wild
 
 
+def test_the_sparklines_caseness_line_is_the_engines(settings):
+    from attune.workspace.sparkline import sparkline
+
+    assert 'class="spark-cutoff" x1="3" y1="14.3"' in str(sparkline([18, 12]))
+    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_caseness": 12}}
+    assert 'class="spark-cutoff" x1="3" y1="13"' in str(sparkline([18, 12]))
+    assert "spark-cutoff" not in str(sparkline([18, 12], cutoff=None))
+
+
 # --------------------------------------------------------------------------- report queries
 
 
