@@ -168,25 +168,32 @@ def test_the_data_migration_turns_open_good_news_into_notes(episode, therapist):
 # --------------------------------------------------------------------------- cards
 
 
+def forms_per_alert(html):
+    """How many action forms the page holds for each alert (pinned panel and list together)."""
+    found = re.findall(r'<form method="post" action="/alerts/(\d+)/action/"', html)
+    return {int(pk): found.count(pk) for pk in set(found)}
+
+
 def test_one_card_per_open_concern_safety_first_then_most_urgent_then_newest(
     client, episode, therapist
 ):
     now = timezone.now()
-    raise_(episode, kind="low_alliance", severity="yellow", now=now - timedelta(days=3))
-    raise_(episode, kind="dropout_risk", severity="yellow", now=now - timedelta(days=1))
-    raise_(episode, kind="not_on_track", severity="red", now=now - timedelta(days=5))
-    raise_(episode, kind="safety", severity="high", key="safety:response:1")
-    raise_(episode, kind="safety", severity="urgent", key="safety:response:2")
+    low = raise_(episode, kind="low_alliance", severity="yellow", now=now - timedelta(days=3))
+    drop = raise_(episode, kind="dropout_risk", severity="yellow", now=now - timedelta(days=1))
+    off = raise_(episode, kind="not_on_track", severity="red", now=now - timedelta(days=5))
+    high = raise_(episode, kind="safety", severity="high", key="safety:response:1")
+    urgent = raise_(episode, kind="safety", severity="urgent", key="safety:response:2")
     response = page(client, therapist, episode)
     expected = ["safety", "safety", "not_on_track", "dropout_risk", "low_alliance"]
     assert [c.alert.kind for c in response.context["alert_cards"]] == expected
-    assert [c.alert.kind for c in response.context["other_alerts"]] == expected[2:]
+    assert response.context["other_alerts"] == [off, drop, low]
     assert [c.level.label for c in response.context["alert_cards"][:2]] == ["Urgent", "Act soon"]
     html = response.content.decode()
     cards = re.findall(r'data-testid="alert" data-kind="([a-z_]+)"', html)
-    # Without a pinned panel on the page, the safety cards lead the list.
-    assert cards == expected
-    assert html.count('data-testid="alert-form"') == 5  # one form per card
+    # Safety cards lead the list, unless the pinned panel at the top shows them.
+    assert cards in (expected, expected[2:])
+    # Every open alert has exactly one action form on the page.
+    assert forms_per_alert(html) == {a.pk: 1 for a in (low, drop, off, high, urgent)}
 
 
 def test_an_alert_the_pinned_panel_shows_gets_no_second_card_only_its_evidence(
@@ -214,10 +221,15 @@ def test_an_alert_the_pinned_panel_shows_gets_no_second_card_only_its_evidence(
     assert f'id="alert-{pinned.pk}"' in evidence and "alert-form" not in evidence
 
 
-def test_the_form_preselects_nothing_and_offers_only_what_fits(client, episode, therapist):
+def test_the_form_preselects_nothing_and_offers_only_what_fits(rf, episode, therapist):
+    from django.template.loader import render_to_string
+
+    from attune.alerts.queries import episode_alerts
+
     raise_(episode, kind="rupture", severity="yellow", key="rupture:s3")
     raise_(episode, kind="safety", severity="high", key="safety:response:9")
-    html = page(client, therapist, episode).content.decode()
+    context = {"episode": episode, "can_act": True} | episode_alerts(episode)
+    html = render_to_string("workspace/episode/_alerts.html", context, request=rf.get("/"))
     forms = re.findall(r'<form[^>]*data-testid="alert-form".*?</form>', html, re.S)
     assert len(forms) == 2
     safety, rupture = forms
@@ -228,6 +240,14 @@ def test_the_form_preselects_nothing_and_offers_only_what_fits(client, episode, 
     assert "repair_attempted" in radios and "safety_follow_up" not in radios
     assert "follow_up_instrument" not in rupture and "follow_up_instrument" in safety
     assert 'value="discussed"' in rupture and 'value="discussed"' not in safety
+
+
+def test_the_episode_page_preselects_nothing(client, episode, therapist):
+    raise_(episode, kind="not_on_track", severity="red")
+    html = page(client, therapist, episode).content.decode()
+    forms = re.findall(r'<form[^>]*data-testid="alert-form".*?</form>', html, re.S)
+    assert len(forms) == 1 and 'name="action"' in forms[0]
+    assert "checked" not in forms[0] and "selected" not in forms[0]
 
 
 def test_discussed_in_session_records_and_closes_in_one_post(client, episode, therapist):

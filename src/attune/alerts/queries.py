@@ -67,7 +67,7 @@ def episode_alerts(episode: Episode) -> dict[str, object]:
     ``alert_cards``: every open alert, one card each: safety first, then urgent → act soon →
     watch, then newest (the template leaves out those the pinned panel at the top shows,
     ``pinned_alerts``/``safety_alerts`` of ``workspace.queries.split_alerts``, and keeps an
-    anchor to their evidence and trail); ``other_alerts``: the open non-safety cards;
+    anchor to their evidence and trail); ``other_alerts``: the open non-safety alerts;
     ``alert_notes``: good news and markers, newest first; ``closed_alerts``: the closed ones,
     most recently closed first.
     """
@@ -94,7 +94,7 @@ def episode_alerts(episode: Episode) -> dict[str, object]:
     closed.sort(key=lambda c: (c.closed_at or c.alert.opened_at, c.alert.pk), reverse=True)
     return {
         "alert_cards": cards,
-        "other_alerts": [c for c in cards if c.alert.kind != AlertKind.SAFETY],
+        "other_alerts": [c.alert for c in cards if c.alert.kind != AlertKind.SAFETY],
         "alert_notes": notes,
         "closed_alerts": closed,
     }
