@@ -45,7 +45,8 @@ def test_the_integrative_therapist_works_through_a_red_client(demo, live_server,
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "caseload.png"), full_page=True)
 
-    act_soon = page.locator(".chip.severity-act-soon")
+    # A client with an "act soon" alert other than a safety item (those are pinned on top).
+    act_soon = page.locator(".chip.severity-act-soon").filter(has_not_text="Safety item")
     red_row = page.locator("table tbody tr").filter(has=act_soon).first
     red_row.locator("th a").first.click()
     page.wait_for_load_state()
