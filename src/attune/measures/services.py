@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,7 +65,7 @@ class FormSubmission:
 
     @property
     def safety_level(self) -> str:
-        return _highest(r.safety_level for r in self.responses)
+        return highest_safety_level(r.safety_level for r in self.responses)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def form_in_progress(
     return FormInProgress(
         answers={r.instrument_version.instrument.code: dict(r.answers) for r in responses},
         idempotency_key=responses[0].idempotency_key,
-        safety_level=_highest(r.safety_level for r in responses),
+        safety_level=highest_safety_level(r.safety_level for r in responses),
     )
 
 
@@ -158,7 +158,7 @@ def submit_form(
         if valid.errors:
             result.errors[instrument.code] = dict(valid.errors)
         flags = safety_flags(instrument, given)
-        checked.append((version, valid, _highest(f.level for f in flags)))
+        checked.append((version, valid, highest_safety_level(f.level for f in flags)))
     in_progress = [r for r in stored if not r.complete]
     if result.errors and not in_progress and not any(level for _, _, level in checked):
         return result  # nothing worth keeping yet: the client sees the form again, as typed
@@ -235,11 +235,11 @@ def _store(
         answers = {**(earlier.answers if earlier else {}), **answers}
         flags = safety_flags(version.parsed, answers)
         scores = {"scales": {}, "safety": [f.as_dict() for f in flags]}
-        safety_level = _highest(f.level for f in flags)
+        safety_level = highest_safety_level(f.level for f in flags)
     first_scale = next(iter(scores["scales"].values()), None)
     previous_level = earlier.safety_level if earlier else ""
     # What the client once told stays on the record: a later, milder answer does not lower it.
-    level = _highest((previous_level, safety_level))
+    level = highest_safety_level((previous_level, safety_level))
     if earlier is None:
         response = Response.all_objects.create(
             episode=episode,
@@ -268,7 +268,8 @@ def _store(
     return response
 
 
-def _highest(levels: Any) -> str:
+def highest_safety_level(levels: Iterable[str]) -> str:
+    """ "urgent", "high" or "" — the highest of the levels given."""
     found = ""
     for level in levels:
         if _LEVEL_RANK.get(level or "", 0) > _LEVEL_RANK[found]:

@@ -178,3 +178,12 @@ def run(now: datetime | None = None) -> NotifyRun:
         waiting=safety_mail.filter(status__in=[STATUS.queued, STATUS.requeued]).count(),
         given_up=safety_mail.filter(status=STATUS.failed).count(),
     )
+
+
+def safety_message_context(level: str) -> dict[str, object]:
+    """What the client's page needs to say after a safety answer: that it was kept, what
+    happens now (from the settings, never a promise beyond them) and the crisis contacts."""
+    if not level:
+        return {"safety": False}
+    hours = escalate_after(level).total_seconds() / 3600
+    return {"safety": True, "safety_level": level, "safety_hours": f"{hours:g}"}
