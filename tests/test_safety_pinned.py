@@ -77,6 +77,28 @@ def test_the_episode_page_pins_the_safety_alert_under_the_header(
     assert alert.pk not in [a.pk for a in context["other_alerts"]]
 
 
+def test_the_answers_of_a_form_in_progress_are_readable_by_the_therapist(
+    client, therapist, episode, upcoming
+):
+    phq9 = {f"phq9_{n}": FREQUENCY[1] for n in range(1, 9)} | {"phq9_9": FREQUENCY[3]}
+    result = submit_form(
+        episode=episode,
+        session=upcoming,
+        respondent=episode.client.user,
+        phase=Phase.CHECK_IN,
+        answers={"phq9": phq9, "gad7": {}},
+        idempotency_key=uuid.uuid4(),
+    )
+    assert result.kept_in_progress
+    alert = Alert.objects.get()
+    as_user(client, therapist)
+    episode_page = client.get(reverse("workspace:episode", args=[episode.pk])).content.decode()
+    assert reverse("workspace:response", args=[alert.response_id]) in episode_page
+    page = client.get(reverse("workspace:response", args=[alert.response_id])).content.decode()
+    assert 'data-testid="in-progress"' in page
+    assert "Nearly every day" in page
+
+
 def test_recording_the_follow_up_from_the_pinned_panel_unpins_it(
     client, therapist, episode, upcoming
 ):

@@ -125,7 +125,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
 def response(request: HttpRequest, response_id: int) -> HttpResponse:
     _require(request, "care.use_workspace")
     found = get_object_or_404(
-        Response.objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
+        # A form in progress too: the answers a safety alert was raised for are readable.
+        Response.all_objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
             "instrument_version__instrument", "session", "episode__client__user", "respondent"
         ),
         pk=response_id,
