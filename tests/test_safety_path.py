@@ -274,3 +274,14 @@ def test_the_service_returns_the_errors_and_the_kept_response(episode, upcoming,
     assert result.safety_level == "urgent"
     assert {r.instrument_version.instrument.code for r in result.responses} == {"phq9", "gad7"}
     assert not any(r.complete for r in result.responses)
+
+
+def test_a_partial_form_sent_twice_with_the_same_key_is_kept_once(signed_in, upcoming):
+    post = _gad7_item_left_blank(check_in_post(PHQ9_WITH_ITEM9, MILD_GAD7))
+    first = signed_in.post(check_in_url(upcoming), post)
+    second = signed_in.post(check_in_url(upcoming), post)
+    assert first.status_code == second.status_code == 400
+    assert 'data-testid="safety-message"' in second.content.decode()
+    assert Response.all_objects.count() == 2
+    assert Alert.objects.count() == 1
+    assert SafetyNotification.objects.count() == 1
