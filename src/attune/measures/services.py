@@ -192,11 +192,14 @@ def submit_form(
                 result.responses.append(response)
     except IntegrityError:
         # A concurrent request with the same key or the same form won the race.
-        again = list(_same_form(episode, session, respondent, phase)) or list(
-            Response.all_objects.filter(idempotency_key=idempotency_key, respondent=respondent)
-        )
+        again = list(_same_form(episode, session, respondent, phase))
         if not again:
-            raise
+            # The key was used for another form: report it only if that one is complete.
+            again = list(
+                Response.all_objects.filter(idempotency_key=idempotency_key, respondent=respondent)
+            )
+            if not again or not all(r.complete for r in again):
+                raise
         if all(r.complete for r in again):
             return FormSubmission(responses=again, already_stored=True)
         return FormSubmission(responses=again, errors=result.errors)
