@@ -176,3 +176,21 @@ def test_the_admin_handles_a_deletion_request(client, practice_admin, client_use
     client.logout()
     client.login(username=client_user.email, password=PASSWORD)
     assert "Kept until 2036 by law." in client.get(reverse("portal:data")).content.decode()
+
+
+def test_a_form_kept_for_its_safety_answer_is_in_the_download(signed_in, episode, upcoming):
+    answers = {"phq9": {f"phq9_{n}": FREQUENCY[1] for n in range(1, 10)}, "gad7": {}}
+    answers["phq9"]["phq9_9"] = FREQUENCY[2]
+    kept = submit_form(
+        episode=episode,
+        session=upcoming,
+        respondent=episode.client.user,
+        phase="check_in",
+        answers=answers,
+        idempotency_key=uuid.uuid4(),
+    )
+    assert kept.kept_in_progress
+    data = json.loads(signed_in.get(reverse("portal:data-json")).content)
+    [phq9] = [a for a in data["episodes"][0]["answers"] if "phq9_9" in a["answers"]]
+    assert phq9["complete"] is False
+    assert phq9["answers"]["phq9_9"] == FREQUENCY[2]

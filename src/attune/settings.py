@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "attune.reminders",
     "attune.directory",
     "attune.matching",
+    "attune.notifications",
+    "post_office",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -246,3 +249,28 @@ ATTUNE_LINK_HOURS = int(os.environ.get("ATTUNE_LINK_HOURS", "72"))
 ATTUNE_CHECK_IN_REMINDER_HOURS = int(os.environ.get("ATTUNE_CHECK_IN_REMINDER_HOURS", "48"))
 ATTUNE_FEEDBACK_REMINDER_HOURS = int(os.environ.get("ATTUNE_FEEDBACK_REMINDER_HOURS", "48"))
 ATTUNE_REMINDER_MAX_ATTEMPTS = int(os.environ.get("ATTUNE_REMINDER_MAX_ATTEMPTS", "3"))
+
+# Safety notifications (attune.notifications; docs/clinical-rules.md, docs/deployment.md). A
+# PHQ-9 item-9 answer >= 1 queues an e-mail without clinical content to the treating therapist
+# in the transaction that stores the answer; `attune notify` (every 2-5 minutes, cron or systemd
+# timer) sends the queue and escalates. An alert nobody has acknowledged after these hours goes
+# to the duty contact: 4 h for "urgent" (item 9 >= 2: same-day follow-up, NICE NG225 — half a
+# working day leaves time to act the same day) and 24 h for "high" (item 9 = 1: the next working
+# day at the latest). The client's thank-you page quotes these figures.
+ATTUNE_SAFETY_ESCALATE_AFTER_HOURS = {
+    "urgent": float(os.environ.get("ATTUNE_SAFETY_ESCALATE_URGENT_HOURS", "4")),
+    "high": float(os.environ.get("ATTUNE_SAFETY_ESCALATE_HIGH_HOURS", "24")),
+}
+# Who is told when the therapist has not acknowledged in time; empty = the practice
+# administrators (role "practice_admin") with an e-mail address.
+ATTUNE_DUTY_CONTACT_EMAIL = os.environ.get("ATTUNE_DUTY_CONTACT_EMAIL", "")
+# django-post-office's outbox: a failed delivery is requeued every RETRY_INTERVAL, MAX_RETRIES
+# times (96 x 15 min = 24 h); the transport is EMAIL_BACKEND. Only the safety notifications go
+# through the outbox; the other mail of Attune is sent as before.
+POST_OFFICE = {
+    "MAX_RETRIES": int(os.environ.get("ATTUNE_MAIL_MAX_RETRIES", "96")),
+    "RETRY_INTERVAL": timedelta(minutes=int(os.environ.get("ATTUNE_MAIL_RETRY_MINUTES", "15"))),
+    "DEFAULT_PRIORITY": "high",
+    "LOG_LEVEL": 1,  # log failures only (their exception type and message, never the mail)
+    "MESSAGE_ID_ENABLED": True,
+}

@@ -33,11 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SAFETY_SOURCE = (
-    "Simon et al. 2013, Psychiatr Serv 64:1195; Louzon et al. 2016, Psychiatr Serv; "
-    "NICE NG225 (2022)"
-)
-
 
 @transaction.atomic
 def raise_alert(
@@ -158,56 +153,63 @@ def _update(
     AlertEvent.objects.create(alert=alert, kind=AlertEventKind.UPDATED, at=now)
 
 
+@transaction.atomic
 def raise_safety_alert(response: Response) -> Alert:
-    """PHQ-9 item 9 ≥ 1 → high, ≥ 2 → urgent; shown to the therapist at once.
+    """PHQ-9 item 9 ≥ 1 → high, ≥ 2 → urgent; shown to the therapist at once and, in the same
+    transaction, a notification without clinical content queued for her e-mail.
 
     Item 9 is a flag for a clinician, not a risk score: most people who die by suicide answered
     "not at all" on their last PHQ-9 (Louzon et al. 2016), so the follow-up is a validated
     assessment (C-SSRS, ASQ), never the item alone (NICE NG225; The Joint Commission NPSG 15.01.01).
+    The wording is the engine's (``attune.engine.safety.safety_wording``).
     """
+    from attune.engine.safety import safety_wording
+    from attune.notifications.services import queue_therapist_notification
+
     instrument = response.instrument_version.parsed
     flags = response.scores.get("safety", [])
+    session_number = response.session.number if response.session else None
+    items = [
+        {
+            "item": flag["item"],
+            "text": instrument.item(flag["item"]).text,
+            "value": flag["value"],
+            "answer": _answer_label(instrument, flag["item"], response.answers),
+            "level": flag["level"],
+        }
+        for flag in flags
+    ]
     evidence = {
         "instrument": instrument.short_name,
         "response_id": response.pk,
-        "session_number": response.session.number if response.session else None,
-        "items": [
-            {
-                "item": flag["item"],
-                "text": instrument.item(flag["item"]).text,
-                "value": flag["value"],
-                "answer": _answer_label(instrument, flag["item"], response.answers),
-                "level": flag["level"],
-            }
-            for flag in flags
-        ],
+        "session_number": session_number,
+        "items": items,
     }
     severity = Severity.URGENT if response.safety_level == "urgent" else Severity.HIGH
-    return raise_alert(
+    top = max(items, key=lambda i: i["value"], default=None)
+    wording = safety_wording(
+        "urgent" if severity == Severity.URGENT else "high",
+        instrument=instrument.short_name,
+        session_number=session_number,
+        answer=top["answer"] if top else None,
+        value=top["value"] if top else None,
+    )
+    alert = raise_alert(
         episode=response.episode,
         kind=AlertKind.SAFETY,
         severity=severity,
-        title="Safety item answered: please follow up"
-        if severity == Severity.HIGH
-        else "Urgent: safety item answered — follow up today",
-        explanation=(
-            "The client reported thoughts of being better off dead or of hurting themselves "
-            f"on the {instrument.short_name} safety item. Any answer of 1 or more opens this "
-            "alert; 2 or more makes it urgent. This is not a risk score: follow up with a "
-            "validated assessment and record what you did."
-        ),
+        title=wording.title,
+        explanation=wording.explanation,
         evidence=evidence,
-        source=SAFETY_SOURCE,
-        suggested_actions=[
-            "Contact the client today.",
-            "Assess with a validated instrument (C-SSRS or ASQ).",
-            "Review or make a safety plan together.",
-            "Record the follow-up on this alert.",
-        ],
+        source=wording.source,
+        suggested_actions=wording.actions,
         dedupe_key=f"safety:response:{response.pk}",
         response=response,
         now=response.submitted_at,
     )
+    if alert.is_open:
+        queue_therapist_notification(alert)
+    return alert
 
 
 def _answer_label(instrument: Any, item_code: str, answers: dict[str, Any]) -> str:

@@ -168,26 +168,17 @@ def submit_once(
     now: datetime | None = None,
 ) -> FormSubmission:
     """Store a form that is asked once per episode and person (the fit check-in, the exit
-    feedback): a second form — another tab, a retry — returns what was stored the first time."""
-    stored = list(Response.objects.filter(episode=episode, respondent=respondent, phase=phase))
-    if stored:
-        return FormSubmission(responses=stored, already_stored=True)
-    try:
-        return submit_form(
-            episode=episode,
-            session=session,
-            respondent=respondent,
-            phase=phase,
-            answers=answers,
-            idempotency_key=idempotency_key,
-            now=now,
-        )
-    except IntegrityError:
-        # A concurrent form won the race (unique per episode, person and phase).
-        stored = list(Response.objects.filter(episode=episode, respondent=respondent, phase=phase))
-        if not stored:
-            raise
-        return FormSubmission(responses=stored, already_stored=True)
+    feedback) through the one submission flow: a second form — another tab, a retry — returns
+    what was stored the first time (``measures.services.ONCE_PER_EPISODE``)."""
+    return submit_form(
+        episode=episode,
+        session=session,
+        respondent=respondent,
+        phase=phase,
+        answers=answers,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
 
 
 def submit_fit_check(

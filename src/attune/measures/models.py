@@ -68,8 +68,23 @@ class Phase(models.TextChoices):
     EXIT = "exit", "Exit"
 
 
+class CompleteResponses(models.Manager["Response"]):
+    """Completed responses only: every list, chart, report and the engine's adapter reads these,
+    so a form in progress never lends them a total."""
+
+    def get_queryset(self) -> models.QuerySet[Response]:
+        return super().get_queryset().filter(complete=True)
+
+
 class Response(models.Model):
-    """A completed form. Answers use the definition's stable codes; scores are stored."""
+    """A completed form, or a form in progress (``complete=False``).
+
+    Answers use the definition's stable codes; scores are stored once the form is complete. A
+    form is stored before it is complete only to keep a safety answer (PHQ-9 item 9 >= 1) that
+    came with blank or invalid answers elsewhere: it then holds the valid answers given so far
+    and the safety flags, no totals, and is completed in place (see ``measures.services``).
+    ``Response.objects`` sees completed responses only; ``Response.all_objects`` sees both.
+    """
 
     episode = models.ForeignKey("care.Episode", on_delete=models.PROTECT, related_name="responses")
     session = models.ForeignKey(
@@ -90,8 +105,19 @@ class Response(models.Model):
     safety_level = models.CharField(max_length=10, blank=True)
     idempotency_key = models.UUIDField()
     submitted_at = models.DateTimeField()
+    complete = models.BooleanField(
+        default=True,
+        help_text="False while a form kept for its safety answer still has questions to answer.",
+    )
+
+    all_objects = models.Manager()
+    objects = CompleteResponses()
 
     class Meta:
+        # Lists, related managers (``session.responses``) and prefetches see completed forms
+        # only; deletion and ``alert.response`` see every row.
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         ordering = ["submitted_at", "pk"]
         constraints = [
             models.UniqueConstraint(

@@ -77,7 +77,8 @@ def client_data(user: User) -> dict[str, Any]:
     )
     responses: dict[int, list[Response]] = {}
     for response in (
-        Response.objects.filter(respondent=user, episode__client=client)
+        # Every form the client sent, a form kept for its safety answer included (GDPR art. 15).
+        Response.all_objects.filter(respondent=user, episode__client=client)
         .select_related("instrument_version__instrument", "session")
         .order_by("submitted_at", "pk")
     ):
@@ -138,6 +139,7 @@ def client_data(user: User) -> dict[str, Any]:
                         "submitted_at": _when(r.submitted_at),
                         "answers": r.answers,
                         "score": r.score,
+                        "complete": r.complete,
                     }
                     for r in responses.get(episode.pk, [])
                 ],

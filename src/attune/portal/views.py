@@ -21,7 +21,15 @@ from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
 from attune.measures.form_layout import answers_from_post, layout
 from attune.measures.models import Phase, Response
-from attune.measures.services import form_versions, stored_form, submit_form
+from attune.measures.services import (
+    FormSubmission,
+    form_in_progress,
+    form_versions,
+    highest_safety_level,
+    stored_form,
+    submit_form,
+)
+from attune.notifications.services import safety_message_context
 from attune.portal import composer, exports
 from attune.portal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.portal.queries import (
@@ -147,8 +155,7 @@ def _form(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
 
     versions = form_versions(phase)
     if request.method != "POST":
-        context |= {"sections": layout(versions), "idempotency_key": uuid.uuid4()}
-        return render(request, "portal/form.html", context)
+        return _blank_or_kept_form(request, context, session.episode, session, phase)
 
     answers = answers_from_post(request.POST, versions)
     try:
@@ -181,11 +188,43 @@ def _form(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
         )
     if result.ok:
         return redirect("portal:thanks", session_id=session.pk, phase=phase)
+    return _form_again(request, context, versions, answers, key, result)
+
+
+FORM_ERROR = "A few answers need another look. Everything else you entered is kept."
+
+
+def _blank_or_kept_form(
+    request: HttpRequest,
+    context: dict[str, object],
+    episode: Episode,
+    session: Session | None,
+    phase: str,
+) -> HttpResponse:
+    """The form, empty, or filled in again with what was kept for a safety answer."""
+    kept = form_in_progress(episode=episode, session=session, respondent=request.user, phase=phase)
+    context |= {
+        "sections": layout(form_versions(phase), kept.answers if kept else None),
+        "idempotency_key": kept.idempotency_key if kept else uuid.uuid4(),
+    } | safety_message_context(kept.safety_level if kept else "")
+    return render(request, "portal/form.html", context)
+
+
+def _form_again(
+    request: HttpRequest,
+    context: dict[str, object],
+    versions: list,
+    answers: dict,
+    key: uuid.UUID,
+    result: FormSubmission,
+) -> HttpResponse:
+    """Every answer as typed, each problem with its message, and — when a safety answer was
+    kept — the crisis contacts at once, before the rest of the form."""
     context |= {
         "sections": layout(versions, answers, result.errors),
         "idempotency_key": key,
-        "form_error": "A few answers need another look. Everything else you entered is kept.",
-    }
+        "form_error": FORM_ERROR,
+    } | safety_message_context(result.safety_level)
     return render(request, "portal/form.html", context, status=400)
 
 
@@ -197,11 +236,12 @@ def thanks(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
     responses = stored_form(session, request.user, phase)
     if not responses:
         return redirect(f"portal:{phase.replace('_', '-')}", session_id=session.pk)
-    safety = any(r.safety_level for r in responses)
+    level = highest_safety_level(r.safety_level for r in responses)
     return render(
         request,
         "portal/thanks.html",
-        {"session": session, "phase": phase, "responses": responses, "safety": safety},
+        {"session": session, "phase": phase, "responses": responses}
+        | safety_message_context(level),
     )
 
 
@@ -232,8 +272,7 @@ def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
 
     versions = form_versions(phase)
     if request.method != "POST":
-        context |= {"sections": layout(versions), "idempotency_key": uuid.uuid4()}
-        return render(request, "portal/form.html", context)
+        return _blank_or_kept_form(request, context, episode, None, phase)
 
     answers = answers_from_post(request.POST, versions)
     try:
@@ -251,12 +290,7 @@ def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
     )
     if result.ok:
         return redirect("portal:exit-thanks", episode_id=episode.pk)
-    context |= {
-        "sections": layout(versions, answers, result.errors),
-        "idempotency_key": key,
-        "form_error": "A few answers need another look. Everything else you entered is kept.",
-    }
-    return render(request, "portal/form.html", context, status=400)
+    return _form_again(request, context, versions, answers, key, result)
 
 
 @login_required
@@ -268,7 +302,8 @@ def exit_thanks(request: HttpRequest, episode_id: int) -> HttpResponse:
     return render(
         request,
         "portal/thanks.html",
-        {"episode": episode, "phase": Phase.EXIT, "responses": responses, "safety": False},
+        {"episode": episode, "phase": Phase.EXIT, "responses": responses}
+        | safety_message_context(highest_safety_level(r.safety_level for r in responses)),
     )
 
 

@@ -23,7 +23,14 @@ from attune.care import services as care_services
 from attune.care.queries import episodes_visible_to
 from attune.measures.form_layout import answers_from_post, layout
 from attune.measures.models import Response
-from attune.measures.services import FormSubmission, form_versions, submit_form
+from attune.measures.services import (
+    FormSubmission,
+    form_in_progress,
+    form_versions,
+    highest_safety_level,
+    submit_form,
+)
+from attune.notifications.services import safety_message_context
 from attune.portal.queries import exit_form_is_open, form_is_open
 from attune.practice.services import crisis_resources_for
 from attune.reminders import services
@@ -102,9 +109,11 @@ def _answered_with(link: FormLink, key: uuid.UUID | None) -> list[Response]:
 
 
 def _thanks(request: HttpRequest, context: dict[str, object], responses: list[Response]):
-    safety = any(r.safety_level for r in responses)
+    level = highest_safety_level(r.safety_level for r in responses)
     return _render(
-        request, "portal/thanks.html", context | {"responses": responses, "safety": safety}
+        request,
+        "portal/thanks.html",
+        context | {"responses": responses} | safety_message_context(level),
     )
 
 
@@ -145,7 +154,14 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
 
     versions = form_versions(link.phase)
     if request.method != "POST":
-        context |= {"sections": layout(versions), "idempotency_key": uuid.uuid4()}
+        # A form kept for its safety answer opens again with what was given.
+        kept = form_in_progress(
+            episode=link.episode, session=link.session, respondent=link.client, phase=link.phase
+        )
+        context |= {
+            "sections": layout(versions, kept.answers if kept else None),
+            "idempotency_key": kept.idempotency_key if kept else uuid.uuid4(),
+        } | safety_message_context(kept.safety_level if kept else "")
         return _render(request, "portal/form.html", context)
 
     answers = answers_from_post(request.POST, versions)
@@ -181,11 +197,13 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
         return _unavailable(request, context, "used")
     if result.ok:
         return _thanks(request, context, result.responses)
+    # Every answer as typed, each problem with its message; a kept safety answer shows the
+    # crisis contacts at once (the link stays usable to complete the form).
     context |= {
         "sections": layout(versions, answers, result.errors),
         "idempotency_key": key,
         "form_error": FORM_ERROR,
-    }
+    } | safety_message_context(result.safety_level)
     return _render(request, "portal/form.html", context, status=400)
 
 

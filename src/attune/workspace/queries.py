@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -22,6 +22,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import Role, User
@@ -274,6 +275,101 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
         key=lambda row: (row.attention, _fold(row.episode.client.display_name), row.episode.pk)
     )
     return rows
+
+
+# --------------------------------------------------------------------------- pinned alerts
+
+_WAITING = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
+
+
+def is_pinned(alert: Alert) -> bool:
+    """Safety alerts (whatever their severity) and urgent alerts come first until what was done
+    is recorded; then they wait in the list below to be closed."""
+    return alert.status in _WAITING and (
+        alert.kind == AlertKind.SAFETY or alert.severity == Severity.URGENT
+    )
+
+
+def came_in(moment: datetime, now: datetime) -> str:
+    """When an alert came in, as a clinician reads it: "today 09:14, 3 hours ago"."""
+    local, today = timezone.localtime(moment), timezone.localtime(now).date()
+    days = (today - local.date()).days
+    day = (
+        "today" if days == 0 else "yesterday" if days == 1 else f"{local:%a} {local.day} {local:%b}"
+    )
+    minutes = max(int((now - moment).total_seconds() // 60), 0)
+    if minutes < 1:
+        ago = "just now"
+    elif minutes < 60:
+        ago = f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    elif minutes < 48 * 60:
+        hours = minutes // 60
+        ago = f"{hours} hour{'s' if hours != 1 else ''} ago"
+    else:
+        ago = f"{minutes // (24 * 60)} days ago"
+    return f"{day} {local:%H:%M}, {ago}"
+
+
+@dataclass(frozen=True)
+class PinnedAlert:
+    """An open safety or urgent alert shown first, with when it came in."""
+
+    alert: Alert
+    came_in: str
+
+    @property
+    def severity_label(self) -> str:
+        """On the one scale people see (``attune.engine.levels``)."""
+        return self.alert.level.label
+
+    @property
+    def is_safety(self) -> bool:
+        return self.alert.kind == AlertKind.SAFETY
+
+
+def pinned_alerts(alerts: Iterable[Alert], now: datetime) -> list[PinnedAlert]:
+    """The open safety and urgent alerts: urgent first, then the one waiting longest."""
+    found = [a for a in alerts if is_pinned(a)]
+    found.sort(key=lambda a: (_severity_rank(a.severity), a.opened_at, a.pk))
+    return [PinnedAlert(alert=a, came_in=came_in(a.opened_at, now)) for a in found]
+
+
+@dataclass(frozen=True)
+class PinnedRow:
+    """A pinned alert on the caseload, with the client it belongs to."""
+
+    episode: Episode
+    pinned: PinnedAlert
+
+
+def caseload_pinned(rows: list[CaseloadRow], now: datetime) -> list[PinnedRow]:
+    """Every open safety or urgent alert of the caseload, whatever the filters: never hidden."""
+    found = [
+        PinnedRow(episode=row.episode, pinned=pinned)
+        for row in rows
+        for pinned in pinned_alerts(row.open_alerts, now)
+    ]
+    found.sort(
+        key=lambda r: (
+            _severity_rank(r.pinned.alert.severity),
+            r.pinned.alert.opened_at,
+            r.pinned.alert.pk,
+        )
+    )
+    return found
+
+
+def split_alerts(alerts: Iterable[Alert], now: datetime) -> dict[str, object]:
+    """The episode page's alerts: the pinned ones (``safety_alerts``, shown first by
+    ``_safety_pinned.html``) and the rest (``other_alerts``) for the list below."""
+    every = list(alerts)
+    pinned = pinned_alerts(every, now)
+    shown = {p.alert.pk for p in pinned}
+    return {
+        "pinned_alerts": pinned,
+        "safety_alerts": [p.alert for p in pinned],
+        "other_alerts": [a for a in every if a.pk not in shown],
+    }
 
 
 # --------------------------------------------------------------------------- caseload filters

@@ -25,10 +25,12 @@ from attune.portal.queries import feedback_for_therapist
 from attune.workspace.charts import episode_charts
 from attune.workspace.queries import (
     caseload,
+    caseload_pinned,
     episode_for_page,
     filter_caseload,
     parse_caseload_filters,
     practice_overview,
+    split_alerts,
     supervisees,
 )
 
@@ -53,7 +55,8 @@ def caseload_of(request: HttpRequest, therapist_id: int) -> HttpResponse:
 
 
 def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
-    everyone = caseload(therapist, timezone.now())
+    now = timezone.now()
+    everyone = caseload(therapist, now)
     filters, problems = parse_caseload_filters(request.GET)
     for problem in problems:
         messages.warning(request, problem)
@@ -63,6 +66,8 @@ def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
         {
             "therapist": therapist,
             "rows": filter_caseload(everyone, filters),
+            # Open safety and urgent alerts first, whatever the filters (_pinned_caseload.html).
+            "pinned": caseload_pinned(everyone, now),
             "total": len(everyone),
             "filters": filters,
             "alert_kinds": AlertKind.choices,
@@ -98,19 +103,22 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     _require(request, "care.view_episode", ep)
     note_sessions = note_session_numbers(request.user, ep)
     record(request.user, "read", ep, episode=ep)
+    now = timezone.now()
     return render(
         request,
         "workspace/episode.html",
         {
             "episode": ep,
             "can_act": request.user.has_perm("care.change_episode", ep),
-            "now": timezone.now(),
+            "now": now,
             # Session numbers with a private process note of the person viewing (only ever
             # their own notes): markers in the session list and on the charts.
             "note_sessions": note_sessions,
             "client_messages": feedback_for_therapist(ep),
             "consultation": consultation_for_episode(ep),
         }
+        # pinned_alerts / safety_alerts: shown first, each with its form (_safety_pinned.html)
+        | split_alerts(ep.alerts.all(), now)
         | episode_charts(ep, note_sessions)
         # alert_cards (every open alert), other_alerts (the open non-safety ones),
         # alert_notes (good news), closed_alerts
@@ -123,7 +131,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
 def response(request: HttpRequest, response_id: int) -> HttpResponse:
     _require(request, "care.use_workspace")
     found = get_object_or_404(
-        Response.objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
+        # A form in progress too: the answers a safety alert was raised for are readable.
+        Response.all_objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
             "instrument_version__instrument", "session", "episode__client__user", "respondent"
         ),
         pk=response_id,
