@@ -64,7 +64,9 @@ def test_an_alert_closes_only_after_a_recorded_action(episode, therapist):
 
 def test_a_safety_alert_needs_a_follow_up_with_its_instrument(episode, therapist):
     alert = open_alert(episode, kind="safety", key="safety:1", severity="urgent")
-    services.record_action(alert, therapist, action="discussed")
+    with pytest.raises(ValidationError, match="does not fit"):
+        services.record_action(alert, therapist, action="discussed")
+    services.record_action(alert, therapist, action="referred")
     with pytest.raises(ValidationError, match="safety follow-up"):
         services.close(alert, therapist)
     with pytest.raises(ValidationError, match="which instrument"):
@@ -102,20 +104,45 @@ def test_the_workflow_through_the_episode_page(client, episode, therapist, super
     assert "Named the misunderstanding." in page
 
 
-def test_a_closed_alert_reopens_only_when_seen_again_at_a_later_session(episode, therapist):
-    alert = open_alert(episode, evidence={"session_number": 5}, severity="red")
+def test_a_closed_alert_does_not_reopen_while_the_concern_merely_persists(episode, therapist):
+    alert = open_alert(episode, key="not_on_track:from-s5", evidence={"session_number": 5})
     services.record_action(alert, therapist, action="discussed")
     services.close(alert, therapist)
-    same = open_alert(episode, evidence={"session_number": 5, "total": 1}, severity="red")
-    assert same.status == AlertStatus.CLOSED
-    again = open_alert(episode, evidence={"session_number": 6}, severity="red")
+    for session in (6, 7, 8):
+        same = open_alert(episode, key="not_on_track:from-s5", evidence={"session_number": session})
+        assert same.status == AlertStatus.CLOSED
+    alert.refresh_from_db()
+    assert alert.evidence == {"session_number": 5}  # what was acted on stays on record
+    assert [e.kind for e in alert.events.all()] == ["opened", "action_recorded", "closed"]
+
+
+def test_a_closed_alert_reopens_when_its_severity_rises_and_the_trail_says_so(episode, therapist):
+    alert = open_alert(episode, key="not_on_track:from-s5", evidence={"session_number": 5})
+    services.record_action(alert, therapist, action="discussed")
+    services.close(alert, therapist)
+    again = open_alert(
+        episode, key="not_on_track:from-s5", severity="red", evidence={"session_number": 9}
+    )
     assert again.pk == alert.pk
+    assert Alert.objects.count() == 1
     assert again.status == AlertStatus.OPEN
-    assert [e.kind for e in again.events.all()][-1] == "opened"
+    assert again.severity == "red"
+    assert again.closed_at is None
+    last = list(again.events.all())[-1]
+    assert last.kind == "opened"
+    assert last.note == "Reopened: it was closed at “watch” and has risen to “act soon”."
 
 
-def test_good_news_never_reopens(episode, therapist):
-    alert = open_alert(episode, evidence={"session_number": 5}, severity="info")
+def test_a_change_of_code_within_one_level_does_not_reopen(episode, therapist):
+    alert = open_alert(episode, kind="safety", key="s", severity="red")
+    services.record_action(alert, therapist, action="safety_follow_up", follow_up_instrument="ASQ")
+    services.close(alert, therapist)
+    # "red" and "high" are both "act soon": nothing new for the therapist to see.
+    assert open_alert(episode, kind="safety", key="s", severity="high").status == "closed"
+
+
+def test_good_news_never_reopens_a_closed_alert(episode, therapist):
+    alert = open_alert(episode, evidence={"session_number": 5})
     services.record_action(alert, therapist, action="discussed")
     services.close(alert, therapist)
     assert open_alert(episode, evidence={"session_number": 9}, severity="info").status == "closed"

@@ -123,7 +123,7 @@ def test_scores_by_session_with_caseness_and_reliable_change_markers(episode):
     phq9, gad7 = measure(context, "phq9"), measure(context, "gad7")
     assert phq9["scores"] == [{"x": n, "y": float(v)} for n, v in PHQ9.items()]
     assert gad7["scores"] == [{"x": n, "y": float(v)} for n, v in GAD7.items()]
-    # Caseness and reliable change come from the instrument definitions.
+    # Caseness and reliable change come from the engine's configuration (its defaults here).
     assert (phq9["caseness"], phq9["reliable_change"], phq9["max"]) == (10, 6, 27)
     assert (gad7["caseness"], gad7["reliable_change"], gad7["max"]) == (8, 4, 21)
     # PHQ-9 16 -> 10 (-6) and 9 (-7): reliable improvement; GAD-7 14 -> 18 (+4): deterioration.
@@ -136,6 +136,15 @@ def test_scores_by_session_with_caseness_and_reliable_change_markers(episode):
     ]
     assert context["charts"]["axis"] == {"min": 1, "max": 7}
     assert context["has_outcome_chart"] and context["has_alliance_chart"]
+
+
+def test_caseness_and_reliable_change_follow_the_practices_engine_settings(episode, settings):
+    build_episode(episode)
+    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_reliable_change": 7, "phq9_caseness": 12}}
+    phq9 = measure(context_for(episode), "phq9")
+    assert (phq9["caseness"], phq9["reliable_change"]) == (12, 7)
+    # 16 -> 10 (-6) is no longer reliable; 16 -> 9 (-7) still is.
+    assert [(r["x"], r["direction"]) for r in phq9["reliable"]] == [(6, "improvement")]
 
 
 def test_the_band_is_the_engines_curve_for_this_intake(episode):

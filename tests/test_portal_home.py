@@ -71,6 +71,19 @@ def test_progress_is_told_in_plain_words(signed_in, episode, last_attended, upco
     assert "“mild”" in page and "not who you are" in page
 
 
+def test_a_clear_change_is_the_engines_reliable_change_with_the_practices_points(
+    signed_in, episode, last_attended, upcoming, settings
+):
+    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_reliable_change": 8}}
+    now = timezone.now()
+    check_in(episode, last_attended, [2] * 8 + [0], [2] * 7, now - timedelta(days=7))  # 16, 14
+    check_in(episode, upcoming, [2, 1, 1, 1, 1, 1, 1, 1, 0], [1] * 7, now)  # 9, 7
+    page = home(signed_in)
+    # PHQ-9 down 7 is within the practice's 8 points; GAD-7 down 7 is beyond its 4.
+    assert "PHQ-9 check-in scores have stayed about the same (16 when you started, 9 now)" in page
+    assert "GAD-7 check-in scores have gone down from 14 to 7" in page
+
+
 def test_a_worse_score_is_said_kindly_and_without_an_alert(
     signed_in, episode, last_attended, upcoming
 ):

@@ -181,7 +181,7 @@ def test_a_safety_answer_shows_in_the_scores_table(client, episode, therapist):
     check_in(episode, item9=2)
     login(client, therapist)
     page = client.get(report_url(episode)).content.decode()
-    assert '<span class="chip urgent">item 9</span>' in page
+    assert '<span class="chip severity-urgent" title="Urgent">item 9</span>' in page
 
 
 # --------------------------------------------------------------------------- outcome rules
@@ -220,6 +220,33 @@ def test_the_talking_therapies_outcome_follows_the_engine(phq9, gad7, label):
         [change("phq9", *phq9), change("gad7", *gad7)], DEFAULT_TALKING_THERAPIES
     )
     assert outcome.label == label
+
+
+@pytest.mark.parametrize(
+    ("first", "latest", "points", "verdict"),
+    [
+        (18, 12, 6, "reliably better"),
+        (18, 13, 6, "no reliable change"),
+        (18, 12, 7, "no reliable change"),
+        (10, 17, 7, "reliably worse"),
+        (10, None, 6, "needs two scores"),
+    ],
+)
+def test_the_verdict_is_the_engines_rule_with_the_configured_points(first, latest, points, verdict):
+    measured = change("phq9", first, latest)
+    assert MeasureChange(**{**measured.__dict__, "reliable_change": points}).verdict == verdict
+
+
+def test_the_report_takes_its_thresholds_from_the_engine_settings(
+    client, course, therapist, settings
+):
+    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_reliable_change": 30}}
+    login(client, therapist)
+    response = client.get(report_url(course))
+    phq9 = next(c for c in response.context["changes"] if c.code == "phq9")
+    assert phq9.reliable_change == 30
+    assert phq9.verdict in ("no reliable change", "needs two scores")
+    assert "reliable change PHQ-9 30 points" in response.content.decode()
 
 
 # --------------------------------------------------------------------------- access

@@ -71,7 +71,7 @@ def test_the_caseload_makes_the_same_number_of_queries_for_1_and_50_clients(
     one = count_queries(client, reverse("workspace:caseload"))
     grow_caseload(practice, therapist, 49, start=1)
     page = client.get(reverse("workspace:caseload")).content.decode()
-    assert page.count('class="chip yellow"') == 50
+    assert page.count('class="chip severity-watch"') == 50
     assert count_queries(client, reverse("workspace:caseload")) == one
 
 
@@ -301,7 +301,9 @@ def test_closed_alerts_and_other_therapists_clients_are_not_on_the_caseload(
 # --------------------------------------------------------------------------- chips
 
 
-def test_one_chip_per_open_kind_most_severe_first_and_good_news_quiet(client, practice, therapist):
+def test_one_chip_per_open_kind_most_severe_first_and_good_news_not_open(
+    client, practice, therapist
+):
     episode = make_episode(practice, "chip.client@example.org", therapist)
     alert(episode, "sudden_gain", "info")
     alert(episode, "low_alliance", "yellow")
@@ -314,22 +316,26 @@ def test_one_chip_per_open_kind_most_severe_first_and_good_news_quiet(client, pr
     client.login(username=therapist.email, password=PASSWORD)
     _, response = caseload_names(client)
     row = response.context["rows"][0]
+    # Good news is a note: no chip, not open, not new.
     assert [(c.kind, c.severity, c.count, c.quiet) for c in row.chips] == [
         ("not_on_track", "red", 1, False),
         ("dropout_risk", "yellow", 1, False),
         ("low_alliance", "yellow", 1, False),
         ("rupture", "yellow", 2, False),
-        ("reliable_improvement", "info", 1, True),
-        ("sudden_gain", "info", 1, True),
     ]
-    assert row.open_count == 7
-    assert row.new_count == 6
+    assert row.open_count == 5
+    assert row.new_count == 4
     assert len(row.attention_alerts) == 5
     page = response.content.decode()
-    assert page.count('class="chip info quiet"') == 2
+    table = page.split('data-testid="caseload"')[1].split("</table>")[0]
+    assert "quiet" not in table
+    assert "Sudden gain" not in table and "Reliable improvement" not in table
     assert "Rupture ×2" in page
-    assert '<span class="visually-hidden"> (red)</span>' in page
-    assert "Fit check-in" not in page.split('data-testid="caseload"')[1].split("</table>")[0]
+    # The one scale: red reads "act soon", yellow "watch".
+    assert '<span class="chip severity-act-soon" title="Act soon: Not on track">' in table
+    assert '<span class="visually-hidden"> (act soon)</span>' in table
+    assert '<span class="visually-hidden"> (watch)</span>' in table
+    assert "Fit check-in" not in table
 
 
 def test_good_news_alone_does_not_need_attention(client, practice, therapist):
@@ -500,6 +506,15 @@ def test_the_sparkline_is_an_accessible_svg_without_style_attributes():
     # Out-of-range values are drawn at the edge, never outside the box.
     wild = str(sparkline([-5, 40]))
     assert 'points="3,21 85,3"' in wild
+
+
+def test_the_sparklines_caseness_line_is_the_engines(settings):
+    from attune.workspace.sparkline import sparkline
+
+    assert 'class="spark-cutoff" x1="3" y1="14.3"' in str(sparkline([18, 12]))
+    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_caseness": 12}}
+    assert 'class="spark-cutoff" x1="3" y1="13"' in str(sparkline([18, 12]))
+    assert "spark-cutoff" not in str(sparkline([18, 12], cutoff=None))
 
 
 # --------------------------------------------------------------------------- report queries

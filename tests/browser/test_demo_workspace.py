@@ -45,36 +45,38 @@ def test_the_integrative_therapist_works_through_a_red_client(demo, live_server,
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "caseload.png"), full_page=True)
 
-    red_row = page.locator("table tbody tr").filter(has=page.locator(".chip.red")).first
+    # A client with an "act soon" alert other than a safety item (those are pinned on top).
+    act_soon = page.locator(".chip.severity-act-soon").filter(has_not_text="Safety item")
+    red_row = page.locator("table tbody tr").filter(has=act_soon).first
     red_row.locator("th a").first.click()
     page.wait_for_load_state()
     assert "/episodes/" in page.url
 
     assert drawn(page, "outcome-canvas") > 0
     assert drawn(page, "alliance-canvas") > 0
-    red_alert = page.locator("[data-testid=alert].red").first
+    red_alert = page.locator("[data-testid=alert].severity-act-soon").first
     assert red_alert.locator("[data-testid=alert-evidence]").is_visible()
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "episode.png"), full_page=False)
 
     open_alert = (
-        page.locator("[data-testid=alert]")
-        .filter(has=page.get_by_role("button", name="Acknowledge"))
+        page.locator("[data-testid=alert]:not([data-kind=safety])")
+        .filter(has=page.get_by_role("button", name="Mark as seen"))
         .first
     )
     alert_id = open_alert.get_attribute("id")
     with page.expect_navigation():
-        open_alert.get_by_role("button", name="Acknowledge").click()
+        open_alert.get_by_role("button", name="Mark as seen").click()
     alert = page.locator(f"#{alert_id}")
-    alert.get_by_label("What was done").select_option("discussed")
+    alert.get_by_role("radio", name="Discussed in session").check()
     alert.get_by_label("Note").fill(
         "Invited feedback on how the work feels; agreed to review goals."
     )
     with page.expect_navigation():
-        alert.get_by_role("button", name="Record action").click()
+        alert.get_by_role("button", name="Record, keep open").click()
     alert = page.locator(f"#{alert_id}")
-    assert "Action recorded" in alert.inner_text()
-    assert "Invited feedback on how the work feels" in alert.inner_text()
+    assert "action recorded" in alert.inner_text()
+    assert "Invited feedback on how the work feels" in (alert.text_content() or "")
 
     notes_before = ProcessNote.objects.count()
     page.locator("[data-testid^=write-note-]").last.click()

@@ -2,34 +2,58 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 
+from attune.engine.evidence import Evidence, for_people
+from attune.engine.levels import Level, level
+from attune.engine.signals import KINDS
 
-class AlertKind(models.TextChoices):
-    SAFETY = "safety", "Safety item"
-    NOT_ON_TRACK = "not_on_track", "Not on track"
-    RELIABLE_DETERIORATION = "reliable_deterioration", "Reliable deterioration"
-    RELIABLE_IMPROVEMENT = "reliable_improvement", "Reliable improvement"
-    LOW_ALLIANCE = "low_alliance", "Low alliance"
-    RUPTURE = "rupture", "Rupture"
-    REPAIR = "repair", "Repair"
-    UNREPAIRED_RUPTURE = "unrepaired_rupture", "Unrepaired rupture"
-    REPEATED_RUPTURES = "repeated_ruptures", "Repeated ruptures"
-    AS_IF = "as_if", "As-if therapy"
-    FIT_CHECK = "fit_check", "Fit check-in"
-    DROPOUT_RISK = "dropout_risk", "Dropout risk"
-    SUDDEN_GAIN = "sudden_gain", "Sudden gain"
-    SUDDEN_LOSS = "sudden_loss", "Sudden loss"
-    MODALITY_REVIEW = "modality_review", "Modality review"
+#: A label for every kind of signal the engine knows (``attune.engine.signals.KINDS``). A kind
+#: the engine retires (merged into another signal) keeps its label here, so the alerts stored
+#: before still read as words; only the engine's kinds are ``AlertKind`` choices.
+KIND_LABELS: dict[str, str] = {
+    "safety": "Safety item",
+    "not_on_track": "Not on track",
+    "reliable_deterioration": "Reliable deterioration",
+    "unrepaired_rupture": "Unrepaired rupture",
+    "repeated_ruptures": "Repeated ruptures",
+    "rupture": "Rupture",
+    "repair": "Repair",
+    "low_alliance": "Low alliance",
+    "dropout_risk": "Dropout risk",
+    "as_if": "As-if therapy",
+    "fit_check": "Fit check-in",
+    "modality_review": "Modality review",
+    "sudden_loss": "Sudden loss",
+    "sudden_gain": "Sudden gain",
+    "reliable_improvement": "Reliable improvement",
+}
+
+
+def kind_label(kind: str) -> str:
+    """The label of an alert kind (also of one the engine has retired since)."""
+    # A kind the engine added without a label here still reads as words; a test asks for one.
+    return KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize()
+
+
+#: The app's alert kinds are the engine's, in the engine's order: they cannot drift apart.
+#: A kind added to the engine needs its label above and an ``alerts`` migration.
+AlertKind = models.TextChoices(  # type: ignore[misc]
+    "AlertKind", [(kind.upper(), (kind, kind_label(kind))) for kind in KINDS]
+)
 
 
 class Severity(models.TextChoices):
-    INFO = "info", "For information"
-    YELLOW = "yellow", "Yellow"
-    RED = "red", "Red"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    """The engine's severity codes, labelled with the one scale people see (engine.levels)."""
+
+    INFO = "info", level("info").label
+    YELLOW = "yellow", level("yellow").label
+    RED = "red", level("red").label
+    HIGH = "high", level("high").label
+    URGENT = "urgent", level("urgent").label
 
 
 SEVERITY_ORDER = {
@@ -46,6 +70,16 @@ class AlertStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     ACTION_RECORDED = "action_recorded", "Action recorded"
     CLOSED = "closed", "Closed"
+    #: Good news and markers (severity "info"): shown as a dated note, never acted on.
+    NOTE = "note", "Note"
+
+
+#: The statuses of an alert that still asks for something: what "open alerts" counts.
+OPEN_STATUSES: tuple[str, ...] = (
+    AlertStatus.OPEN,
+    AlertStatus.ACKNOWLEDGED,
+    AlertStatus.ACTION_RECORDED,
+)
 
 
 class ActionKind(models.TextChoices):
@@ -54,7 +88,18 @@ class ActionKind(models.TextChoices):
     MODALITY_CHANGED = "modality_changed", "Modality changed or added"
     REFERRED = "referred", "Referred"
     SAFETY_FOLLOW_UP = "safety_follow_up", "Safety follow-up"
+    CONTACTED = "contacted", "Contacted the client"
+    SUPERVISION = "supervision", "Brought to supervision"
     OTHER = "other", "Other"
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def open(self) -> AlertQuerySet:
+        """Alerts that still ask for something: not closed, and not notes."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def notes(self) -> AlertQuerySet:
+        return self.filter(status=AlertStatus.NOTE)
 
 
 class Alert(models.Model):
@@ -77,6 +122,8 @@ class Alert(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AlertQuerySet.as_manager()
+
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
@@ -87,9 +134,30 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_kind_display(self) -> str:
+        """The kind in words, also for a kind the engine has retired since the alert was
+        stored (Django's own version would show the raw code)."""
+        return kind_label(self.kind)
+
     @property
     def is_open(self) -> bool:
-        return self.status != AlertStatus.CLOSED
+        """Still asks for something: neither closed nor a note."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_note(self) -> bool:
+        return self.status == AlertStatus.NOTE
+
+    @property
+    def level(self) -> Level:
+        """Where the alert sits on the one scale people see (urgent / act soon / watch / note)."""
+        return level(self.severity)
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the explanation: the line a note shows."""
+        first, dot, _ = self.explanation.partition(". ")
+        return first + "." if dot else self.explanation
 
     @property
     def evidence_items(self) -> list[dict[str, object]]:
@@ -98,25 +166,30 @@ class Alert(models.Model):
         return items if isinstance(items, list) else []
 
     @property
-    def evidence_facts(self) -> list[tuple[str, str]]:
-        """The other numbers that fired the alert, as (label, value) lines for the page."""
+    def reasons(self) -> list[dict[str, str]]:
+        """Why a merged signal fired ("not on track" lists its reasons), when it has them."""
+        found = self.evidence.get("reasons")
+        if not isinstance(found, list):
+            return []
         return [
-            (key.replace("_", " ").capitalize(), _readable(value))
-            for key, value in self.evidence.items()
-            if key not in {"items", "response_id"}
+            {"reason": str(r.get("reason", "")), "detail": str(r.get("detail", "") or "")}
+            for r in found
+            if isinstance(r, dict) and r.get("reason")
         ]
 
+    @cached_property
+    def _evidence_for_people(self) -> Evidence:
+        return for_people(self.evidence)
 
-def _readable(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.1f}".removesuffix(".0")
-    if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')} {_readable(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(_readable(v) for v in value)
-    if value is None:
-        return "—"
-    return str(value)
+    @property
+    def evidence_facts(self) -> list[tuple[str, str]]:
+        """The numbers that fired the alert, as short (label, value) lines for people."""
+        return list(self._evidence_for_people.facts)
+
+    @property
+    def evidence_details(self) -> list[tuple[str, str]]:
+        """Long lists and tables behind the facts ("numbers behind this")."""
+        return list(self._evidence_for_people.details)
 
 
 class AlertEventKind(models.TextChoices):
@@ -125,6 +198,7 @@ class AlertEventKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     ACTION_RECORDED = "action_recorded", "Action recorded"
     CLOSED = "closed", "Closed"
+    NOTED = "noted", "Noted"
 
 
 class AlertEvent(models.Model):

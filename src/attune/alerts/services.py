@@ -1,5 +1,6 @@
-"""Opening alerts and moving them through their workflow: open → acknowledged → action
-recorded → closed. Every step is an ``AlertEvent`` with who, when and what."""
+"""Opening alerts and moving them through their workflow: open → (acknowledged) → action
+recorded → closed, or stored as a note for good news. Every step is an ``AlertEvent`` with
+who, when and what."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from attune.accounts.models import User
+from attune.alerts.actions import allowed_actions, needs_instrument
 from attune.alerts.models import (
     SEVERITY_ORDER,
     ActionKind,
@@ -24,6 +26,7 @@ from attune.alerts.models import (
     Severity,
 )
 from attune.care.models import Episode
+from attune.engine.levels import is_note, level
 
 if TYPE_CHECKING:
     from attune.measures.models import Response
@@ -46,14 +49,26 @@ def raise_alert(
     response: Response | None = None,
     now: datetime | None = None,
 ) -> Alert:
-    """Open the alert for this event, or update the open one: never two alerts for one event."""
+    """Open the alert for this concern, or update the one there is: one alert per
+    (episode, key), never two.
+
+    * Severity "info" (good news, markers) is stored as a note: nothing to acknowledge, never
+      counted as open.
+    * An open alert takes the new evidence; its severity only rises (a milder reading does not
+      hide it).
+    * A closed alert stays closed while the concern merely persists. It reopens only when the
+      severity rises above the level it had when it was closed (watch → act soon), and the
+      trail says so. A note becomes an open alert the same way.
+    """
     now = now or timezone.now()
+    note = is_note(severity)
     alert, created = Alert.objects.select_for_update().get_or_create(
         episode=episode,
         dedupe_key=dedupe_key,
         defaults={
             "kind": kind,
             "severity": severity,
+            "status": AlertStatus.NOTE if note else AlertStatus.OPEN,
             "title": title,
             "explanation": explanation,
             "evidence": evidence,
@@ -64,48 +79,78 @@ def raise_alert(
         },
     )
     if created:
-        AlertEvent.objects.create(alert=alert, kind=AlertEventKind.OPENED, at=now)
-        log.info("alert opened id=%s kind=%s episode=%s", alert.pk, kind, episode.pk)
+        AlertEvent.objects.create(
+            alert=alert, kind=AlertEventKind.NOTED if note else AlertEventKind.OPENED, at=now
+        )
+        log.info("alert %s id=%s kind=%s episode=%s", alert.status, alert.pk, kind, episode.pk)
         return alert
-    if not alert.is_open:
-        # A closed alert stays closed unless the same concern shows again at a later session
-        # (e.g. still not on track after the action was recorded); good news never reopens.
-        later = _session_of(evidence) > _session_of(alert.evidence)
-        if severity == Severity.INFO or not later:
+    if alert.status in (AlertStatus.CLOSED, AlertStatus.NOTE):
+        if not _rises(severity, above=alert.severity):
+            if alert.status == AlertStatus.NOTE:
+                _update(alert, title, explanation, evidence, severity, now)
             return alert
+        was = "a note" if alert.status == AlertStatus.NOTE else "closed"
+        before, after = level(alert.severity).label.lower(), level(severity).label.lower()
         alert.status = AlertStatus.OPEN
         alert.closed_at = None
         alert.severity = severity
+        alert.title = title
         alert.evidence = evidence
         alert.explanation = explanation
+        alert.opened_at = now
         alert.save(
             update_fields=[
                 "status",
                 "closed_at",
                 "severity",
+                "title",
                 "evidence",
                 "explanation",
+                "opened_at",
                 "updated_at",
             ]
         )
         AlertEvent.objects.create(
-            alert=alert, kind=AlertEventKind.OPENED, at=now, note="Reopened: seen again."
+            alert=alert,
+            kind=AlertEventKind.OPENED,
+            at=now,
+            note=f"Reopened: it was {was} at “{before}” and has risen to “{after}”.",
         )
+        log.info("alert reopened id=%s kind=%s episode=%s", alert.pk, kind, episode.pk)
         return alert
-    if alert.evidence != evidence or alert.severity != severity:
-        # Severity only ever rises while an alert is open; a milder reading does not hide it.
-        if SEVERITY_ORDER[Severity(severity)] < SEVERITY_ORDER[Severity(alert.severity)]:
-            alert.severity = severity
-        alert.evidence = evidence
-        alert.explanation = explanation
-        alert.save(update_fields=["severity", "evidence", "explanation", "updated_at"])
-        AlertEvent.objects.create(alert=alert, kind=AlertEventKind.UPDATED, at=now)
+    # Severity only ever rises while an alert is open; a milder reading does not hide it.
+    rose = SEVERITY_ORDER[Severity(severity)] < SEVERITY_ORDER[Severity(alert.severity)]
+    _update(alert, title, explanation, evidence, severity if rose else alert.severity, now)
     return alert
 
 
-def _session_of(evidence: dict[str, Any]) -> int:
-    value = evidence.get("session_number")
-    return value if isinstance(value, int) else 0
+def _rises(severity: str, *, above: str) -> bool:
+    """A higher level on the scale people see (act soon over watch), not a code change
+    within one level (red and high are both "act soon")."""
+    return level(severity).order < level(above).order
+
+
+def _update(
+    alert: Alert,
+    title: str,
+    explanation: str,
+    evidence: dict[str, Any],
+    severity: str,
+    now: datetime,
+) -> None:
+    if (alert.title, alert.explanation, alert.evidence, alert.severity) == (
+        title,
+        explanation,
+        evidence,
+        severity,
+    ):
+        return
+    alert.title = title
+    alert.explanation = explanation
+    alert.evidence = evidence
+    alert.severity = severity
+    alert.save(update_fields=["title", "explanation", "evidence", "severity", "updated_at"])
+    AlertEvent.objects.create(alert=alert, kind=AlertEventKind.UPDATED, at=now)
 
 
 @transaction.atomic
@@ -174,6 +219,7 @@ def _answer_label(instrument: Any, item_code: str, answers: dict[str, Any]) -> s
 
 
 def acknowledge(alert: Alert, user: User, *, now: datetime | None = None) -> Alert:
+    """Seen, nothing done yet: the alert stays open but is no longer "new"."""
     if alert.status != AlertStatus.OPEN:
         return alert
     alert.status = AlertStatus.ACKNOWLEDGED
@@ -192,19 +238,35 @@ def record_action(
     action: str,
     note: str = "",
     follow_up_instrument: str = "",
+    close_after: bool = False,
     now: datetime | None = None,
 ) -> Alert:
+    """Record what was done (one of the actions that fit the alert's kind, see
+    ``alerts.actions``); with ``close_after`` close it in the same step.
+
+    Recording an action is also acknowledging: the trail holds the action (and the closing),
+    not a separate "acknowledged" line. Refusals are ``ValidationError`` with a message for
+    the therapist; nothing is stored when one is raised.
+    """
     if alert.status == AlertStatus.CLOSED:
-        raise ValidationError("This alert is closed.")
-    if action not in ActionKind.values:
+        raise ValidationError("This alert is already closed.")
+    if alert.status == AlertStatus.NOTE:
+        raise ValidationError("This is a note: it needs no action.")
+    allowed = allowed_actions(alert.kind)
+    if not action:
         raise ValidationError("Please choose what was done.")
-    if len(follow_up_instrument.strip()) > 100:
+    if action not in allowed:
+        offered = ", ".join(f"“{a.label}”" for a in allowed)
+        raise ValidationError(
+            f"That action does not fit a “{alert.get_kind_display()}” alert; "
+            f"choose one of {offered}."
+        )
+    instrument = follow_up_instrument.strip() if needs_instrument(alert.kind) else ""
+    if len(instrument) > 100:
         raise ValidationError("Please name the instrument in at most 100 characters.")
-    if action == ActionKind.SAFETY_FOLLOW_UP and not follow_up_instrument.strip():
+    if action == ActionKind.SAFETY_FOLLOW_UP and not instrument:
         raise ValidationError("Say which instrument the safety follow-up used (e.g. C-SSRS).")
     now = now or timezone.now()
-    if alert.status == AlertStatus.OPEN:
-        acknowledge(alert, user, now=now)
     alert.status = AlertStatus.ACTION_RECORDED
     alert.save(update_fields=["status", "updated_at"])
     AlertEvent.objects.create(
@@ -214,14 +276,20 @@ def record_action(
         at=now,
         action=action,
         note=note.strip(),
-        follow_up_instrument=follow_up_instrument.strip(),
+        follow_up_instrument=instrument,
     )
+    if close_after:
+        close(alert, user, now=now)
     return alert
 
 
 def close(alert: Alert, user: User, *, now: datetime | None = None) -> Alert:
     """Close an alert. It closes only with a recorded action; a safety alert only with a
-    recorded safety follow-up."""
+    recorded safety follow-up. A note is not an alert to close."""
+    if alert.status == AlertStatus.NOTE:
+        raise ValidationError("This is a note: there is nothing to close.")
+    if alert.status == AlertStatus.CLOSED:
+        return alert
     actions = set(
         alert.events.filter(kind=AlertEventKind.ACTION_RECORDED).values_list("action", flat=True)
     )

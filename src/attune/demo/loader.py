@@ -272,11 +272,11 @@ def _raise_safety_alerts(responses: list[Response], today: date) -> None:
 
 
 #: What a therapist would typically have recorded for each kind of alert in the demo's past.
-_DEMO_ACTIONS = {
-    AlertKind.RUPTURE: (ActionKind.REPAIR_ATTEMPTED, "Named the moment; client felt heard."),
-    AlertKind.UNREPAIRED_RUPTURE: (ActionKind.REPAIR_ATTEMPTED, "Second repair conversation."),
-    AlertKind.REPEATED_RUPTURES: (ActionKind.DISCUSSED, "Talked about the fit; supervision."),
-    AlertKind.MODALITY_REVIEW: (ActionKind.MODALITY_CHANGED, "Agreed to add a new approach."),
+_DEMO_ACTIONS: dict[str, tuple[str, str]] = {
+    "rupture": (ActionKind.REPAIR_ATTEMPTED, "Named the moment; client felt heard."),
+    "unrepaired_rupture": (ActionKind.REPAIR_ATTEMPTED, "Second repair conversation."),
+    "repeated_ruptures": (ActionKind.DISCUSSED, "Talked about the fit; supervision."),
+    "modality_review": (ActionKind.MODALITY_CHANGED, "Agreed to add a new approach."),
 }
 _SETTLED_AFTER = timedelta(days=21)
 
@@ -298,9 +298,11 @@ def _settle_engine_alerts(today: date) -> None:
         if opened.date() >= today - _SETTLED_AFTER:
             continue
         alert.refresh_from_db()
+        if alert.is_note:  # good news needs no action
+            continue
         therapist = alert.episode.therapist
         action, note = _DEMO_ACTIONS.get(
-            AlertKind(alert.kind), (ActionKind.DISCUSSED, "Discussed with the client in session.")
+            alert.kind, (ActionKind.DISCUSSED, "Discussed with the client in session.")
         )
         at = opened + timedelta(days=2)
         alert_services.record_action(alert, therapist, action=action, note=note, now=at)

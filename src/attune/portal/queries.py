@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import User
+from attune.alerts.outcomes import reliable_change
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Goal, GoalRating, Session
 from attune.care.queries import fit_session
 from attune.directory.rendering import render_markdown
@@ -211,15 +212,15 @@ def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]
             )
         else:
             change = b - a
-            better = change < 0 if scale.direction == "lower_is_better" else change > 0
-            clear = abs(change) >= (scale.reliable_change or 1)
+            # "Clear" is the engine's reliable change, with the thresholds the alerts use.
+            clear = reliable_change(code, a, b)
             went = "down" if change < 0 else "up"
-            if change and clear and better:
+            if clear == "improvement":
                 sentence = (
                     f"Your {name} check-in scores have gone {went} from {a} to {b} since you "
                     "started: that usually means things are easing."
                 )
-            elif change and clear:
+            elif clear == "deterioration":
                 sentence = (
                     f"Your {name} check-in scores have gone {went} from {a} to {b} since you "
                     "started. Things can get harder for a while in therapy; it is worth talking "

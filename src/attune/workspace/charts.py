@@ -21,6 +21,7 @@ import numpy as np
 from django.utils import timezone
 
 from attune.alerts.evaluation import engine_config, practice_curves
+from attune.alerts.outcomes import caseness, reliable_change_points, reliable_changes
 from attune.care.models import Attendance, Episode, Session
 from attune.engine import batch as eb
 from attune.engine.recovery import (
@@ -55,8 +56,8 @@ _ATTENDANCE_CODE = {code: i for i, code in enumerate(eb.ATTENDANCE)}
 class _Scale:
     label: str
     max: int
-    caseness: int | None
-    reliable_change: int | None
+    caseness: float | None
+    reliable_change: float | None
     lower_is_better: bool
 
 
@@ -123,15 +124,25 @@ def _responses_by_instrument(session: Session) -> dict[str, Response]:
 
 
 def _scale(response: Response) -> _Scale:
+    """The questionnaire's range from its definition; caseness and reliable change from the
+    engine's configuration (the thresholds the alerts use), never from the definition file."""
     instrument = response.instrument_version.parsed
     scale = instrument.scales[0]
+    code = response.instrument_version.instrument.code
     return _Scale(
         label=instrument.short_name,
         max=scale.max,
-        caseness=scale.caseness,
-        reliable_change=scale.reliable_change,
+        caseness=_whole(caseness(code)),
+        reliable_change=_whole(reliable_change_points(code)),
         lower_is_better=scale.direction == "lower_is_better",
     )
+
+
+def _whole(value: float | None) -> float | None:
+    """10.0 → 10, so the legend and the table read "PHQ-9 10", not "10.0"."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
 
 
 # ------------------------------------------------------------------------------------------
@@ -214,22 +225,19 @@ def _outcome_measure(
         for c, e, lo, up in zip(cols.tolist(), expected, lower, upper_shown, strict=True)
     ]
 
-    reliable = []
+    # Each later score against the first, by the engine's reliable-change rule.
+    directions = reliable_changes(measure, points[0]["y"], [p["y"] for p in points[1:]])
+    reliable = [
+        {
+            "x": point["x"],
+            "y": point["y"],
+            "change": point["y"] - points[0]["y"],
+            "direction": direction,
+        }
+        for point, direction in zip(points[1:], directions, strict=True)
+        if direction is not None
+    ]
     rc = scale.reliable_change
-    if rc is not None:
-        start = points[0]["y"]
-        for point in points[1:]:
-            change = point["y"] - start
-            if abs(change) >= rc:
-                better = (change < 0) == scale.lower_is_better
-                reliable.append(
-                    {
-                        "x": point["x"],
-                        "y": point["y"],
-                        "change": change,
-                        "direction": "improvement" if better else "deterioration",
-                    }
-                )
 
     level_label = f"{level * 100:g} %"
     return {

@@ -26,7 +26,14 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import Role, User
-from attune.alerts.models import SEVERITY_ORDER, Alert, AlertKind, AlertStatus, Severity
+from attune.alerts.models import (
+    OPEN_STATUSES,
+    SEVERITY_ORDER,
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Severity,
+)
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
 from attune.practice.models import TherapistProfile
@@ -73,7 +80,7 @@ def alert_level(alert: Alert) -> int:
         return URGENT_SAFETY if severity == Severity.URGENT else SAFETY
     if severity == Severity.INFO:
         return QUIET
-    if kind == AlertKind.RELIABLE_DETERIORATION or (
+    if kind == "reliable_deterioration" or (  # a string: the engine may retire this kind
         kind == AlertKind.NOT_ON_TRACK and severity == Severity.RED
     ):
         return OFF_TRACK
@@ -254,7 +261,7 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
         .prefetch_related(
             Prefetch(
                 "alerts",
-                queryset=Alert.objects.exclude(status=AlertStatus.CLOSED).order_by("-opened_at"),
+                queryset=Alert.objects.open().order_by("-opened_at"),  # notes are not open
                 to_attr="open_alert_list",
             )
         )
@@ -271,16 +278,6 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
 
 
 # --------------------------------------------------------------------------- pinned alerts
-
-#: The one severity scale the team shows (stored codes stay as they are).
-SEVERITY_WORDS = {
-    Severity.URGENT: "Urgent",
-    Severity.HIGH: "Act soon",
-    Severity.RED: "Act soon",
-    Severity.YELLOW: "Watch",
-    Severity.INFO: "Note",
-}
-
 
 _WAITING = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
 
@@ -322,7 +319,8 @@ class PinnedAlert:
 
     @property
     def severity_label(self) -> str:
-        return SEVERITY_WORDS.get(Severity(self.alert.severity), self.alert.severity)
+        """On the one scale people see (``attune.engine.levels``)."""
+        return self.alert.level.label
 
     @property
     def is_safety(self) -> bool:
@@ -481,7 +479,7 @@ def supervisees(supervisor: User) -> list[TherapistProfile]:
             active_clients=Count("user__episodes_as_therapist", filter=active, distinct=True),
             open_alerts=Count(
                 "user__episodes_as_therapist__alerts",
-                filter=active & ~Q(user__episodes_as_therapist__alerts__status=AlertStatus.CLOSED),
+                filter=active & Q(user__episodes_as_therapist__alerts__status__in=OPEN_STATUSES),
                 distinct=True,
             ),
         )

@@ -27,18 +27,41 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from attune.alerts.evaluation import engine_config
-from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind
+from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind, AlertStatus
 from attune.audit.services import record
 from attune.care.models import Attendance, Episode, Goal, Session
 from attune.care.queries import episodes_visible_to
-from attune.engine.outcomes import TalkingTherapiesConfig, talking_therapies_outcomes
+from attune.engine import batch as eb
+from attune.engine.outcomes import (
+    DETERIORATED,
+    IMPROVED,
+    RECOVERED,
+    TalkingTherapiesConfig,
+    classify_change,
+    talking_therapies_outcomes,
+)
 from attune.measures.models import Phase, Response
 
 MEASURES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"))
 DOMAINS = (("bond", "Bond"), ("goals", "Goals & topics"), ("approach", "Approach"))
 _DOMAINS_ALL = (*DOMAINS, ("overall", "Overall"))
-_RUPTURE_REPORTED = frozenset({"a_little", "yes"})
-_RESOLVED = frozenset({"mostly", "completely"})
+
+
+def _codes_from(codes: tuple[str, ...], at_least: int) -> frozenset[str]:
+    """The answer codes at or above the engine's threshold (e.g. "a little" or "yes")."""
+    return frozenset(codes[at_least:])
+
+
+def _rupture_reported() -> frozenset[str]:
+    return _codes_from(eb.RUPTURE, engine_config().rupture.tension_at_least)
+
+
+def _resolved() -> frozenset[str]:
+    return _codes_from(eb.RESOLVED, engine_config().rupture.resolved_at_least)
+
+
+def _thinking_of_stopping() -> frozenset[str]:
+    return _codes_from(eb.STOPPING, engine_config().fit_check.stopping_at_least)
 
 
 # --------------------------------------------------------------------------- reading
@@ -108,12 +131,18 @@ class MeasureChange:
 
     @property
     def verdict(self) -> str:
-        change = self.change
-        if change is None:
+        """The engine's reliable-change rule on the first and latest score, with the
+        threshold of the engine's configuration (``measure_changes``)."""
+        if self.change is None:
             return "needs two scores"
-        if change <= -self.reliable_change:
+        category = int(
+            classify_change(
+                self.first, self.latest, higher_is_better=False, rc_points=self.reliable_change
+            )
+        )
+        if category in (IMPROVED, RECOVERED):
             return "reliably better"
-        if change >= self.reliable_change:
+        if category == DETERIORATED:
             return "reliably worse"
         return "no reliable change"
 
@@ -155,6 +184,7 @@ def session_rows(episode: Episode, now: datetime) -> list[SessionRow]:
     for response in episode.report_responses:  # type: ignore[attr-defined]
         by_session[response.session_id].append(response)  # type: ignore[index]
     rows = []
+    reported = _rupture_reported()
     for session in episode.sessions.all():
         responses = by_session.get(session.pk, [])
         if session.scheduled_at > now and not responses:
@@ -168,7 +198,7 @@ def session_rows(episode: Episode, now: datetime) -> list[SessionRow]:
                 values["gad7"] = response.score
             elif response.code == "session_feedback" and response.phase == Phase.FEEDBACK:
                 values["feedback"] = response.score
-                values["rupture"] = response.answers.get("rupture") in _RUPTURE_REPORTED
+                values["rupture"] = response.answers.get("rupture") in reported
         rows.append(
             SessionRow(
                 session=session,
@@ -274,7 +304,8 @@ def alliance_summary(rows: Sequence[SessionRow], episode: Episode) -> Alliance:
         numeric = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
         if numeric:
             domains.append((label, round(fmean(numeric), 1)))
-    reported = [r for r in rated if r.answers.get("rupture") in _RUPTURE_REPORTED]
+    reported = [r for r in rated if r.answers.get("rupture") in _rupture_reported()]
+    resolved, stopping = _resolved(), _thinking_of_stopping()
     return Alliance(
         ratings=len(rated),
         mean=round(fmean(r.score for r in rated), 1),
@@ -284,17 +315,24 @@ def alliance_summary(rows: Sequence[SessionRow], episode: Episode) -> Alliance:
         lowest_session=numbers[lowest.session_id],
         domains=domains,
         ruptures_reported=len(reported),
-        ruptures_resolved=sum(r.answers.get("rupture_resolved") in _RESOLVED for r in reported),
-        thinking_of_stopping=sum(r.answers.get("stopping") in ("sometimes", "yes") for r in rated),
+        ruptures_resolved=sum(r.answers.get("rupture_resolved") in resolved for r in reported),
+        thinking_of_stopping=sum(r.answers.get("stopping") in stopping for r in rated),
         alert_counts=counts,
     )
 
 
+_SEEN = frozenset({AlertEventKind.ACKNOWLEDGED, AlertEventKind.ACTION_RECORDED})
+
+
 def alert_rows(episode: Episode) -> list[AlertRow]:
+    """The alerts (not the notes), oldest first, with when they were first seen and acted on.
+    Recording an action is acknowledging it too."""
     rows = []
     for alert in episode.alerts.all():
+        if alert.status == AlertStatus.NOTE:
+            continue
         events = list(alert.events.all())
-        acknowledged = next((e.at for e in events if e.kind == AlertEventKind.ACKNOWLEDGED), None)
+        acknowledged = next((e.at for e in events if e.kind in _SEEN), None)
         actions = [e for e in events if e.kind == AlertEventKind.ACTION_RECORDED]
         rows.append(AlertRow(alert=alert, actions=actions, acknowledged_at=acknowledged))
     return rows
@@ -328,6 +366,7 @@ def report_context(episode: Episode, now: datetime) -> dict[str, object]:
         "tt_config": config,
         "alliance": alliance_summary(rows, episode),
         "alert_rows": alert_rows(episode),
+        "alert_notes": [a for a in episode.alerts.all() if a.status == AlertStatus.NOTE],
         "prepared_on": timezone.localdate(now),
     }
 

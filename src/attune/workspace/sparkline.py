@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from attune.alerts.outcomes import caseness
+
 
 def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
@@ -23,14 +25,18 @@ def sparkline(
     *,
     label: str = "PHQ-9 trend",
     maximum: float = 27,
-    cutoff: float | None = 10,
+    cutoff: float | str | None = "phq9",
     width: int = 88,
     height: int = 24,
 ) -> SafeString:
     """An inline ``<svg>`` of ``values`` (oldest first), named "``label``: 18, 16, 15, 12".
 
-    Empty ``values`` give an empty string. One value is drawn as a dot.
+    Empty ``values`` give an empty string. One value is drawn as a dot. ``cutoff``: a number,
+    a questionnaire code (its caseness from the engine's configuration, as the alerts use it)
+    or None for no line.
     """
+    if isinstance(cutoff, str):
+        cutoff = caseness(cutoff)
     if not values:
         return mark_safe("")  # noqa: S308 - a constant
     text = f"{label}: " + ", ".join(_num(float(v)) for v in values)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from attune.accounts.models import Role, User
 from attune.alerts import services as alert_services
 from attune.alerts.models import ActionKind, Alert, AlertKind
+from attune.alerts.queries import episode_alerts, open_alerts_by_level
 from attune.audit.services import record
 from attune.care.models import Episode
 from attune.care.queries import episode_care_context, episodes_visible_to
@@ -79,7 +80,10 @@ def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
 def supervision(request: HttpRequest) -> HttpResponse:
     if request.user.role != Role.SUPERVISOR:
         raise PermissionDenied
-    return render(request, "workspace/supervision.html", {"profiles": supervisees(request.user)})
+    profiles = supervisees(request.user)
+    by_level = open_alerts_by_level([p.user_id for p in profiles])
+    rows = [(p, by_level.get(p.user_id, [])) for p in profiles]
+    return render(request, "workspace/supervision.html", {"profiles": profiles, "rows": rows})
 
 
 @login_required
@@ -106,7 +110,6 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         {
             "episode": ep,
             "can_act": request.user.has_perm("care.change_episode", ep),
-            "action_kinds": ActionKind.choices,
             "now": now,
             # Session numbers with a private process note of the person viewing (only ever
             # their own notes): markers in the session list and on the charts.
@@ -114,9 +117,12 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             "client_messages": feedback_for_therapist(ep),
             "consultation": consultation_for_episode(ep),
         }
-        # pinned_alerts / safety_alerts (shown first) and other_alerts (the list below)
+        # pinned_alerts / safety_alerts: shown first, each with its form (_safety_pinned.html)
         | split_alerts(ep.alerts.all(), now)
         | episode_charts(ep, note_sessions)
+        # alert_cards (every open alert), other_alerts (the open non-safety ones),
+        # alert_notes (good news), closed_alerts
+        | episode_alerts(ep)
         | episode_care_context(ep),  # fit check-in, ending, exit feedback, referral, history
     )
 
@@ -171,16 +177,21 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def alert_action(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """The alert's one form: record what was done, then close or keep open; or the one-step
+    "Discussed in session", which records that action and closes in one go."""
     alert = _alert_for_action(request, alert_id)
+    quick = request.POST.get("quick") == ActionKind.DISCUSSED
+    close_after = quick or request.POST.get("then") == "close"
     try:
         alert_services.record_action(
             alert,
             request.user,
-            action=request.POST.get("action", ""),
+            action=ActionKind.DISCUSSED if quick else request.POST.get("action", ""),
             note=request.POST.get("note", ""),
             follow_up_instrument=request.POST.get("follow_up_instrument", ""),
+            close_after=close_after,
         )
-        messages.success(request, "Action recorded.")
+        messages.success(request, "Recorded and closed." if close_after else "Action recorded.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return _back_to_alert(alert)
