@@ -10,6 +10,8 @@ evaluated after each past session with the data up to then (``benchmarks/_steppi
   its severity rises — such rises are counted apart as **escalations**.
 * The episodes are placed in a practice of 10 therapists x 20 sessions a week:
   therapist-weeks = past session columns evaluated (attended or not) / 20.
+* Per kind: the share of improving clients with that alert at any time, and of unchanged,
+  deteriorated and early-dropout clients with it while in therapy.
 * Truth: share of improving clients (improved or recovered) with any alert; share of each
   true outcome alerted while in therapy (at a step at or before the last attended session);
   for early dropouts, the lead time from the first alert to the last attended session; each
@@ -67,6 +69,7 @@ def measure(episodes: int, seed: int, simulator: str = "current") -> dict[str, o
     first_alert_col = np.full(n, -1, dtype=np.int64)  # any kind, at any step
     first_in_therapy_col = np.full(n, -1, dtype=np.int64)
     alerted_kind: dict[str, set[int]] = defaultdict(set)
+    in_therapy_kind: dict[str, set[int]] = defaultdict(set)
     for step in step_signals(batch):
         col = step.k - 1
         for s in step.signals:
@@ -81,8 +84,10 @@ def measure(episodes: int, seed: int, simulator: str = "current") -> dict[str, o
                 alerted_kind[s.kind].add(ep)
                 if first_alert_col[ep] < 0:
                     first_alert_col[ep] = col
-                if col <= last_att_col[ep] and first_in_therapy_col[ep] < 0:
-                    first_in_therapy_col[ep] = col
+                if col <= last_att_col[ep]:
+                    in_therapy_kind[s.kind].add(ep)
+                    if first_in_therapy_col[ep] < 0:
+                        first_in_therapy_col[ep] = col
             elif rank > best[key]:
                 best[key] = rank
                 escalations[s.kind] += 1
@@ -121,6 +126,23 @@ def measure(episodes: int, seed: int, simulator: str = "current") -> dict[str, o
         ids = np.fromiter(alerted_kind.get(kind, ()), dtype=np.int64)
         if ids.size:
             ppv[kind] = {"episodes": int(ids.size), "ppv": round(float(poor[ids].mean()), 3)}
+    groups = {
+        "improving": improving,
+        **{OUTCOMES[code]: outcome == code for code in (UNCHANGED, DETERIORATED)},
+        "early_dropout": dropout,
+    }
+    by_kind: dict[str, dict[str, float]] = {}
+    for kind in KINDS:
+        if kind not in alerted_kind:
+            continue
+        ever = np.zeros(n, dtype=bool)
+        ever[np.fromiter(alerted_kind[kind], dtype=np.int64)] = True
+        during = np.zeros(n, dtype=bool)
+        during[np.fromiter(in_therapy_kind.get(kind, ()), dtype=np.int64)] = True
+        by_kind[kind] = {
+            name: _share(ever if name == "improving" else during, member)
+            for name, member in groups.items()
+        }
     return {
         "simulator": simulator,
         "episodes": n,
@@ -146,6 +168,7 @@ def measure(episodes: int, seed: int, simulator: str = "current") -> dict[str, o
                 float((lead_sessions >= 1).sum()) / max(int(dropout.sum()), 1), 4
             ),
         },
+        "share_alerted_by_kind": by_kind,
         "poor_outcome_base_rate": round(float(poor.mean()), 3),
         "ppv_poor_outcome_by_kind": ppv,
     }
@@ -176,13 +199,23 @@ def main(argv: list[str] | None = None) -> int:
         f"{r['session_columns']:,} sessions = {r['therapist_weeks']:,} therapist-weeks "
         f"(20 sessions a week)"
     )
-    print(f"\n{'alerts per therapist-week':<30}{'per week':>10}{'alerts':>9}{'PPV':>7}")
+    print(
+        f"\n{'alerts per therapist-week':<30}{'per week':>10}{'alerts':>9}{'PPV':>7}"
+        f"{'improv.':>9}{'unchgd':>8}{'deter.':>8}{'dropout':>8}"
+    )
+    shares = r["share_alerted_by_kind"]
+    assert isinstance(shares, dict)
     by_kind = r["alerts_per_therapist_week_by_kind"]
     counts = r["alerts_by_kind"]
     ppv = r["ppv_poor_outcome_by_kind"]
     assert isinstance(by_kind, dict) and isinstance(counts, dict) and isinstance(ppv, dict)
     for kind, rate in by_kind.items():
-        print(f"  {kind:<28}{rate:>10.2f}{counts[kind]:>9,}{ppv[kind]['ppv']:>7.2f}")
+        sh = shares[kind]
+        print(
+            f"  {kind:<28}{rate:>10.2f}{counts[kind]:>9,}{ppv[kind]['ppv']:>7.2f}"
+            f"{sh['improving']:>9.0%}{sh['unchanged']:>8.0%}{sh['deteriorated']:>8.0%}"
+            f"{sh['early_dropout']:>8.0%}"
+        )
     print(f"  {'total (non-safety, non-note)':<28}{r['alerts_per_therapist_week']:>10.2f}")
     print(
         f"  escalations (a closed alert reopening): {r['escalations_per_therapist_week']:.2f} "
