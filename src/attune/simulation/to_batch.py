@@ -106,9 +106,17 @@ def batch_from_courses(
 
 
 def simulate_batch(
-    n_episodes: int, max_sessions: int = 20, seed: int = 0, item9_rate: float = 0.05
+    n_episodes: int,
+    max_sessions: int = 20,
+    seed: int = 0,
+    item9_rate: float = 0.05,
+    alliance: str = "default",
 ) -> tuple[EpisodeBatch, Courses]:
     """``n_episodes`` simulated episodes of up to ``max_sessions`` sessions, with their truth.
+
+    ``alliance="ceiling"`` draws session feedback that crowds at the top of the scale, as real
+    alliance ratings do (``attune.simulation.trajectories.ALLIANCE_STYLES``); the default keeps
+    today's ratings, the yardstick of the published figures.
 
     Lengths follow ``simulate_phq9_courses``: archetypes by ``ARCHETYPE_MIX``; 60 % run the
     full ``max_sessions``, the rest end earlier but not before their archetype shows; early
@@ -126,7 +134,7 @@ def simulate_batch(
     length = np.where(rng.random(n) < 0.6, max_sessions, shorter)
     dropout = 2 + np.floor(rng.random(n) * 4).astype(np.int64)
     length = np.where(arch == EARLY_DROPOUT, np.minimum(dropout, max_sessions), length)
-    courses = generate_courses(rng, arch, length, process=True)
+    courses = generate_courses(rng, arch, length, process=True, alliance=alliance)
 
     t = courses.attendance.shape[1]
     cols = np.arange(t)[None, :]
