@@ -32,6 +32,7 @@ Simulator = Callable[[int, int, int], tuple[EpisodeBatch, Courses]]
 #: ``--simulator`` choices. "current": today's simulator (attune.simulation.to_batch).
 SIMULATORS: dict[str, Simulator] = {
     "current": lambda n, t, seed: simulate_batch(n, t, seed),
+    "ceiling": lambda n, t, seed: simulate_batch(n, t, seed, alliance="ceiling"),
 }
 
 
@@ -67,6 +68,11 @@ def truncate(batch: EpisodeBatch, rows: np.ndarray, k: int) -> EpisodeBatch:
         critical_text=batch.critical_text[rows, cols],
         modality_mix=batch.modality_mix[rows, cols],
         ended=np.zeros(rows.size, dtype=bool),
+        talked_through=batch.talked_through[rows, cols],
+        fit_client=batch.fit_client[rows, cols],
+        fit_client_match=batch.fit_client_match[rows, cols],
+        fit_therapist=batch.fit_therapist[rows, cols],
+        fit_therapist_match=batch.fit_therapist_match[rows, cols],
     )
 
 

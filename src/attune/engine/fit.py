@@ -52,9 +52,17 @@ class FitCheckConfig:
       "session 3-4"); the app sets it from ``ATTUNE_FIT_CHECK_SESSION``, its one setting.
     * ``low_at_or_below = 5``: a fit rating of 5 or less of 10 (the "Worth talking about" band
       of the fit check-in definition), on either side.
-    * ``unsure_at_most = 1``: "not sure" (1) or "no" (0) to "Is this the right match?".
-    * ``discordant_by = 3``: both rated, 3 or more points apart (client and therapist views of
-      the alliance correlate only moderately, Tryon et al. 2007).
+    * ``client_unsure_at_most = 1``: the client's "not sure" (1) or "no" (0) to "Is this the
+      right match?" — the client's doubt is their voice about staying (Muran et al. 2009).
+    * ``therapist_unsure_at_most = 0``: the therapist's "no" (0). A therapist's "not sure"
+      after 3 sessions is ordinary caution (therapists rate the alliance lower than clients,
+      Tryon et al. 2007) and on simulated caseloads carried no information (PPV at the base
+      rate), so on its own it raises nothing; it still shows in the evidence.
+    * ``discordant_by = 3``: both rated and the client's rating is 3 or more points below the
+      therapist's. Therapists usually rate the alliance lower than their clients and the two
+      views agree only moderately (Tryon, Blackwell & Hammel 2007), so a client who rates
+      higher is the ordinary case; a client well below a therapist who thinks it fits is the
+      gap worth talking about.
     * ``falling_by = 5.5``: the latest session-feedback total so far is at least 5.5 points
       below the first — a reliable-change amount for one rating against one (1.96 · √2 · 2
       points, the within-client SD floor of the low-alliance rule; Jacobson & Truax 1991).
@@ -64,7 +72,8 @@ class FitCheckConfig:
 
     at_session: int = 3
     low_at_or_below: float = 5.0
-    unsure_at_most: int = 1
+    client_unsure_at_most: int = 1
+    therapist_unsure_at_most: int = 0
     discordant_by: float = 3.0
     falling_by: float = 5.5
     stopping_at_least: int = 1
@@ -90,9 +99,10 @@ def fit_concerns(
 ) -> list[str]:
     """Why the fit answers call for a conversation, in plain words; empty when they do not.
 
-    Low: a rating at or below ``low_at_or_below`` on either side. Unsure: "not sure" or "no" to
-    "Is this the right match?" on either side. Discordant: both rated, ``discordant_by`` or
-    more points apart. Sources: Muran et al. 2009; Tryon, Blackwell & Hammel 2007.
+    Low: a rating at or below ``low_at_or_below`` on either side. Unsure: the client's "not
+    sure" or "no", the therapist's "no", to "Is this the right match?". Discordant: both rated, the client
+    ``discordant_by`` or more points below the therapist. Sources: Muran et al. 2009; Tryon,
+    Blackwell & Hammel 2007.
     """
     reasons: list[str] = []
     for answer in (client, therapist):
@@ -102,12 +112,17 @@ def fit_concerns(
         if math.isfinite(answer.rating) and answer.rating <= config.low_at_or_below + EPS:
             reasons.append(f"{who} rated the fit {answer.rating:g} of 10")
         code = answer.right_match
-        if code in MATCH and MATCH.index(code) <= config.unsure_at_most:
+        most = (
+            config.client_unsure_at_most
+            if answer.side == "client"
+            else config.therapist_unsure_at_most
+        )
+        if code in MATCH and MATCH.index(code) <= most:
             reasons.append(
                 f'{who} answered "{MATCH_LABELS[code]}" to whether this is the right match'
             )
     if client is not None and therapist is not None:
-        gap = abs(client.rating - therapist.rating)
+        gap = therapist.rating - client.rating
         if gap >= config.discordant_by - EPS:
             reasons.append(
                 f"the two of you see it differently: the client rated the fit {client.rating:g} "
@@ -144,8 +159,8 @@ def detect_fit_check(
     """ "fit_check" (yellow), key ``fit_check``, from the fit session on, only when needed.
 
     Rule (``FitCheckConfig``): once the ``at_session``-th attended session has happened, any of
-    — a fit rating of 5 or less (client or therapist); "not sure"/"no" to "Is this the right
-    match?" (either side); both ratings 3 or more apart; the session feedback up to the fit
+    — a fit rating of 5 or less (client or therapist); the client's "not sure"/"no" or the
+    therapist's "no" to "Is this the right match?"; the client's rating 3 or more below the therapist's; the session feedback up to the fit
     session fell at least 5.5 points from the first rating; the client's latest answer on
     thinking about stopping (up to the fit session) is "sometimes"/"yes". Nothing is emitted
     when none holds. The fit answers are read wherever they were stored (they belong to the fit
