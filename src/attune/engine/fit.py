@@ -100,9 +100,9 @@ def fit_concerns(
     """Why the fit answers call for a conversation, in plain words; empty when they do not.
 
     Low: a rating at or below ``low_at_or_below`` on either side. Unsure: the client's "not
-    sure" or "no", the therapist's "no", to "Is this the right match?". Discordant: both rated, the client
-    ``discordant_by`` or more points below the therapist. Sources: Muran et al. 2009; Tryon,
-    Blackwell & Hammel 2007.
+    sure" or "no", the therapist's "no", to "Is this the right match?". Discordant: both
+    rated, the client ``discordant_by`` or more points below the therapist. Sources: Muran et
+    al. 2009; Tryon, Blackwell & Hammel 2007.
     """
     reasons: list[str] = []
     for answer in (client, therapist):
@@ -158,11 +158,12 @@ def detect_fit_check(
 ) -> list[Signal]:
     """ "fit_check" (yellow), key ``fit_check``, from the fit session on, only when needed.
 
-    Rule (``FitCheckConfig``): once the ``at_session``-th attended session has happened, any of
-    — a fit rating of 5 or less (client or therapist); the client's "not sure"/"no" or the
-    therapist's "no" to "Is this the right match?"; the client's rating 3 or more below the therapist's; the session feedback up to the fit
-    session fell at least 5.5 points from the first rating; the client's latest answer on
-    thinking about stopping (up to the fit session) is "sometimes"/"yes". Nothing is emitted
+    Rule (``FitCheckConfig``): once the ``at_session``-th attended session has happened, any
+    of — a fit rating of 5 or less (client or therapist); the client's "not sure"/"no" or the
+    therapist's "no" to "Is this the right match?"; the client's rating 3 or more below the
+    therapist's; the session feedback up to the fit session fell at least 5.5 points from the
+    first rating; the client's latest answer on thinking about stopping (up to the fit
+    session) is "sometimes"/"yes". Nothing is emitted
     when none holds. The fit answers are read wherever they were stored (they belong to the fit
     session); later session feedback does not change the result. Sources: Muran et al. 2009;
     Tryon, Blackwell & Hammel 2007; Jacobson & Truax 1991; Swift & Greenberg 2012.
