@@ -219,9 +219,9 @@ def detect_fit_check(
             continue
         number = int(batch.session_number[i, check[i]])
         waiting = (
-            " The client has not answered the fit check-in yet."
+            " The client has not answered yet."
             if client is None and therapist is not None
-            else " The therapist has not answered the fit check-in yet."
+            else " The therapist has not answered yet."
             if therapist is None and client is not None
             else ""
         )
