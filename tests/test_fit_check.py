@@ -5,13 +5,18 @@ is stored and opens the one fit alert when they are low, unsure or discordant.""
 from __future__ import annotations
 
 import html
+import uuid
 
+import numpy as np
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from attune.alerts.evaluation import engine_config, episode_batch
 from attune.alerts.models import Alert, AlertKind, Severity
 from attune.engine.fit import FitAnswer, fit_concerns
 from attune.measures.models import Phase, Response
+from attune.measures.services import submit_form
 from tests.care_helpers import DENIED, as_user, attended_sessions, fit_post
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +244,55 @@ def test_only_the_client_answers_in_the_portal(
     as_user(client, request.getfixturevalue(intruder))
     assert client.post(portal_url(fit_session), fit_post(fit=2)).status_code in DENIED
     assert not Response.objects.filter(phase=Phase.FIT_CHECK).exists()
+
+
+# ------------------------------------------------------------------ one rule, in the engine
+
+
+def _feedback(episode, session, each, stopping="no"):
+    answers = {d: each for d in ("bond", "goals", "approach", "overall")}
+    answers |= {"rupture": "no", "stopping": stopping}
+    result = submit_form(
+        episode=episode, session=session, respondent=episode.client.user, phase="feedback",
+        answers={"session_feedback": answers}, idempotency_key=uuid.uuid4(),
+    )  # fmt: skip
+    assert result.ok, result.errors
+
+
+def test_the_engine_reads_both_answers_on_their_sides(
+    client, client_user, therapist, episode, fit_session
+):
+    answer(client, client_user, portal_url(fit_session), fit=7, right_match="not_sure")
+    answer(client, therapist, therapist_url(episode), fit=9, right_match="yes")
+    batch = episode_batch([episode])
+    column = fit_session.number - 1
+    assert (batch.fit_client[0, column], batch.fit_client_match[0, column]) == (7, 1)
+    assert (batch.fit_therapist[0, column], batch.fit_therapist_match[0, column]) == (9, 2)
+    assert np.isnan(batch.fit_client[0, :column]).all()
+
+
+def test_a_falling_alliance_and_thinking_of_stopping_feed_the_same_one_alert(
+    client, client_user, therapist, episode, fit_session
+):
+    sessions = list(episode.sessions.order_by("number"))[:3]
+    _feedback(episode, sessions[0], 10)
+    _feedback(episode, sessions[1], 9)
+    _feedback(episode, sessions[2], 8, stopping="sometimes")  # 40 -> 32: a reliable fall
+    alert = fit_alerts().get()
+    assert "fallen from 40 to 32" in alert.explanation
+    assert '"sometimes"' in alert.explanation
+    assert alert.evidence["client"] is None  # the check-in is not answered yet
+    answer(client, client_user, portal_url(fit_session), fit=4, right_match="yes")
+    answer(client, therapist, therapist_url(episode), fit=8, right_match="yes")
+    alert = fit_alerts().get()
+    assert "the client rated the fit 4 of 10" in alert.explanation
+    assert "fallen from 40 to 32" in alert.explanation
+    assert Alert.objects.filter(kind=AlertKind.FIT_CHECK).count() == 1
+
+
+def test_the_fit_session_is_one_setting_for_the_form_and_the_rule(settings):
+    settings.ATTUNE_FIT_CHECK_SESSION = 4
+    assert engine_config().fit_check.at_session == 4
+    settings.ATTUNE_ENGINE = {"fit_check": {"at_session": 2}}
+    with pytest.raises(ImproperlyConfigured, match="ATTUNE_FIT_CHECK_SESSION"):
+        engine_config()
