@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,9 @@ from attune.simulation.trajectories import Courses  # noqa: E402
 
 Simulator = Callable[[int, int, int], tuple[EpisodeBatch, Courses]]
 
-#: ``--simulator`` choices. "current": today's simulator (attune.simulation.to_batch).
+#: ``--simulator`` choices. "current": today's simulator (attune.simulation.to_batch);
+#: "ceiling": the same courses with session feedback that crowds at the top of the scale, as
+#: real alliance ratings do (``simulate_batch(alliance="ceiling")``).
 SIMULATORS: dict[str, Simulator] = {
     "current": lambda n, t, seed: simulate_batch(n, t, seed),
     "ceiling": lambda n, t, seed: simulate_batch(n, t, seed, alliance="ceiling"),
@@ -51,29 +53,21 @@ def past_sessions(batch: EpisodeBatch) -> np.ndarray:
 
 
 def truncate(batch: EpisodeBatch, rows: np.ndarray, k: int) -> EpisodeBatch:
-    """The episodes ``rows`` with their first ``k`` columns, still open (``ended=False``)."""
-    cols = slice(0, k)
-    return EpisodeBatch(
-        episode_ids=batch.episode_ids[rows],
-        session_number=batch.session_number[rows, cols],
-        attendance=batch.attendance[rows, cols],
-        days=batch.days[rows, cols],
-        phq9=batch.phq9[rows, cols],
-        gad7=batch.gad7[rows, cols],
-        phq9_item9=batch.phq9_item9[rows, cols],
-        alliance=batch.alliance[rows, cols],
-        rupture=batch.rupture[rows, cols],
-        resolved=batch.resolved[rows, cols],
-        stopping=batch.stopping[rows, cols],
-        critical_text=batch.critical_text[rows, cols],
-        modality_mix=batch.modality_mix[rows, cols],
-        ended=np.zeros(rows.size, dtype=bool),
-        talked_through=batch.talked_through[rows, cols],
-        fit_client=batch.fit_client[rows, cols],
-        fit_client_match=batch.fit_client_match[rows, cols],
-        fit_therapist=batch.fit_therapist[rows, cols],
-        fit_therapist_match=batch.fit_therapist_match[rows, cols],
-    )
+    """The episodes ``rows`` with their first ``k`` columns, still open (``ended=False``).
+
+    Generic over the batch's fields, so a field added later is truncated too.
+    """
+    n, t = batch.attendance.shape
+    values: dict[str, object] = {}
+    for f in fields(batch):
+        a = getattr(batch, f.name)
+        if f.name == "ended":
+            values[f.name] = np.zeros(rows.size, dtype=bool)
+        elif a.ndim >= 2 and a.shape[:2] == (n, t):
+            values[f.name] = a[rows, :k]
+        else:
+            values[f.name] = a[rows]
+    return EpisodeBatch(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Alert burden as the therapist lives it: every episode evaluated after each of its sessions.
 
-    python benchmarks/alert_burden.py [--episodes N] [--seed S] [--simulator current] [--json]
+    python benchmarks/alert_burden.py [--episodes N] [--seed S] [--simulator current|ceiling]
+                                      [--kinds all|outcome|k1,k2] [--engine JSON] [--json]
 
 Simulated episodes (``--simulator``; truth known: ``Courses.outcome``, ``archetype``) are
 evaluated after each past session with the data up to then (``benchmarks/_stepping.py``).
@@ -25,6 +26,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _stepping import SIMULATORS, past_sessions, simulate, step_signals  # noqa: E402
 
 from attune.engine.batch import ATTENDED  # noqa: E402
+from attune.engine.evaluate import DEFAULT_CONFIG, EngineConfig, evaluate  # noqa: E402
 from attune.engine.signals import KINDS  # noqa: E402
 from attune.simulation.trajectories import (  # noqa: E402
     DETERIORATED,
@@ -50,7 +53,17 @@ RANK = {"info": 0, "yellow": 1, "red": 2, "high": 2, "urgent": 3}
 POOR = (UNCHANGED, DETERIORATED, DROPPED_OUT)
 
 
-def measure(episodes: int, seed: int, simulator: str = "current") -> dict[str, object]:
+#: The outcome side of the engine (not on track, dropout risk, as-if): ``--kinds outcome``.
+OUTCOME_KINDS = ("not_on_track", "dropout_risk", "as_if")
+
+
+def measure(
+    episodes: int,
+    seed: int,
+    simulator: str = "current",
+    kinds: tuple[str, ...] | None = None,
+    config: EngineConfig = DEFAULT_CONFIG,
+) -> dict[str, object]:
     batch, courses = simulate(simulator, episodes, seed)
     n = batch.size
     if not np.array_equal(batch.episode_ids, np.arange(n)):
@@ -70,10 +83,12 @@ def measure(episodes: int, seed: int, simulator: str = "current") -> dict[str, o
     first_in_therapy_col = np.full(n, -1, dtype=np.int64)
     alerted_kind: dict[str, set[int]] = defaultdict(set)
     in_therapy_kind: dict[str, set[int]] = defaultdict(set)
-    for step in step_signals(batch):
+    for step in step_signals(batch, partial(evaluate, config=config)):
         col = step.k - 1
         for s in step.signals:
             if s.kind == "safety" or s.severity == "info":
+                continue
+            if kinds is not None and s.kind not in kinds:
                 continue
             ep = int(s.episode_id)
             key = (ep, s.key)
@@ -145,6 +160,7 @@ def measure(episodes: int, seed: int, simulator: str = "current") -> dict[str, o
         }
     return {
         "simulator": simulator,
+        "kinds": "all" if kinds is None else list(kinds),
         "episodes": n,
         "seed": seed,
         "session_columns": columns,
@@ -188,14 +204,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--episodes", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--simulator", choices=sorted(SIMULATORS), default="current")
+    parser.add_argument(
+        "--kinds",
+        default="all",
+        help='count only these kinds: "all", "outcome" (not on track, dropout risk, as-if) or '
+        "a comma-separated list",
+    )
+    parser.add_argument(
+        "--engine",
+        default="{}",
+        help='engine overrides as in ATTUNE_ENGINE, e.g. \'{"dropout": {"low_early_total": 28}}\'',
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    r = measure(args.episodes, args.seed, args.simulator)
+    config = EngineConfig.from_mapping(json.loads(args.engine))
+    kinds = (
+        None
+        if args.kinds == "all"
+        else OUTCOME_KINDS
+        if args.kinds == "outcome"
+        else tuple(args.kinds.split(","))
+    )
+    r = measure(args.episodes, args.seed, args.simulator, kinds, config)
     if args.json:
         print(json.dumps(r))
         return 0
     print(
-        f"{r['episodes']:,} simulated episodes ({r['simulator']} simulator, seed {r['seed']}), "
+        f"{r['episodes']:,} simulated episodes ({r['simulator']} simulator, seed {r['seed']}, "
+        f"kinds: {args.kinds}), "
         f"{r['session_columns']:,} sessions = {r['therapist_weeks']:,} therapist-weeks "
         f"(20 sessions a week)"
     )

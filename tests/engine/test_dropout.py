@@ -46,7 +46,7 @@ def test_no_shows_and_early_phase_add_up_to_yellow() -> None:
     assert signal.evidence["points"] == 5
     assert contributors(signal.evidence) == {"no_shows": 4, "early_phase": 1}
     listed: Any = signal.evidence["contributors"]
-    assert {"contributor": "no_shows", "points": 4, "value": 2} in listed
+    assert {"contributor": "no_shows", "label": "No-shows", "points": 4, "value": 2} in listed
     assert TALK_ABOUT_FIT in signal.actions and REVIEW_IN_SUPERVISION not in signal.actions
     assert "(+4)" in signal.explanation
     check_signal(signal)
