@@ -117,11 +117,13 @@ class LowAllianceConfig:
     Derived for the Attune Session Feedback (four 0-10 domains, total 0-40), not taken from
     the SRS (docs/engine.md, "Low alliance", shows the derivation):
 
-    * ``low_total_at_or_below = 30``: a mean of 7.5 per domain. Session alliance ratings crowd
-      at the top (SRS item means about 8.5-9, strong ceiling effects: Duncan et al. 2003; Meier
-      & Feeley 2022), so 36 of 40 is an ordinary rating (half of all simulated sessions are at
-      or below it); 30 is about one between-client SD below the usual total and marks the
-      lowest 10 % of sessions on both simulated rating styles.
+    * ``low_total_at_or_below = 28``: a mean of 7 per domain, two SDs below the usual total.
+      Session alliance ratings crowd at the top (SRS item means about 8.5-9 with strong
+      ceiling effects: Duncan et al. 2003; Meier & Feeley 2022), so 36 of 40 — the SRS
+      cut-off — is an ordinary rating here (half of all sessions of the ceiling simulator are
+      at or below it). With a usual total of about 36 (9 per domain) and an SD of about 4
+      between sessions of different clients, 36 - 2 × 4 = 28 marks the lowest 5-8 % of
+      sessions on both simulated rating styles (docs/engine.md).
     * ``baseline_sessions = 3``: the client's own baseline is the mean of the first 3 rated
       sessions (the early alliance; Strauss et al. 2006).
     * ``fall_z = 1.96``, ``sd_floor = 2.0``: a fall from the baseline counts when a total is at
@@ -135,7 +137,7 @@ class LowAllianceConfig:
       rated sessions at least 2 points above both thresholds (hysteresis: no toggling).
     """
 
-    low_total_at_or_below: float = 30.0
+    low_total_at_or_below: float = 28.0
     baseline_sessions: int = 3
     fall_z: float = 1.96
     sd_floor: float = 2.0
@@ -364,7 +366,7 @@ def detect_low_alliance(
     ``low_alliance:from-s<N>`` (N = the spell's first low session).
 
     Rule (:func:`low_alliance_runs`, ``LowAllianceConfig``): at 2 consecutive rated sessions the
-    total is at or below 30 of 40, or at least a reliable fall (≥ 4.5 points) below the mean of
+    total is at or below 28 of 40, or at least a reliable fall (≥ 4.5 points) below the mean of
     the client's first 3 ratings. Yellow while the spell lasts; a note ("info") once 2
     consecutive rated sessions are clear of both thresholds by 2 points. The signal keeps the
     session where the state began, so later sessions of the same spell update it and never
@@ -390,7 +392,7 @@ def detect_low_alliance(
         if run.by_level:
             reasons.append(
                 f"the totals were at or below {_fmt(config.low_total_at_or_below)} of 40 "
-                "(a mean of 7.5 per question, where most sessions are rated 9 or 10)"
+                "(a mean of 7 per question, where most sessions are rated 9 or 10)"
             )
         if run.by_fall:
             reasons.append(
