@@ -140,6 +140,7 @@ class DropoutConfig:
     early_sessions: int = 4
     early_points: int = 1
     low_early_total: float = 30.0
+    low_early_sessions: int = 3
     low_early_points: int = 3
     off_track_points: int = 2
     gap_days: float = 21.0
@@ -223,7 +224,10 @@ def dropout_risk(
     # the mean of the ratings so far (all early while the phase lasts): one low rating among
     # good ones is noise, a low start is not
     mean_so_far = np.where(count >= 1, cs[rows, count] / np.maximum(count, 1), np.nan)
-    low_early = early & (np.nan_to_num(mean_so_far, nan=np.inf) <= config.low_early_total + EPS)
+    first_sessions = attended_count <= config.low_early_sessions
+    low_early = first_sessions & (
+        np.nan_to_num(mean_so_far, nan=np.inf) <= config.low_early_total + EPS
+    )
 
     has_att, last_att = latest_column(batch.attended)
     has_rec, last_rec = latest_column(np.asarray(recorded))

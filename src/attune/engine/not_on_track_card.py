@@ -127,11 +127,13 @@ class NotOnTrackCardConfig:
     red_level: float = 0.95
     dose: Dose = "attended"
     gad7_curve: bool = True
+    gad7_only_at_caseness: bool = True
     non_response_from: int = 8
     phq9_caseness: float = 10.0
     gad7_caseness: float = 8.0
     phq9_reliable_change: float = 6.0
     gad7_reliable_change: float = 4.0
+    partial_response: float = 0.25
     after_session: int = 6
     consecutive: int = 2
     enter_after: int = 2
@@ -225,10 +227,20 @@ def card_runs(
         improved = (p_rise <= -config.phq9_reliable_change + 1e-9) | (
             g_rise <= -config.gad7_reliable_change + 1e-9
         )
+        # a partial response: down by at least a quarter of the intake score, on either measure
+        partial = ((-p_rise > 0) & (-p_rise >= config.partial_response * p_first[:, None])) | (
+            (-g_rise > 0) & (-g_rise >= config.partial_response * g_first[:, None])
+        )
         case_start = (p_first >= config.phq9_caseness) | (g_first >= config.gad7_caseness)
         case_now = (p_now >= config.phq9_caseness) | (g_now >= config.gad7_caseness)
+    with np.errstate(invalid="ignore"):
+        gad_case = (g_first >= config.gad7_caseness) | (not config.gad7_only_at_caseness)
     non_response = (
-        (attended >= config.non_response_from) & case_start[:, None] & case_now & ~improved
+        (attended >= config.non_response_from)
+        & case_start[:, None]
+        & case_now
+        & ~improved
+        & ~partial
     )
     stalled = _runs(batch, phq.status, phq.trajectory.measured, config.review)
     review = stalled >= config.consecutive
@@ -245,7 +257,9 @@ def card_runs(
     reasons: dict[str, IntArray] = {
         "deterioration": np.where(judged & deterioration, 2, 0).astype(np.int64),
         "phq9_band": np.where(judged, phq.status, 0).astype(np.int64),
-        "gad7_band": zero if gad is None else np.where(judged, gad.status, 0).astype(np.int64),
+        "gad7_band": zero
+        if gad is None
+        else np.where(judged & gad_case[:, None], gad.status, 0).astype(np.int64),
         "non_response": np.where(judged & non_response, 1, 0).astype(np.int64),
         "review_approach": np.where(judged & review, 1, 0).astype(np.int64),
         "sudden_loss": np.where(judged & loss, 1, 0).astype(np.int64),
