@@ -264,9 +264,13 @@ def card_runs(
         "review_approach": np.where(judged & review, 1, 0).astype(np.int64),
         "sudden_loss": np.where(judged & loss, 1, 0).astype(np.int64),
     }
+    # A sudden loss needs scores after it (Tang & DeRubeis' criterion 3), so it can appear and
+    # vanish as sessions are added: it is listed on a card whose run it falls in, but never
+    # starts or extends a run, so a run's key never moves.
     worst = np.zeros((n, t), dtype=np.int64)
-    for level in reasons.values():
-        worst = np.maximum(worst, level)
+    for name, level in reasons.items():
+        if name != "sudden_loss":
+            worst = np.maximum(worst, level)
     off = worst > 0
 
     in_run = np.zeros(n, dtype=bool)
