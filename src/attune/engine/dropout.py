@@ -13,8 +13,9 @@ no_shows                   2 each  no-shows among the last 6 recorded sessions
 late_cancellations         1 each  late cancellations among the last 6 recorded sessions
 alliance_decline           2       latest session-feedback total >= 4 below the mean of the
                                    first three (earlier) totals
-low_early_alliance         3       in the early phase, the session-feedback totals so far
-                                   average 30 of 40 or less (a weak early alliance)
+low_early_alliance         3       in the first 3 attended sessions, the session-feedback
+                                   totals so far average 30 of 40 or less (a weak early
+                                   alliance)
 early_phase                1       at most 4 attended sessions so far
 not_on_track               2       the not-on-track module says so (``off_track`` input)
 long_gap                   2       more than 21 days since the last attended session, episode

@@ -13,7 +13,9 @@ band (PHQ-9, GAD-7)       red       tolerance band of its expected-recovery curv
                                     Lambert & Schaalje 2001; ``attune.engine.not_on_track``)
 no response yet           yellow    from the 8th attended session: at caseness at intake and
                                     still now (PHQ-9 >= 10 or GAD-7 >= 8) without a reliable
-                                    improvement (PHQ-9 down >= 6 or GAD-7 down >= 4) —
+                                    improvement (PHQ-9 down >= 6 or GAD-7 down >= 4) and
+                                    without a partial response (down >= 25 % of the intake
+                                    score; Nierenberg & DeCecco 2001) —
                                     Saunders et al. 2019 (late responders improve from about
                                     session 6, so not before 6-8); NHS Talking Therapies
                                     caseness and reliable change
@@ -89,6 +91,7 @@ SOURCE = (
     "curves); Whipple et al. (2003), J Couns Psychol 50:59-68 and Lambert, Whipple & "
     "Kleinstäuber (2018), Psychotherapy 55:520-537 (feedback with clinical support tools); "
     "Saunders et al. (2019), J Affect Disord 249:327-335 (late responders, session 6); "
+    "Nierenberg & DeCecco (2001), J Clin Psychiatry 62(suppl 16):5-9 (partial response); "
     "Jacobson & Truax (1991), J Consult Clin Psychol 59:12-19 (reliable change); Tang & "
     "DeRubeis (1999), J Consult Clin Psychol 67:894-904 (sudden losses)."
 )
@@ -115,7 +118,10 @@ class NotOnTrackCardConfig:
     reliable improvement yet" can be said — the end of the 6-8 window, because Saunders et al.
     (2019) found a depression class that changed little until about session 6 and improved
     rapidly after. Caseness 10 / 8 and reliable change 6 / 4: NHS Talking Therapies (PHQ-9 /
-    GAD-7). ``after_session`` / ``consecutive``: the modality-review reason (Lutz et al.
+    GAD-7). ``partial_response`` 0.25: a client down by a quarter of the intake score on either
+    measure is partly responding, not "not responding" (the conventional non-response /
+    partial-response boundary, Nierenberg & DeCecco 2001). ``after_session`` /
+    ``consecutive``: the modality-review reason (Lutz et al.
     2019). ``enter_after`` 2: consecutive off-track measurements that start a run when no
     reason is red (a red reason starts it at once); ``exit_after`` 2: consecutive on-track
     measurements that end it (hysteresis: one score across the limit is within measurement
