@@ -15,7 +15,8 @@ evaluated after each past session with the data up to then (``benchmarks/_steppi
   deteriorated and early-dropout clients with it while in therapy.
 * Truth: share of improving clients (improved or recovered) with any alert; share of each
   true outcome alerted while in therapy (at a step at or before the last attended session);
-  for early dropouts, the lead time from the first alert to the last attended session; each
+  for early dropouts, the lead time from the first alert to the last attended session (and
+  the days from it to the first missed appointment: the time left to reach out); each
   kind's positive predictive value for a poor outcome (unchanged, deteriorated, dropped out)
   against the base rate.
 """
@@ -135,6 +136,15 @@ def measure(
         batch.days[np.flatnonzero(lead_rows), last_att_col[lead_rows]]
         - batch.days[np.flatnonzero(lead_rows), first_in_therapy_col[lead_rows]]
     )
+    # days from the first alert to the first missed appointment after the last attended one
+    missed_after = past & ~attended & (np.arange(batch.columns)[None, :] > last_att_col[:, None])
+    has_missed = missed_after.any(axis=1)
+    first_missed = np.argmax(missed_after, axis=1)
+    warn_rows = np.flatnonzero(lead_rows & has_missed)
+    days_to_missed = (
+        batch.days[warn_rows, first_missed[warn_rows]]
+        - batch.days[warn_rows, first_in_therapy_col[warn_rows]]
+    )
     poor = np.isin(outcome, POOR)
     ppv = {}
     for kind in KINDS:
@@ -179,6 +189,7 @@ def measure(
             "alerted_in_therapy": _share(in_therapy, dropout),
             "median_lead_sessions": _median(lead_sessions),
             "median_lead_days": _median(lead_days),
+            "median_days_to_first_missed_session": _median(days_to_missed),
             "lead_at_least_1_session_of_alerted": _share(lead_sessions >= 1, None),
             "lead_at_least_1_session_of_all": round(
                 float((lead_sessions >= 1).sum()) / max(int(dropout.sum()), 1), 4
@@ -268,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(d, dict)
     print(
         f"early dropouts: {d['alerted_in_therapy']:.1%} alerted while attending; median lead "
-        f"{d['median_lead_sessions']} sessions / {d['median_lead_days']} days; "
+        f"{d['median_lead_sessions']} sessions / {d['median_lead_days']} days "
+        f"({d['median_days_to_first_missed_session']} days to the first missed session); "
         f"{d['lead_at_least_1_session_of_all']:.1%} of all early dropouts with >= 1 session lead"
     )
     return 0

@@ -57,6 +57,28 @@ def test_non_response_needs_caseness_at_start_and_now():
     assert card(attendance=WEEKLY[:10], phq9=improved) == []
 
 
+def test_a_partial_response_is_not_a_non_response():
+    # down 4 of 15 (27 %, less than the reliable 6): partly responding, not flagged
+    partial = [15.0, 15, 14, 14, 13, 12, 11, 11, 11, 11]
+    assert card(attendance=WEEKLY[:10], phq9=partial) == []
+    # down 3 of 15 (20 %): no response yet
+    (signal,) = card(attendance=WEEKLY[:10], phq9=[15.0, 15, 14, 14, 13, 13, 12, 12, 12, 12])
+    assert reasons(signal) == ["No reliable improvement yet"]
+    config = EngineConfig.from_mapping({"not_on_track": {"partial_response": 0.5}})
+    strict = evaluate(episode(attendance=WEEKLY[:10], phq9=partial), config=config)
+    assert [s.kind for s in strict if s.kind == "not_on_track"] == ["not_on_track"]
+
+
+def test_gad7_curve_only_for_clients_who_started_at_gad7_caseness():
+    phq = [14.0, 12, 10, 8]
+    low_start = [5.0, 8, 8, 8]  # below caseness at intake, then above its band (7.3-7.8)
+    assert card(attendance=WEEKLY[:4], phq9=phq, gad7=low_start) == []
+    config = EngineConfig.from_mapping({"not_on_track": {"gad7_only_at_caseness": False}})
+    found = evaluate(episode(attendance=WEEKLY[:4], phq9=phq, gad7=low_start), config=config)
+    (signal,) = [s for s in found if s.kind == "not_on_track"]
+    assert "GAD-7 outside the expected band" in reasons(signal)
+
+
 def test_gad7_improvement_counts_as_a_response():
     # PHQ-9 flat, GAD-7 down 4 (its reliable change): a response, no card
     phq = [14.0] * 10
@@ -165,14 +187,26 @@ def test_config_is_one_flat_section_a_practice_can_override():
     assert NotOnTrackCardConfig().non_response_from == 8
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 27), min_size=2, max_size=14))
-def test_a_run_key_never_changes_while_the_run_lasts(scores):
-    phq = [float(x) for x in scores]
-    batch = episode(attendance=["attended"] * len(phq), phq9=phq)
-    cr = card_runs(batch)
-    for k in range(1, len(phq) + 1):
-        found = detect_not_on_track_card(episode(attendance=["attended"] * k, phq9=phq[:k]))
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["attended"] * 4 + ["no_show"]),
+            st.one_of(st.none(), st.integers(0, 27)),
+            st.one_of(st.none(), st.integers(0, 21)),
+        ),
+        min_size=2,
+        max_size=14,
+    )
+)
+def test_a_run_key_never_changes_while_the_run_lasts(sessions):
+    attendance = [a for a, _, _ in sessions]
+    phq = [None if p is None else float(p) for _, p, _ in sessions]
+    gad = [None if g is None else float(g) for _, _, g in sessions]
+    cr = card_runs(episode(attendance=attendance, phq9=phq, gad7=gad))
+    for k in range(1, len(sessions) + 1):
+        now = episode(attendance=attendance[:k], phq9=phq[:k], gad7=gad[:k])
+        found = detect_not_on_track_card(now)
         start = int(cr.run_start[0, k - 1])
         assert [s.key for s in found] == ([f"not_on_track:from-s{start + 1}"] if start >= 0 else [])
 

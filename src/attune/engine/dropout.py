@@ -13,8 +13,9 @@ no_shows                   2 each  no-shows among the last 6 recorded sessions
 late_cancellations         1 each  late cancellations among the last 6 recorded sessions
 alliance_decline           2       latest session-feedback total >= 4 below the mean of the
                                    first three (earlier) totals
-low_early_alliance         3       in the early phase, the session-feedback totals so far
-                                   average 30 of 40 or less (a weak early alliance)
+low_early_alliance         3       in the first 3 attended sessions, the session-feedback
+                                   totals so far average 30 of 40 or less (a weak early
+                                   alliance)
 early_phase                1       at most 4 attended sessions so far
 not_on_track               2       the not-on-track module says so (``off_track`` input)
 long_gap                   2       more than 21 days since the last attended session, episode
@@ -140,6 +141,7 @@ class DropoutConfig:
     early_sessions: int = 4
     early_points: int = 1
     low_early_total: float = 30.0
+    low_early_sessions: int = 3
     low_early_points: int = 3
     off_track_points: int = 2
     gap_days: float = 21.0
@@ -223,7 +225,10 @@ def dropout_risk(
     # the mean of the ratings so far (all early while the phase lasts): one low rating among
     # good ones is noise, a low start is not
     mean_so_far = np.where(count >= 1, cs[rows, count] / np.maximum(count, 1), np.nan)
-    low_early = early & (np.nan_to_num(mean_so_far, nan=np.inf) <= config.low_early_total + EPS)
+    first_sessions = attended_count <= config.low_early_sessions
+    low_early = first_sessions & (
+        np.nan_to_num(mean_so_far, nan=np.inf) <= config.low_early_total + EPS
+    )
 
     has_att, last_att = latest_column(batch.attended)
     has_rec, last_rec = latest_column(np.asarray(recorded))

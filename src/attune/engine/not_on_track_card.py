@@ -13,7 +13,9 @@ band (PHQ-9, GAD-7)       red       tolerance band of its expected-recovery curv
                                     Lambert & Schaalje 2001; ``attune.engine.not_on_track``)
 no response yet           yellow    from the 8th attended session: at caseness at intake and
                                     still now (PHQ-9 >= 10 or GAD-7 >= 8) without a reliable
-                                    improvement (PHQ-9 down >= 6 or GAD-7 down >= 4) —
+                                    improvement (PHQ-9 down >= 6 or GAD-7 down >= 4) and
+                                    without a partial response (down >= 25 % of the intake
+                                    score; Nierenberg & DeCecco 2001) —
                                     Saunders et al. 2019 (late responders improve from about
                                     session 6, so not before 6-8); NHS Talking Therapies
                                     caseness and reliable change
@@ -89,6 +91,7 @@ SOURCE = (
     "curves); Whipple et al. (2003), J Couns Psychol 50:59-68 and Lambert, Whipple & "
     "Kleinstäuber (2018), Psychotherapy 55:520-537 (feedback with clinical support tools); "
     "Saunders et al. (2019), J Affect Disord 249:327-335 (late responders, session 6); "
+    "Nierenberg & DeCecco (2001), J Clin Psychiatry 62(suppl 16):5-9 (partial response); "
     "Jacobson & Truax (1991), J Consult Clin Psychol 59:12-19 (reliable change); Tang & "
     "DeRubeis (1999), J Consult Clin Psychol 67:894-904 (sudden losses)."
 )
@@ -115,7 +118,10 @@ class NotOnTrackCardConfig:
     reliable improvement yet" can be said — the end of the 6-8 window, because Saunders et al.
     (2019) found a depression class that changed little until about session 6 and improved
     rapidly after. Caseness 10 / 8 and reliable change 6 / 4: NHS Talking Therapies (PHQ-9 /
-    GAD-7). ``after_session`` / ``consecutive``: the modality-review reason (Lutz et al.
+    GAD-7). ``partial_response`` 0.25: a client down by a quarter of the intake score on either
+    measure is partly responding, not "not responding" (the conventional non-response /
+    partial-response boundary, Nierenberg & DeCecco 2001). ``after_session`` /
+    ``consecutive``: the modality-review reason (Lutz et al.
     2019). ``enter_after`` 2: consecutive off-track measurements that start a run when no
     reason is red (a red reason starts it at once); ``exit_after`` 2: consecutive on-track
     measurements that end it (hysteresis: one score across the limit is within measurement
@@ -127,11 +133,13 @@ class NotOnTrackCardConfig:
     red_level: float = 0.95
     dose: Dose = "attended"
     gad7_curve: bool = True
+    gad7_only_at_caseness: bool = True
     non_response_from: int = 8
     phq9_caseness: float = 10.0
     gad7_caseness: float = 8.0
     phq9_reliable_change: float = 6.0
     gad7_reliable_change: float = 4.0
+    partial_response: float = 0.25
     after_session: int = 6
     consecutive: int = 2
     enter_after: int = 2
@@ -225,10 +233,20 @@ def card_runs(
         improved = (p_rise <= -config.phq9_reliable_change + 1e-9) | (
             g_rise <= -config.gad7_reliable_change + 1e-9
         )
+        # a partial response: down by at least a quarter of the intake score, on either measure
+        partial = ((-p_rise > 0) & (-p_rise >= config.partial_response * p_first[:, None])) | (
+            (-g_rise > 0) & (-g_rise >= config.partial_response * g_first[:, None])
+        )
         case_start = (p_first >= config.phq9_caseness) | (g_first >= config.gad7_caseness)
         case_now = (p_now >= config.phq9_caseness) | (g_now >= config.gad7_caseness)
+    with np.errstate(invalid="ignore"):
+        gad_case = (g_first >= config.gad7_caseness) | (not config.gad7_only_at_caseness)
     non_response = (
-        (attended >= config.non_response_from) & case_start[:, None] & case_now & ~improved
+        (attended >= config.non_response_from)
+        & case_start[:, None]
+        & case_now
+        & ~improved
+        & ~partial
     )
     stalled = _runs(batch, phq.status, phq.trajectory.measured, config.review)
     review = stalled >= config.consecutive
@@ -245,14 +263,20 @@ def card_runs(
     reasons: dict[str, IntArray] = {
         "deterioration": np.where(judged & deterioration, 2, 0).astype(np.int64),
         "phq9_band": np.where(judged, phq.status, 0).astype(np.int64),
-        "gad7_band": zero if gad is None else np.where(judged, gad.status, 0).astype(np.int64),
+        "gad7_band": zero
+        if gad is None
+        else np.where(judged & gad_case[:, None], gad.status, 0).astype(np.int64),
         "non_response": np.where(judged & non_response, 1, 0).astype(np.int64),
         "review_approach": np.where(judged & review, 1, 0).astype(np.int64),
         "sudden_loss": np.where(judged & loss, 1, 0).astype(np.int64),
     }
+    # A sudden loss needs scores after it (Tang & DeRubeis' criterion 3), so it can appear and
+    # vanish as sessions are added: it is listed on a card whose run it falls in, but never
+    # starts or extends a run, so a run's key never moves.
     worst = np.zeros((n, t), dtype=np.int64)
-    for level in reasons.values():
-        worst = np.maximum(worst, level)
+    for name, level in reasons.items():
+        if name != "sudden_loss":
+            worst = np.maximum(worst, level)
     off = worst > 0
 
     in_run = np.zeros(n, dtype=bool)
