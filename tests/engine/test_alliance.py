@@ -405,6 +405,17 @@ def test_the_client_confirms_the_repair_at_a_later_session() -> None:
     assert detect_ruptures(partly)[0].severity == "yellow"
 
 
+def test_a_new_tension_in_the_session_that_closes_a_rupture_is_a_new_rupture() -> None:
+    batch = rated(
+        [38, 38, 38, 30, 30],
+        rupture=[None, None, None, "yes", "a_little"],
+        resolved=[None, None, None, "not_at_all", "partly"],
+        talked_through=[None, None, None, None, "yes"],
+    )
+    assert keys(detect_ruptures(batch)) == ["rupture:s4", "rupture:s5"]
+    assert keys(detect_repairs(batch)) == ["repair:s4"]
+
+
 def test_a_late_confirmation_repairs_a_rupture_judged_unrepaired() -> None:
     ratings = [38, 38, 38, 30, 30, 30, 30, 30]
     assert keys(detect_repairs(rated(ratings))) == ["unrepaired_rupture:s4"]

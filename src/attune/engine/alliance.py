@@ -598,7 +598,10 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
         last_unrepaired = np.where(late, -1, last_unrepaired)
         open_col = np.where(repaired | over, -1, open_col)
 
-        new = ~was_open & trigger[:, j]
+        # a trigger opens a rupture unless one is still open; in the session that repairs the
+        # open one, only a newly reported tension opens another (low ratings there belong to
+        # the old one)
+        new = (trigger[:, j] & ~was_open) | (tension[:, j] & repaired)
         rupture[:, j] = new
         in_session = new & said_resolved[:, j]
         repaired_at[in_session, j] = j
