@@ -1,9 +1,11 @@
 """How often each signal fires, by simulated archetype (the truth the simulator knows).
 
-    python benchmarks/signal_rates.py [--episodes N] [--seed S] [--json]
+    python benchmarks/signal_rates.py [--episodes N] [--seed S] [--simulator current] [--json]
 
-For every signal kind: the share of episodes of each archetype in which it fired at least once.
-A good signal fires for the archetype it is meant to find and rarely for improvers.
+Every episode is evaluated after each of its past sessions with the data up to then, as the
+therapist sees it (``benchmarks/_stepping.py``). For every signal kind: the share of episodes
+of each archetype in which it fired (at any severity, notes included) at some session. A good
+signal fires for the archetype it is meant to find and rarely for improvers.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from attune.engine.evaluate import evaluate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _stepping import SIMULATORS, simulate, step_signals  # noqa: E402
+
 from attune.engine.signals import KINDS  # noqa: E402
-from attune.simulation.to_batch import simulate_batch  # noqa: E402
 from attune.simulation.trajectories import ARCHETYPES  # noqa: E402
 
 
@@ -28,13 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--simulator", choices=sorted(SIMULATORS), default="current")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    batch, courses = simulate_batch(args.episodes, 20, seed=args.seed)
+    batch, courses = simulate(args.simulator, args.episodes, args.seed)
     fired: dict[str, set[int]] = defaultdict(set)
-    for signal in evaluate(batch):
-        fired[signal.kind].add(signal.episode_id)
+    for step in step_signals(batch):
+        for signal in step.signals:
+            fired[signal.kind].add(signal.episode_id)
     rates: dict[str, dict[str, float]] = {}
     for kind in KINDS:
         ids = np.fromiter(fired[kind], dtype=np.int64)
@@ -43,7 +49,16 @@ def main(argv: list[str] | None = None) -> int:
             for code, name in enumerate(ARCHETYPES)
         }
     if args.json:
-        print(json.dumps({"episodes": batch.size, "seed": args.seed, "rates": rates}))
+        print(
+            json.dumps(
+                {
+                    "episodes": batch.size,
+                    "seed": args.seed,
+                    "simulator": args.simulator,
+                    "rates": rates,
+                }
+            )
+        )
         return 0
     short = [name[:9] for name in ARCHETYPES]
     print(f"{'signal':<24}" + "".join(f"{s:>10}" for s in short))

@@ -207,10 +207,15 @@ def test_another_clients_message_is_a_404(client, client_user, other_client):
 
 
 def test_sharing_evaluates_nothing(signed_in, episode):
-    # Low session feedback stored without evaluation: any run of the engine would open a
-    # low-alliance alert, so no alert afterwards means sharing did not run it.
-    session = episode.sessions.get(number=1)
-    store_feedback_without_evaluation(episode, session, each=4)
+    # Low session feedback at two sessions in a row, stored without evaluation: any run of the
+    # engine would open a low-alliance alert (one low session is not yet a state), so no alert
+    # afterwards means sharing did not run it.
+    second = episode.sessions.get(number=2)
+    second.scheduled_at = timezone.now() - timedelta(hours=1)
+    second.attendance = Attendance.ATTENDED
+    second.save()
+    for session in episode.sessions.filter(number__in=[1, 2]):
+        store_feedback_without_evaluation(episode, session, each=4)
     compose(signed_in, intent="share_now", text="This isn't working for me at all.")
     assert not Alert.objects.exists()
     evaluate_episode(episode)  # the control: the engine does see something here

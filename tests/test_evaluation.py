@@ -125,9 +125,11 @@ def test_a_deteriorating_client_gets_a_red_not_on_track_alert(episode):
         check_in(episode, session, per_item)  # PHQ-9 8 → 24
     kinds = dict(Alert.objects.values_list("kind", "severity"))
     assert kinds["not_on_track"] == "red"
-    assert kinds["reliable_deterioration"] == "red"
+    # reliable deterioration is a reason on the one not-on-track card (issue 9, item 4)
+    assert "reliable_deterioration" not in kinds
     alert = Alert.objects.get(kind="not_on_track")
     assert "curve" in alert.evidence or "curve" in alert.source.lower()
+    assert "Reliable deterioration" in [r["reason"] for r in alert.evidence["reasons"]]
 
 
 def test_the_evaluate_command_reports_what_it_found(episode, capsys):

@@ -1,17 +1,22 @@
 """The fit check-in after the third attended session: client (portal) and therapist (care view)
-each answer once; a low, unsure or discordant answer opens the fit prompt, and nothing else
-does."""
+each answer once; the engine's one fit rule (attune.engine.fit) reads both answers after each
+is stored and opens the one fit alert when they are low, unsure or discordant."""
 
 from __future__ import annotations
 
 import html
+import uuid
 
+import numpy as np
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from attune.alerts.evaluation import engine_config, episode_batch
 from attune.alerts.models import Alert, AlertKind, Severity
-from attune.care.services import FitAnswer, fit_concerns
+from attune.engine.fit import FitAnswer, fit_concerns
 from attune.measures.models import Phase, Response
+from attune.measures.services import submit_form
 from tests.care_helpers import DENIED, as_user, attended_sessions, fit_post
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +43,7 @@ def answer(client, user, url, **kwargs):
 
 
 def fit_alerts():
-    return Alert.objects.filter(kind=AlertKind.FIT_CHECK, dedupe_key="fit_check:answers")
+    return Alert.objects.filter(kind=AlertKind.FIT_CHECK, dedupe_key="fit_check")
 
 
 def test_the_client_is_offered_the_fit_check_in_after_the_third_attended_session(
@@ -97,10 +102,14 @@ def test_a_low_client_rating_opens_the_prompt_at_once(client, client_user, episo
 @pytest.mark.parametrize(
     ("client_answer", "therapist_answer", "fires"),
     [
-        ({"fit": 9, "right_match": "yes"}, {"fit": 6, "right_match": "yes"}, True),  # 3 apart
-        ({"fit": 6, "right_match": "yes"}, {"fit": 9, "right_match": "yes"}, True),
-        ({"fit": 8, "right_match": "yes"}, {"fit": 6, "right_match": "yes"}, False),  # 2 apart
-        ({"fit": 8, "right_match": "yes"}, {"fit": 8, "right_match": "not_sure"}, True),
+        # therapists usually rate lower than clients: only a client 3 or more below counts
+        ({"fit": 9, "right_match": "yes"}, {"fit": 6, "right_match": "yes"}, False),
+        ({"fit": 6, "right_match": "yes"}, {"fit": 9, "right_match": "yes"}, True),  # 3 below
+        ({"fit": 7, "right_match": "yes"}, {"fit": 9, "right_match": "yes"}, False),  # 2 below
+        # the therapist's "not sure" alone is ordinary caution; her "no" and the client's doubt
+        ({"fit": 8, "right_match": "yes"}, {"fit": 8, "right_match": "not_sure"}, False),
+        ({"fit": 8, "right_match": "yes"}, {"fit": 8, "right_match": "no"}, True),
+        ({"fit": 8, "right_match": "not_sure"}, {"fit": 8, "right_match": "yes"}, True),
         ({"fit": 8, "right_match": "no"}, {"fit": 8, "right_match": "yes"}, True),
         ({"fit": 7, "right_match": "yes"}, {"fit": 5, "right_match": "yes"}, True),  # low
         ({"fit": 6, "right_match": "yes"}, {"fit": 6, "right_match": "yes"}, False),
@@ -124,22 +133,27 @@ def test_the_second_answer_updates_the_prompt_rather_than_opening_another(
     client, client_user, therapist, episode, fit_session
 ):
     answer(client, client_user, portal_url(fit_session), fit=3, right_match="not_sure")
+    assert "The therapist has not answered" in fit_alerts().get().explanation
     answer(client, therapist, therapist_url(episode), fit=8, right_match="yes")
     alert = fit_alerts().get()
     assert alert.evidence["therapist"]["rating"] == 8
     assert "5 points apart" in alert.explanation
+    assert "has not answered" not in alert.explanation
     assert [e.kind for e in alert.events.all()] == ["opened", "updated"]
+    assert Alert.objects.filter(kind=AlertKind.FIT_CHECK).count() == 1  # one key, one alert
 
 
 def test_the_pure_rule():
     def side(who, rating, match="yes"):
-        return FitAnswer(who, rating, match, match, "", 1, 3)
+        return FitAnswer(who, rating, match)
 
     assert fit_concerns(None, None) == []
     assert fit_concerns(side("client", 6), None) == []
     assert fit_concerns(side("client", 5), None) == ["the client rated the fit 5 of 10"]
     assert fit_concerns(side("client", 9), side("therapist", 7)) == []
-    assert len(fit_concerns(side("client", 9), side("therapist", 6))) == 1
+    assert fit_concerns(side("client", 9), side("therapist", 6)) == []
+    assert len(fit_concerns(side("client", 6), side("therapist", 9))) == 1
+    assert fit_concerns(side("therapist", 8, "not_sure"), None) == []
     assert len(fit_concerns(side("client", 3, "no"), side("therapist", 9))) == 3
 
 
@@ -230,3 +244,55 @@ def test_only_the_client_answers_in_the_portal(
     as_user(client, request.getfixturevalue(intruder))
     assert client.post(portal_url(fit_session), fit_post(fit=2)).status_code in DENIED
     assert not Response.objects.filter(phase=Phase.FIT_CHECK).exists()
+
+
+# ------------------------------------------------------------------ one rule, in the engine
+
+
+def _feedback(episode, session, each, stopping="no"):
+    answers = {d: each for d in ("bond", "goals", "approach", "overall")}
+    answers |= {"rupture": "no", "stopping": stopping}
+    result = submit_form(
+        episode=episode, session=session, respondent=episode.client.user, phase="feedback",
+        answers={"session_feedback": answers}, idempotency_key=uuid.uuid4(),
+    )  # fmt: skip
+    assert result.ok, result.errors
+
+
+def test_the_engine_reads_both_answers_on_their_sides(
+    client, client_user, therapist, episode, fit_session
+):
+    answer(client, client_user, portal_url(fit_session), fit=7, right_match="not_sure")
+    answer(client, therapist, therapist_url(episode), fit=9, right_match="yes")
+    batch = episode_batch([episode])
+    column = fit_session.number - 1
+    assert (batch.fit_client[0, column], batch.fit_client_match[0, column]) == (7, 1)
+    assert (batch.fit_therapist[0, column], batch.fit_therapist_match[0, column]) == (9, 2)
+    assert np.isnan(batch.fit_client[0, :column]).all()
+
+
+def test_a_falling_alliance_and_thinking_of_stopping_feed_the_same_one_alert(
+    client, client_user, therapist, episode, fit_session
+):
+    sessions = list(episode.sessions.order_by("number"))[:3]
+    _feedback(episode, sessions[0], 10)
+    _feedback(episode, sessions[1], 9)
+    _feedback(episode, sessions[2], 8, stopping="sometimes")  # 40 -> 32: a reliable fall
+    alert = fit_alerts().get()
+    assert "fallen from 40 to 32" in alert.explanation
+    assert '"sometimes"' in alert.explanation
+    assert alert.evidence["client"] is None  # the check-in is not answered yet
+    answer(client, client_user, portal_url(fit_session), fit=4, right_match="yes")
+    answer(client, therapist, therapist_url(episode), fit=8, right_match="yes")
+    alert = fit_alerts().get()
+    assert "the client rated the fit 4 of 10" in alert.explanation
+    assert "fallen from 40 to 32" in alert.explanation
+    assert Alert.objects.filter(kind=AlertKind.FIT_CHECK).count() == 1
+
+
+def test_the_fit_session_is_one_setting_for_the_form_and_the_rule(settings):
+    settings.ATTUNE_FIT_CHECK_SESSION = 4
+    assert engine_config().fit_check.at_session == 4
+    settings.ATTUNE_ENGINE = {"fit_check": {"at_session": 2}}
+    with pytest.raises(ImproperlyConfigured, match="ATTUNE_FIT_CHECK_SESSION"):
+        engine_config()

@@ -78,8 +78,13 @@ def test_recording_a_session_stores_attendance_modalities_and_note(
 def test_recording_attendance_re_evaluates_the_episode(client, therapist, episode):
     # Feedback stored without going through the form (so nothing has evaluated it yet): the
     # engine only learns of it when the therapist records the session.
-    session = episode.sessions.get(number=1)
-    store_feedback_without_evaluation(episode, session, each=5)
+    # Low feedback after two sessions in a row is a low-alliance state (one is not yet).
+    first = episode.sessions.get(number=1)
+    session = episode.sessions.get(number=2)
+    session.scheduled_at = timezone.now() - timedelta(hours=1)
+    session.save()
+    for each in (first, session):
+        store_feedback_without_evaluation(episode, each, each=5)
     assert not Alert.objects.filter(episode=episode, kind="low_alliance").exists()
     as_user(client, therapist).post(record_url(session), {"attendance": "attended"})
     assert Alert.objects.filter(episode=episode, kind="low_alliance").exists()

@@ -7,6 +7,7 @@ engine signal tests.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -30,9 +31,11 @@ from attune.engine.alliance import (
 )
 from attune.engine.batch import (
     ATTENDANCE,
+    MATCH,
     RESOLVED,
     RUPTURE,
     STOPPING,
+    TALKED_THROUGH,
     EpisodeBatch,
     empty_batch,
     episode,
@@ -89,24 +92,15 @@ def check_signal(signal: Signal) -> None:
 
 
 def prefix(batch: EpisodeBatch, columns: int) -> EpisodeBatch:
-    """The same episodes as they stood after their first ``columns`` session columns."""
-    cut = slice(0, columns)
-    return EpisodeBatch(
-        episode_ids=batch.episode_ids,
-        session_number=batch.session_number[:, cut],
-        attendance=batch.attendance[:, cut],
-        days=batch.days[:, cut],
-        phq9=batch.phq9[:, cut],
-        gad7=batch.gad7[:, cut],
-        phq9_item9=batch.phq9_item9[:, cut],
-        alliance=batch.alliance[:, cut],
-        rupture=batch.rupture[:, cut],
-        resolved=batch.resolved[:, cut],
-        stopping=batch.stopping[:, cut],
-        critical_text=batch.critical_text[:, cut],
-        modality_mix=batch.modality_mix[:, cut],
-        ended=batch.ended,
-    )
+    """The same episodes as they stood after their first ``columns`` session columns (every
+    per-session field is cut, whenever it was added to the batch)."""
+    n, t = batch.attendance.shape
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(batch):
+        a = getattr(batch, f.name)
+        cut = a.ndim >= 2 and a.shape[:2] == (n, t)
+        values[f.name] = a[:, :columns] if cut else a
+    return EpisodeBatch(**values)
 
 
 _ATTENDANCE = ["attended"] * 5 + [a for a in ATTENDANCE if a != "attended"]
@@ -136,6 +130,11 @@ def episodes(
         rupture=per_session(st.none() | st.sampled_from(RUPTURE)),
         resolved=per_session(st.none() | st.sampled_from(RESOLVED)),
         stopping=per_session(st.none() | st.sampled_from(STOPPING)),
+        talked_through=per_session(st.none() | st.sampled_from(TALKED_THROUGH)),
+        fit_client=per_session(st.none() | st.integers(0, 10).map(float)),
+        fit_client_match=per_session(st.none() | st.sampled_from(MATCH)),
+        fit_therapist=per_session(st.none() | st.integers(0, 10).map(float)),
+        fit_therapist_match=per_session(st.none() | st.sampled_from(MATCH)),
         critical_text=per_session(st.booleans()),
         phq9=per_session(score),
         gad7=per_session(score),
@@ -165,44 +164,76 @@ def assert_batch_equals_rows(detector: Detector, rows: list[EpisodeBatch]) -> No
 # --------------------------------------------------------------------------------------------
 
 
-def test_low_alliance_total_at_the_cutoff_fires() -> None:
-    (signal,) = detect_low_alliance(rated([40, 38, 36]))
+def test_low_alliance_needs_two_consecutive_low_sessions() -> None:
+    # 28 of 40 is at the cut-off (derived for this instrument, not the SRS 36)
+    assert detect_low_alliance(rated([40, 38, 28])) == []  # one low session is not a state
+    (signal,) = detect_low_alliance(rated([40, 38, 28, 28]))
     assert signal.kind == "low_alliance" and signal.severity == "yellow"
-    assert signal.key == "low_alliance:s3" and signal.session_number == 3
-    assert signal.evidence["total"] == 36
-    assert signal.evidence["total_low"] is True and signal.evidence["domain_low"] is False
-    assert signal.evidence["domains"] == {"bond": 9, "goals": 9, "approach": 9, "overall": 9}
+    assert signal.key == "low_alliance:from-s3" and signal.session_number == 4
+    ev = signal.evidence
+    assert ev["from_session"] == 3 and ev["sessions"] == [3, 4] and ev["totals"] == [28, 28]
+    assert ev["by_level"] is True and ev["by_fall"] is False and ev["ongoing"] is True
     assert TALK_ABOUT_FIT in signal.actions
     check_signal(signal)
 
 
-def test_low_alliance_one_above_the_cutoff_with_all_domains_at_nine_is_quiet() -> None:
-    assert detect_low_alliance(rated([37])) == []  # 10, 9, 9, 9
-
-
-def test_low_alliance_one_domain_below_nine_fires_even_with_a_high_total() -> None:
-    batch = episode(attendance=["attended"], alliance=[[10, 10, 10, 8]])
-    (signal,) = detect_low_alliance(batch)
-    assert signal.evidence["total"] == 38
-    assert signal.evidence["low_domains"] == ["overall"]
-    assert signal.evidence["total_low"] is False and signal.evidence["domain_low"] is True
-
-
-def test_low_alliance_looks_only_at_the_latest_measured_session() -> None:
-    assert detect_low_alliance(rated([30, 30, 40])) == []
-    # an attended session without feedback and a no-show with (stray) ratings do not count
-    batch = rated(
-        [30, None, 40],
-        attendance=["attended", "attended", "no_show"],
+def test_low_alliance_boundary_and_the_srs_cut_off_no_longer_fires() -> None:
+    assert detect_low_alliance(rated([29, 29, 29])) == []
+    assert detect_low_alliance(rated([36, 36, 36, 36])) == []  # SRS "low", ordinary here
+    assert (
+        detect_low_alliance(episode(attendance=["attended"] * 2, alliance=[[10, 10, 10, 8]] * 2))
+        == []
     )
+    assert keys(detect_low_alliance(rated([28, 28]))) == ["low_alliance:from-s1"]
+
+
+def test_low_alliance_on_a_reliable_fall_from_the_clients_own_baseline() -> None:
+    # baseline mean(40, 40, 40) = 40, own SD 0 -> floor 2; fall 1.96 x sqrt(4/3) x 2 = 4.53
+    (signal,) = detect_low_alliance(rated([40, 40, 40, 35, 35]))
+    ev = signal.evidence
+    assert signal.key == "low_alliance:from-s4" and signal.session_number == 5
+    assert ev["by_fall"] is True and ev["by_level"] is False
+    assert ev["own_baseline"] == 40 and ev["reliable_fall"] == pytest.approx(4.53)
+    assert detect_low_alliance(rated([40, 40, 40, 36, 36])) == []
+    # a larger own SD widens the fall that counts: 34, 38, 40 (SD 3.06) -> 7.06
+    assert detect_low_alliance(rated([34, 38, 40, 32, 32])) == []
+
+
+def test_low_alliance_is_one_state_and_does_not_toggle() -> None:
+    # 33 is above 28 and 30 (28 + 2) but not clear of the fall line (40 - 4.53) + 2 = 37.47
+    batch = rated([40, 40, 40, 28, 28, 33, 28, 33, 28])
     (signal,) = detect_low_alliance(batch)
-    assert signal.key == "low_alliance:s1"
+    assert signal.key == "low_alliance:from-s4" and signal.severity == "yellow"
+    # one clear session is not enough; two are: the state ends and becomes a note
+    assert detect_low_alliance(rated([40, 40, 40, 28, 28, 40, 28]))[0].severity == "yellow"
+    (ended,) = detect_low_alliance(rated([40, 40, 40, 28, 28, 40, 40]))
+    assert ended.severity == "info" and ended.evidence["back_to_usual_at_session"] == 7
+    assert ended.key == signal.key and ended.session_number == 5
+    # a later spell is a new state with its own key
+    later = detect_low_alliance(rated([40, 40, 40, 28, 28, 40, 40, 28, 28]))
+    assert keys(later) == ["low_alliance:from-s4", "low_alliance:from-s8"]
+
+
+def test_low_alliance_keeps_its_key_and_session_as_sessions_are_added() -> None:
+    short = detect_low_alliance(rated([28, 28]))
+    longer = detect_low_alliance(rated([28, 28, 26, 27, 28]))
+    assert [(s.key, s.session_number) for s in short] == [(s.key, s.session_number) for s in longer]
+
+
+def test_low_alliance_skips_sessions_without_feedback_and_missed_sessions() -> None:
+    batch = rated(
+        [28, None, 40, 28],
+        attendance=["attended", "attended", "no_show", "attended"],
+    )
+    # rated sessions: s1 (28), s4 (28): consecutive rated sessions; the no-show's 40 is ignored
+    (signal,) = detect_low_alliance(batch)
+    assert signal.key == "low_alliance:from-s1" and signal.session_number == 4
 
 
 def test_low_alliance_thresholds_are_configuration() -> None:
-    config = LowAllianceConfig(total_at_or_below=30, domain_below=7)
-    assert detect_low_alliance(rated([36]), config) == []
-    assert keys(detect_low_alliance(rated([30]), config)) == ["low_alliance:s1"]
+    config = LowAllianceConfig(low_total_at_or_below=34, persist_sessions=3)
+    assert detect_low_alliance(rated([34, 34]), config) == []
+    assert keys(detect_low_alliance(rated([34, 34, 34]), config)) == ["low_alliance:from-s1"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,8 +244,9 @@ def test_low_alliance_thresholds_are_configuration() -> None:
 def test_rupture_drop_at_the_boundary_uses_the_sd_floor() -> None:
     # baseline 38 (mean of 38, 38, 38), own SD 0 -> floor 3, threshold 38 - 1 x 3 = 35
     (signal,) = detect_ruptures(rated([38, 38, 38, 35]))
-    assert signal.kind == "rupture" and signal.severity == "yellow"
+    assert signal.kind == "rupture" and signal.severity == "info"  # a marker, not an alert
     assert signal.key == "rupture:s4" and signal.session_number == 4
+    assert "marker on the timeline" in signal.explanation
     ev = signal.evidence
     assert ev["triggers"] == ["drop"]
     assert (ev["total"], ev["baseline"], ev["sd"], ev["threshold"]) == (35, 38, 3, 35)
@@ -273,6 +305,39 @@ def test_rupture_with_both_triggers_names_both() -> None:
     assert signal.evidence["triggers"] == ["drop", "tension"]
 
 
+def test_a_rupture_is_an_alert_when_large_unresolved_or_persisting() -> None:
+    # large: at least 2 SD below the baseline (38 - 2 x 3 = 32)
+    (large,) = detect_ruptures(rated([38, 38, 38, 32]))
+    assert large.severity == "yellow" and large.evidence["large"] is True
+    assert detect_ruptures(rated([38, 38, 38, 33]))[0].severity == "info"
+    # unresolved: the client said "not at all" or "partly"
+    for answer, severity in (("not_at_all", "yellow"), ("partly", "yellow"), ("mostly", "info")):
+        batch = rated([38, 38], rupture=["no", "a_little"], resolved=[None, answer])
+        (signal,) = detect_ruptures(batch)
+        assert signal.severity == severity, answer
+    # persists: the next rated session is still at or below the threshold
+    (persisting,) = detect_ruptures(rated([38, 38, 38, 35, 35]))
+    assert persisting.severity == "yellow" and persisting.evidence["persists"] is True
+    assert "carried on" in persisting.explanation
+
+
+def test_a_sustained_drop_is_one_rupture() -> None:
+    batch = rated([38, 38, 38, 30, 30, 29, 30, 30])
+    assert keys(detect_ruptures(batch)) == ["rupture:s4"]
+    course = rupture_course(batch)
+    assert course.continued[0, 4]  # s5 is again a drop, inside the open rupture
+    assert keys(detect_repairs(batch)) == ["unrepaired_rupture:s4"]
+    assert detect_repeated_ruptures(batch) == []
+
+
+def test_a_tension_resolved_in_the_same_session_is_a_note() -> None:
+    batch = rated([38, 38], rupture=["no", "yes"], resolved=[None, "completely"])
+    (signal,) = detect_ruptures(batch)
+    assert signal.severity == "info"
+    assert 'resolved "completely" by the end of the session' in signal.explanation
+    assert detect_repairs(batch) == []  # the note tells it; no second note
+
+
 def test_rupture_z_is_configuration() -> None:
     strict = RuptureConfig(z=2.0, sd_floor=2.0)  # threshold 38 - 2 x 2 = 34
     assert detect_ruptures(rated([38, 38, 38, 35]), strict) == []
@@ -304,15 +369,59 @@ def test_repair_when_the_total_returns_near_baseline_within_three_sessions() -> 
     check_signal(signal)
 
 
-def test_repair_confirmed_by_the_client_at_the_rupture_session() -> None:
+def test_resolved_by_the_client_at_the_rupture_session() -> None:
     for answer in ("mostly", "completely"):
         batch = rated(
             [38, 38, 38, 30], rupture=[None, None, None, "yes"], resolved=[None] * 3 + [answer]
         )
-        (signal,) = detect_repairs(batch)
-        assert signal.kind == "repair" and signal.session_number == 4
-        assert signal.evidence["repaired_by"] == "client"
-        assert signal.evidence["resolved"] == answer
+        (signal,) = detect_ruptures(batch)
+        assert signal.severity == "info" and signal.evidence["resolved"] == answer
+        assert rupture_course(batch).repaired_by_client[0, 3]
+        assert detect_repairs(batch) == []
+
+
+def test_the_client_confirms_the_repair_at_a_later_session() -> None:
+    batch = rated(
+        [38, 38, 38, 30, 30],
+        rupture=[None, None, None, "yes", "no"],
+        resolved=[None, None, None, "not_at_all", None],
+        talked_through=[None, None, None, None, "yes"],
+    )
+    (repair,) = detect_repairs(batch)
+    assert repair.kind == "repair" and repair.severity == "info"
+    assert repair.key == "repair:s4" and repair.session_number == 5
+    assert repair.evidence["repaired_by"] == "client"
+    assert "talked through" in repair.explanation
+    (rupture,) = detect_ruptures(batch)
+    assert rupture.severity == "info"  # repaired: good news, no open alert
+    # "partly" is not a confirmation: the rupture stays open and is an alert
+    partly = rated(
+        [38, 38, 38, 30, 30],
+        rupture=[None, None, None, "yes", "no"],
+        resolved=[None, None, None, "not_at_all", None],
+        talked_through=[None, None, None, None, "partly"],
+    )
+    assert detect_repairs(partly) == []
+    assert detect_ruptures(partly)[0].severity == "yellow"
+
+
+def test_a_new_tension_in_the_session_that_closes_a_rupture_is_a_new_rupture() -> None:
+    batch = rated(
+        [38, 38, 38, 30, 30],
+        rupture=[None, None, None, "yes", "a_little"],
+        resolved=[None, None, None, "not_at_all", "partly"],
+        talked_through=[None, None, None, None, "yes"],
+    )
+    assert keys(detect_ruptures(batch)) == ["rupture:s4", "rupture:s5"]
+    assert keys(detect_repairs(batch)) == ["repair:s4"]
+
+
+def test_a_late_confirmation_repairs_a_rupture_judged_unrepaired() -> None:
+    ratings = [38, 38, 38, 30, 30, 30, 30, 30]
+    assert keys(detect_repairs(rated(ratings))) == ["unrepaired_rupture:s4"]
+    batch = rated(ratings, talked_through=[None] * 7 + ["yes"])
+    (repair,) = detect_repairs(batch)
+    assert repair.key == "repair:s4" and repair.session_number == 8
 
 
 def test_partly_resolved_is_not_a_repair() -> None:
@@ -354,7 +463,7 @@ def test_the_repair_window_counts_measured_sessions_only() -> None:
 def test_repair_keys_stay_the_same_when_sessions_are_added() -> None:
     short = detect_ruptures(rated([38, 38, 38, 34]))
     longer = detect_ruptures(rated([38, 38, 38, 34, 38, 38]))
-    assert short == [s for s in longer if s.session_number <= 4]
+    assert keys(short) == keys([s for s in longer if s.session_number <= 4])
     assert keys(detect_repairs(rated([38, 38, 38, 34, 38]))) == ["repair:s4"]
     assert keys(detect_repairs(rated([38, 38, 38, 34, 38, 30, 30]))) == ["repair:s4"]
 
@@ -364,35 +473,35 @@ def test_repair_keys_stay_the_same_when_sessions_are_added() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_repeated_ruptures_after_two_unrepaired() -> None:
-    # ruptures at s4 (baseline 40) and s5 (baseline 38, SD 3); both unrepaired (s7, s8)
-    batch = rated([40, 40, 40, 34, 34, 34, 34, 34])
-    assert [s.key for s in detect_repairs(batch)] == [
-        "unrepaired_rupture:s4",
-        "unrepaired_rupture:s5",
-    ]
+TWO_UNREPAIRED = [40, 40, 40, 34, 34, 34, 34, 28, 28, 28, 28]
+
+
+def test_repeated_ruptures_after_two_distinct_unrepaired_ruptures() -> None:
+    # s4: 34 <= 40 - 3, never back to 38.5 -> unrepaired at s7; s5-s7 belong to it.
+    # s8: 28 <= mean(34, 34, 34) - 3.1 -> a new rupture, unrepaired at s11
+    batch = rated(TWO_UNREPAIRED)
+    assert keys(detect_ruptures(batch)) == ["rupture:s4", "rupture:s8"]
+    assert keys(detect_repairs(batch)) == ["unrepaired_rupture:s4", "unrepaired_rupture:s8"]
     (signal,) = detect_repeated_ruptures(batch)
     assert signal.kind == "repeated_ruptures" and signal.severity == "red"
-    assert signal.key == "repeated_ruptures" and signal.session_number == 8
-    assert signal.evidence["triggers"] == ["unrepaired"]
-    assert signal.evidence["unrepaired_sessions"] == [4, 5]
+    assert signal.key == "repeated_ruptures" and signal.session_number == 11
+    assert signal.evidence["unrepaired_sessions"] == [4, 8]
     assert TALK_ABOUT_FIT in signal.actions and WARM_REFERRAL in signal.actions
-    assert "encouraged to say so" in signal.explanation
+    assert "welcome, not a complaint" in signal.explanation
     check_signal(signal)
     # one session earlier only the first was judged
-    assert detect_repeated_ruptures(rated([40, 40, 40, 34, 34, 34, 34])) == []
+    assert detect_repeated_ruptures(rated(TWO_UNREPAIRED[:-1])) == []
 
 
-def test_repeated_ruptures_three_within_eight_sessions_even_if_repaired() -> None:
+def test_repaired_ruptures_never_count_as_repeated() -> None:
     tension = ["no", "yes", "no", "no", "yes", "no", "no", "a_little"]
     resolved = [None, "completely", None, None, "mostly", None, None, "completely"]
     batch = rated([38] * 8, rupture=tension, resolved=resolved)
-    assert len(detect_ruptures(batch)) == 3
-    assert all(s.kind == "repair" for s in detect_repairs(batch))
-    (signal,) = detect_repeated_ruptures(batch)
-    assert signal.session_number == 8
-    assert signal.evidence["triggers"] == ["frequent"]
-    assert signal.evidence["rupture_sessions_in_window"] == [2, 5, 8]
+    assert [s.severity for s in detect_ruptures(batch)] == ["info"] * 3
+    assert detect_repairs(batch) == []
+    assert detect_repeated_ruptures(batch) == []
+    # a single rupture repaired by the ratings is never "repeated" either
+    assert detect_repeated_ruptures(rated([38, 38, 38, 30, 30, 38, 38, 38])) == []
 
 
 def test_three_ruptures_spread_over_more_than_eight_sessions_are_not_repeated() -> None:
@@ -404,12 +513,10 @@ def test_three_ruptures_spread_over_more_than_eight_sessions_are_not_repeated() 
 
 
 def test_repeated_ruptures_stays_at_the_session_it_first_held() -> None:
-    tension = ["no", "yes", "yes", "yes"] + ["no"] * 10
-    resolved = [None, "completely", "completely", "completely"] + [None] * 10
-    batch = rated([38] * 14, rupture=tension, resolved=resolved)
+    batch = rated([*TWO_UNREPAIRED, 28, 28, 38, 38])
     (signal,) = detect_repeated_ruptures(batch)
-    assert signal.session_number == 4
-    assert detect_repeated_ruptures(prefix(batch, 4)) == [signal]
+    assert signal.session_number == 11
+    assert detect_repeated_ruptures(prefix(batch, 11)) == [signal]
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,7 +533,7 @@ def test_all_missing_rows_and_empty_batches_give_no_signals() -> None:
 
 def test_a_single_session_gives_no_rupture_from_ratings() -> None:
     assert detect_ruptures(rated([0])) == []
-    assert keys(detect_low_alliance(rated([0]))) == ["low_alliance:s1"]
+    assert detect_low_alliance(rated([0])) == []  # one session is never a state
 
 
 @PROPERTY
@@ -454,10 +561,12 @@ def test_batch_equals_per_row(rows: list[EpisodeBatch]) -> None:
 @PROPERTY
 @given(episodes(min_sessions=2), st.data())
 def test_ruptures_depend_only_on_the_past(batch: EpisodeBatch, data: st.DataObject) -> None:
+    # where and which ruptures began depends only on the past; their severity may change
+    # later (a rupture that persists becomes an alert, a repaired one a note)
     cut = data.draw(st.integers(1, batch.columns))
     early = detect_ruptures(prefix(batch, cut))
     later = [s for s in detect_ruptures(batch) if s.session_number <= cut]
-    assert early == later
+    assert [(s.key, s.session_number) for s in early] == [(s.key, s.session_number) for s in later]
 
 
 def _raise_latest(batch: EpisodeBatch, by: int) -> EpisodeBatch:
@@ -477,13 +586,15 @@ def test_raising_the_latest_ratings_never_adds_an_alliance_signal(
     raised = _raise_latest(batch, by)
     for detect, kinds in (
         (detect_low_alliance, {"low_alliance"}),
-        (detect_ruptures, {"rupture"}),
         (detect_repairs, {"unrepaired_rupture"}),
         (detect_repeated_ruptures, {"repeated_ruptures"}),
     ):
         before = {s.key for s in detect(batch) if s.kind in kinds}
         after = {s.key for s in detect(raised) if s.kind in kinds}
         assert after <= before
+    # a higher rating never makes a drop; it may end an open rupture, so a later reported
+    # tension can then begin a rupture of its own
+    assert not (rupture_course(raised).drop & ~rupture_course(batch).drop).any()
 
 
 @PROPERTY

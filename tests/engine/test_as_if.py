@@ -44,10 +44,10 @@ def as_if_episode(
 def test_fires_at_session_six_with_ceiling_ratings_and_no_change() -> None:
     (signal,) = detect_as_if(as_if_episode())
     assert signal.kind == "as_if" and signal.severity == "yellow"
-    assert signal.key == "as_if" and signal.session_number == 6
+    assert signal.key == "as_if:from-s6" and signal.session_number == 6
     ev = signal.evidence
     assert ev["ceiling_run"] == 6 and ev["attended_sessions"] == 6
-    assert (ev["first_phq9"], ev["latest_phq9"], ev["phq9_improvement"]) == (14, 13, 1)
+    assert (ev["first_phq9"], ev["latest_phq9"], ev["phq9_change"]) == (14, 13, -1)
     assert ev["ruptures_reported"] == 0 and ev["critical_comments"] == 0
     assert INVITE_FEEDBACK in signal.actions
     assert "does not yet feel safe" in signal.explanation
@@ -74,14 +74,17 @@ def test_needs_four_consecutive_ceiling_sessions() -> None:
     # runs of 3: no
     three = [TOP, TOP, TOP, almost, TOP, TOP]
     assert detect_as_if(as_if_episode(alliance=three)) == []
-    # a run of exactly 4 fires, even if later ratings are lower
-    four: list[list[float] | None] = [almost, TOP, TOP, TOP, TOP, almost]
+    # a current run of exactly 4 fires
+    four: list[list[float] | None] = [almost, almost, TOP, TOP, TOP, TOP]
     (signal,) = detect_as_if(as_if_episode(alliance=four))
     assert signal.evidence["ceiling_run"] == 4
+    # a past run does not: the latest rating is below the ceiling
+    past: list[list[float] | None] = [almost, TOP, TOP, TOP, TOP, almost]
+    assert detect_as_if(as_if_episode(alliance=past)) == []
 
 
 def test_sessions_without_feedback_do_not_break_the_run() -> None:
-    alliance: list[list[float] | None] = [TOP, TOP, None, TOP, TOP, [9.0] * 4]
+    alliance: list[list[float] | None] = [[9.0] * 4, TOP, None, TOP, TOP, TOP]
     (signal,) = detect_as_if(as_if_episode(alliance=alliance))
     assert signal.evidence["ceiling_run"] == 4
 
@@ -98,10 +101,13 @@ def test_any_critical_comment_ever_silences_it() -> None:
     assert detect_as_if(batch) == []
 
 
-def test_reliable_improvement_silences_it_at_the_boundary() -> None:
-    # change 5 (< 6): fires; change 6: reliable improvement, quiet
-    assert len(detect_as_if(as_if_episode(phq9=[14, 13, 12, 11, 10, 9]))) == 1
-    assert detect_as_if(as_if_episode(phq9=[14, 13, 12, 11, 10, 8])) == []
+def test_only_a_flat_course_at_the_boundary() -> None:
+    # within 3 points of the first score (half the reliable change): flat, fires
+    assert len(detect_as_if(as_if_episode(phq9=[14, 13, 12, 13, 12, 12]))) == 1
+    assert len(detect_as_if(as_if_episode(phq9=[14, 15, 16, 15, 16, 16]))) == 1
+    # 3 points better or worse: not flat, quiet
+    assert detect_as_if(as_if_episode(phq9=[14, 13, 12, 11, 10, 11])) == []
+    assert detect_as_if(as_if_episode(phq9=[14, 15, 16, 16, 17, 17])) == []
 
 
 def test_needs_two_phq9_scores() -> None:
@@ -110,11 +116,11 @@ def test_needs_two_phq9_scores() -> None:
 
 
 def test_thresholds_are_configuration() -> None:
-    config = AsIfConfig(min_ceiling_run=6, by_session=8, reliable_change=4)
+    config = AsIfConfig(min_ceiling_run=6, by_session=8, flat_within=2)
     assert detect_as_if(as_if_episode(), config) == []
     batch = as_if_episode(sessions=8)
     assert len(detect_as_if(batch, config)) == 1
-    improving = as_if_episode(sessions=8, phq9=[14, 13, 12, 11, 10, 10, 10, 10])
+    improving = as_if_episode(sessions=8, phq9=[14, 13, 12, 11, 12, 12, 12, 12])
     assert detect_as_if(improving, config) == []
 
 
@@ -122,7 +128,7 @@ def test_key_and_session_stay_the_same_as_sessions_are_added() -> None:
     batch = as_if_episode(sessions=8)
     (early,) = detect_as_if(prefix(batch, 6))
     (late,) = detect_as_if(batch)
-    assert early.key == late.key == "as_if"
+    assert early.key == late.key == "as_if:from-s6"
     assert early.session_number == late.session_number == 6
 
 
@@ -131,13 +137,14 @@ def test_empty_and_all_missing() -> None:
     assert detect_as_if(empty_batch(0, 0)) == []
 
 
-def test_fires_for_every_simulated_as_if_client_with_enough_sessions() -> None:
+def test_fires_for_nearly_every_simulated_as_if_client_with_enough_sessions() -> None:
     batch, courses = simulate_batch(600, seed=7)
     fired = {s.episode_id for s in detect_as_if(batch)}
     arch = np.asarray(courses.archetype)
     attended = batch.attended.sum(axis=1)
     as_if = set(np.flatnonzero((arch == AS_IF) & (attended >= 6)).tolist())
-    assert as_if and as_if <= fired
+    # a flat course is within 3 points: a few as-if clients drift just past it by the end
+    assert as_if and len(as_if & fired) >= 0.95 * len(as_if)
     others = fired - as_if
     assert len(others) <= 0.02 * len(arch), [ARCHETYPES[arch[i]] for i in others]
 

@@ -46,7 +46,7 @@ def test_no_shows_and_early_phase_add_up_to_yellow() -> None:
     assert signal.evidence["points"] == 5
     assert contributors(signal.evidence) == {"no_shows": 4, "early_phase": 1}
     listed: Any = signal.evidence["contributors"]
-    assert {"contributor": "no_shows", "points": 4, "value": 2} in listed
+    assert {"contributor": "no_shows", "label": "No-shows", "points": 4, "value": 2} in listed
     assert TALK_ABOUT_FIT in signal.actions and REVIEW_IN_SUPERVISION not in signal.actions
     assert "(+4)" in signal.explanation
     check_signal(signal)
@@ -187,3 +187,28 @@ def test_batch_equals_per_row(rows: list[EpisodeBatch]) -> None:
     assert_batch_equals_rows(detect_dropout_risk, rows)
     together = dropout_risk(stack(rows)).points.tolist()
     assert together == [int(dropout_risk(row).points[0]) for row in rows]
+
+
+def test_low_early_feedback_warns_while_the_client_still_attends() -> None:
+    # one attended session rated 28 of 40: early phase 1 + low early feedback 3 = yellow now
+    low = episode(attendance=["attended"], alliance=[[7, 7, 7, 7]])
+    (signal,) = detect_dropout_risk(low)
+    assert signal.severity == "yellow" and signal.session_number == 1
+    assert contributors(signal.evidence) == {"low_early_alliance": 3, "early_phase": 1}
+    assert "averages 28 of 40" in signal.explanation
+    # 31 of 40 is not low
+    assert detect_dropout_risk(episode(attendance=["attended"], alliance=[[8, 8, 8, 7]])) == []
+
+
+def test_low_early_feedback_is_the_mean_of_the_first_three_sessions() -> None:
+    # 28 then 36: the mean 32 is not low, one low rating among good ones is noise
+    rising = episode(attendance=["attended"] * 2, alliance=[[7, 7, 7, 7], [9, 9, 9, 9]])
+    assert dropout_risk(rising).contributors["low_early_alliance"].tolist() == [0]
+    # after the third attended session it no longer counts
+    steady = [[7, 7, 7, 7]] * 4
+    assert dropout_risk(episode(attendance=["attended"] * 3, alliance=steady[:3])).contributors[
+        "low_early_alliance"
+    ].tolist() == [3]
+    assert dropout_risk(episode(attendance=["attended"] * 4, alliance=steady)).contributors[
+        "low_early_alliance"
+    ].tolist() == [0]

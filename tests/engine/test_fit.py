@@ -1,11 +1,11 @@
-"""Tests for attune.engine.fit: the match check-in at session 3."""
+"""Tests for attune.engine.fit: the one fit rule at the fit check-in after session 3."""
 
 from __future__ import annotations
 
 from hypothesis import given
 
 from attune.engine.batch import EpisodeBatch, empty_batch, episode
-from attune.engine.fit import FitCheckConfig, detect_fit_check
+from attune.engine.fit import FitAnswer, FitCheckConfig, detect_fit_check, fit_concerns
 from attune.engine.signals import TALK_ABOUT_FIT, WARM_REFERRAL
 from tests.engine.test_alliance import (
     PROPERTY,
@@ -24,37 +24,87 @@ def test_quiet_when_all_is_well_at_session_three() -> None:
     assert detect_fit_check(batch) == []
 
 
-def test_low_alliance_at_session_three_fires() -> None:
-    (signal,) = detect_fit_check(rated([38, 38, 36]))
+def test_the_srs_low_rule_no_longer_fires_the_fit_check() -> None:
+    assert detect_fit_check(rated([38, 38, 36])) == []
+    batch = episode(attendance=["attended"] * 3, alliance=[[10] * 4, [10] * 4, [10, 10, 10, 8]])
+    assert detect_fit_check(batch) == []
+
+
+def with_answers(client: tuple[float, str] | None, therapist: tuple[float, str] | None):
+    """Three attended sessions rated 38 with the fit check-in answers after the third."""
+    kwargs = {}
+    if client is not None:
+        kwargs |= {
+            "fit_client": [None, None, client[0]],
+            "fit_client_match": [None, None, client[1]],
+        }
+    if therapist is not None:
+        kwargs |= {
+            "fit_therapist": [None, None, therapist[0]],
+            "fit_therapist_match": [None, None, therapist[1]],
+        }
+    return rated([38, 38, 38], **kwargs)
+
+
+def test_a_low_client_rating_fires_with_the_answers_in_the_evidence() -> None:
+    (signal,) = detect_fit_check(with_answers((4, "yes"), None))
     assert signal.kind == "fit_check" and signal.severity == "yellow"
     assert signal.key == "fit_check" and signal.session_number == 3
     ev = signal.evidence
-    assert ev["low"] is True and ev["total_low"] is True and ev["falling"] is False
-    assert ev["latest_total"] == 36 and ev["first_total"] == 38 and ev["change"] == -2
+    assert ev["client"] == {"rating": 4, "right_match": "yes", "right_match_label": "Yes"}
+    assert ev["therapist"] is None and ev["difference"] is None
+    assert "the client rated the fit 4 of 10" in signal.explanation
+    assert "The therapist has not answered yet." in signal.explanation
     assert TALK_ABOUT_FIT in signal.actions and WARM_REFERRAL in signal.actions
     assert "resistance" in signal.explanation
     check_signal(signal)
 
 
-def test_a_domain_below_nine_is_low() -> None:
-    batch = episode(attendance=["attended"] * 3, alliance=[[10] * 4, [10] * 4, [10, 10, 10, 8]])
-    (signal,) = detect_fit_check(batch)
-    assert signal.evidence["domain_low"] is True and signal.evidence["total_low"] is False
+def test_good_answers_and_a_steady_alliance_are_quiet() -> None:
+    assert detect_fit_check(with_answers((8, "yes"), (7, "yes"))) == []
+    assert detect_fit_check(with_answers((6, "yes"), (6, "not_sure"))) == []
 
 
-def test_falling_by_three_fires_at_the_boundary() -> None:
-    # 40 -> 37 (10, 9, 9, 9: not low) is a fall of 3
-    (signal,) = detect_fit_check(rated([40, 39, 37]))
-    assert signal.evidence["falling"] is True and signal.evidence["low"] is False
-    assert signal.evidence["change"] == -3
-    # 40 -> 38: a fall of 2 is not enough
-    assert detect_fit_check(rated([40, 38, 38])) == []
+def test_the_fit_answers_rule() -> None:
+    fires = [
+        ((5, "yes"), None),  # low
+        (None, (5, "yes")),
+        ((8, "not_sure"), None),  # the client's doubt
+        ((8, "no"), None),
+        (None, (8, "no")),  # the therapist's no
+        ((6, "yes"), (9, "yes")),  # the client 3 below the therapist
+    ]
+    quiet = [
+        ((6, "yes"), None),
+        (None, (8, "not_sure")),  # a therapist's "not sure" alone is ordinary caution
+        ((9, "yes"), (6, "yes")),  # clients usually rate higher than therapists
+        ((7, "yes"), (9, "yes")),  # 2 below
+    ]
+    for client, therapist in fires:
+        assert len(detect_fit_check(with_answers(client, therapist))) == 1, (client, therapist)
+    for client, therapist in quiet:
+        assert detect_fit_check(with_answers(client, therapist)) == [], (client, therapist)
+    assert fit_concerns(FitAnswer("client", 3, "no"), FitAnswer("therapist", 9, "yes")) == [
+        "the client rated the fit 3 of 10",
+        'the client answered "No" to whether this is the right match',
+        "the two of you see it differently: the client rated the fit 3 and the therapist 9 of "
+        "10, 6 points apart",
+    ]
 
 
-def test_client_unsure_about_stopping_fires() -> None:
+def test_a_reliable_fall_of_the_session_feedback_fires() -> None:
+    # 40 -> 34 is a fall of 6 >= 5.5 (1.96 x sqrt(2) x 2)
+    (signal,) = detect_fit_check(rated([40, 38, 34]))
+    assert signal.evidence["falling"] is True and signal.evidence["falling_by"] == 5.5
+    assert signal.evidence["first_total"] == 40 and signal.evidence["latest_total"] == 34
+    assert detect_fit_check(rated([40, 38, 35])) == []
+
+
+def test_client_thinking_of_stopping_fires() -> None:
     for answer in ("sometimes", "yes"):
         (signal,) = detect_fit_check(rated([39, 39, 39], stopping=[None, "no", answer]))
-        assert signal.evidence["unsure"] is True and signal.evidence["stopping"] == answer
+        assert signal.evidence["thinking_of_stopping"] is True
+        assert signal.evidence["stopping"] == answer
         assert answer in signal.explanation
 
 
@@ -72,6 +122,7 @@ def test_session_three_is_the_third_attended_session() -> None:
     (signal,) = detect_fit_check(batch)
     assert signal.session_number == 5
     assert signal.evidence["first_total"] == 38 and signal.evidence["latest_total"] == 30
+    assert detect_fit_check(prefix(batch, 4)) == []  # only 2 attended sessions so far
 
 
 def test_nothing_before_session_three() -> None:
@@ -82,18 +133,22 @@ def test_later_sessions_do_not_change_it() -> None:
     batch = rated([38, 38, 30, 40, 40, 40])
     assert detect_fit_check(batch) == detect_fit_check(prefix(batch, 3))
     assert detect_fit_check(rated([38, 38, 38, 20])) == []
+    assert detect_fit_check(rated([38, 38, 38, 38], stopping=[None] * 3 + ["yes"])) == []
 
 
 def test_without_feedback_at_session_three_the_latest_earlier_feedback_counts() -> None:
     (signal,) = detect_fit_check(rated([38, 30, None]))
     assert signal.session_number == 3 and signal.evidence["latest_total"] == 30
+    assert signal.evidence["falling"] is True
 
 
 def test_configurable_session_and_thresholds() -> None:
     config = FitCheckConfig(at_session=4, falling_by=5)
-    assert detect_fit_check(rated([40, 39, 36]), config) == []
+    assert detect_fit_check(rated([40, 39, 35]), config) == []
     assert detect_fit_check(rated([40, 39, 37, 37]), config) == []
     assert detect_fit_check(rated([40, 40, 40, 35]), config)[0].evidence["falling"] is True
+    lenient = FitCheckConfig(low_at_or_below=4, client_unsure_at_most=0)
+    assert detect_fit_check(with_answers((5, "not_sure"), None), lenient) == []
 
 
 def test_empty_and_all_missing() -> None:

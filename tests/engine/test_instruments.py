@@ -97,13 +97,30 @@ def sf_answers(**overrides: object) -> dict[str, object]:
 
 def test_all_shipped_definitions_parse() -> None:
     files = sorted(p.name for p in DEFINITIONS.glob("*.json"))
-    assert files == sorted(FILES.values())
+    assert files == sorted([*FILES.values(), "session-feedback-2.json"])
     for code, name in FILES.items():
         inst = load_definition(DEFINITIONS / name)
         assert inst.code == code
         assert inst.version == "1"
         assert inst.checksum == definition_checksum(raw(code))
         assert parse_definition(raw(code)) == inst
+
+
+def test_session_feedback_version_2_adds_the_later_repair_question(sf: Instrument) -> None:
+    v2 = load_definition(DEFINITIONS / "session-feedback-2.json")
+    assert (v2.code, v2.version) == ("session_feedback", "2")
+    added = [i.code for i in v2.items if i.code not in {j.code for j in sf.items}]
+    assert added == ["talked_through"]
+    item = v2.item("talked_through")
+    assert not item.required
+    assert [o.code for o in v2.option_sets["talked_through"]] == [
+        "not_applicable",
+        "no",
+        "partly",
+        "yes",
+    ]
+    low = v2.scale("alliance").low
+    assert low is not None and low.total_at_or_below == 28  # derived, not the SRS 36
 
 
 def test_phq9_loinc_codes_match_reference(phq9: Instrument) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,8 +54,11 @@ def episode_batch(episodes: Sequence[Episode], now: datetime | None = None) -> e
         .prefetch_related("modalities")
     )
     responses = Response.objects.filter(
-        episode_id__in=ids, session__isnull=False, phase__in=[Phase.CHECK_IN, Phase.FEEDBACK]
+        episode_id__in=ids,
+        session__isnull=False,
+        phase__in=[Phase.CHECK_IN, Phase.FEEDBACK, Phase.FIT_CHECK],
     ).select_related("instrument_version__instrument")
+    clients = dict(Episode.objects.filter(pk__in=ids).values_list("pk", "client__user_id"))
     by_session: dict[int, list[Response]] = defaultdict(list)
     for response in responses:
         by_session[response.session_id].append(response)  # type: ignore[index]
@@ -75,8 +79,28 @@ def episode_batch(episodes: Sequence[Episode], now: datetime | None = None) -> e
             if mix:
                 batch.modality_mix[r, c] = mixes.setdefault(mix, len(mixes))
             for response in by_session.get(session.pk, ()):
-                _fill(batch, r, c, response)
+                if response.phase == Phase.FIT_CHECK:
+                    _fill_fit(batch, r, c, response, clients.get(episode.pk))
+                else:
+                    _fill(batch, r, c, response)
     return batch
+
+
+def _fill_fit(
+    batch: eb.EpisodeBatch, r: int, c: int, response: Response, client_user_id: int | None
+) -> None:
+    """The fit check-in answers, on the client's or the therapist's side of the batch."""
+    client = response.respondent_id == client_user_id
+    rating, match = (
+        (batch.fit_client, batch.fit_client_match)
+        if client
+        else (batch.fit_therapist, batch.fit_therapist_match)
+    )
+    value = response.answers.get("fit")
+    if isinstance(value, int):
+        rating[r, c] = value
+    if response.answers.get("right_match") in eb.MATCH:
+        match[r, c] = eb.MATCH.index(response.answers["right_match"])
 
 
 def _fill(batch: eb.EpisodeBatch, r: int, c: int, response: Response) -> None:
@@ -97,6 +121,7 @@ def _fill(batch: eb.EpisodeBatch, r: int, c: int, response: Response) -> None:
             ("rupture", eb.RUPTURE, batch.rupture),
             ("rupture_resolved", eb.RESOLVED, batch.resolved),
             ("stopping", eb.STOPPING, batch.stopping),
+            ("talked_through", eb.TALKED_THROUGH, batch.talked_through),
         ):
             if answers.get(name) in codes:
                 target[r, c] = codes.index(answers[name])
@@ -104,8 +129,19 @@ def _fill(batch: eb.EpisodeBatch, r: int, c: int, response: Response) -> None:
 
 
 def engine_config() -> EngineConfig:
-    """The engine's defaults with the practice's overrides from ``ATTUNE_ENGINE`` (settings)."""
-    return EngineConfig.from_mapping(getattr(settings, "ATTUNE_ENGINE", {}))
+    """The engine's defaults with the practice's overrides from ``ATTUNE_ENGINE`` (settings).
+
+    The fit check-in's session has one setting, ``ATTUNE_FIT_CHECK_SESSION``: it decides when
+    the form is offered and when the engine's fit rule reads it."""
+    overrides = dict(getattr(settings, "ATTUNE_ENGINE", {}))
+    fit = dict(overrides.get("fit_check", {}))
+    if "at_session" in fit:
+        raise ImproperlyConfigured(
+            "Set the fit check-in session with ATTUNE_FIT_CHECK_SESSION, not ATTUNE_ENGINE."
+        )
+    fit["at_session"] = int(getattr(settings, "ATTUNE_FIT_CHECK_SESSION", 3))
+    overrides["fit_check"] = fit
+    return EngineConfig.from_mapping(overrides)
 
 
 def practice_curves() -> RecoveryCurves | None:

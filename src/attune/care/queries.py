@@ -15,8 +15,8 @@ from attune.alerts.models import Alert
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Referral, Session
 from attune.measures.models import Phase, Response
 
-#: The dedupe key of the prompt raised by the fit check-in answers (care.services).
-FIT_ALERT_KEY = "fit_check:answers"
+#: The dedupe key of the one fit alert (the engine's fit rule, attune.engine.fit).
+FIT_ALERT_KEY = "fit_check"
 
 
 def episodes_visible_to(user: User) -> QuerySet[Episode]:

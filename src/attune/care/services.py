@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -22,8 +20,6 @@ from django.utils import timezone
 
 from attune.accounts.models import Role, User
 from attune.alerts.evaluation import reevaluate_after_write
-from attune.alerts.models import Alert, AlertKind, Severity
-from attune.alerts.services import raise_alert
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import (
@@ -35,8 +31,7 @@ from attune.care.models import (
     Referral,
     Session,
 )
-from attune.care.queries import FIT_ALERT_KEY, fit_session
-from attune.engine.signals import TALK_ABOUT_FIT, WARM_REFERRAL
+from attune.care.queries import fit_session
 from attune.measures.models import Phase, Response
 from attune.measures.services import FormSubmission, submit_form
 from attune.practice.models import Modality
@@ -145,17 +140,6 @@ def schedule_session(
 
 # --------------------------------------------------------------------------- fit check-in
 
-#: A rating at or below this is low (0-10 scale, "Worth talking about" band of the definition).
-FIT_LOW_AT_OR_BELOW = 5
-#: Client and therapist ratings this many points apart or more are discordant.
-FIT_DISCORDANT_BY = 3
-#: Answers to "Is this the right match?" that call for a conversation.
-FIT_UNSURE = frozenset({"not_sure", "no"})
-FIT_SOURCE = (
-    "Muran et al. 2009, Psychotherapy 46:233-248 (early ruptures and retention); the product's "
-    "fit discernment over the first sessions"
-)
-
 
 def submit_once(
     *,
@@ -190,14 +174,16 @@ def submit_fit_check(
     idempotency_key: uuid.UUID,
     now: datetime | None = None,
 ) -> FormSubmission:
-    """Store the client's or the therapist's fit check-in, then raise the prompt if the fit is
-    low or the two views differ."""
+    """Store the client's or the therapist's fit check-in. Storing re-evaluates the episode
+    (``submit_form`` → ``reevaluate_after_write``): the engine's one fit rule
+    (``attune.engine.fit``) reads both answers with the session feedback and opens or updates
+    the one fit alert (key ``fit_check``) when the fit is worth talking about."""
     if respondent.pk not in (episode.client.user_id, episode.therapist_id):
         raise ValidationError("Only the client and the treating therapist answer the fit check-in.")
     fit = fit_session(episode)
     if fit is None or fit.pk != session.pk:
         raise ValidationError("The fit check-in belongs to the session it was asked after.")
-    result = submit_once(
+    return submit_once(
         episode=episode,
         session=session,
         respondent=respondent,
@@ -206,167 +192,6 @@ def submit_fit_check(
         idempotency_key=idempotency_key,
         now=now,
     )
-    if result.ok:
-        try:
-            check_fit(episode, now=now)
-        except Exception as error:  # noqa: BLE001 - the answers are stored; log and carry on
-            log.error("fit prompt failed episode=%s error=%s", episode.pk, type(error).__name__)
-    return result
-
-
-@dataclass(frozen=True)
-class FitAnswer:
-    """One side's answer to the fit check-in."""
-
-    side: str  # "client" or "therapist"
-    rating: int
-    right_match: str
-    right_match_label: str
-    comment: str
-    response_id: int
-    session_number: int | None
-
-
-def fit_answer(response: Response, side: str) -> FitAnswer:
-    instrument = response.instrument_version.parsed
-    code = str(response.answers.get("right_match", ""))
-    option = instrument.item("right_match").option(code)
-    return FitAnswer(
-        side=side,
-        rating=int(response.answers["fit"]),
-        right_match=code,
-        right_match_label=option.label if option else code,
-        comment=str(response.answers.get("comment", "")),
-        response_id=response.pk,
-        session_number=response.session.number if response.session else None,
-    )
-
-
-def fit_answers(episode: Episode) -> dict[str, FitAnswer]:
-    answers = {}
-    for response in Response.objects.filter(episode=episode, phase=Phase.FIT_CHECK).select_related(
-        "instrument_version__instrument", "session"
-    ):
-        if response.respondent_id == episode.client.user_id:
-            answers["client"] = fit_answer(response, "client")
-        elif response.respondent_id == episode.therapist_id:
-            answers["therapist"] = fit_answer(response, "therapist")
-    return answers
-
-
-def fit_concerns(client: FitAnswer | None, therapist: FitAnswer | None) -> list[str]:
-    """Why the fit is worth talking about, in plain words; empty when it is not.
-
-    Low: a rating of 5 or less on either side. Unsure: "not sure" or "no" on either side to
-    "Is this the right match?". Discordant: both rated, 3 or more points apart.
-    """
-    reasons = []
-    for answer in (client, therapist):
-        if answer is None:
-            continue
-        who = "the client" if answer.side == "client" else "the therapist"
-        if answer.rating <= FIT_LOW_AT_OR_BELOW:
-            reasons.append(f"{who} rated the fit {answer.rating} of 10")
-        if answer.right_match in FIT_UNSURE:
-            reasons.append(
-                f'{who} answered "{answer.right_match_label}" to whether this is the right match'
-            )
-    if client is not None and therapist is not None:
-        gap = abs(client.rating - therapist.rating)
-        if gap >= FIT_DISCORDANT_BY:
-            reasons.append(
-                f"the two of you see it differently: the client rated the fit {client.rating} "
-                f"and the therapist {therapist.rating} of 10, {gap} points apart"
-            )
-    return reasons
-
-
-def check_fit(episode: Episode, now: datetime | None = None) -> Alert | None:
-    """Raise (or update) the fit prompt from the answers given so far; None when all is well."""
-    answers = fit_answers(episode)
-    client, therapist = answers.get("client"), answers.get("therapist")
-    reasons = fit_concerns(client, therapist)
-    if not reasons:
-        return None
-    number = next((a.session_number for a in (client, therapist) if a and a.session_number), None)
-    waiting = (
-        " The client has not answered yet."
-        if client is None
-        else " The therapist has not answered yet."
-        if therapist is None
-        else ""
-    )
-    explanation = (
-        f"At the fit check-in after session {number}, "
-        + "; ".join(reasons)
-        + "."
-        + waiting
-        + " A fit that feels low, or that client and therapist see differently, is worth "
-        'talking about together: it is nobody\'s fault and not "resistance". Ask openly how the '
-        "work feels and what the client needs. If the fit does not improve, a warm referral to "
-        "a colleague is a good outcome too."
-    )
-    return raise_alert(
-        episode=episode,
-        kind=AlertKind.FIT_CHECK,
-        severity=Severity.YELLOW,
-        title="Fit check-in: talk together about how the fit feels",
-        explanation=explanation,
-        evidence=_fit_evidence(client, therapist, number),
-        source=FIT_SOURCE,
-        suggested_actions=[TALK_ABOUT_FIT, WARM_REFERRAL],
-        dedupe_key=FIT_ALERT_KEY,
-        now=now,
-    )
-
-
-def _fit_evidence(
-    client: FitAnswer | None, therapist: FitAnswer | None, number: int | None
-) -> dict[str, Any]:
-    def side(answer: FitAnswer | None) -> dict[str, Any] | None:
-        if answer is None:
-            return None
-        return {
-            "rating": answer.rating,
-            "right_match": answer.right_match,
-            "right_match_label": answer.right_match_label,
-            "comment": answer.comment,
-            "response_id": answer.response_id,
-        }
-
-    items = []  # the shape the alert list shows: one line per answer
-    for answer in (client, therapist):
-        if answer is None:
-            continue
-        who = "client" if answer.side == "client" else "therapist"
-        items.append(
-            {
-                "item": "fit",
-                "side": answer.side,
-                "text": f"How well does our working together fit? ({who})",
-                "answer": f"{answer.rating} of 10",
-                "value": answer.rating,
-            }
-        )
-        items.append(
-            {
-                "item": "right_match",
-                "side": answer.side,
-                "text": f"Is this the right match? ({who})",
-                "answer": answer.right_match_label,
-                "value": answer.right_match,
-            }
-        )
-    return {
-        "instrument": "Fit check-in",
-        "session_number": number,
-        "client": side(client),
-        "therapist": side(therapist),
-        "difference": abs(client.rating - therapist.rating) if client and therapist else None,
-        "low_at_or_below": FIT_LOW_AT_OR_BELOW,
-        "discordant_by": FIT_DISCORDANT_BY,
-        "items": items,
-    }
 
 
 # --------------------------------------------------------------------------- endings

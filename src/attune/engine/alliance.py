@@ -3,26 +3,31 @@
 The alliance is measured by the Attune Session Feedback after each attended session: four 0-10
 domains (bond, goals & topics, approach, overall; total 0-40), the rupture item ("Was there a
 moment you felt misunderstood, uneasy or disconnected?" no / a little / yes), how much it was
-resolved by the end of the session, and "Have you been thinking about stopping therapy?".
+resolved by the end of the session, "Have you been thinking about stopping therapy?" and (from
+version 2) "If you told us about a difficult moment before: has it been talked through?".
 
 Only **attended sessions with complete feedback** (all four domains answered) count as alliance
 measurements (:func:`measured`). Ratings are compared with the client's *own* earlier ratings,
-because people use the scale differently; a person-relative drop is the V-pattern idea of Stiles
-et al. (2004) and Strauss et al. (2006).
+because people use the scale differently and alliance ratings crowd at the top of the scale
+(Meier & Feeley 2022); a person-relative drop is the V-pattern idea of Stiles et al. (2004) and
+Strauss et al. (2006).
 
-Sources (``/work/shared/reference/clinical-science.md``):
+Sources (the literature is listed in docs/sources.md, "Alliance, rupture, repair and fit"):
 
-* Low alliance (total <= 36 of 40, or any domain below 9): SRS conventions, §3.5.
+* Low alliance — thresholds derived for this instrument, not the SRS cut-offs: a persistently
+  low level (Flückiger et al. 2018 for the alliance-outcome link; Meier & Feeley 2022 and
+  Duncan et al. 2003 for the ceiling of session ratings) or a reliable fall from the client's
+  own first ratings (Jacobson & Truax 1991, reliable change).
 * Rupture as a person-relative drop (V-pattern): Stiles et al. (2004), *J Couns Psychol*
-  51:81-92; Strauss et al. (2006), *J Consult Clin Psychol*; thresholds of 1 or 2 SD (§3.3, the
-  platform rule there is an engineering proposal, not a published standard).
+  51:81-92; Strauss et al. (2006), *J Consult Clin Psychol* 74:337-345; thresholds of 1 SD
+  (sensitive) or 2 SD (specific).
 * Rupture and resolution reported by the client after the session (PSQ): Muran et al. (2009),
-  *Psychotherapy* 46:233-248 (§3.2).
+  *Psychotherapy* 46:233-248.
 * Repair vs unrepaired ruptures and outcome, r = .29 (11 studies, 1,314 patients): Eubanks,
-  Muran & Safran (2018), *Psychotherapy* 55:508-519 (§3.4).
+  Muran & Safran (2018), *Psychotherapy* 55:508-519.
 * Unrepaired ruptures predict worse outcome (ruptures in 46 %, beta = .45): McLaughlin et al.
-  (2014), *J Consult Clin Psychol* 82:112-121 (§3.3); repeated ruptures as a sign the therapy is
-  not working: the product's source article on co-created therapy.
+  (2014), *J Consult Clin Psychol* 82:112-121; repeated unrepaired ruptures as a sign the
+  therapy is not working: Safran, Muran & Eubanks-Carter (2011).
 
 No Django import: this is part of :mod:`attune.engine`.
 """
@@ -36,9 +41,9 @@ import numpy as np
 
 from attune.engine.batch import (
     DOMAINS,
-    NONE,
     RESOLVED,
     RUPTURE,
+    TALKED_THROUGH,
     BoolArray,
     EpisodeBatch,
     FloatArray,
@@ -51,6 +56,7 @@ from attune.engine.signals import (
     REVIEW_IN_SUPERVISION,
     TALK_ABOUT_FIT,
     WARM_REFERRAL,
+    Severity,
     Signal,
 )
 
@@ -58,6 +64,7 @@ __all__ = [
     "DEFAULT_LOW_ALLIANCE",
     "DEFAULT_RUPTURE",
     "LowAllianceConfig",
+    "LowAllianceRun",
     "RuptureConfig",
     "RuptureCourse",
     "answer_code",
@@ -65,10 +72,11 @@ __all__ = [
     "detect_repairs",
     "detect_repeated_ruptures",
     "detect_ruptures",
-    "is_low_alliance",
     "latest_column",
+    "low_alliance_runs",
     "measured",
     "measured_totals",
+    "own_baseline",
     "pack_cells",
     "plain_number",
     "rupture_course",
@@ -78,19 +86,22 @@ __all__ = [
 #: Tolerance for comparisons of computed means and SDs with thresholds (boundary cases fire).
 EPS = 1e-9
 
-LOW_ALLIANCE_SOURCE = "SRS conventions (total ≤ 36 or any item below 9), clinical-science.md §3.5"
+LOW_ALLIANCE_SOURCE = (
+    "Flückiger et al. 2018 (alliance and outcome, r = .28); Duncan et al. 2003 and Meier & "
+    "Feeley 2022 (session ratings crowd at the top of the scale); Jacobson & Truax 1991 "
+    "(reliable change) — thresholds derived for the Attune Session Feedback (docs/engine.md)"
+)
 RUPTURE_SOURCE = (
     "Stiles et al. 2004; Strauss et al. 2006 (person-relative V-pattern); Muran et al. 2009 "
-    "(client-reported rupture); Eubanks, Muran & Safran 2018 — clinical-science.md §3.2-3.4"
+    "(client-reported rupture and resolution); Eubanks, Muran & Safran 2018"
 )
 REPAIR_SOURCE = (
     "Eubanks, Muran & Safran 2018 (repair vs unrepaired ruptures, r = .29); Stiles et al. 2004; "
-    "Muran et al. 2009 — clinical-science.md §3.3-3.4"
+    "Muran et al. 2009"
 )
 REPEATED_SOURCE = (
-    "The product's source article on co-created therapy (repeated empathic failures); "
     "McLaughlin et al. 2014 (unrepaired ruptures predict worse outcome); Eubanks, Muran & "
-    "Safran 2018 — clinical-science.md §3.3-3.4"
+    "Safran 2018; Safran, Muran & Eubanks-Carter 2011"
 )
 
 
@@ -101,55 +112,73 @@ REPEATED_SOURCE = (
 
 @dataclass(frozen=True)
 class LowAllianceConfig:
-    """When session feedback counts as low.
+    """When the session feedback counts as persistently low (one state per episode).
 
-    Defaults: a total at or below ``total_at_or_below = 36`` of 40, or any domain below
-    ``domain_below = 9`` of 10 — the SRS conventions (clinical-science.md §3.5), as in the
-    ``low`` rule of ``session-feedback-1.json``.
+    Derived for the Attune Session Feedback (four 0-10 domains, total 0-40), not taken from
+    the SRS (docs/engine.md, "Low alliance", shows the derivation):
+
+    * ``low_total_at_or_below = 28``: a mean of 7 per domain, two SDs below the usual total.
+      Session alliance ratings crowd at the top (SRS item means about 8.5-9 with strong
+      ceiling effects: Duncan et al. 2003; Meier & Feeley 2022), so 36 of 40 — the SRS
+      cut-off — is an ordinary rating here (half of all sessions of the ceiling simulator are
+      at or below it). With a usual total of about 36 (9 per domain) and an SD of about 4
+      between sessions of different clients, 36 - 2 × 4 = 28 marks the lowest 5-8 % of
+      sessions on both simulated rating styles (docs/engine.md).
+    * ``baseline_sessions = 3``: the client's own baseline is the mean of the first 3 rated
+      sessions (the early alliance; Strauss et al. 2006).
+    * ``fall_z = 1.96``, ``sd_floor = 2.0``: a fall from the baseline counts when a total is at
+      least 1.96 · √(1 + 1/3) · SD below it (a reliable-change amount, Jacobson & Truax 1991,
+      for one rating against a mean of 3), with SD = the client's own SD of the baseline
+      ratings, never below 2 points (a client's session-to-session SD is 1-2 points) — at
+      least 4.5 points.
+    * ``persist_sessions = 2``: low (either way) at 2 consecutive rated sessions; one low
+      session is a possible rupture, not a state.
+    * ``clear_sessions = 2``, ``clear_margin = 2.0``: the state ends only after 2 consecutive
+      rated sessions at least 2 points above both thresholds (hysteresis: no toggling).
     """
 
-    total_at_or_below: float = 36.0
-    domain_below: float = 9.0
+    low_total_at_or_below: float = 28.0
+    baseline_sessions: int = 3
+    fall_z: float = 1.96
+    sd_floor: float = 2.0
+    persist_sessions: int = 2
+    clear_sessions: int = 2
+    clear_margin: float = 2.0
 
 
 @dataclass(frozen=True)
 class RuptureConfig:
     """Rupture, repair and repeated-rupture thresholds.
 
-    Defaults and their sources (clinical-science.md §3.2-3.4):
-
     * ``baseline_sessions = 3``: the baseline is the mean of the previous 3 measured totals
-      (the platform rule of §3.3 proposes 2-3).
-    * ``z = 1.0``: a rupture is a total at or below baseline - z·SD; 1 SD is the sensitive,
-      2 SD the specific threshold of the V-pattern studies (Stiles 2004, Strauss 2006; §3.3).
+      (2-3 in the V-pattern studies).
+    * ``z = 1.0``: a rupture is a total at or below baseline - z·SD; 1 SD is the sensitive
+      threshold of the V-pattern studies (Stiles 2004, Strauss 2006).
+    * ``large_z = 2.0``: a drop of at least 2 SD (the specific threshold) is large.
     * ``sd_floor = 3.0`` and ``min_history = 2``: the SD is the client's own SD over all
-      earlier measured totals, never taken below 3 points; a drop needs at least 2 earlier
-      measurements (short histories give unstable SDs; §3.3 "fall back when history is short").
-      3 points rather than 2: on simulated caseloads a 2-point floor flagged 76 % of improvers
-      at least once; 3 points flags 54 %, close to the 46-50 % of cases with ruptures in
-      McLaughlin et al. 2014 and Stevens et al. 2007, and still finds every simulated rupture.
-    * ``tension_at_least = 1``: the client-reported trigger is "a little" (1) or "yes" (2) on
-      the rupture item (PSQ-type self-report, Muran 2009; §3.2).
-    * ``repair_window = 3`` and ``repair_sd = 0.5``: repaired when one of the next 3 measured
-      totals returns to at least baseline - 0.5·SD (set 0 for "back to baseline"), or the
-      client says the moment was resolved ``resolved_at_least = 2`` ("mostly") or more by the
-      end of the session (§3.3; Eubanks, Muran & Safran 2018).
-    * ``repeated_unrepaired = 2``, ``repeated_ruptures = 3``, ``repeated_window = 8``: repeated
-      ruptures are 2 unrepaired ruptures, or 3 ruptures within 8 attended sessions (product
-      rule; McLaughlin 2014).
+      earlier measured totals, never below 3 points; a drop needs at least 2 earlier ratings.
+    * ``tension_at_least = 1``: the client's "a little" (1) or "yes" (2) on the rupture item
+      (PSQ-type self-report, Muran 2009).
+    * ``resolved_at_least = 2``: "mostly" or "completely" resolved by the end of the session.
+    * ``repair_window = 3`` and ``repair_sd = 0.5``: repaired when one of the next 3 rated
+      sessions is back to at least baseline - 0.5·SD, or the client confirms at a later
+      session that the moment was talked through (``confirmed_at_least = 2``, "yes");
+      unrepaired when the 3 rated sessions pass without either (Eubanks, Muran & Safran 2018).
+    * ``repeated_unrepaired = 2``: repeated ruptures are 2 distinct unrepaired ruptures
+      (McLaughlin et al. 2014).
     """
 
     baseline_sessions: int = 3
     z: float = 1.0
+    large_z: float = 2.0
     sd_floor: float = 3.0
     min_history: int = 2
     tension_at_least: int = 1
+    resolved_at_least: int = 2
     repair_window: int = 3
     repair_sd: float = 0.5
-    resolved_at_least: int = 2
+    confirmed_at_least: int = 2
     repeated_unrepaired: int = 2
-    repeated_ruptures: int = 3
-    repeated_window: int = 8
 
 
 DEFAULT_LOW_ALLIANCE = LowAllianceConfig()
@@ -180,21 +209,6 @@ def latest_column(mask: BoolArray) -> tuple[BoolArray, IntArray]:
         return has, np.zeros(n, dtype=np.int64)
     last = (t - 1 - np.argmax(mask[:, ::-1], axis=1)).astype(np.int64)
     return has, np.asarray(np.where(has, last, 0), dtype=np.int64)
-
-
-def is_low_alliance(
-    alliance: FloatArray, config: LowAllianceConfig = DEFAULT_LOW_ALLIANCE
-) -> tuple[BoolArray, BoolArray, BoolArray]:
-    """For alliance ratings of shape (..., 4): (low, total low, some domain low).
-
-    Missing ratings (NaN) are never low.
-    """
-    total = alliance.sum(axis=-1)
-    total_low = np.asarray(np.isfinite(total) & (total <= config.total_at_or_below + EPS))
-    domain_low = np.asarray(
-        np.isfinite(total) & (np.nan_to_num(alliance, nan=np.inf) < config.domain_below).any(-1)
-    )
-    return np.asarray(total_low | domain_low), total_low, domain_low
 
 
 def pack_cells(mask: BoolArray, values: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
@@ -237,66 +251,194 @@ def _domains(alliance_row: FloatArray) -> dict[str, float | None]:
 
 
 # --------------------------------------------------------------------------------------------
-# low alliance
+# low alliance: one state per episode
 # --------------------------------------------------------------------------------------------
+
+
+def own_baseline(
+    batch: EpisodeBatch, config: LowAllianceConfig = DEFAULT_LOW_ALLIANCE
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per episode: the mean of the first ``baseline_sessions`` rated totals, the fall that
+    counts as reliable (1.96 · √(1 + 1/k) · max(own SD, floor); Jacobson & Truax 1991) and the
+    client's own SD of those ratings (NaN until there are k ratings)."""
+    is_measured = measured(batch)
+    _, count, packed = pack_cells(is_measured, batch.alliance_total)
+    k = max(config.baseline_sessions, 1)
+    n = batch.size
+    first = packed[:, :k] if packed.shape[1] >= k else np.full((n, k), np.nan)
+    have = count >= k
+    safe = np.where(have[:, None], first, 0.0)
+    base = np.where(have, safe.mean(axis=1), np.nan)
+    own_sd = np.where(have, safe.std(axis=1, ddof=1) if k > 1 else 0.0, np.nan)
+    sd = np.fmax(own_sd, config.sd_floor)
+    fall_by = config.fall_z * math.sqrt(1.0 + 1.0 / k) * sd
+    return (
+        np.asarray(base, dtype=np.float64),
+        np.asarray(np.where(have, fall_by, np.nan), dtype=np.float64),
+        np.asarray(own_sd, dtype=np.float64),
+    )
+
+
+@dataclass(frozen=True)
+class LowAllianceRun:
+    """One spell of low alliance: its first low session, the session where it became a state
+    (persistence reached), the session where it ended (-1 while ongoing) — all as columns."""
+
+    row: int
+    start: int
+    fired: int
+    ended: int
+    by_level: bool
+    by_fall: bool
+
+
+def low_alliance_runs(
+    batch: EpisodeBatch, config: LowAllianceConfig = DEFAULT_LOW_ALLIANCE
+) -> list[LowAllianceRun]:
+    """The spells of low alliance of every episode, in order (see :class:`LowAllianceConfig`).
+
+    A rated session is low when its total is at or below ``low_total_at_or_below`` or, after
+    the baseline sessions, at least the reliable fall below the client's own baseline. A spell
+    starts at the first of ``persist_sessions`` consecutive low rated sessions and ends after
+    ``clear_sessions`` consecutive rated sessions that are clear of both thresholds by
+    ``clear_margin`` (hysteresis). Sessions without complete feedback are skipped.
+    """
+    n, t = batch.attendance.shape
+    if n == 0 or t == 0:
+        return []
+    is_measured = measured(batch)
+    order, count, packed = pack_cells(is_measured, batch.alliance_total)
+    base, fall_by, _ = own_baseline(batch, config)
+    pos = np.arange(t)[None, :]
+    inside = pos < count[:, None]
+    after_base = inside & (pos >= config.baseline_sessions) & np.isfinite(base)[:, None]
+    value = np.nan_to_num(packed, nan=np.inf)
+    fall_line = np.nan_to_num(base - fall_by, nan=-np.inf)[:, None]
+    level_low = inside & (value <= config.low_total_at_or_below + EPS)
+    fallen = after_base & (value <= fall_line + EPS)
+    low = level_low | fallen
+    clear = (
+        inside
+        & (value > config.low_total_at_or_below + config.clear_margin - EPS)
+        & ~(after_base & (value < fall_line + config.clear_margin - EPS))
+    )
+
+    on = np.zeros(n, dtype=bool)
+    run_low = np.zeros(n, dtype=np.int64)
+    run_clear = np.zeros(n, dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    by_level = np.zeros(n, dtype=bool)
+    by_fall = np.zeros(n, dtype=bool)
+    current: dict[int, LowAllianceRun] = {}
+    runs: list[LowAllianceRun] = []
+    for p in range(t):
+        off = ~on
+        run_low = np.where(off & low[:, p], run_low + 1, np.where(off, 0, run_low))
+        start = np.where(off & low[:, p] & (run_low == 1), p, start)
+        by_level = np.where(off & (run_low == 1), False, by_level) | (off & level_low[:, p])
+        by_fall = np.where(off & (run_low == 1), False, by_fall) | (off & fallen[:, p])
+        fire = off & (run_low >= config.persist_sessions)
+        for i in np.flatnonzero(fire).tolist():
+            current[i] = LowAllianceRun(
+                i, int(order[i, start[i]]), int(order[i, p]), -1, bool(by_level[i]),
+                bool(by_fall[i]),
+            )  # fmt: skip
+        was_on = on & ~fire
+        run_clear = np.where(was_on & clear[:, p], run_clear + 1, np.where(was_on, 0, run_clear))
+        end = was_on & (run_clear >= config.clear_sessions)
+        for i in np.flatnonzero(end).tolist():
+            run = current.pop(i)
+            runs.append(
+                LowAllianceRun(i, run.start, run.fired, int(order[i, p]), run.by_level, run.by_fall)
+            )
+        on = (on | fire) & ~end
+        run_low = np.where(end, 0, run_low)
+        run_clear = np.where(end | fire, 0, run_clear)
+    runs.extend(current.values())
+    runs.sort(key=lambda r: (r.row, r.start))
+    return runs
 
 
 def detect_low_alliance(
     batch: EpisodeBatch, config: LowAllianceConfig = DEFAULT_LOW_ALLIANCE
 ) -> list[Signal]:
-    """ "low_alliance" (yellow) when the **latest** session feedback is low.
+    """ "low_alliance": one state per spell of low session feedback, key
+    ``low_alliance:from-s<N>`` (N = the spell's first low session).
 
-    Rule: at the latest measured session (attended, all four domains answered) the total is at
-    or below 36 of 40, or any domain is below 9 (SRS conventions, clinical-science.md §3.5;
-    ``LowAllianceConfig``). Key ``low_alliance:s<N>`` (N = that session's number).
+    Rule (:func:`low_alliance_runs`, ``LowAllianceConfig``): at 2 consecutive rated sessions the
+    total is at or below 28 of 40, or at least a reliable fall (≥ 4.5 points) below the mean of
+    the client's first 3 ratings. Yellow while the spell lasts; a note ("info") once 2
+    consecutive rated sessions are clear of both thresholds by 2 points. The signal keeps the
+    session where the state began, so later sessions of the same spell update it and never
+    open another. Sources: Flückiger et al. 2018; Duncan et al. 2003; Meier & Feeley 2022;
+    Jacobson & Truax 1991 (docs/engine.md derives the thresholds).
     """
-    if batch.size == 0 or batch.columns == 0:
+    runs = low_alliance_runs(batch, config)
+    if not runs:
         return []
-    has, last = latest_column(measured(batch))
-    rows = np.arange(batch.size)
-    latest = batch.alliance[rows, last]
-    low, total_low, domain_low = is_low_alliance(latest, config)
+    base, fall_by, own_sd = own_baseline(batch, config)
+    totals = batch.alliance_total
+    is_measured = measured(batch)
     found: list[Signal] = []
-    for i in np.flatnonzero(has & low).tolist():
-        j = int(last[i])
-        number = int(batch.session_number[i, j])
-        ratings = latest[i]
-        total = float(ratings.sum())
-        low_domains = [d for d, v in zip(DOMAINS, ratings, strict=True) if v < config.domain_below]
+    for run in runs:
+        i = run.row
+        first = int(batch.session_number[i, run.start])
+        fired = int(batch.session_number[i, run.fired])
+        cols = [c for c in range(run.start, run.fired + 1) if is_measured[i, c]]
+        shown = [plain_number(totals[i, c]) for c in cols]
+        sessions = [int(batch.session_number[i, c]) for c in cols]
+        ongoing = run.ended < 0
         reasons: list[str] = []
-        if total_low[i]:
+        if run.by_level:
             reasons.append(
-                f"the total is {_fmt(total)} of 40 (at or below {_fmt(config.total_at_or_below)})"
+                f"the totals were at or below {_fmt(config.low_total_at_or_below)} of 40 "
+                "(a mean of 7 per question, where most sessions are rated 9 or 10)"
             )
-        if domain_low[i]:
-            listed = ", ".join(f"{d} {_fmt(float(ratings[DOMAINS.index(d)]))}" for d in low_domains)
-            reasons.append(f"some domains are below {_fmt(config.domain_below)} ({listed})")
+        if run.by_fall:
+            reasons.append(
+                f"the totals fell at least {_fmt(fall_by[i])} points below this client's own "
+                f"first ratings (mean {_fmt(base[i])})"
+            )
+        ev: dict[str, object] = {
+            "from_session": first,
+            "session": fired,
+            "sessions": sessions,
+            "totals": shown,
+            "low_total_at_or_below": plain_number(config.low_total_at_or_below),
+            "own_baseline": plain_number(base[i]),
+            "own_sd": plain_number(own_sd[i]),
+            "reliable_fall": plain_number(fall_by[i]),
+            "by_level": run.by_level,
+            "by_fall": run.by_fall,
+            "ongoing": ongoing,
+        }
+        if not ongoing:
+            ev["back_to_usual_at_session"] = int(batch.session_number[i, run.ended])
+        text = (
+            f"Since session {first} the session feedback has been low at "
+            f"{len(cols)} rated sessions in a row ({', '.join(_fmt(float(v or 0)) for v in shown)}"
+            " of 40): " + " and ".join(reasons) + ". A persistently low working relationship "
+            "goes with poorer outcomes; it is worth asking the client what does not fit."
+        )
+        if not ongoing:
+            text += (
+                f" Since session {ev['back_to_usual_at_session']} the ratings are back to this "
+                "client's usual level."
+            )
         found.append(
             Signal(
                 episode_id=int(batch.episode_ids[i]),
                 kind="low_alliance",
-                severity="yellow",
-                session_number=number,
-                key=f"low_alliance:s{number}",
-                title="Session feedback is lower than usual for a good working relationship",
-                explanation=(
-                    f"In the latest session feedback (session {number}) "
-                    + " and ".join(reasons)
-                    + ". By the conventions of session rating scales, a total at or below "
-                    f"{_fmt(config.total_at_or_below)} or any domain below "
-                    f"{_fmt(config.domain_below)} is worth talking about with the client: it "
-                    "often means something in the session did not quite fit for them."
+                severity="yellow" if ongoing else "info",
+                session_number=fired,
+                key=f"low_alliance:from-s{first}",
+                title=(
+                    "The session feedback has stayed low"
+                    if ongoing
+                    else "The session feedback was low for a while and has recovered"
                 ),
-                evidence={
-                    "session": number,
-                    "total": plain_number(total),
-                    "domains": _domains(ratings),
-                    "low_domains": low_domains,
-                    "total_low": bool(total_low[i]),
-                    "domain_low": bool(domain_low[i]),
-                    "total_at_or_below": plain_number(config.total_at_or_below),
-                    "domain_below": plain_number(config.domain_below),
-                },
+                explanation=text,
+                evidence=ev,
                 source=LOW_ALLIANCE_SOURCE,
                 actions=(INVITE_FEEDBACK, TALK_ABOUT_FIT),
             )
@@ -308,18 +450,25 @@ def detect_low_alliance(
 # ruptures and repairs
 # --------------------------------------------------------------------------------------------
 
+#: How a rupture was repaired (``RuptureCourse.repaired_how``).
+REPAIRED_BY_RATINGS, RESOLVED_IN_SESSION, CONFIRMED_LATER = 1, 2, 3
+
 
 @dataclass(frozen=True, eq=False)
 class RuptureCourse:
     """Session-by-session rupture and repair status of a batch; all arrays are (n, t).
 
-    ``drop`` and ``tension`` are the two triggers, ``rupture`` their union. ``baseline`` is the
-    mean of the previous ``baseline_sessions`` measured totals, ``sd`` the (floored) SD used,
-    ``own_sd`` the client's own SD before flooring (NaN with fewer than 2 earlier totals),
-    ``history`` the number of earlier measured sessions, ``threshold`` = baseline - z·SD where
-    a drop can be judged. ``repaired_at`` / ``unrepaired_at`` hold, for each rupture cell, the
-    column where it was repaired / judged unrepaired (-1 otherwise; both -1 = still open).
-    ``repaired_by_client`` marks repairs the client confirmed ("mostly"/"completely").
+    ``drop`` and ``tension`` are the two triggers; ``rupture`` marks the session where a
+    distinct rupture began (a trigger while an earlier rupture is still open is the same
+    rupture: ``continued``). ``baseline`` is the mean of the previous ``baseline_sessions``
+    measured totals, ``sd`` the (floored) SD used, ``own_sd`` the client's own SD before
+    flooring, ``history`` the number of earlier measured sessions, ``threshold`` =
+    baseline - z·SD where a drop can be judged. At a rupture's first session: ``large`` (a drop
+    of at least ``large_z`` SD), ``unresolved`` (the client said "not at all"/"partly"
+    resolved), ``persists`` (the next rated session was still a trigger or at/below the
+    threshold), ``repaired_at`` / ``unrepaired_at`` (the column where it was repaired / judged
+    unrepaired, -1 otherwise; both -1 = still open) and ``repaired_how`` (1 ratings back,
+    2 resolved in the session, 3 confirmed at a later session).
     """
 
     total: FloatArray
@@ -331,16 +480,31 @@ class RuptureCourse:
     drop: BoolArray
     tension: BoolArray
     rupture: BoolArray
+    continued: BoolArray
+    large: BoolArray
+    unresolved: BoolArray
+    persists: BoolArray
     repair_reference: FloatArray
     repaired_at: IntArray
-    repaired_by_client: BoolArray
+    repaired_how: IntArray
     unrepaired_at: IntArray
+
+    @property
+    def repaired_by_client(self) -> BoolArray:
+        return np.asarray(self.repaired_how >= RESOLVED_IN_SESSION)
+
+    @property
+    def alert(self) -> BoolArray:
+        """Rupture cells that are worth an alert now: unresolved, large or persisting, and not
+        (yet) repaired."""
+        worth = self.unresolved | self.large | self.persists
+        return np.asarray(self.rupture & worth & (self.repaired_at < 0))
 
 
 def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> RuptureCourse:
-    """Ruptures and their repair for every session of every episode, vectorised.
+    """Ruptures and their repair for every session of every episode.
 
-    Rupture at session j (Stiles et al. 2004; Strauss et al. 2006; Muran et al. 2009):
+    Trigger at session j (Stiles et al. 2004; Strauss et al. 2006; Muran et al. 2009):
 
     * **drop**: j is measured, there are at least ``min_history`` earlier measured sessions,
       and total_j <= baseline_j - z·SD_j, where baseline_j is the mean of the previous
@@ -348,17 +512,18 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
       measured totals, ``sd_floor``); or
     * **tension**: j was attended and the client answered the rupture item "a little" or "yes".
 
-    Repair (Eubanks, Muran & Safran 2018; clinical-science.md §3.3): the client said the
-    moment was resolved "mostly"/"completely" by the end of session j, or one of the next
-    ``repair_window`` measured totals is >= baseline_j - repair_sd·SD_j (with no earlier
-    measurement, the rupture session's own total stands in for the baseline). Unrepaired: the
-    ``repair_window`` measured sessions after j have passed without either.
+    A trigger opens a rupture unless one is still open: a sustained drop is one rupture. It is
+    repaired (Eubanks, Muran & Safran 2018) at once when the client says the moment was
+    resolved "mostly"/"completely" by the end of the session; later when a rated session
+    within ``repair_window`` is back to >= baseline_j - repair_sd·SD_j (with no earlier
+    measurement, the rupture session's own total stands in for the baseline) or when the client
+    confirms it was talked through. Unrepaired: the ``repair_window`` rated sessions after j
+    have passed without either; a later confirmation still repairs the latest unrepaired one.
     """
     n, t = batch.attendance.shape
-    cols = np.arange(t)[None, :]
     is_measured = measured(batch)
     total = np.asarray(np.where(is_measured, batch.alliance_total, np.nan), dtype=np.float64)
-    order, count, packed = pack_cells(is_measured, total)
+    _, _, packed = pack_cells(is_measured, total)
 
     # centre each row on its first measured total so the running sums stay small and exact
     offset = np.nan_to_num(packed[:, :1]) if t else np.zeros((n, 1))
@@ -380,30 +545,73 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
     sd = np.asarray(sd, dtype=np.float64)
     judged = is_measured & (prev >= max(config.min_history, 1))
     threshold = np.where(judged, baseline - config.z * sd, np.nan)
-    drop = judged & (np.nan_to_num(total, nan=np.inf) <= threshold + EPS)
+    value = np.nan_to_num(total, nan=np.inf)
+    drop = judged & (value <= threshold + EPS)
+    large = drop & (value <= baseline - config.large_z * sd + EPS)
 
+    attended = batch.attended
     reported = np.nan_to_num(batch.rupture, nan=-1.0)
-    tension = batch.attended & (reported >= config.tension_at_least)
-    rupture = np.asarray(drop | tension)
-
-    # repair: the client's word at the session, or a later measured total back near baseline
+    tension = attended & (reported >= config.tension_at_least)
+    trigger = drop | tension
     resolved = np.nan_to_num(batch.resolved, nan=-1.0)
-    by_client = tension & (resolved >= config.resolved_at_least)
+    said_resolved = tension & (resolved >= config.resolved_at_least)
+    said_unresolved = tension & (resolved >= 0) & (resolved < config.resolved_at_least)
     reference = np.where(used > 0, baseline, total) - config.repair_sd * sd
-    repaired_at = np.where(rupture & by_client, np.broadcast_to(cols, (n, t)), -1).astype(np.int64)
-    for d in range(config.repair_window):
-        q = upto + d  # packed index of the (d+1)-th measured session after j
-        later = _take(packed, q)
-        back = rupture & (repaired_at < 0) & (q < count[:, None])
-        back &= np.nan_to_num(later, nan=-np.inf) >= reference - EPS
-        repaired_at = np.where(
-            back, _take(order.astype(np.float64), q).astype(np.int64), repaired_at
-        )
-    window_end = upto + config.repair_window - 1
-    closed = (window_end < count[:, None]) & (config.repair_window > 0)
-    unrepaired = rupture & (repaired_at < 0) & closed
-    end_col = _take(order.astype(np.float64), window_end)
-    unrepaired_at = np.where(unrepaired, np.nan_to_num(end_col, nan=-1.0), -1).astype(np.int64)
+    confirmed = attended & (
+        np.nan_to_num(batch.talked_through, nan=-1.0) >= config.confirmed_at_least
+    )
+
+    rupture = np.zeros((n, t), dtype=bool)
+    continued = np.zeros((n, t), dtype=bool)
+    persists = np.zeros((n, t), dtype=bool)
+    repaired_at = np.full((n, t), -1, dtype=np.int64)
+    repaired_how = np.zeros((n, t), dtype=np.int64)
+    unrepaired_at = np.full((n, t), -1, dtype=np.int64)
+    rows = np.arange(n)
+    open_col = np.full(n, -1, dtype=np.int64)
+    open_ref = np.full(n, np.nan)
+    open_line = np.full(n, -np.inf)
+    seen = np.zeros(n, dtype=np.int64)
+    last_unrepaired = np.full(n, -1, dtype=np.int64)
+    for j in range(t):
+        was_open = open_col >= 0
+        m = is_measured[:, j]
+        advance = was_open & m
+        seen = np.where(advance, seen + 1, seen)
+        back = advance & (value[:, j] >= open_ref - EPS)
+        confirm = was_open & confirmed[:, j]
+        repaired = back | confirm
+        first_after = advance & (seen == 1) & ~repaired
+        still = first_after & (trigger[:, j] | (value[:, j] <= open_line + EPS))
+        persists[rows[still], open_col[still]] = True
+        continued[:, j] = was_open & trigger[:, j] & ~repaired
+        repaired_at[rows[repaired], open_col[repaired]] = j
+        how = np.where(back, REPAIRED_BY_RATINGS, CONFIRMED_LATER)
+        repaired_how[rows[repaired], open_col[repaired]] = how[repaired]
+        over = advance & ~repaired & (seen >= config.repair_window)
+        unrepaired_at[rows[over], open_col[over]] = j
+        last_unrepaired = np.where(over, open_col, last_unrepaired)
+        late = ~was_open & confirmed[:, j] & (last_unrepaired >= 0)
+        repaired_at[rows[late], last_unrepaired[late]] = j
+        repaired_how[rows[late], last_unrepaired[late]] = CONFIRMED_LATER
+        unrepaired_at[rows[late], last_unrepaired[late]] = -1
+        last_unrepaired = np.where(late, -1, last_unrepaired)
+        open_col = np.where(repaired | over, -1, open_col)
+
+        # a trigger opens a rupture unless one is still open; in the session that repairs the
+        # open one, only a newly reported tension opens another (low ratings there belong to
+        # the old one)
+        new = (trigger[:, j] & ~was_open) | (tension[:, j] & repaired)
+        rupture[:, j] = new
+        in_session = new & said_resolved[:, j]
+        repaired_at[in_session, j] = j
+        repaired_how[in_session, j] = RESOLVED_IN_SESSION
+        opened = new & ~in_session
+        open_col = np.where(opened, j, open_col)
+        open_ref = np.where(opened, reference[:, j], open_ref)
+        open_line = np.where(opened, np.nan_to_num(threshold[:, j], nan=-np.inf), open_line)
+        seen = np.where(opened, 0, seen)
+
     return RuptureCourse(
         total=total,
         baseline=np.asarray(baseline, dtype=np.float64),
@@ -414,16 +622,21 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
         drop=np.asarray(drop),
         tension=np.asarray(tension),
         rupture=rupture,
+        continued=continued,
+        large=np.asarray(rupture & large),
+        unresolved=np.asarray(rupture & said_unresolved),
+        persists=persists,
         repair_reference=np.asarray(reference, dtype=np.float64),
         repaired_at=repaired_at,
-        repaired_by_client=np.asarray(rupture & by_client),
+        repaired_how=repaired_how,
         unrepaired_at=unrepaired_at,
     )
 
 
 def ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> BoolArray:
-    """(n, t): True at sessions with a rupture (a person-relative drop or client-reported
-    tension). The rule is :func:`rupture_course`'s (Stiles 2004; Strauss 2006; Muran 2009)."""
+    """(n, t): True where a distinct rupture began (a person-relative drop or client-reported
+    tension, not inside an open rupture). The rule is :func:`rupture_course`'s (Stiles 2004;
+    Strauss 2006; Muran 2009)."""
     return rupture_course(batch, config).rupture
 
 
@@ -454,21 +667,28 @@ def _rupture_evidence(
         "earlier_measurements": int(course.history[i, j]),
         "client_reported": answer_code(RUPTURE, float(batch.rupture[i, j])),
         "resolved": answer_code(RESOLVED, float(batch.resolved[i, j])),
+        "large": bool(course.large[i, j]),
+        "unresolved": bool(course.unresolved[i, j]),
+        "persists": bool(course.persists[i, j]),
     }
 
 
 def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> list[Signal]:
-    """ "rupture" (yellow) at every session with a rupture; key ``rupture:s<N>``.
+    """ "rupture" at the first session of each distinct rupture; key ``rupture:s<N>``.
 
     Rule (:func:`rupture_course`): the session total is at or below the client's own baseline
-    (mean of the previous 3 measured totals) minus 1 SD (own SD, at least 2 points, needs 2
-    earlier measurements), or the client reported a moment of feeling misunderstood, uneasy or
-    disconnected ("a little"/"yes"). Sources: Stiles et al. 2004; Strauss et al. 2006; Muran et
-    al. 2009; Eubanks, Muran & Safran 2018 (clinical-science.md §3.2-3.4).
+    (mean of the previous 3 rated totals) minus 1 SD (own SD, at least 3 points, needs 2
+    earlier ratings), or the client reported a moment of feeling misunderstood, uneasy or
+    disconnected; while a rupture is open, further low sessions belong to it. Severity: a
+    marker on the timeline ("info") unless the client said it was not (or only partly)
+    resolved, the drop is large (2 SD) or it persists into the next rated session — then
+    "yellow" until it is repaired. Sources: Stiles et al. 2004; Strauss et al. 2006; Muran et
+    al. 2009; Eubanks, Muran & Safran 2018.
     """
     if batch.size == 0 or batch.columns == 0:
         return []
     course = rupture_course(batch, config)
+    alert = course.alert
     found: list[Signal] = []
     for i, j in np.argwhere(course.rupture).tolist():
         number = int(batch.session_number[i, j])
@@ -488,11 +708,29 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
                 f'the client answered "{said}" to "Was there a moment you felt misunderstood, '
                 'uneasy or disconnected?"'
             )
+        why: list[str] = []
+        if course.unresolved[i, j]:
+            why.append(f'the client said it was resolved "{ev["resolved"]}" by the end')
+        if course.large[i, j]:
+            why.append(f"the drop is large (at least {_fmt(config.large_z)} × the usual variation)")
+        if course.persists[i, j]:
+            why.append("it carried on into the next rated session")
+        if alert[i, j]:
+            status = " It is worth an early conversation because " + " and ".join(why) + "."
+        elif course.repaired_how[i, j] == RESOLVED_IN_SESSION:
+            status = (
+                f' The client said it was resolved "{ev["resolved"]}" by the end of the session.'
+            )
+        elif course.repaired_at[i, j] >= 0:
+            status = " It has since been repaired."
+        else:
+            status = " For now it is a marker on the timeline."
+        severity: Severity = "yellow" if alert[i, j] else "info"
         found.append(
             Signal(
                 episode_id=int(batch.episode_ids[i]),
                 kind="rupture",
-                severity="yellow",
+                severity=severity,
                 session_number=number,
                 key=f"rupture:s{number}",
                 title="Possible rupture in the working relationship",
@@ -500,7 +738,7 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
                     f"In session {number} " + "; and ".join(parts) + ". This can mark a rupture: "
                     "a strain in the collaboration or the bond between client and therapist. "
                     "Ruptures are common; talked about openly and repaired, they tend to go with "
-                    "better outcomes."
+                    "better outcomes." + status
                 ),
                 evidence=ev,
                 source=RUPTURE_SOURCE,
@@ -511,20 +749,22 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
 
 
 def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> list[Signal]:
-    """ "repair" (info) and "unrepaired_rupture" (red) for each rupture whose window has closed.
+    """ "repair" (info, good news) and "unrepaired_rupture" (red) for each decided rupture.
 
-    Rule (:func:`rupture_course`): repaired when, within the next 3 measured sessions, the
-    total returns to at least baseline - 0.5·SD, or the client said the moment was resolved
-    "mostly"/"completely"; unrepaired when 3 measured sessions pass without either. A rupture
-    still inside its window yields neither. Keys ``repair:s<N>`` / ``unrepaired_rupture:s<N>``
-    with N the rupture session; ``session_number`` is the session where it was decided.
-    Sources: Eubanks, Muran & Safran 2018 (r = .29); Stiles et al. 2004; Muran et al. 2009.
+    Rule (:func:`rupture_course`): repaired when, within the next 3 rated sessions, the total
+    returns to at least baseline - 0.5·SD, or the client confirms at a later session that the
+    moment was talked through; unrepaired when 3 rated sessions pass without either. A tension
+    resolved within its own session is told by the rupture note itself (no separate repair).
+    Keys ``repair:s<N>`` / ``unrepaired_rupture:s<N>`` with N the rupture session;
+    ``session_number`` is the session where it was decided. Sources: Eubanks, Muran & Safran
+    2018 (r = .29); Stiles et al. 2004; Muran et al. 2009.
     """
     if batch.size == 0 or batch.columns == 0:
         return []
     course = rupture_course(batch, config)
     found: list[Signal] = []
-    decided = (course.repaired_at >= 0) | (course.unrepaired_at >= 0)
+    later = (course.repaired_at >= 0) & (course.repaired_how != RESOLVED_IN_SESSION)
+    decided = later | (course.unrepaired_at >= 0)
     for i, j in np.argwhere(course.rupture & decided).tolist():
         number = int(batch.session_number[i, j])
         ev = _rupture_evidence(batch, course, config, i, j)
@@ -534,13 +774,14 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
         if course.repaired_at[i, j] >= 0:
             r = int(course.repaired_at[i, j])
             at = int(batch.session_number[i, r])
-            client = bool(course.repaired_by_client[i, j])
+            by_client = course.repaired_how[i, j] == CONFIRMED_LATER
             ev["repair_session"] = at
-            ev["repaired_by"] = "client" if client else "ratings"
+            ev["repaired_by"] = "client" if by_client else "ratings"
             ev["repair_total"] = plain_number(course.total[i, r])
             how = (
-                f'the client said it was resolved "{ev["resolved"]}" by the end of the session'
-                if client
+                f"in session {at} the client said the difficult moment has been talked through "
+                f'("{answer_code(TALKED_THROUGH, float(batch.talked_through[i, r]))}")'
+                if by_client
                 else f"the session feedback came back to {_fmt(course.total[i, r])} of 40 in "
                 f"session {at}, at or above {_fmt(course.repair_reference[i, j])} (the earlier "
                 f"level minus {_fmt(config.repair_sd)} × the usual variation)"
@@ -566,9 +807,9 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
         else:
             u = int(course.unrepaired_at[i, j])
             at = int(batch.session_number[i, u])
-            later = course.total[i, j + 1 : u + 1]
+            after = course.total[i, j + 1 : u + 1]
             ev["judged_at_session"] = at
-            ev["later_totals"] = [plain_number(v) for v in later[np.isfinite(later)]]
+            ev["later_totals"] = [plain_number(v) for v in after[np.isfinite(after)]]
             found.append(
                 Signal(
                     episode_id=int(batch.episode_ids[i]),
@@ -581,9 +822,9 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
                         f"Since the possible rupture in session {number}, "
                         f"{config.repair_window} rated sessions have passed and the session "
                         f"feedback has not come back to {_fmt(course.repair_reference[i, j])} of "
-                        "40, nor has the client said it was resolved. Unrepaired ruptures go with "
-                        "poorer outcomes and with dropping out; naming the moment and your part in "
-                        "it usually helps."
+                        "40, nor has the client said it was talked through. Unrepaired ruptures "
+                        "go with poorer outcomes and with dropping out; naming the moment and "
+                        "your part in it usually helps."
                     ),
                     evidence=ev,
                     source=REPAIR_SOURCE,
@@ -598,48 +839,23 @@ def detect_repeated_ruptures(
 ) -> list[Signal]:
     """ "repeated_ruptures" (red), key ``repeated_ruptures``, once per episode.
 
-    Rule: at least 2 unrepaired ruptures, or at least 3 ruptures within the last 8 attended
-    sessions (``RuptureConfig``). Fires at the first session where this held, so later data
-    leave it unchanged. Sources: the product's source article (repeated empathic failures mean
-    the therapy is not working); McLaughlin et al. 2014; Eubanks, Muran & Safran 2018.
+    Rule: at least ``repeated_unrepaired`` (2) distinct ruptures judged unrepaired (a sustained
+    drop is one rupture; repaired ones — by the ratings or by the client's word — never count).
+    Fires at the session where the second was judged unrepaired. Sources: McLaughlin et al.
+    2014; Eubanks, Muran & Safran 2018; Safran, Muran & Eubanks-Carter 2011.
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    n, t = batch.attendance.shape
     course = rupture_course(batch, config)
-    rows = np.broadcast_to(np.arange(n)[:, None], (n, t))
-    judged = np.zeros((n, t), dtype=np.int64)
-    cells = course.unrepaired_at >= 0
-    np.add.at(judged, (rows[cells], course.unrepaired_at[cells]), 1)
-    unrepaired_by = np.cumsum(judged, axis=1)
-
-    attended = batch.attended
-    seen = np.cumsum(attended, axis=1).astype(np.int64)
-    _, _, packed = pack_cells(attended, course.rupture.astype(np.float64))
-    ra = np.concatenate([np.zeros((n, 1)), np.cumsum(np.nan_to_num(packed), axis=1)], axis=1)
-    start = np.maximum(seen - config.repeated_window, 0)
-    recent = _take(ra, seen) - _take(ra, start)
-
-    by_unrepaired = unrepaired_by >= config.repeated_unrepaired
-    by_count = recent >= config.repeated_ruptures - EPS
-    cond = (by_unrepaired | by_count) & (batch.attendance != NONE)
     found: list[Signal] = []
-    has, first = np.asarray(cond.any(axis=1)), np.argmax(cond, axis=1)
-    for i in np.flatnonzero(has).tolist():
-        c = int(first[i])
+    for i in range(batch.size):
+        cells = np.flatnonzero(course.unrepaired_at[i] >= 0)
+        if len(cells) < config.repeated_unrepaired:
+            continue
+        judged = sorted(int(course.unrepaired_at[i, k]) for k in cells)
+        c = judged[config.repeated_unrepaired - 1]
         number = int(batch.session_number[i, c])
-        att_cols = np.flatnonzero(attended[i, : c + 1])[-config.repeated_window :]
-        in_window = [int(batch.session_number[i, k]) for k in att_cols if course.rupture[i, k]]
-        unrep = [
-            int(batch.session_number[i, k])
-            for k in np.flatnonzero(cells[i])
-            if 0 <= course.unrepaired_at[i, k] <= c
-        ]
-        triggers = [
-            name
-            for name, on in (("unrepaired", by_unrepaired[i, c]), ("frequent", by_count[i, c]))
-            if on
-        ]
+        unrep = [int(batch.session_number[i, k]) for k in cells if course.unrepaired_at[i, k] <= c]
         found.append(
             Signal(
                 episode_id=int(batch.episode_ids[i]),
@@ -649,29 +865,19 @@ def detect_repeated_ruptures(
                 key="repeated_ruptures",
                 title="Repeated ruptures: time to talk together about the fit",
                 explanation=(
-                    f"By session {number} there were {len(unrep)} unrepaired rupture(s)"
-                    + (f" (sessions {', '.join(map(str, unrep))})" if unrep else "")
-                    + f" and {len(in_window)} rupture(s) in the last {len(att_cols)} attended "
-                    "sessions"
-                    + (f" (sessions {', '.join(map(str, in_window))})" if in_window else "")
-                    + f". The rule fires at {config.repeated_unrepaired} unrepaired ruptures or "
-                    f"{config.repeated_ruptures} ruptures within {config.repeated_window} "
-                    "sessions. Repeated strains that are not repaired suggest the therapy is not "
-                    "working as it is: talk openly together about the fit and what the client "
-                    "needs. The client can be encouraged to say so too — saying that it is not "
-                    "working is welcome, not a complaint — and, if the fit does not improve, a "
-                    "warm referral to a colleague is a respectful option."
+                    f"By session {number} {len(unrep)} separate ruptures (sessions "
+                    f"{', '.join(map(str, unrep))}) have not been repaired: the session feedback "
+                    "did not come back and the client did not say they were talked through. "
+                    "Repeated strains that are not repaired suggest the therapy is not working "
+                    "as it is: talk openly together about the fit and what the client needs. "
+                    "Saying that it is not working is welcome, not a complaint — and, if the fit "
+                    "does not improve, a warm referral to a colleague is a respectful option."
                 ),
                 evidence={
                     "session": number,
-                    "triggers": triggers,
                     "unrepaired_sessions": unrep,
                     "unrepaired": len(unrep),
-                    "rupture_sessions_in_window": in_window,
-                    "ruptures_in_window": len(in_window),
-                    "window_sessions": config.repeated_window,
                     "unrepaired_at_least": config.repeated_unrepaired,
-                    "ruptures_at_least": config.repeated_ruptures,
                 },
                 source=REPEATED_SOURCE,
                 actions=(TALK_ABOUT_FIT, INVITE_FEEDBACK, WARM_REFERRAL, REVIEW_IN_SUPERVISION),

@@ -39,9 +39,11 @@ from attune.engine.signals import (
 __all__ = ["DEFAULT_AS_IF", "AsIfConfig", "detect_as_if"]
 
 AS_IF_SOURCE = (
-    "The product's source article on 'as-if' therapy; Deutsch 1942 ('as-if' personality); "
-    "Winnicott 1960 (compliant false self); ceiling effects of alliance scales; PHQ-9 reliable "
-    "change 6 points (NHS Talking Therapies, clinical-science.md §1.2)"
+    "Deutsch (1942), Psychoanal Q 11:301-321 ('as-if' personality); Winnicott (1960), Ego "
+    "distortion in terms of true and false self (compliant false self); Safran & Muran (2000), "
+    "Negotiating the Therapeutic Alliance (withdrawal ruptures: deference, appeasing); Tryon, "
+    "Blackwell & Hammel (2007), Psychother Res 17:629-642 (clients rate the alliance near the "
+    "top of the scale); PHQ-9 reliable change 6 points (NHS Talking Therapies Manual)."
 )
 
 
@@ -54,9 +56,15 @@ class AsIfConfig:
       domains answered) with every domain at the ceiling (sessions without feedback neither
       count nor break the run).
     * ``by_session = 6``: judged from the 6th attended session on.
-    * ``reliable_change = 6``: PHQ-9 change from the first score smaller than 6 points counts as
-      no reliable improvement (NHS Talking Therapies; clinical-science.md §1.2).
+    * ``reliable_change = 6``: the PHQ-9 reliable change (NHS Talking Therapies), named in the
+      explanation.
+    * ``flat_within = 3``: a *flat* course — the latest PHQ-9 within 3 points (half the
+      reliable change) of the first, in either direction. A client improving steadily but not
+      yet reliably is not flat (clinical judgement; configurable).
     * ``min_phq9 = 2``: at least two PHQ-9 scores are needed to speak of "no change".
+
+    The ceiling run must be *current*: it must still be going at the latest feedback (a past
+    run of top ratings followed by ordinary ones is not "as-if").
 
     No rupture may ever have been reported ("a little"/"yes") and no free-text comment may ever
     have been critical (``EpisodeBatch.critical_text``; see :mod:`attune.engine.text`).
@@ -66,21 +74,28 @@ class AsIfConfig:
     min_ceiling_run: int = 4
     by_session: int = 6
     reliable_change: float = 6.0
+    flat_within: float = 3.0
     min_phq9: int = 2
 
 
 DEFAULT_AS_IF = AsIfConfig()
 
 
-def detect_as_if(batch: EpisodeBatch, config: AsIfConfig = DEFAULT_AS_IF) -> list[Signal]:
-    """ "as_if" (yellow), key ``as_if``, once per episode.
+def plain(x: float) -> str:
+    """One decimal at most: 14, 14.5."""
+    r = round(float(x), 1)
+    return str(int(r)) if r == int(r) else f"{r:.1f}"
 
-    Rule (``AsIfConfig``): by the latest data, the episode has at least 6 attended sessions, a
-    run of at least 4 consecutive measured sessions with all four domains at 10, no rupture
-    ever reported, no critical free text ever, and a PHQ-9 change from the first score of less
-    than 6 points (no reliable improvement). ``session_number`` is the first session at which
-    all of this held. Sources: the product's source article on "as-if" therapy; Deutsch 1942;
-    Winnicott 1960; ceiling effects of alliance scales.
+
+def detect_as_if(batch: EpisodeBatch, config: AsIfConfig = DEFAULT_AS_IF) -> list[Signal]:
+    """ "as_if" (yellow), key ``as_if:from-s<N>``, one per stretch.
+
+    Rule (``AsIfConfig``): at the latest data, the episode has at least 6 attended sessions, a
+    *current* run of at least 4 consecutive measured sessions with all four domains at 10, no
+    rupture ever reported, no critical free text ever, and a flat PHQ-9 course (latest within
+    3 points of the first). ``session_number`` N is the first session of the current stretch
+    in which all of this held. Sources: Deutsch 1942; Winnicott 1960; Safran & Muran 2000
+    (withdrawal ruptures); Tryon, Blackwell & Hammel 2007 (ceiling of alliance ratings).
     """
     n, t = batch.attendance.shape
     if n == 0 or t == 0:
@@ -91,7 +106,9 @@ def detect_as_if(batch: EpisodeBatch, config: AsIfConfig = DEFAULT_AS_IF) -> lis
     reset = is_measured & ~at_ceiling
     seen_ceiling = np.cumsum(at_ceiling, axis=1)
     since_reset = np.maximum.accumulate(np.where(reset, seen_ceiling, 0), axis=1)
-    run = np.maximum.accumulate(seen_ceiling - since_reset, axis=1)
+    run: np.ndarray = (
+        seen_ceiling - since_reset
+    )  # the current run of ceiling ratings at each column
 
     reported = np.nan_to_num(batch.rupture, nan=0.0) >= 1
     any_rupture = np.logical_or.accumulate(reported, axis=1)
@@ -109,7 +126,7 @@ def detect_as_if(batch: EpisodeBatch, config: AsIfConfig = DEFAULT_AS_IF) -> lis
     )
     improvement = first[:, None] - latest
     no_change = (scores >= config.min_phq9) & (
-        np.nan_to_num(improvement, nan=np.inf) < config.reliable_change - EPS
+        np.abs(np.nan_to_num(improvement, nan=np.inf)) < config.flat_within - EPS
     )
 
     cond = (
@@ -120,7 +137,9 @@ def detect_as_if(batch: EpisodeBatch, config: AsIfConfig = DEFAULT_AS_IF) -> lis
         & no_change
     )
     fire = cond[:, -1]
-    start = np.argmax(cond, axis=1)
+    # the first column of the current stretch in which all of this holds
+    broken = np.maximum.accumulate(np.where(~cond, cols, -1), axis=1)[:, -1]
+    start = broken + 1
     found: list[Signal] = []
     for i in np.flatnonzero(fire).tolist():
         c = int(start[i])
@@ -133,20 +152,20 @@ def detect_as_if(batch: EpisodeBatch, config: AsIfConfig = DEFAULT_AS_IF) -> lis
                 kind="as_if",
                 severity="yellow",
                 session_number=number,
-                key="as_if",
+                key=f"as_if:from-s{number}",
                 title="Perfect ratings but no change: is there room to say what isn't working?",
                 explanation=(
                     f"The client has rated {int(run[i, -1])} sessions in a row at the top of "
                     f"every scale ({config.ceiling:g} of 10), has never reported a difficult "
                     "moment or written anything critical, and after "
                     f"{int(attended[i, -1])} sessions the PHQ-9 has moved from "
-                    f"{first_score:g} to {latest_score:g} (a reliable improvement needs "
-                    f"{config.reliable_change:g} points). Ratings at the ceiling together with "
-                    "no change can mean that the client does not yet feel safe to say what is "
-                    "not working — many people learned that criticism is risky or is "
-                    "'complaining'. This is not a judgement of the client or of you: it is an "
-                    "invitation to make honest feedback easier, for example by asking what "
-                    "could be better or what has been left unsaid."
+                    f"{plain(first_score)} to {plain(latest_score)}: a flat course (a "
+                    f"reliable change needs {config.reliable_change:g} points). Ratings at the "
+                    "ceiling together with no change can mean that the client does not yet "
+                    "feel safe to say what is not working — many people learned that "
+                    "criticism is risky or is 'complaining'. This is not a judgement of the "
+                    "client or of you: it is an invitation to make honest feedback easier, for "
+                    "example by asking what could be better or what has been left unsaid."
                 ),
                 evidence={
                     "session": number,
@@ -155,9 +174,10 @@ def detect_as_if(batch: EpisodeBatch, config: AsIfConfig = DEFAULT_AS_IF) -> lis
                     "attended_sessions": int(attended[i, -1]),
                     "ruptures_reported": 0,
                     "critical_comments": 0,
-                    "first_phq9": plain_number(first_score),
-                    "latest_phq9": plain_number(latest_score),
-                    "phq9_improvement": plain_number(change),
+                    "first_phq9": round(first_score, 1),
+                    "latest_phq9": round(latest_score, 1),
+                    "phq9_change": round(-change, 1),
+                    "flat_within": plain_number(config.flat_within),
                     "reliable_change": plain_number(config.reliable_change),
                     "min_ceiling_run": config.min_ceiling_run,
                     "by_session": config.by_session,

@@ -29,13 +29,27 @@ DOMAINS: tuple[str, ...] = ("bond", "goals", "approach", "overall")
 RUPTURE: tuple[str, ...] = ("no", "a_little", "yes")
 RESOLVED: tuple[str, ...] = ("not_at_all", "partly", "mostly", "completely")
 STOPPING: tuple[str, ...] = ("no", "sometimes", "yes")
+#: "If you told us about a difficult moment before: has it been talked through?" (session
+#: feedback version 2); "not applicable" is stored as missing.
+TALKED_THROUGH: tuple[str, ...] = ("no", "partly", "yes")
+#: Fit check-in, "Is this the right match?" (client and therapist), as their values.
+MATCH: tuple[str, ...] = ("no", "not_sure", "yes")
 
 
 #: The (n, t) arrays of a batch (``alliance`` is (n, t, 4) and handled on its own).
 _SESSION_FIELDS = (
     "session_number", "attendance", "days", "phq9", "gad7", "phq9_item9", "rupture", "resolved",
-    "stopping", "critical_text", "modality_mix",
+    "stopping", "critical_text", "modality_mix", "talked_through", "fit_client",
+    "fit_client_match", "fit_therapist", "fit_therapist_match",
 )  # fmt: skip
+#: Session fields added later, optional when a batch is built (missing = NaN).
+_OPTIONAL_FIELDS = (
+    "talked_through", "fit_client", "fit_client_match", "fit_therapist", "fit_therapist_match",
+)  # fmt: skip
+
+
+def _missing() -> FloatArray:
+    return np.zeros((0, 0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +60,11 @@ class EpisodeBatch:
     ``modality_mix`` is an integer per session naming its set of modalities (equal integers =
     the same mix; -1 unknown). ``critical_text`` marks feedback whose free text voiced a
     criticism or a difficulty (the caller decides; see ``attune.engine.text``).
+    ``talked_through`` is the client's later confirmation that an earlier difficult moment was
+    talked through (codes into ``TALKED_THROUGH``). ``fit_client`` / ``fit_therapist`` are the
+    fit check-in ratings (0-10) and ``fit_*_match`` the answers to "Is this the right match?"
+    (codes into ``MATCH``), in the column of the session the check-in was asked after. The
+    optional fields default to all missing.
     """
 
     episode_ids: IntArray  # (n,)
@@ -62,11 +81,19 @@ class EpisodeBatch:
     critical_text: BoolArray  # (n, t)
     modality_mix: IntArray  # (n, t)
     ended: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (n,) episode over
+    talked_through: FloatArray = field(default_factory=_missing)  # (n, t) 0..2
+    fit_client: FloatArray = field(default_factory=_missing)  # (n, t) 0..10
+    fit_client_match: FloatArray = field(default_factory=_missing)  # (n, t) 0..2
+    fit_therapist: FloatArray = field(default_factory=_missing)  # (n, t) 0..10
+    fit_therapist_match: FloatArray = field(default_factory=_missing)  # (n, t) 0..2
 
     def __post_init__(self) -> None:
         n, t = self.attendance.shape
         if self.ended.shape != (n,):
             object.__setattr__(self, "ended", np.zeros(n, dtype=bool))
+        for name in _OPTIONAL_FIELDS:
+            if getattr(self, name).shape != (n, t) and getattr(self, name).size == 0:
+                object.__setattr__(self, name, np.full((n, t), np.nan))
         for name in _SESSION_FIELDS:
             if name == "attendance":
                 continue
@@ -113,6 +140,11 @@ class EpisodeBatch:
             critical_text=self.critical_text[pick],
             modality_mix=self.modality_mix[pick],
             ended=self.ended[pick],
+            talked_through=self.talked_through[pick],
+            fit_client=self.fit_client[pick],
+            fit_client_match=self.fit_client_match[pick],
+            fit_therapist=self.fit_therapist[pick],
+            fit_therapist_match=self.fit_therapist_match[pick],
         )
 
 
@@ -136,6 +168,11 @@ def empty_batch(n: int, t: int, episode_ids: Sequence[int] | None = None) -> Epi
         critical_text=np.zeros((n, t), dtype=bool),
         modality_mix=np.full((n, t), -1, dtype=np.int64),
         ended=np.zeros(n, dtype=bool),
+        talked_through=nan2.copy(),
+        fit_client=nan2.copy(),
+        fit_client_match=nan2.copy(),
+        fit_therapist=nan2.copy(),
+        fit_therapist_match=nan2.copy(),
     )
 
 
@@ -149,6 +186,11 @@ def episode(
     rupture: Sequence[str | None] = (),
     resolved: Sequence[str | None] = (),
     stopping: Sequence[str | None] = (),
+    talked_through: Sequence[str | None] = (),
+    fit_client: Sequence[float | None] = (),
+    fit_client_match: Sequence[str | None] = (),
+    fit_therapist: Sequence[float | None] = (),
+    fit_therapist_match: Sequence[str | None] = (),
     critical_text: Sequence[bool] = (),
     modality_mix: Sequence[int] = (),
     days: Sequence[float] = (),
@@ -174,6 +216,11 @@ def episode(
     _fill(batch.rupture[0], [None if c is None else RUPTURE.index(c) for c in rupture])
     _fill(batch.resolved[0], [None if c is None else RESOLVED.index(c) for c in resolved])
     _fill(batch.stopping[0], [None if c is None else STOPPING.index(c) for c in stopping])
+    _fill(batch.talked_through[0], [_code(TALKED_THROUGH, c) for c in talked_through])
+    _fill(batch.fit_client[0], fit_client)
+    _fill(batch.fit_client_match[0], [_code(MATCH, c) for c in fit_client_match])
+    _fill(batch.fit_therapist[0], fit_therapist)
+    _fill(batch.fit_therapist_match[0], [_code(MATCH, c) for c in fit_therapist_match])
     batch.critical_text[0, : len(critical_text)] = critical_text
     batch.modality_mix[0, : len(modality_mix)] = modality_mix
     batch.ended[0] = ended
@@ -195,6 +242,10 @@ def stack(batches: Sequence[EpisodeBatch]) -> EpisodeBatch:
         out.ended[rows] = b.ended
         row += b.size
     return out
+
+
+def _code(codes: tuple[str, ...], code: str | None) -> int | None:
+    return None if code is None else codes.index(code)
 
 
 def _fill(target: FloatArray, values: Sequence[float | None]) -> None:

@@ -13,6 +13,9 @@ no_shows                   2 each  no-shows among the last 6 recorded sessions
 late_cancellations         1 each  late cancellations among the last 6 recorded sessions
 alliance_decline           2       latest session-feedback total >= 4 below the mean of the
                                    first three (earlier) totals
+low_early_alliance         3       in the first 3 attended sessions, the session-feedback
+                                   totals so far average 30 of 40 or less (a weak early
+                                   alliance)
 early_phase                1       at most 4 attended sessions so far
 not_on_track               2       the not-on-track module says so (``off_track`` input)
 long_gap                   2       more than 21 days since the last attended session, episode
@@ -21,16 +24,25 @@ thinking_of_stopping       3 / 4   "sometimes" / "yes" to "Have you been thinkin
                                    stopping therapy?" at the latest answer
 =========================  ======  ==========================================================
 
-4 points or more → yellow, 6 or more → red. The weights are clinical judgement, ordered by the
-evidence: the client's own words and missed sessions weigh most (confrontation markers predict
-dropout, d = .74, Eubanks et al. 2019; lower rupture resolution predicts leaving, Muran et al.
-2009), then a falling alliance, not being on track and long gaps, then the early phase (the
-base rate is highest there, Swift & Greenberg 2012). They are configuration, to be calibrated
-on a practice's own data.
+4 points or more → yellow, 6 or more → red. A weak early alliance with the early phase (3 + 1)
+is enough for a yellow warning *while the client still attends*: most early dropouts leave
+after one to three sessions (Swift & Greenberg 2012), before missed sessions or a long gap can
+show, and a weaker alliance is the best-replicated predictor of dropout (Sharf, Primavera &
+Diener 2010, d = 0.55). The threshold (30 of 40, a mean of 7.5 per domain) is set below where
+clients usually rate — alliance ratings crowd near the top of any scale (Tryon, Blackwell &
+Hammel 2007) — and is clinical judgement, to be calibrated on a practice's own ratings.
 
-Sources (clinical-science.md §5, §3.1-3.2): Swift & Greenberg (2012), *J Consult Clin Psychol*
-80:547-559; Bennemann et al. (2022), *Br J Psychiatry*; Eubanks et al. (2019), *Psychother
-Res*; Muran et al. (2009), *Psychotherapy* 46:233-248.
+The weights are clinical judgement, ordered by the evidence: the client's own words and missed
+sessions weigh most (confrontation markers predict dropout, d = .74, Eubanks et al. 2019; lower
+rupture resolution predicts leaving, Muran et al. 2009), then a falling alliance, not being on
+track and long gaps, then the early phase (the base rate is highest there, Swift & Greenberg
+2012). They are configuration, to be calibrated on a practice's own data.
+
+Sources (full references in docs/sources.md): Swift & Greenberg (2012), *J Consult Clin
+Psychol* 80:547-559; Sharf, Primavera & Diener (2010), *Psychotherapy* 47:637-645; Tryon,
+Blackwell & Hammel (2007), *Psychother Res* 17:629-642; Bennemann et al. (2022), *Br J
+Psychiatry*; Eubanks et al. (2019), *Psychother Res*; Muran et al. (2009), *Psychotherapy*
+46:233-248.
 
 No Django import: this is part of :mod:`attune.engine`.
 """
@@ -78,10 +90,24 @@ __all__ = [
 ]
 
 DROPOUT_SOURCE = (
-    "Swift & Greenberg 2012 (dropout 19.7 %); Bennemann et al. 2022 (dropout prediction); "
-    "Eubanks et al. 2019 (confrontation markers predict dropout, d = .74); Muran et al. 2009 — "
-    "clinical-science.md §5, §3.1-3.2"
+    "Swift & Greenberg (2012), J Consult Clin Psychol 80:547-559 (dropout 19.7 %, most often "
+    "early); Sharf, Primavera & Diener (2010), Psychotherapy 47:637-645 (a weaker alliance "
+    "predicts dropout, d = 0.55); Bennemann et al. (2022), Br J Psychiatry (dropout prediction); "
+    "Eubanks et al. (2019), Psychother Res (confrontation markers predict dropout, d = .74); "
+    "Muran et al. (2009), Psychotherapy 46:233-248."
 )
+
+#: Plain labels of the contributors (evidence).
+CONTRIBUTOR_LABELS: dict[str, str] = {
+    "thinking_of_stopping": "Thinking of stopping",
+    "no_shows": "No-shows",
+    "late_cancellations": "Late cancellations",
+    "alliance_decline": "Falling session feedback",
+    "low_early_alliance": "Low early session feedback",
+    "not_on_track": "Not on track",
+    "long_gap": "Long gap",
+    "early_phase": "Early phase",
+}
 
 #: The contributors, in the order they are shown.
 CONTRIBUTORS: tuple[str, ...] = (
@@ -89,6 +115,7 @@ CONTRIBUTORS: tuple[str, ...] = (
     "no_shows",
     "late_cancellations",
     "alliance_decline",
+    "low_early_alliance",
     "not_on_track",
     "long_gap",
     "early_phase",
@@ -113,6 +140,9 @@ class DropoutConfig:
     decline_points: int = 2
     early_sessions: int = 4
     early_points: int = 1
+    low_early_total: float = 30.0
+    low_early_sessions: int = 3
+    low_early_points: int = 3
     off_track_points: int = 2
     gap_days: float = 21.0
     gap_points: int = 2
@@ -192,6 +222,13 @@ def dropout_risk(
     early = attended_count <= config.early_sessions
 
     off = _off_track_now(batch, off_track)
+    # the mean of the ratings so far (all early while the phase lasts): one low rating among
+    # good ones is noise, a low start is not
+    mean_so_far = np.where(count >= 1, cs[rows, count] / np.maximum(count, 1), np.nan)
+    first_sessions = attended_count <= config.low_early_sessions
+    low_early = first_sessions & (
+        np.nan_to_num(mean_so_far, nan=np.inf) <= config.low_early_total + EPS
+    )
 
     has_att, last_att = latest_column(batch.attended)
     has_rec, last_rec = latest_column(np.asarray(recorded))
@@ -222,6 +259,7 @@ def dropout_risk(
         "no_shows": (config.no_show_points * no_shows).astype(np.int64),
         "late_cancellations": (config.late_cancellation_points * late).astype(np.int64),
         "alliance_decline": np.where(declining, config.decline_points, 0).astype(np.int64),
+        "low_early_alliance": np.where(low_early, config.low_early_points, 0).astype(np.int64),
         "not_on_track": np.where(off, config.off_track_points, 0).astype(np.int64),
         "long_gap": np.where(long_gap, config.gap_points, 0).astype(np.int64),
         "early_phase": np.where(early, config.early_points, 0).astype(np.int64),
@@ -231,6 +269,7 @@ def dropout_risk(
         "no_shows": no_shows.astype(np.float64),
         "late_cancellations": late.astype(np.float64),
         "alliance_decline": np.asarray(decline, dtype=np.float64),
+        "low_early_alliance": np.asarray(mean_so_far, dtype=np.float64),
         "not_on_track": off.astype(np.float64),
         "long_gap": np.where(has_att, gap, np.nan).astype(np.float64),
         "early_phase": attended_count.astype(np.float64),
@@ -242,23 +281,32 @@ def dropout_risk(
     return DropoutRisk(points=points, contributors=contributors, values=values, column=column)
 
 
+def _one(value: float) -> str:
+    """One decimal at most, as in the evidence: 4.3, 30."""
+    r = round(float(value), 1)
+    return str(int(r)) if r == int(r) else f"{r:.1f}"
+
+
 def _describe(name: str, value: float, config: DropoutConfig) -> str:
     if name == "thinking_of_stopping":
         code = answer_code(STOPPING, value) or ""
         return f'the client answered "{code}" to "Have you been thinking about stopping therapy?"'
     if name == "no_shows":
-        return f"{value:g} no-show(s) in the last {config.recent_sessions} sessions"
+        return f"{_one(value)} no-show(s) in the last {config.recent_sessions} sessions"
     if name == "late_cancellations":
-        return f"{value:g} late cancellation(s) in the last {config.recent_sessions} sessions"
+        return f"{_one(value)} late cancellation(s) in the last {config.recent_sessions} sessions"
     if name == "alliance_decline":
         return (
-            f"the latest session feedback is {value:g} points below the mean of the first ratings"
+            f"the latest session feedback is {_one(value)} points below the mean of the first "
+            "ratings"
         )
+    if name == "low_early_alliance":
+        return f"session feedback so far averages {_one(value)} of 40, low for the first sessions"
     if name == "not_on_track":
         return "progress is not on track"
     if name == "long_gap":
-        return f"{value:g} days since the last attended session"
-    return f"an early phase of therapy ({value:g} attended session(s))"
+        return f"{_one(value)} days since the last attended session"
+    return f"an early phase of therapy ({_one(value)} attended session(s))"
 
 
 def _sentence(text: str) -> str:
@@ -295,7 +343,14 @@ def detect_dropout_risk(
             if p == 0:
                 continue
             value = float(risk.values[name][i])
-            listed.append({"contributor": name, "points": p, "value": plain_number(value)})
+            listed.append(
+                {
+                    "contributor": name,
+                    "label": CONTRIBUTOR_LABELS[name],
+                    "points": p,
+                    "value": plain_number(value, 1),
+                }
+            )
             words.append(f"{_describe(name, value, config)} (+{p})")
         found.append(
             Signal(

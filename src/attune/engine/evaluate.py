@@ -8,7 +8,7 @@ shared/reference/clinical-science.md; a practice overrides them with ``EngineCon
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -27,8 +27,12 @@ from attune.engine.as_if import DEFAULT_AS_IF, AsIfConfig, detect_as_if
 from attune.engine.batch import EpisodeBatch, FloatArray
 from attune.engine.dropout import DEFAULT_DROPOUT, DropoutConfig, detect_dropout_risk
 from attune.engine.fit import DEFAULT_FIT_CHECK, FitCheckConfig, detect_fit_check
-from attune.engine.modality_review import ModalityReviewConfig, detect_modality_review
-from attune.engine.not_on_track import NotOnTrackConfig, detect_not_on_track, session_status
+from attune.engine.not_on_track_card import (
+    DEFAULT_CARD,
+    NotOnTrackCardConfig,
+    card_runs,
+    detect_not_on_track_card,
+)
 from attune.engine.outcomes import (
     DEFAULT_TALKING_THERAPIES,
     TalkingTherapiesConfig,
@@ -46,8 +50,7 @@ class EngineConfig:
 
     safety: SafetyConfig = DEFAULT_SAFETY
     reliable_change: TalkingTherapiesConfig = DEFAULT_TALKING_THERAPIES
-    not_on_track: NotOnTrackConfig = field(default_factory=NotOnTrackConfig)
-    modality_review: ModalityReviewConfig = field(default_factory=ModalityReviewConfig)
+    not_on_track: NotOnTrackCardConfig = DEFAULT_CARD
     low_alliance: LowAllianceConfig = DEFAULT_LOW_ALLIANCE
     rupture: RuptureConfig = DEFAULT_RUPTURE
     as_if: AsIfConfig = DEFAULT_AS_IF
@@ -97,11 +100,17 @@ def evaluate(
     if batch.size == 0 or batch.columns == 0:
         return []
     curves = curves if curves is not None else reference_curves()
-    off_track = np.asarray(session_status(batch, curves, config.not_on_track) > 0)
+    runs = card_runs(batch, curves, config.not_on_track, sudden_loss=config.sudden_changes)
+    off_track = np.asarray(runs.run_start >= 0)
     found = [
         *detect_safety(batch, config.safety),
-        *detect_not_on_track(batch, curves, config.not_on_track),
-        *detect_reliable_change(batch, config.reliable_change),
+        *detect_not_on_track_card(batch, curves, config.not_on_track, runs=runs),
+        # deterioration is a reason of the not-on-track card; improvement is a note
+        *(
+            s
+            for s in detect_reliable_change(batch, config.reliable_change)
+            if s.kind == "reliable_improvement"
+        ),
         *detect_ruptures(batch, config.rupture),
         *detect_repairs(batch, config.rupture),
         *detect_repeated_ruptures(batch, config.rupture),
@@ -109,8 +118,8 @@ def evaluate(
         *detect_dropout_risk(batch, config.dropout, off_track=off_track, as_of=as_of),
         *detect_as_if(batch, config.as_if),
         *detect_fit_check(batch, config.fit_check),
-        *detect_modality_review(batch, curves, config.modality_review),
-        *detect_sudden_changes(batch, config.sudden_changes),
+        # a sudden loss is a reason of the not-on-track card; a sudden gain is a note
+        *(s for s in detect_sudden_changes(batch, config.sudden_changes) if s.kind in KINDS),
     ]
     order = {kind: i for i, kind in enumerate(KINDS)}
     found.sort(key=lambda s: (s.episode_id, order.get(s.kind, len(order)), s.session_number, s.key))

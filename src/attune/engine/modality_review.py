@@ -37,10 +37,10 @@ from attune.engine.signals import (
 __all__ = ["DEFAULT_CONFIG", "SOURCE", "ModalityReviewConfig", "detect_modality_review", "runs"]
 
 SOURCE = (
-    "PRODUCT.md: not on track at >= 2 consecutive measurements after session 6 under the same "
-    "modality mix (the source article: a modality that does not help is replaced or combined); "
-    "Lutz et al., Trier Treatment Navigator (adaptive recommendations for patients at risk); "
-    "Saunders et al. (2019) on late responders around session 6."
+    "Lutz et al. (2019), Behav Res Ther 120:103438 and Lutz et al. (2022), J Consult Clin "
+    "Psychol 90:90-106 (Trier Treatment Navigator: adaptive recommendations for patients "
+    "at risk of treatment failure); Saunders et al. (2019), J Affect Disord 249:327-335 (late "
+    "responders around session 6)."
 )
 
 

@@ -100,9 +100,9 @@ _EPS: Final = 1e-9
 _NAMES: Final = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 
 _SOURCE_TT: Final = (
-    "Jacobson & Truax (1991), J Consult Clin Psychol 59:12-19; NHS Talking Therapies "
-    "definitions: caseness PHQ-9 >= 10 / GAD-7 >= 8, reliable change 6 / 4 points "
-    "(clinical-science.md §1.2-1.3)"
+    "Jacobson & Truax (1991), J Consult Clin Psychol 59:12-19 (reliable change); NHS Talking "
+    "Therapies Manual (National Collaborating Centre for Mental Health): caseness PHQ-9 >= 10 / "
+    "GAD-7 >= 8, reliable change 6 / 4 points."
 )
 
 
@@ -408,10 +408,10 @@ class _Change:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "first": self.first,
-            "latest": self.latest,
-            "change": self.change,
-            "threshold": self.threshold,
+            "first": round(self.first, 1),
+            "latest": round(self.latest, 1),
+            "change": round(self.change, 1),
+            "threshold": round(self.threshold, 1),
             "first_session": self.first_session,
             "latest_session": self.latest_session,
             "sessions": self.sessions,

@@ -13,7 +13,6 @@ Severity = Literal["info", "yellow", "red", "high", "urgent"]
 KINDS: tuple[str, ...] = (
     "safety",
     "not_on_track",
-    "reliable_deterioration",
     "unrepaired_rupture",
     "repeated_ruptures",
     "rupture",
@@ -22,8 +21,6 @@ KINDS: tuple[str, ...] = (
     "dropout_risk",
     "as_if",
     "fit_check",
-    "modality_review",
-    "sudden_loss",
     "sudden_gain",
     "reliable_improvement",
 )

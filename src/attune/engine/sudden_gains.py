@@ -385,6 +385,11 @@ def _num(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
+def _r(x: float) -> float:
+    """Evidence numbers: one decimal, as in the text."""
+    return round(float(x), 1)
+
+
 def detect_sudden_changes(
     batch: EpisodeBatch, config: SuddenGainConfig = PHQ9_SUDDEN_CHANGES
 ) -> list[Signal]:
@@ -418,8 +423,8 @@ def detect_sudden_changes(
 
 _SOURCE: Final = (
     "Tang & DeRubeis (1999), J Consult Clin Psychol 67:894-904; criteria as in the suddengains "
-    "R package (Wiedemann et al. 2020, PLOS ONE); criterion 1 = PHQ-9 reliable change "
-    "(NHS Talking Therapies; clinical-science.md §1.2, §4)"
+    "R package (Wiedemann et al. 2020, PLOS ONE 15:e0230276); criterion 1 = PHQ-9 reliable "
+    "change of 6 points (NHS Talking Therapies Manual)."
 )
 
 
@@ -431,18 +436,18 @@ def _signal(
         "measure": "PHQ-9",
         "pre_gain_session": pre_session,
         "post_gain_session": post_session,
-        "pre_score": e.pre_score,
-        "post_score": e.post_score,
-        "magnitude": e.magnitude,
-        "percent_of_pre": (e.magnitude / e.pre_score * 100.0) if e.pre_score > 0 else None,
-        "mean_before": e.pre_mean,
-        "mean_after": e.post_mean,
-        "pooled_sd": e.pooled_sd,
-        "critical_value": e.critical_value,
+        "pre_score": _r(e.pre_score),
+        "post_score": _r(e.post_score),
+        "magnitude": _r(e.magnitude),
+        "percent_of_pre": _r(e.magnitude / e.pre_score * 100.0) if e.pre_score > 0 else None,
+        "mean_before": _r(e.pre_mean),
+        "mean_after": _r(e.post_mean),
+        "pooled_sd": _r(e.pooled_sd),
+        "critical_value": _r(e.critical_value),
         "values_before": e.n_pre,
         "values_after": e.n_post,
-        "cutoff": float(c.cutoff),
-        "percent": float(c.percent) * 100.0,
+        "cutoff": _r(c.cutoff),
+        "percent": _r(c.percent * 100.0),
     }
     verb, direction = ("rose", "up") if e.loss else ("fell", "down")
     explanation = (
@@ -450,8 +455,8 @@ def _signal(
         f"{_num(e.post_score)} before session {post_session} ({_num(e.magnitude)} points, at "
         f"least {_num(c.cutoff)} and at least {_num(c.percent * 100)} % of the earlier score), "
         f"and it stayed {direction}: the average of the check-ins around it moved from "
-        f"{e.pre_mean:.1f} to {e.post_mean:.1f}, more than the session-to-session noise "
-        f"(t = {e.critical_value:.2f} × pooled SD {e.pooled_sd:.2f})."
+        f"{_num(_r(e.pre_mean))} to {_num(_r(e.post_mean))}, more than the session-to-session "
+        "noise."
     )
     if e.loss:
         explanation += " Something may have happened in or after session " + str(pre_session) + "."

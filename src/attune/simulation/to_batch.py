@@ -13,7 +13,9 @@ clearly synthetic (they only give the detectors realistic work; no clinical clai
 * ``phq9_item9``: 0 at every PHQ-9 check-in, except a few check-ins with PHQ-9 >= 12 in the
   same stuck archetypes (``item9_rate``; one in five of those answers 2);
 * ``critical_text``: feedback whose rupture answer was "a little" or "yes" or whose stopping
-  answer was not "no" (the client voiced a difficulty).
+  answer was not "no" (the client voiced a difficulty);
+* ``talked_through`` and the fit check-in answers (``fit_answers``), drawn from a separate
+  random stream so that every other array is exactly what it was before they existed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from attune.engine.batch import EpisodeBatch
+from attune.engine.batch import ATTENDED, EpisodeBatch
 from attune.simulation.trajectories import (
     ARCHETYPE_MIX,
     ARCHETYPES,
@@ -29,12 +31,16 @@ from attune.simulation.trajectories import (
     EARLY_DROPOUT,
     MIN_SESSIONS,
     NON_RESPONDER,
+    RUPTURE_REPAIRED,
     RUPTURE_UNREPAIRED,
     Courses,
     generate_courses,
 )
 
-__all__ = ["batch_from_courses", "simulate_batch", "stuck"]
+__all__ = ["FIT_AT_SESSION", "batch_from_courses", "later_answers", "simulate_batch", "stuck"]
+
+#: The attended session after which the simulated fit check-in is answered.
+FIT_AT_SESSION = 3
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -106,9 +112,17 @@ def batch_from_courses(
 
 
 def simulate_batch(
-    n_episodes: int, max_sessions: int = 20, seed: int = 0, item9_rate: float = 0.05
+    n_episodes: int,
+    max_sessions: int = 20,
+    seed: int = 0,
+    item9_rate: float = 0.05,
+    alliance: str = "default",
 ) -> tuple[EpisodeBatch, Courses]:
     """``n_episodes`` simulated episodes of up to ``max_sessions`` sessions, with their truth.
+
+    ``alliance="ceiling"`` draws session feedback that crowds at the top of the scale, as real
+    alliance ratings do (``attune.simulation.trajectories.ALLIANCE_STYLES``); the default keeps
+    today's ratings, the yardstick of the published figures.
 
     Lengths follow ``simulate_phq9_courses``: archetypes by ``ARCHETYPE_MIX``; 60 % run the
     full ``max_sessions``, the rest end earlier but not before their archetype shows; early
@@ -126,7 +140,7 @@ def simulate_batch(
     length = np.where(rng.random(n) < 0.6, max_sessions, shorter)
     dropout = 2 + np.floor(rng.random(n) * 4).astype(np.int64)
     length = np.where(arch == EARLY_DROPOUT, np.minimum(dropout, max_sessions), length)
-    courses = generate_courses(rng, arch, length, process=True)
+    courses = generate_courses(rng, arch, length, process=True, alliance=alliance)
 
     t = courses.attendance.shape[1]
     cols = np.arange(t)[None, :]
@@ -144,4 +158,65 @@ def simulate_batch(
     item9 = np.where(np.isnan(phq9), np.nan, 0.0)
     item9 = np.where(risky, np.where(rng.random((n, t)) < 0.2, 2.0, 1.0), item9)
     batch = batch_from_courses(courses, modality_mix=mix, phq9_item9=item9)
+    later_answers(batch, courses, np.random.default_rng([seed, 9]))
     return batch, courses
+
+
+def later_answers(batch: EpisodeBatch, courses: Courses, rng: np.random.Generator) -> None:
+    """Fill ``talked_through`` and the fit check-in answers of a simulated batch (in place).
+
+    * talked through (session feedback version 2): asked at the first feedback after a
+      reported tension that was not mostly/completely resolved in its session; a repaired
+      rupture is "yes" 70 % / "partly" 30 %, an unrepaired one "no" 60 % / "partly" 40 %, any
+      other tension "yes" 60 % / "partly" 30 % / "no" 10 %.
+    * fit check-in after the 3rd attended session: the client answers in 80 %, the therapist in
+      90 % of episodes. Both ratings follow the client's own mean session feedback so far (per
+      domain) plus noise — no other knowledge of the archetype: client = that mean + N(0, 0.8);
+      therapist = that mean - 0.7 + N(0, 1.0) (therapists rate the alliance lower than
+      clients and agree only moderately, Tryon, Blackwell & Hammel 2007); rounded to 0-10.
+      "Is this the right match?": "no" at 4 or less, "not sure" at 5-6, else "yes".
+    """
+    n, t = batch.attendance.shape
+    arch = courses.archetype[:, None]
+    attended = batch.attended
+    feedback = attended & np.isfinite(batch.rupture)
+    unresolved_tension = (np.nan_to_num(batch.rupture, nan=0) >= 1) & ~(
+        np.nan_to_num(batch.resolved, nan=-1) >= 2
+    )
+    pending = np.zeros(n, dtype=bool)
+    u = rng.random((n, t))
+    repaired_answer = np.where(u < 0.7, 2.0, 1.0)
+    unrepaired_answer = np.where(u < 0.6, 0.0, 1.0)
+    other_answer = np.select([u < 0.6, u < 0.9], [2.0, 1.0], 0.0)
+    answer = np.where(
+        arch == RUPTURE_REPAIRED,
+        repaired_answer,
+        np.where(arch == RUPTURE_UNREPAIRED, unrepaired_answer, other_answer),
+    )
+    for j in range(t):
+        asked = pending & feedback[:, j]
+        batch.talked_through[asked, j] = answer[asked, j]
+        pending = (pending & ~asked) | unresolved_tension[:, j]
+
+    seen = np.cumsum(attended, axis=1)
+    at = attended & (seen == FIT_AT_SESSION)
+    reached = at.any(axis=1)
+    col = np.argmax(at, axis=1)
+    upto = np.arange(t)[None, :] <= col[:, None]
+    ratings = np.where((feedback & upto)[:, :, None], batch.alliance, np.nan)
+    rated = np.isfinite(ratings).all(axis=2)
+    sums = np.where(rated[:, :, None], ratings, 0.0).sum(axis=(1, 2))
+    counts = rated.sum(axis=1) * 4
+    mean = np.where(counts > 0, sums / np.maximum(counts, 1), 8.0)
+    client = np.clip(np.rint(mean + rng.normal(0.0, 0.8, n)), 0, 10)
+    therapist = np.clip(np.rint(mean - 0.7 + rng.normal(0.0, 1.0, n)), 0, 10)
+    rows = np.flatnonzero(reached)
+    for values, rating_field, match_field, share in (
+        (client, batch.fit_client, batch.fit_client_match, 0.8),
+        (therapist, batch.fit_therapist, batch.fit_therapist_match, 0.9),
+    ):
+        match = np.where(values <= 4, 0.0, np.where(values <= 6, 1.0, 2.0))
+        answers = rows[rng.random(rows.size) < share]
+        rating_field[answers, col[answers]] = values[answers]
+        match_field[answers, col[answers]] = match[answers]
+    assert (batch.attendance[reached, col[reached]] == ATTENDED).all()

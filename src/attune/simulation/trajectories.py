@@ -408,6 +408,7 @@ def generate_courses(
     forced_feedback: Int8Array | None = None,
     intake: FloatArray | None = None,
     process: bool = True,
+    alliance: str = "default",
 ) -> Courses:
     """Generate a batch of episodes.
 
@@ -418,7 +419,12 @@ def generate_courses(
     ``intake``: latent intake PHQ-9 per row (NaN = sample one).
     ``process``: also generate alliance, rupture and stopping answers (the practice needs
     them; the PHQ-9 benchmark path does not).
+    ``alliance``: how clients use the session-feedback scale — ``"default"`` (the yardstick:
+    person means around 8.75 of 10 per domain) or ``"ceiling"`` (ratings crowd at the top of
+    the scale as in routine care; see :data:`ALLIANCE_STYLES`).
     """
+    if alliance not in ALLIANCE_STYLES:
+        raise ValueError(f"alliance must be one of {sorted(ALLIANCE_STYLES)}")
     arch = np.asarray(archetype, dtype=np.int8)
     n = arch.shape[0]
     n_sessions = np.asarray(n_sessions, dtype=np.int64)
@@ -521,11 +527,11 @@ def generate_courses(
 
     # ---- alliance and the rupture / stopping answers --------------------------------------
     if process:
-        alliance, rupture, resolved, stopping = _process(
-            rng, arch, feedback, n_past, r_rep, repair, r1, r2
+        ratings, rupture, resolved, stopping = _process(
+            rng, arch, feedback, n_past, r_rep, repair, r1, r2, ALLIANCE_STYLES[alliance]
         )
     else:
-        alliance = np.full((n, t, len(DOMAINS)), NONE, dtype=np.int8)
+        ratings = np.full((n, t, len(DOMAINS)), NONE, dtype=np.int8)
         rupture = np.full((n, t), NONE, dtype=np.int8)
         resolved = rupture.copy()
         stopping = rupture.copy()
@@ -544,7 +550,7 @@ def generate_courses(
         rupture_index=rupture_index,
         repair_index=repair,
         feedback=feedback,
-        alliance=alliance,
+        alliance=ratings,
         rupture=rupture,
         resolved=resolved,
         stopping=stopping,
@@ -557,15 +563,55 @@ def generate_courses(
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AllianceStyle:
+    """How a simulated caseload uses the 0-10 session-feedback scale.
+
+    ``mean``/``sd``/``low``/``high``: the person's usual rating per domain (normal, clipped);
+    ``dropout_*`` the same for early dropouts; ``domain_sd``, ``session_sd``, ``item_sd``: the
+    person's domain offsets, session-to-session and item noise (before rounding and clipping
+    to 0-10). Values above 10 are clipped, so a mean near 10 piles ratings up at the ceiling.
+    """
+
+    mean: float
+    sd: float
+    low: float
+    high: float
+    dropout_mean: float
+    dropout_sd: float
+    dropout_low: float
+    dropout_high: float
+    domain_sd: float
+    session_sd: float
+    item_sd: float
+
+
+#: ``default``: the yardstick of every published figure (person means 8.75 ± 0.65 per domain).
+#: ``ceiling``: ratings crowd at the top as in routine care — SRS/WAI item means about 8.5-9
+#: of 10 with large ceiling effects that grow over sessions and a small within-client spread
+#: (Duncan et al. 2003; Meier & Feeley 2022; clinical-science.md §3.5). Person means are drawn
+#: around 9.3 before clipping: about half of all domain ratings are 10, the observed mean is
+#: about 9.1 per domain (total ≈ 36) and a client's total varies by about 1.2 points (SD) from
+#: session to session (default: 8.7, 29 % at 10, 1.7 points).
+ALLIANCE_STYLES: dict[str, AllianceStyle] = {
+    "default": AllianceStyle(8.75, 0.65, 6.8, 9.9, 7.6, 0.7, 5.5, 9.0, 0.3, 0.3, 0.4),
+    "ceiling": AllianceStyle(9.3, 0.9, 6.5, 10.6, 8.2, 0.9, 5.5, 9.8, 0.25, 0.2, 0.25),
+}
+
+
 def _alliance_draw(
-    rng: np.random.Generator, level: FloatArray, arch: Int8Array, noisy: bool
+    rng: np.random.Generator,
+    level: FloatArray,
+    arch: Int8Array,
+    noisy: bool,
+    style: AllianceStyle = ALLIANCE_STYLES["default"],
 ) -> FloatArray:
     """Ratings (n, T, 4) as floats 0..10 from a per-session level (n, T)."""
     n, t = level.shape
     if noisy:
-        domain = rng.normal(0.0, 0.3, (n, 1, len(DOMAINS)))
-        session = rng.normal(0.0, 0.3, (n, t, 1))
-        item = rng.normal(0.0, 0.4, (n, t, len(DOMAINS)))
+        domain = rng.normal(0.0, style.domain_sd, (n, 1, len(DOMAINS)))
+        session = rng.normal(0.0, style.session_sd, (n, t, 1))
+        item = rng.normal(0.0, style.item_sd, (n, t, len(DOMAINS)))
         raw = level[:, :, None] + domain + session + item
     else:
         raw = np.repeat(level[:, :, None], len(DOMAINS), axis=2)
@@ -634,6 +680,7 @@ def _process(
     repair: IntArray,
     r1: IntArray,
     r2: IntArray,
+    style: AllianceStyle = ALLIANCE_STYLES["default"],
 ) -> tuple[Int8Array, Int8Array, Int8Array, Int8Array]:
     n, t = feedback.shape
     cols = np.arange(t)[None, :]
@@ -641,8 +688,11 @@ def _process(
     c = cols.astype(np.float64)
 
     # person-specific baseline near the ceiling
-    mu = np.clip(rng.normal(8.75, 0.65, n), 6.8, 9.9)
-    mu = np.where(arch == EARLY_DROPOUT, np.clip(rng.normal(7.6, 0.7, n), 5.5, 9.0), mu)
+    mu = np.clip(rng.normal(style.mean, style.sd, n), style.low, style.high)
+    dropout_mu = rng.normal(style.dropout_mean, style.dropout_sd, n)
+    mu = np.where(
+        arch == EARLY_DROPOUT, np.clip(dropout_mu, style.dropout_low, style.dropout_high), mu
+    )
     level = np.repeat(mu[:, None], t, axis=1)
     grows = (a == IMPROVER) | (a == SLOW_RESPONDER) | (a == SUDDEN_GAIN) | (a == RUPTURE_REPAIRED)
     level = level + np.where(grows, 0.35 * np.minimum(1.0, c / 6.0), 0.0)
@@ -676,14 +726,16 @@ def _process(
     steps = np.where(cols > r2[:, None], -2.4, steps)
     level = level + np.where(ru, steps, 0.0)
 
-    ratings = _alliance_draw(rng, level, arch, noisy=True)
+    ratings = _alliance_draw(rng, level, arch, noisy=True, style=style)
     totals = np.where(feedback, ratings.sum(axis=2), np.nan)
     bad = ~_alliance_ok(totals, r_rep, repair, r1, r2, n_past)
     for attempt in range(_MAX_REDRAWS + 1):
         if not bad.any():
             break
         idx = np.flatnonzero(bad)
-        redraw = _alliance_draw(rng, level[idx], arch[idx], noisy=attempt < _MAX_REDRAWS)
+        redraw = _alliance_draw(
+            rng, level[idx], arch[idx], noisy=attempt < _MAX_REDRAWS, style=style
+        )
         ratings[idx] = redraw
         tot = np.where(feedback[idx], redraw.sum(axis=2), np.nan)
         totals[idx] = tot
