@@ -622,3 +622,18 @@ def test_ratings_at_the_ceiling_never_drop(batch: EpisodeBatch) -> None:
     top.alliance[:] = 10.0
     assert not rupture_course(top).drop.any()
     assert detect_low_alliance(top) == []
+
+
+@PROPERTY
+@given(episodes(min_sessions=2), st.data())
+def test_a_low_alliance_state_keeps_its_key_and_session_as_sessions_are_added(
+    batch: EpisodeBatch, data: st.DataObject
+) -> None:
+    # one state per spell: what the therapist saw after an earlier session is never moved
+    # or duplicated by later sessions (no toggling into a second alert for the same spell)
+    cut = data.draw(st.integers(1, batch.columns))
+    early = {(s.key, s.session_number) for s in detect_low_alliance(prefix(batch, cut))}
+    later = {(s.key, s.session_number) for s in detect_low_alliance(batch)}
+    assert early <= later
+    ongoing = [s for s in detect_low_alliance(batch) if s.severity == "yellow"]
+    assert len(ongoing) <= 1
