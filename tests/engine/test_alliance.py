@@ -305,7 +305,7 @@ def test_rupture_with_both_triggers_names_both() -> None:
     assert signal.evidence["triggers"] == ["drop", "tension"]
 
 
-def test_a_rupture_is_an_alert_when_large_unresolved_or_persisting() -> None:
+def test_a_rupture_is_an_alert_when_large_unresolved_or_past_its_repair_window() -> None:
     # large: at least 2 SD below the baseline (38 - 2 x 3 = 32)
     (large,) = detect_ruptures(rated([38, 38, 38, 32]))
     assert large.severity == "yellow" and large.evidence["large"] is True
@@ -315,10 +315,18 @@ def test_a_rupture_is_an_alert_when_large_unresolved_or_persisting() -> None:
         batch = rated([38, 38], rupture=["no", "a_little"], resolved=[None, answer])
         (signal,) = detect_ruptures(batch)
         assert signal.severity == severity, answer
-    # persists: the next rated session is still at or below the threshold
-    (persisting,) = detect_ruptures(rated([38, 38, 38, 35, 35]))
-    assert persisting.severity == "yellow" and persisting.evidence["persists"] is True
-    assert "carried on" in persisting.explanation
+    # carried on into the next rated session: still a marker, unless the practice asks
+    carried_on = rated([38, 38, 38, 35, 35])
+    (marker,) = detect_ruptures(carried_on)
+    assert marker.severity == "info" and marker.evidence["persists"] is True
+    assert "carried on" not in marker.explanation
+    asked = RuptureConfig(alert_when_carried_on=True)
+    (persisting,) = detect_ruptures(carried_on, asked)
+    assert persisting.severity == "yellow" and "carried on" in persisting.explanation
+    # persisting past the repair window (3 rated sessions): the unrepaired-rupture alert
+    assert detect_repairs(carried_on) == []
+    (unrepaired,) = detect_repairs(rated([38, 38, 38, 35, 35, 35, 35]))
+    assert unrepaired.key == "unrepaired_rupture:s4" and unrepaired.severity != "info"
 
 
 def test_a_sustained_drop_is_one_rupture() -> None:

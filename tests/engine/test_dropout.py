@@ -212,3 +212,32 @@ def test_low_early_feedback_is_the_mean_of_the_first_three_sessions() -> None:
     assert dropout_risk(episode(attendance=["attended"] * 4, alliance=steady)).contributors[
         "low_early_alliance"
     ].tolist() == [0]
+
+
+def test_not_on_track_and_a_falling_alliance_alone_raise_no_dropout_warning() -> None:
+    """4 points from two concerns that have their own cards: no second card for them."""
+    declined = rated([38, 38, 38, 38, 38, 33])
+    off = np.array([True])
+    risk = dropout_risk(declined, off_track=off)
+    assert risk.points.tolist() == [4]  # falling feedback 2 + not on track 2
+    assert risk.sign_of_leaving.tolist() == [False]
+    assert detect_dropout_risk(declined, off_track=off) == []
+    # a practice that wants the points alone to count can say so
+    (signal,) = detect_dropout_risk(
+        declined, DropoutConfig(needs_sign_of_leaving=False), off_track=off
+    )
+    assert signal.severity == "yellow"
+
+
+def test_one_sign_of_leaving_lets_the_other_points_count() -> None:
+    batch = episode(attendance=[*LATER, "no_show"], alliance=[[9.5] * 4] * 5 + [[8.25] * 4])
+    off = np.array([True])
+    risk = dropout_risk(batch, off_track=off)
+    assert risk.sign_of_leaving.tolist() == [True]
+    (signal,) = detect_dropout_risk(batch, off_track=off)
+    assert contributors(signal.evidence) == {
+        "no_shows": 2,
+        "alliance_decline": 2,
+        "not_on_track": 2,
+    }
+    assert signal.severity == "red"

@@ -32,7 +32,7 @@ from attune.care.models import (
     Session,
 )
 from attune.care.queries import fit_session
-from attune.measures.models import Phase, Response
+from attune.measures.models import Phase
 from attune.measures.services import FormSubmission, submit_form
 from attune.practice.models import Modality
 

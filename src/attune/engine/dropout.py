@@ -24,13 +24,19 @@ thinking_of_stopping       3 / 4   "sometimes" / "yes" to "Have you been thinkin
                                    stopping therapy?" at the latest answer
 =========================  ======  ==========================================================
 
-4 points or more → yellow, 6 or more → red. A weak early alliance with the early phase (3 + 1)
-is enough for a yellow warning *while the client still attends*: most early dropouts leave
-after one to three sessions (Swift & Greenberg 2012), before missed sessions or a long gap can
-show, and a weaker alliance is the best-replicated predictor of dropout (Sharf, Primavera &
-Diener 2010, d = 0.55). The threshold (30 of 40, a mean of 7.5 per domain) is set below where
-clients usually rate — alliance ratings crowd near the top of any scale (Tryon, Blackwell &
-Hammel 2007) — and is clinical judgement, to be calibrated on a practice's own ratings.
+4 points or more → yellow, 6 or more → red, and only with at least one *sign of leaving* among
+the contributors (``DIRECT_SIGNS``: the client's "thinking of stopping", no-shows, late
+cancellations, a long gap, a weak early alliance). Not being on track and a falling alliance
+add points but never raise the warning on their own: each already has its own card, and the
+same advice on two cards for one concern is noise (issue 9: one card per concern).
+
+A weak early alliance with the early phase (3 + 1) is enough for a yellow warning *while the
+client still attends*: most early dropouts leave after one to three sessions (Swift & Greenberg
+2012), before missed sessions or a long gap can show, and a weaker alliance is the best-
+replicated predictor of dropout (Sharf, Primavera & Diener 2010, d = 0.55). The threshold (30 of
+40, a mean of 7.5 per domain) is set below where clients usually rate — alliance ratings crowd
+near the top of any scale (Tryon, Blackwell & Hammel 2007) — and is clinical judgement, to be
+calibrated on a practice's own ratings.
 
 The weights are clinical judgement, ordered by the evidence: the client's own words and missed
 sessions weigh most (confrontation markers predict dropout, d = .74, Eubanks et al. 2019; lower
@@ -83,6 +89,7 @@ from attune.engine.signals import (
 __all__ = [
     "CONTRIBUTORS",
     "DEFAULT_DROPOUT",
+    "DIRECT_SIGNS",
     "DropoutConfig",
     "DropoutRisk",
     "detect_dropout_risk",
@@ -108,6 +115,16 @@ CONTRIBUTOR_LABELS: dict[str, str] = {
     "long_gap": "Long gap",
     "early_phase": "Early phase",
 }
+
+#: Contributors that are signs of leaving in the client's own behaviour or words; the warning
+#: needs at least one of them (``DropoutConfig.needs_sign_of_leaving``).
+DIRECT_SIGNS: tuple[str, ...] = (
+    "thinking_of_stopping",
+    "no_shows",
+    "late_cancellations",
+    "low_early_alliance",
+    "long_gap",
+)
 
 #: The contributors, in the order they are shown.
 CONTRIBUTORS: tuple[str, ...] = (
@@ -150,6 +167,7 @@ class DropoutConfig:
     stopping_yes_points: int = 4
     yellow_at: int = 4
     red_at: int = 6
+    needs_sign_of_leaving: bool = True
 
 
 DEFAULT_DROPOUT = DropoutConfig()
@@ -168,6 +186,11 @@ class DropoutRisk:
     contributors: dict[str, IntArray]
     values: dict[str, FloatArray]
     column: IntArray
+
+    @property
+    def sign_of_leaving(self) -> BoolArray:
+        """At least one of :data:`DIRECT_SIGNS` added points."""
+        return np.asarray(np.any([self.contributors[name] > 0 for name in DIRECT_SIGNS], axis=0))
 
 
 def _off_track_now(batch: EpisodeBatch, off_track: BoolArray | None) -> BoolArray:
@@ -319,7 +342,8 @@ def detect_dropout_risk(
     off_track: BoolArray | None = None,
     as_of: FloatArray | None = None,
 ) -> list[Signal]:
-    """ "dropout_risk", key ``dropout_risk``: yellow at >= 4 points, red at >= 6.
+    """ "dropout_risk", key ``dropout_risk``: yellow at >= 4 points, red at >= 6, with at least
+    one sign of leaving (:data:`DIRECT_SIGNS`) unless ``config.needs_sign_of_leaving`` is off.
 
     Rule: :func:`dropout_risk` (the module docstring lists contributors and weights).
     ``session_number`` is the latest recorded session. Evidence lists every contributor that
@@ -330,6 +354,8 @@ def detect_dropout_risk(
         return []
     risk = dropout_risk(batch, config, off_track, as_of)
     fire = risk.points >= config.yellow_at
+    if config.needs_sign_of_leaving:
+        fire &= risk.sign_of_leaving
     found: list[Signal] = []
     for i in np.flatnonzero(fire).tolist():
         points = int(risk.points[i])
