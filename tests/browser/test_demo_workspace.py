@@ -58,6 +58,7 @@ def test_the_integrative_therapist_works_through_a_red_client(demo, live_server,
     assert red_alert.locator("[data-testid=alert-evidence]").is_visible()
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "episode.png"), full_page=False)
+        red_alert.screenshot(path=str(Path(SHOTS) / "alert-card.png"))
 
     open_alert = (
         page.locator("[data-testid=alert]:not([data-kind=safety])")
