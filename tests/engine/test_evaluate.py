@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from attune.engine.batch import EpisodeBatch, episode, stack
 from attune.engine.evaluate import EngineConfig, evaluate
 from attune.engine.signals import KINDS
+from attune.simulation.to_batch import simulate_batch
 
 WORSE = {"not_on_track", "dropout_risk"}
 RANK = {"info": 0, "yellow": 1, "red": 2, "high": 2, "urgent": 3}
@@ -102,3 +104,21 @@ def test_a_practice_override_changes_the_rule():
     assert "rupture" not in default
     assert "rupture" in sensitive
     assert not math.isnan(batch.alliance_total[0, 3])
+
+
+def test_every_signal_speaks_to_people_and_cites_the_literature():
+    """Issue 9: plain words, at most one decimal, no code names or True/False in what a
+    therapist reads, and sources that cite the literature, never a repository file — on both
+    simulated rating styles, where every kind of signal fires."""
+    code_words = re.compile(r"\b[a-z]+_[a-z_]+\b|\bTrue\b|\bFalse\b|\d+\.\d{2,}")
+    repository = re.compile(r"\.md\b|\.py\b|shared/|PRODUCT|repository")
+    seen = set()
+    for alliance in ("current", "ceiling"):
+        options = {} if alliance == "current" else {"alliance": "ceiling"}
+        batch, _ = simulate_batch(1500, 20, seed=5, **options)
+        for signal in evaluate(batch):
+            seen.add(signal.kind)
+            words = f"{signal.title} {signal.explanation} {' '.join(signal.actions)}"
+            assert not code_words.findall(words), (signal.kind, code_words.findall(words))
+            assert signal.source and not repository.search(signal.source), signal.source
+    assert {"not_on_track", "rupture", "low_alliance", "dropout_risk", "as_if"} <= seen

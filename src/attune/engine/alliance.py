@@ -89,7 +89,7 @@ EPS = 1e-9
 LOW_ALLIANCE_SOURCE = (
     "Flückiger et al. 2018 (alliance and outcome, r = .28); Duncan et al. 2003 and Meier & "
     "Feeley 2022 (session ratings crowd at the top of the scale); Jacobson & Truax 1991 "
-    "(reliable change) — thresholds derived for the Attune Session Feedback (docs/engine.md)"
+    "(reliable change) — thresholds derived for the Attune Session Feedback"
 )
 RUPTURE_SOURCE = (
     "Stiles et al. 2004; Strauss et al. 2006 (person-relative V-pattern); Muran et al. 2009 "
@@ -685,6 +685,11 @@ def _rupture_evidence(
     }
 
 
+def _words(code: object) -> str:
+    """An answer code as the words a client would read ("not_at_all" → "not at all")."""
+    return str(code or "").replace("_", " ")
+
+
 def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> list[Signal]:
     """ "rupture" at the first session of each distinct rupture; key ``rupture:s<N>``.
 
@@ -724,7 +729,7 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
             )
         why: list[str] = []
         if course.unresolved[i, j]:
-            why.append(f'the client said it was resolved "{ev["resolved"]}" by the end')
+            why.append(f'the client said it was resolved "{_words(ev["resolved"])}" by the end')
         if course.large[i, j]:
             why.append(f"the drop is large (at least {_fmt(config.large_z)} × the usual variation)")
         if course.persists[i, j] and config.alert_when_carried_on:
@@ -733,7 +738,8 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
             status = " It is worth an early conversation because " + " and ".join(why) + "."
         elif course.repaired_how[i, j] == RESOLVED_IN_SESSION:
             status = (
-                f' The client said it was resolved "{ev["resolved"]}" by the end of the session.'
+                f' The client said it was resolved "{_words(ev["resolved"])}" by the end of the '
+                "session."
             )
         elif course.repaired_at[i, j] >= 0:
             status = " It has since been repaired."
