@@ -556,3 +556,11 @@ def test_the_report_makes_the_same_number_of_queries_for_2_and_40_sessions(
     assert "Speak up at work" in page
     assert page.count("Repair attempted") == 5
     assert count_queries(client, url) == few
+
+
+def test_the_caseload_filter_offers_no_good_news_kinds(client, therapist):
+    client.login(username=therapist.email, password=PASSWORD)
+    page = client.get(reverse("workspace:caseload")).content.decode()
+    assert 'value="not_on_track"' in page and 'value="safety"' in page
+    for kind in ("repair", "sudden_gain", "reliable_improvement"):
+        assert f'value="{kind}"' not in page

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from attune.engine.batch import EpisodeBatch, episode, stack
 from attune.engine.evaluate import EngineConfig, evaluate
-from attune.engine.signals import KINDS
+from attune.engine.signals import GOOD_NEWS, KINDS
 from attune.simulation.to_batch import simulate_batch
 
 WORSE = {"not_on_track", "dropout_risk"}
@@ -118,7 +118,9 @@ def test_every_signal_speaks_to_people_and_cites_the_literature():
         batch, _ = simulate_batch(1500, 20, seed=5, **options)
         for signal in evaluate(batch):
             seen.add(signal.kind)
+            if signal.kind in GOOD_NEWS:
+                assert signal.severity == "info", signal
             words = f"{signal.title} {signal.explanation} {' '.join(signal.actions)}"
             assert not code_words.findall(words), (signal.kind, code_words.findall(words))
             assert signal.source and not repository.search(signal.source), signal.source
-    assert {"not_on_track", "rupture", "low_alliance", "dropout_risk", "as_if"} <= seen
+    assert {"not_on_track", "rupture", "low_alliance", "dropout_risk", "as_if", *GOOD_NEWS} <= seen

@@ -25,6 +25,9 @@ KINDS: tuple[str, ...] = (
     "reliable_improvement",
 )
 
+#: Good news: always a note (severity "info"), never an open alert (issue 9).
+GOOD_NEWS: tuple[str, ...] = ("repair", "sudden_gain", "reliable_improvement")
+
 #: Suggested actions, in the spirit of co-created therapy (the same wording everywhere).
 INVITE_FEEDBACK = "Invite the client's feedback on how therapy is going — and on you."
 REPAIR_CONVERSATION = (

@@ -18,6 +18,7 @@ from attune.alerts.queries import episode_alerts, open_alerts_by_level
 from attune.audit.services import record
 from attune.care.models import Episode
 from attune.care.queries import episode_care_context, episodes_visible_to
+from attune.engine.signals import GOOD_NEWS
 from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
 from attune.notes.queries import note_session_numbers
@@ -70,7 +71,8 @@ def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
             "pinned": caseload_pinned(everyone, now),
             "total": len(everyone),
             "filters": filters,
-            "alert_kinds": AlertKind.choices,
+            # Good news is a note, never an open alert: nothing to filter by.
+            "alert_kinds": [(v, label) for v, label in AlertKind.choices if v not in GOOD_NEWS],
             "own": therapist.pk == request.user.pk,
         },
     )
