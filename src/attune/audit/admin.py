@@ -22,12 +22,12 @@ def _may_read_trail(request: HttpRequest) -> bool:
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "episode_id"]
+    list_display = ["at", "actor", "action", "object_type", "object_id", "episode_id", "detail"]
     list_filter = ["action", "object_type"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
     search_fields = ["actor__email", "actor__last_name"]
-    readonly_fields = ["at", "actor", "action", "object_type", "object_id", "episode_id"]
+    readonly_fields = ["at", "actor", "action", "object_type", "object_id", "episode_id", "detail"]
     fields = readonly_fields
     actions = None
 

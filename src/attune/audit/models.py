@@ -31,6 +31,8 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64)
     #: The episode the record belongs to, if any: a plain id, so the trail outlives the records.
     episode_id = models.PositiveBigIntegerField(null=True, blank=True)
+    #: A short code saying how, never what: e.g. ``for=client`` for a report's audience.
+    detail = models.CharField(max_length=40, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -18,9 +18,11 @@ def record(
     action: str,
     obj: models.Model,
     episode: Episode | int | None = None,
+    detail: str = "",
 ) -> AuditEvent:
     """Write one event: ``actor`` did ``action`` (read, create, update, delete, export) to
-    ``obj``. Only the type and id of the record are kept, never its content."""
+    ``obj``. Only the type and id of the record are kept, never its content; ``detail`` is a
+    short code about the how (a report's audience, ``for=client``), never clinical text."""
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}; use one of {AuditAction.values}.")
     if obj.pk is None:
@@ -32,7 +34,15 @@ def record(
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         episode_id=episode_id,
+        detail=detail,
     )
     # Ids only: the log, like the trail, never carries clinical content.
-    log.info("audit %s %s %s by user %s", action, event.object_type, event.object_id, actor.pk)
+    log.info(
+        "audit %s %s %s %s by user %s",
+        action,
+        event.object_type,
+        event.object_id,
+        detail,
+        actor.pk,
+    )
     return event

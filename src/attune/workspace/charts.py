@@ -102,6 +102,19 @@ def episode_charts(episode: Episode, note_sessions: Sequence[int]) -> dict[str, 
     }
 
 
+def outcome_series(sessions: Sequence[Session]) -> list[dict[str, Any]]:
+    """PHQ-9 and GAD-7 of ``sessions`` (their responses prefetched with the instrument): the
+    scores, caseness, reliable-change markers and the expected-recovery band, as the episode
+    page's chart draws them. The printable report draws the same data as a static SVG."""
+    listed = list(sessions)
+    by_instrument = [_responses_by_instrument(s) for s in listed]
+    return [
+        m
+        for m in (_outcome_measure(code, listed, by_instrument) for code in OUTCOME_MEASURES)
+        if m is not None
+    ]
+
+
 # ------------------------------------------------------------------------------------------
 # reading the prefetched responses
 # ------------------------------------------------------------------------------------------

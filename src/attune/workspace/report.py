@@ -7,6 +7,12 @@ scores by session; a summary of the session feedback (the alliance); the alerts 
 actions recorded on them. What it never holds: private process notes, progress notes or the
 free text written on an alert. It reads no note at all.
 
+It opens with the outcome chart (a static SVG, ``report_chart``) and comes in three versions,
+chosen by ``?for=``: the therapist's own record (the default, with the alert summary), one for
+the client and one for a colleague or GP. The last two leave out every alert (kinds, levels,
+actions), the safety chips and the rules' literature, and say the progress in plain words.
+Each opening is one audit event ("export") naming the version, never its content.
+
 Same permission as the episode page (the treating therapist and her supervisor), and a fixed
 number of queries however many sessions the episode has.
 """
@@ -41,8 +47,20 @@ from attune.engine.outcomes import (
     talking_therapies_outcomes,
 )
 from attune.measures.models import Phase, Response
+from attune.workspace.charts import outcome_series
+from attune.workspace.report_chart import outcome_chart
 
 MEASURES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"))
+MEANING = {"phq9": "depression", "gad7": "anxiety"}
+
+#: The report's versions: ``?for=`` value → what the page calls it.
+THERAPIST, CLIENT, COLLEAGUE = "therapist", "client", "colleague"
+AUDIENCES = {
+    THERAPIST: "My record",
+    CLIENT: "For the client",
+    COLLEAGUE: "For a colleague or GP",
+}
+_ALIASES = {"": THERAPIST, "gp": COLLEAGUE}
 DOMAINS = (("bond", "Bond"), ("goals", "Goals & topics"), ("approach", "Approach"))
 _DOMAINS_ALL = (*DOMAINS, ("overall", "Overall"))
 
@@ -75,7 +93,16 @@ def episode_for_report(episodes: QuerySet[Episode], pk: int) -> Episode:
             Prefetch("goals", queryset=Goal.objects.prefetch_related("ratings")),
             Prefetch(
                 "sessions",
-                queryset=Session.objects.order_by("number").prefetch_related("modalities"),
+                queryset=Session.objects.order_by("number").prefetch_related(
+                    "modalities",
+                    # For the chart, read as the episode page's chart reads them.
+                    Prefetch(
+                        "responses",
+                        queryset=Response.objects.select_related(
+                            "instrument_version__instrument"
+                        ).order_by("instrument_version__instrument__code"),
+                    ),
+                ),
             ),
             Prefetch(
                 "responses",
@@ -338,10 +365,62 @@ def alert_rows(episode: Episode) -> list[AlertRow]:
     return rows
 
 
-def report_context(episode: Episode, now: datetime) -> dict[str, object]:
+_PLAIN_VERDICT = {
+    "reliably better": "an improvement larger than the questionnaire's measurement error",
+    "reliably worse": "a worsening larger than the questionnaire's measurement error",
+    "no reliable change": "a change within the questionnaire's measurement error",
+}
+
+
+def plain_progress(changes: Sequence[MeasureChange], outcome: Outcome) -> list[str]:
+    """The outcome in sentences a client or a GP reads without the rules: each measure's
+    first and latest score, the engine's verdict in words, and where the latest score stands
+    against the clinical cut-off (the engine's caseness)."""
+    lines = []
+    for m in changes:
+        if m.first is None:
+            continue
+        name = f"{m.name} ({MEANING[m.code]})"
+        if m.change is None or m.latest is None:
+            lines.append(
+                f"{name} was {m.first} at session {m.first_session}; "
+                "a second score is needed to see a change."
+            )
+            continue
+        standing = (
+            "at or above the clinical cut-off"
+            if m.latest >= m.caseness
+            else "below the clinical cut-off"
+        )
+        lines.append(
+            f"{name} went from {m.first} at session {m.first_session} to {m.latest} at "
+            f"session {m.latest_session}: {_PLAIN_VERDICT[m.verdict]}; now {standing} "
+            f"({m.caseness:g})."
+        )
+    lines.append(f"Overall: {outcome.label}. {outcome.explanation}")
+    return lines
+
+
+def audience_of(request: HttpRequest) -> str | None:
+    """The version asked for by ``?for=``; None for an unknown one."""
+    asked = request.GET.get("for", "").strip().lower()
+    asked = _ALIASES.get(asked, asked)
+    return asked if asked in AUDIENCES else None
+
+
+def report_context(episode: Episode, now: datetime, audience: str = THERAPIST) -> dict[str, object]:
     config = engine_config().reliable_change
     rows = session_rows(episode, now)
     changes = measure_changes(rows, config)
+    outcome = talking_therapies_outcome(changes, config)
+    numbers = [r.session.number for r in rows]
+    chart = outcome_chart(
+        outcome_series([r.session for r in rows]),
+        numbers,
+        # The expected band is the therapist's tool; for the client it would read as a verdict.
+        show_band=audience != CLIENT,
+    )
+    internals = audience == THERAPIST
     attended = sum(r.session.attendance == Attendance.ATTENDED for r in rows)
     goals = []
     for goal in episode.goals.all():
@@ -362,12 +441,20 @@ def report_context(episode: Episode, now: datetime) -> dict[str, object]:
             r.session.attendance in (Attendance.NO_SHOW, Attendance.LATE_CANCELLED) for r in rows
         ),
         "changes": changes,
-        "outcome": talking_therapies_outcome(changes, config),
+        "outcome": outcome,
         "tt_config": config,
         "alliance": alliance_summary(rows, episode),
-        "alert_rows": alert_rows(episode),
-        "alert_notes": [a for a in episode.alerts.all() if a.status == AlertStatus.NOTE],
+        # Alerts (their kinds, levels, actions and titles) only in the therapist's own record.
+        "alert_rows": alert_rows(episode) if internals else [],
+        "alert_notes": (
+            [a for a in episode.alerts.all() if a.status == AlertStatus.NOTE] if internals else []
+        ),
         "prepared_on": timezone.localdate(now),
+        "audience": audience,
+        "audiences": AUDIENCES,
+        "internals": internals,
+        "chart": chart,
+        "plain_progress": [] if internals else plain_progress(changes, outcome),
     }
 
 
@@ -384,6 +471,10 @@ def progress_report(request: HttpRequest, episode_id: int) -> HttpResponse:
         raise Http404 from None
     if not request.user.has_perm("care.view_episode", episode):
         raise PermissionDenied
-    context = report_context(episode, timezone.now())
-    record(request.user, "export", episode, episode=episode)  # a report leaves the system
+    audience = audience_of(request)
+    if audience is None:
+        raise Http404("No such version of the report.")
+    context = report_context(episode, timezone.now(), audience)
+    # A report leaves the system: one event per opening, naming the version only.
+    record(request.user, "export", episode, episode=episode, detail=f"for={audience}")
     return render(request, "workspace/report.html", context)
