@@ -168,7 +168,7 @@ def before_next_session(
     episode: Episode, client_messages: Sequence[ClientMessage]
 ) -> BeforeSession:
     """The panel of one episode, from what the episode page already read."""
-    feedback = _session_responses(episode, Phase.FEEDBACK)
+    feedback = _session_responses(episode, str(Phase.FEEDBACK))
     comment = stopping = None
     for number, response in reversed(feedback):
         text = str(response.answers.get("comment") or "").strip()
@@ -185,7 +185,7 @@ def before_next_session(
     open_alerts.sort(key=lambda a: (a.level.order, _opened(a), a.pk))
     return BeforeSession(
         level=open_alerts[0].level if open_alerts else None,
-        changes=_score_changes(_session_responses(episode, Phase.CHECK_IN)),
+        changes=_score_changes(_session_responses(episode, str(Phase.CHECK_IN))),
         comment=comment,
         stopping=stopping,
         ending_request=next((m for m in client_messages if m.kind == "ending"), None),
