@@ -16,6 +16,7 @@ from attune.alerts.services import raise_alert
 from attune.care.models import Attendance, Goal, GoalRating, Session
 from attune.measures.models import Response
 from attune.measures.services import submit_form
+from attune.portal.composer import compose, request_ending
 from tests.answers import FREQUENCY
 from tests.conftest import PASSWORD, make_episode
 
@@ -83,6 +84,16 @@ def test_the_episode_page_makes_the_same_number_of_queries_for_1_and_50_sessions
     check_in(episode)  # session 2: the only session, with its PHQ-9 and GAD-7
     goal = Goal.objects.create(episode=episode, description="Sleep through the night")
     GoalRating.objects.create(goal=goal, rating=3, rated_at=timezone.now())
+    # The "before the next session" panel has something to show: the client's words.
+    request_ending(episode=episode, by=episode.client.user, reason="Money is tight.")
+    compose(
+        by=episode.client.user, episode=episode, text="Thank you.", intent="share_now",
+        share_at_session=False, idempotency_key=uuid.uuid4(),
+    )  # fmt: skip
+    raise_alert(
+        episode=episode, kind="low_alliance", severity="yellow", title="Low alliance",
+        explanation="x", evidence={}, source="x", suggested_actions=["Ask."], dedupe_key="a",
+    )  # fmt: skip
     url = reverse("workspace:episode", args=[episode.pk])
     one = count_queries(client, url)
     first = episode.sessions.get()
@@ -111,6 +122,8 @@ def test_the_episode_page_makes_the_same_number_of_queries_for_1_and_50_sessions
     page = client.get(url).content.decode()
     assert episode.sessions.count() == 50
     assert "client's own rating 6/10" in page
+    assert 'data-testid="before-ending"' in page and 'data-testid="before-shared"' in page
+    assert 'data-testid="before-concern"' in page and 'data-testid="change-phq9"' in page
     assert count_queries(client, url) == one
 
 

@@ -23,6 +23,7 @@ from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
 from attune.notes.queries import note_session_numbers
 from attune.portal.queries import feedback_for_therapist
+from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
 from attune.workspace.queries import (
     caseload,
@@ -106,6 +107,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     note_sessions = note_session_numbers(request.user, ep)
     record(request.user, "read", ep, episode=ep)
     now = timezone.now()
+    client_messages = feedback_for_therapist(ep)
     return render(
         request,
         "workspace/episode.html",
@@ -116,7 +118,9 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             # Session numbers with a private process note of the person viewing (only ever
             # their own notes): markers in the session list and on the charts.
             "note_sessions": note_sessions,
-            "client_messages": feedback_for_therapist(ep),
+            "client_messages": client_messages,
+            # Status, what changed, the client's words, open concerns (_before_session.html)
+            "before": before_next_session(ep, client_messages),
             "consultation": consultation_for_episode(ep),
         }
         # pinned_alerts / safety_alerts: shown first, each with its form (_safety_pinned.html)
