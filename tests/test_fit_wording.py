@@ -84,3 +84,20 @@ def test_both_sides_side_by_side_on_the_episode_page(
             "The right match? Not sure Yes",
             "In their own words Not sure yet. —",
         ]
+
+
+def test_the_therapists_form_says_whether_the_client_answered_never_what(
+    client, client_user, therapist, episode, fit_session
+):
+    url = reverse("care:fit-check", args=[episode.pk])
+    before = text_of(as_user(client, therapist).get(url))
+    assert "Cleo Client has not answered yet." in before
+    sent = as_user(client, client_user).post(
+        reverse("portal:fit-check", args=[fit_session.pk]),
+        fit_post(fit=2, right_match="no", comment="CLIENT-OWN-WORDS"),
+    )
+    assert sent.status_code == 302, sent.content.decode()[-3000:]
+    after = as_user(client, therapist).get(url).content.decode()
+    assert "Cleo Client has answered." in text_of(client.get(url)), after
+    assert "CLIENT-OWN-WORDS" not in after
+    assert "2 of 10" not in after

@@ -258,3 +258,22 @@ def test_nobody_else_sees_the_note_form_or_what_is_beside_it(request, client, in
     html = response.content.decode()
     assert COMMENT not in html
     assert "session-forms" not in html and "item9-flag" not in html
+
+
+def test_the_timeline_marks_a_note_with_something_for_supervision(
+    client, therapist, episode, attended
+):
+    works_in(therapist, "cbt")
+    services.write_note(
+        author=therapist,
+        session=attended,
+        body="Stuck on the formulation.",
+        themes=[],
+        countertransference="",
+        supervision="Formulation: perfectionism or fear of rejection?",
+    )
+    as_user(client, therapist)
+    page = client.get(reverse("workspace:episode", args=[episode.pk])).content.decode()
+    entry = page.split('data-testid="timeline-note"')[1].split("</li>")[0]
+    assert "for supervision" in entry
+    assert "perfectionism" not in page  # the timeline shows that, never what

@@ -149,6 +149,10 @@ def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
     if stored:
         messages.info(request, "You have already answered the fit check-in.")
         return redirect(_episode_url(episode, "fit-heading"))
+    # Whether the client has answered, never what: each side answers without the other's
+    # rating in view, so that a difference between them still shows (both appear side by side
+    # on the episode page once she has answered).
+    context["client_answered"] = bool(stored_form(session, episode.client.user, Phase.FIT_CHECK))
     if request.method != "POST":
         context |= {
             "sections": _fit_sections(episode, layout(versions)),
