@@ -51,7 +51,7 @@ def test_the_client_is_offered_the_fit_check_in_after_the_third_attended_session
 ):
     page = as_user(client, client_user).get(reverse("portal:home")).content.decode()
     assert portal_url(fit_session) in page
-    assert "How is working together going?" in page
+    assert "Fit check-in: how is working together going?" in page
 
 
 def test_not_before_the_third_attended_session(client, client_user, episode):

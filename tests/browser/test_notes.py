@@ -58,6 +58,8 @@ def test_the_therapist_writes_a_private_note_and_finds_it_on_her_timeline(
     )
     expect(page.get_by_test_id("note-countertransference")).to_have_text("Flattered, then uneasy.")
     # Saved → note page, episode timeline, note page again: three reads, all by her.
-    reads = AuditEvent.objects.filter(action="read", object_id=str(note.pk))
+    reads = AuditEvent.objects.filter(
+        action="read", object_type="notes.processnote", object_id=str(note.pk)
+    )
     assert reads.count() == 3
     assert set(reads.values_list("actor", flat=True)) == {therapist.pk}

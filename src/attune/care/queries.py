@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert
+from attune.care.fit_wording import SHORT_QUESTIONS
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Referral, Session
 from attune.measures.models import Phase, Response
 
@@ -165,6 +166,18 @@ class FitPanel:
     @property
     def therapist_rows(self) -> list[AnswerRow]:
         return answer_rows(self.therapist) if self.therapist else []
+
+    @property
+    def side_by_side(self) -> list[tuple[str, str, str]]:
+        """Per question, its short name, the client's answer and the therapist's ("" when a
+        side has not answered it)."""
+        client = {row.code: row.answer for row in self.client_rows}
+        therapist = {row.code: row.answer for row in self.therapist_rows}
+        codes = [row.code for row in self.client_rows or self.therapist_rows]
+        return [
+            (SHORT_QUESTIONS.get(code, code), client.get(code, ""), therapist.get(code, ""))
+            for code in codes
+        ]
 
 
 def episode_care_context(episode: Episode) -> dict[str, object]:

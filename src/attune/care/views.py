@@ -19,11 +19,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.care import services
+from attune.care import fit_wording, services
 from attune.care.forms import EndingForm, ReferralForm, ScheduleSessionForm, SessionRecordForm
 from attune.care.models import Episode, Session
 from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
-from attune.measures.form_layout import answers_from_post, layout
+from attune.measures.form_layout import FormSection, answers_from_post, layout
 from attune.measures.models import Phase
 from attune.measures.services import form_versions, stored_form
 
@@ -131,6 +131,10 @@ def schedule_session(request: HttpRequest, episode_id: int) -> HttpResponse:
     return redirect(_episode_url(episode, "sessions-heading"))
 
 
+def _fit_sections(episode: Episode, sections: list[FormSection]) -> list[FormSection]:
+    return fit_wording.for_therapist(sections, episode.client.display_name)
+
+
 @login_required
 def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The therapist's side of the fit check-in, after the n-th attended session."""
@@ -145,15 +149,22 @@ def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
     if stored:
         messages.info(request, "You have already answered the fit check-in.")
         return redirect(_episode_url(episode, "fit-heading"))
+    # Whether the client has answered, never what: each side answers without the other's
+    # rating in view, so that a difference between them still shows (both appear side by side
+    # on the episode page once she has answered).
+    context["client_answered"] = bool(stored_form(session, episode.client.user, Phase.FIT_CHECK))
     if request.method != "POST":
-        context |= {"sections": layout(versions), "idempotency_key": uuid.uuid4()}
+        context |= {
+            "sections": _fit_sections(episode, layout(versions)),
+            "idempotency_key": uuid.uuid4(),
+        }
         return render(request, template, context)
     answers = answers_from_post(request.POST, versions)
     try:
         key = uuid.UUID(request.POST.get("idempotency_key", ""))
     except ValueError:
         context |= {
-            "sections": layout(versions, answers),
+            "sections": _fit_sections(episode, layout(versions, answers)),
             "idempotency_key": uuid.uuid4(),
             "form_error": "Part of the form could not be read. Your answers are still here: "
             "please check them and send again.",
@@ -168,7 +179,7 @@ def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
     )
     if not result.ok:
         context |= {
-            "sections": layout(versions, answers, result.errors),
+            "sections": _fit_sections(episode, layout(versions, answers, result.errors)),
             "idempotency_key": key,
             "form_error": "A few answers need another look. Everything else is kept.",
         }

@@ -38,7 +38,8 @@ class ProcessNote(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="process_notes"
     )
-    #: Fernet token of the JSON content: {"v", "body", "themes", "countertransference"}.
+    #: Fernet token of the JSON content: {"v", "body", "themes", "countertransference",
+    #: "supervision"} (``services.NoteContent``; version 1 had no "supervision").
     ciphertext = models.TextField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

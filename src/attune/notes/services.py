@@ -22,9 +22,11 @@ from attune.notes.crypto import decrypt_json, encrypt_json
 from attune.notes.models import ProcessNote, Transference
 from attune.notes.rules import may_change_note, may_view_note, may_write_for
 
-CONTENT_VERSION = 1
+#: 2 added ``supervision`` (what to take to supervision); a version-1 note reads as before.
+CONTENT_VERSION = 2
 BODY_MAX = 20_000
 COUNTERTRANSFERENCE_MAX = 10_000
+SUPERVISION_MAX = 10_000
 EMPTY_NOTE_MESSAGE = "Write something in the note or choose at least one transference theme."
 
 
@@ -34,7 +36,10 @@ class NoteContent:
 
     body: str
     themes: tuple[str, ...]
+    #: Countertransference, or in the reflective form "my own reactions" (the same thing in
+    #: plain words): one stored field, so a note reads the same whichever form wrote it.
     countertransference: str
+    supervision: str = ""
 
     @property
     def theme_labels(self) -> list[str]:
@@ -46,6 +51,7 @@ class NoteContent:
             "body": self.body,
             "themes": list(self.themes),
             "countertransference": self.countertransference,
+            "supervision": self.supervision,
         }
 
     @classmethod
@@ -54,6 +60,7 @@ class NoteContent:
             body=str(data.get("body", "")),
             themes=tuple(t for t in data.get("themes", []) if t in Transference.values),
             countertransference=str(data.get("countertransference", "")),
+            supervision=str(data.get("supervision", "")),
         )
 
 
@@ -65,16 +72,19 @@ class ReadNote:
     content: NoteContent
 
 
-def clean_content(*, body: str, themes: Iterable[str], countertransference: str) -> NoteContent:
+def clean_content(
+    *, body: str, themes: Iterable[str], countertransference: str, supervision: str = ""
+) -> NoteContent:
     """Validate what the therapist wrote; ``ValidationError`` with a message per problem."""
     body = (body or "").strip()
     countertransference = (countertransference or "").strip()
+    supervision = (supervision or "").strip()
     chosen = set(themes or [])
     errors = []
     unknown = chosen - set(Transference.values)
     if unknown:
         errors.append("Choose transference themes from the list.")
-    if not body and not (chosen - unknown):
+    if not body and not supervision and not (chosen - unknown):
         errors.append(EMPTY_NOTE_MESSAGE)
     if len(body) > BODY_MAX:
         errors.append(f"The note is longer than {BODY_MAX:,} characters.")
@@ -82,12 +92,15 @@ def clean_content(*, body: str, themes: Iterable[str], countertransference: str)
         errors.append(
             f"The countertransference is longer than {COUNTERTRANSFERENCE_MAX:,} characters."
         )
+    if len(supervision) > SUPERVISION_MAX:
+        errors.append(f"What to take to supervision is longer than {SUPERVISION_MAX:,} characters.")
     if errors:
         raise ValidationError(errors)
     return NoteContent(
         body=body,
         themes=tuple(t for t in Transference.values if t in chosen),
         countertransference=countertransference,
+        supervision=supervision,
     )
 
 
@@ -98,6 +111,7 @@ def write_note(
     body: str,
     themes: Iterable[str],
     countertransference: str,
+    supervision: str = "",
 ) -> ProcessNote:
     """Write the author's note on ``session`` (or replace what she wrote before).
 
@@ -107,7 +121,12 @@ def write_note(
     episode = session.episode
     if not may_write_for(author, episode):
         raise PermissionDenied("Only the treating therapist writes process notes.")
-    content = clean_content(body=body, themes=themes, countertransference=countertransference)
+    content = clean_content(
+        body=body,
+        themes=themes,
+        countertransference=countertransference,
+        supervision=supervision,
+    )
     ciphertext = encrypt_json(content.to_json())
     with transaction.atomic():
         note = (

@@ -22,6 +22,8 @@ from attune.notes import services
 from attune.notes.crypto import NotesCryptoError, check_keys
 from attune.notes.forms import ProcessNoteForm
 from attune.notes.models import ProcessNote
+from attune.notes.orientation import note_style
+from attune.notes.queries import session_forms
 from attune.notes.rules import may_view_note, may_write_for
 
 log = logging.getLogger(__name__)
@@ -65,16 +67,27 @@ def _own_note(request: HttpRequest, note_id: int) -> ProcessNote:
 
 @login_required
 def note_for_session(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Write the private note for a session, or change the one written before."""
+    """Write the private note for a session, or change the one written before. Beside the
+    form: what the client answered around that session (check-in, feedback), read only."""
     session = _own_session(request, session_id)
     existing = ProcessNote.objects.filter(session=session, author=request.user).first()
+    style = note_style(request.user)
     context: dict[str, object] = {
         "session": session,
         "episode": session.episode,
         "note": existing,
+        "style": style.value,
+        "session_forms": session_forms(session),
     }
     if request.method == "POST":
-        form = ProcessNoteForm(request.POST)
+        # The form says which fields it offered (a note kept its themes): saving reads nothing,
+        # so the audit trail holds no read for a write.
+        form = ProcessNoteForm(
+            request.POST,
+            style=style,
+            keep_themes="offered_themes" in request.POST,
+            keep_supervision="offered_supervision" in request.POST,
+        )
         context["form"] = form
         if form.is_valid():
             try:
@@ -82,8 +95,9 @@ def note_for_session(request: HttpRequest, session_id: int) -> HttpResponse:
                     author=request.user,
                     session=session,
                     body=form.cleaned_data["body"],
-                    themes=form.cleaned_data["themes"],
+                    themes=form.cleaned_data.get("themes", []),
                     countertransference=form.cleaned_data["countertransference"],
+                    supervision=form.cleaned_data.get("supervision", ""),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -102,6 +116,7 @@ def note_for_session(request: HttpRequest, session_id: int) -> HttpResponse:
         return render(request, "notes/note_form.html", context, status=400)
 
     initial: dict[str, object] = {}
+    content = None
     if existing is not None:
         try:
             content = services.read_note(reader=request.user, note=existing)
@@ -111,13 +126,19 @@ def note_for_session(request: HttpRequest, session_id: int) -> HttpResponse:
             "body": content.body,
             "themes": list(content.themes),
             "countertransference": content.countertransference,
+            "supervision": content.supervision,
         }
     else:
         try:
             check_keys()  # warn before she writes, not after
         except NotesCryptoError as error:
             context["crypto_error"] = str(error)
-    context["form"] = ProcessNoteForm(initial=initial)
+    context["form"] = ProcessNoteForm(
+        initial=initial,
+        style=style,
+        keep_themes=bool(content and content.themes),
+        keep_supervision=bool(content and content.supervision),
+    )
     return render(request, "notes/note_form.html", context)
 
 
@@ -135,6 +156,7 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
             "note": note,
             "content": content,
             "episode": note.episode,
+            "style": note_style(request.user).value,
             "can_edit": note.session_id is not None and may_write_for(request.user, note.episode),
         },
     )

@@ -49,7 +49,7 @@ from attune.portal.queries import (
 FORM_TITLES = {
     Phase.CHECK_IN: "Check-in before your session",
     Phase.FEEDBACK: "How was your session?",
-    Phase.FIT_CHECK: "How is working together going?",
+    Phase.FIT_CHECK: "Fit check-in: how is working together going?",
     Phase.EXIT: "Tell us about your therapy",
 }
 #: Forms that belong to one session (the exit feedback belongs to the episode).

@@ -40,7 +40,7 @@ from attune.reminders.queries import not_completed as not_completed_rows
 FORM_TITLES = {
     LinkPhase.CHECK_IN: "Check-in before your session",
     LinkPhase.FEEDBACK: "How was your session?",
-    LinkPhase.FIT_CHECK: "How is working together going?",
+    LinkPhase.FIT_CHECK: "Fit check-in: how is working together going?",
     LinkPhase.EXIT: "Tell us about your therapy",
 }
 FORM_ERROR = "A few answers need another look. Everything else you entered is kept."
