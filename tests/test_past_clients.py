@@ -108,7 +108,7 @@ def test_the_window_follows_the_setting(client, therapist, history, settings):
     settings.ATTUNE_PAST_CLIENTS_MONTHS = 1
     page = past_page(client, therapist)
     assert names(page) == ["Tim Moved", "Zoë"]
-    assert "in the last 1 months" in page
+    assert "in the last 1 month," in page
 
 
 def test_months_before_keeps_the_day_or_takes_the_months_last():
