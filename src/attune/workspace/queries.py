@@ -34,9 +34,16 @@ from attune.alerts.models import (
     AlertStatus,
     Severity,
 )
-from attune.care.models import Attendance, Episode, EpisodeStatus, Session
+from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
 from attune.practice.models import TherapistProfile
+from attune.workspace.client_voice import (
+    ClientVoice,
+    client_voice,
+    thinking_of_stopping_codes,
+    voice_annotations,
+    wants_to_talk,
+)
 from attune.workspace.sparkline import sparkline as svg_sparkline
 
 
@@ -143,6 +150,8 @@ class CaseloadRow:
     open_alerts: list[Alert]
     #: The latest PHQ-9 scores, oldest first (at most ``TREND_LENGTH``).
     trend: list[int] = field(default_factory=list)
+    #: Ending requested, wants to talk, thinking of stopping (``client_voice``).
+    voice: ClientVoice = field(default_factory=ClientVoice)
 
     @cached_property
     def chips(self) -> list[Chip]:
@@ -234,7 +243,8 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
     """The therapist's active clients, those needing attention first (see ``alert_level``).
 
     Three queries however long the caseload: the episodes with their latest scores and
-    sessions, their open alerts, and their PHQ-9 trends.
+    sessions, their open alerts, and their PHQ-9 trends; and at most two for the client's
+    voice (``client_voice.wants_to_talk``).
     """
     attended = Q(sessions__attendance=Attendance.ATTENDED)
     past = Session.objects.filter(episode=OuterRef("pk"), scheduled_at__lt=now).order_by(
@@ -257,6 +267,7 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
                     sessions__attendance=Attendance.SCHEDULED, sessions__scheduled_at__gte=now
                 ),
             ),
+            **voice_annotations(),
         )
         .prefetch_related(
             Prefetch(
@@ -267,8 +278,14 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
         )
     )
     trends = _phq9_trends([e.pk for e in episodes])
+    wants, stopping = wants_to_talk([e.pk for e in episodes], now), thinking_of_stopping_codes()
     rows = [
-        CaseloadRow(episode=e, open_alerts=e.open_alert_list, trend=trends.get(e.pk, []))
+        CaseloadRow(
+            episode=e,
+            open_alerts=e.open_alert_list,
+            trend=trends.get(e.pk, []),
+            voice=client_voice(e, wants, stopping),
+        )
         for e in episodes
     ]
     rows.sort(
@@ -408,16 +425,20 @@ def parse_caseload_filters(params: Mapping[str, str]) -> tuple[CaseloadFilters, 
     if kind and kind not in AlertKind.values:
         problems.append("That alert kind is not known, so the list is not filtered by alert kind.")
         kind = ""
+    name, name_problems = parse_name_search(params)
+    return CaseloadFilters(attention=attention, kind=kind, name=name), problems + name_problems
+
+
+def parse_name_search(params: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The name searched for (``q``), spaces tidied; "" and a message when it cannot be a name
+    (too long, control characters). Never raises, never repeats what was typed."""
     name = " ".join(str(params.get("q", "")).split())
     if len(name) > NAME_SEARCH_MAX:
-        problems.append(
-            f"The name search is longer than {NAME_SEARCH_MAX} characters, so it was ignored."
-        )
-        name = ""
-    elif any(unicodedata.category(ch) == "Cc" for ch in name):
-        problems.append("The name search contains characters a name never has; it was ignored.")
-        name = ""
-    return CaseloadFilters(attention=attention, kind=kind, name=name), problems
+        message = f"The name search is longer than {NAME_SEARCH_MAX} characters, so it was ignored."
+        return "", [message]
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "", ["The name search contains characters a name never has; it was ignored."]
+    return name, []
 
 
 def _fold(text: str) -> str:
@@ -428,20 +449,23 @@ def _fold(text: str) -> str:
 
 def filter_caseload(rows: list[CaseloadRow], filters: CaseloadFilters) -> list[CaseloadRow]:
     """The rows matching every chosen filter, in the caseload's order."""
-    needle = _fold(filters.name)
     kept = []
     for row in rows:
         if filters.attention and not row.needs_attention:
             continue
         if filters.kind and not any(a.kind == filters.kind for a in row.open_alerts):
             continue
-        if needle:
-            client = row.episode.client
-            names = (client.display_name, client.preferred_name, client.user.display_name)
-            if not any(needle in _fold(n) for n in names if n):
-                continue
+        if filters.name and not client_matches(row.episode.client, filters.name):
+            continue
         kept.append(row)
     return kept
+
+
+def client_matches(client: Client, name: str) -> bool:
+    """Whether a client's name contains ``name``, case and accents ignored."""
+    needle = _fold(name)
+    names = (client.display_name, client.preferred_name, client.user.display_name)
+    return any(needle in _fold(n) for n in names if n)
 
 
 def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:

@@ -6,6 +6,12 @@ app_name = "workspace"
 urlpatterns = [
     path("caseload/", views.my_caseload, name="caseload"),
     path("therapists/<int:therapist_id>/caseload/", views.caseload_of, name="caseload-of"),
+    path("past-clients/", views.my_past_clients, name="past-clients"),
+    path(
+        "therapists/<int:therapist_id>/past-clients/",
+        views.past_clients_of,
+        name="past-clients-of",
+    ),
     path("supervision/", views.supervision, name="supervision"),
     path("practice/", views.practice, name="practice"),
     path("episodes/<int:episode_id>/", views.episode, name="episode"),

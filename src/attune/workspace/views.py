@@ -25,12 +25,15 @@ from attune.notes.queries import note_session_numbers
 from attune.portal.queries import feedback_for_therapist
 from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
+from attune.workspace.glossary import glossary
+from attune.workspace.past_clients import past_clients, past_months
 from attune.workspace.queries import (
     caseload,
     caseload_pinned,
     episode_for_page,
     filter_caseload,
     parse_caseload_filters,
+    parse_name_search,
     practice_overview,
     split_alerts,
     supervisees,
@@ -75,6 +78,43 @@ def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
             # Good news is a note, never an open alert: nothing to filter by.
             "alert_kinds": [(v, label) for v, label in AlertKind.choices if v not in GOOD_NEWS],
             "own": therapist.pk == request.user.pk,
+            "glossary": glossary(),
+            "past_months": past_months(),
+        },
+    )
+
+
+@login_required
+def my_past_clients(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.THERAPIST:
+        raise PermissionDenied
+    return _past_clients_page(request, request.user)
+
+
+@login_required
+def past_clients_of(request: HttpRequest, therapist_id: int) -> HttpResponse:
+    therapist = get_object_or_404(User, pk=therapist_id, role=Role.THERAPIST)
+    _require(request, "care.view_caseload", therapist)  # herself or her supervisor
+    return _past_clients_page(request, therapist)
+
+
+def _past_clients_page(request: HttpRequest, therapist: User) -> HttpResponse:
+    name, problems = parse_name_search(request.GET)
+    for problem in problems:
+        messages.warning(request, problem)
+    own = therapist.pk == request.user.pk
+    return render(
+        request,
+        "workspace/past_clients.html",
+        {
+            "therapist": therapist,
+            "own": own,
+            "name": name,
+            "months": past_months(),
+            "past": past_clients(therapist, timezone.localdate(), name),
+            "caseload_url": reverse("workspace:caseload")
+            if own
+            else reverse("workspace:caseload-of", args=[therapist.pk]),
         },
     )
 

@@ -1,0 +1,137 @@
+"""The client's own voice on the caseload: badges for what the client asked for or told us.
+
+Three badges, each read the same way the episode page reads it:
+
+* **ending requested**: an ending request the client has not withdrawn (``portal.EndingRequest``);
+* **wants to talk**: a composer message kept for the next session whose session has not taken
+  place yet, without its words (``portal.queries.feedback_for_therapist``, kind
+  ``wants_to_talk``);
+* **thinking of stopping**: the client's latest answer to "Have you been thinking about stopping
+  therapy?" (session feedback) is at or above the engine's threshold
+  (``FitCheckConfig.stopping_at_least``: "sometimes" or "yes", ``attune.engine.batch.STOPPING``).
+
+The caseload gathers them for all its clients at once: two annotations on its episode query
+and at most two more queries (the messages, then the sessions of the few episodes that have
+one), however many clients.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.fields.json import KT
+
+from attune.alerts.evaluation import engine_config
+from attune.care.models import Episode, Session
+from attune.engine import batch as eb
+from attune.measures.models import Response
+from attune.portal.models import EndingRequest, FeedbackMessage, Intent
+from attune.portal.queries import bring_up_session
+
+
+@dataclass(frozen=True)
+class Badge:
+    code: str
+    label: str
+    meaning: str  # for the glossary and the badge's tooltip
+
+
+ENDING_REQUESTED = Badge(
+    "ending_requested",
+    "Ending requested",
+    "The client asked in the portal for a conversation about ending therapy and has not "
+    "withdrawn the request.",
+)
+WANTS_TO_TALK = Badge(
+    "wants_to_talk",
+    "Wants to talk",
+    "The client wrote something to bring up at the next session; the words stay with the "
+    "client until then.",
+)
+THINKING_OF_STOPPING = Badge(
+    "thinking_of_stopping",
+    "Thinking of stopping",
+    "In the latest session feedback that answered it, the client said “sometimes” or “yes” to "
+    "“Have you been thinking about stopping therapy?”.",
+)
+#: Every badge, in the order a row shows them.
+BADGES: tuple[Badge, ...] = (ENDING_REQUESTED, WANTS_TO_TALK, THINKING_OF_STOPPING)
+
+
+@dataclass(frozen=True)
+class ClientVoice:
+    ending_requested: bool = False
+    wants_to_talk: bool = False
+    thinking_of_stopping: bool = False
+
+    @property
+    def badges(self) -> list[Badge]:
+        on = {
+            ENDING_REQUESTED.code: self.ending_requested,
+            WANTS_TO_TALK.code: self.wants_to_talk,
+            THINKING_OF_STOPPING.code: self.thinking_of_stopping,
+        }
+        return [b for b in BADGES if on[b.code]]
+
+
+def thinking_of_stopping_codes() -> frozenset[str]:
+    """The answer codes that count as thinking of stopping (the engine's threshold)."""
+    return frozenset(eb.STOPPING[engine_config().fit_check.stopping_at_least :])
+
+
+def voice_annotations() -> dict[str, Exists | Subquery]:
+    """Annotations for an Episode query: ``voice_ending_requested`` and ``voice_stopping``."""
+    latest_stopping = (
+        Response.objects.filter(
+            episode=OuterRef("pk"),
+            instrument_version__instrument__code="session_feedback",
+            answers__has_key="stopping",
+        )
+        .order_by("-submitted_at", "-pk")
+        .annotate(stopping_code=KT("answers__stopping"))
+        .values("stopping_code")[:1]
+    )
+    return {
+        "voice_ending_requested": Exists(
+            EndingRequest.objects.filter(episode=OuterRef("pk"), withdrawn_at__isnull=True)
+        ),
+        "voice_stopping": Subquery(latest_stopping),
+    }
+
+
+def wants_to_talk(episode_ids: Iterable[int], now: datetime) -> set[int]:
+    """The episodes whose client kept something for a next session that has not happened yet.
+
+    The same rule as the episode page (``bring_up_session``): one query for the messages, one
+    for the sessions of the episodes that have such a message.
+    """
+    ids = list(episode_ids)
+    if not ids:
+        return set()
+    waiting = list(
+        FeedbackMessage.objects.filter(
+            episode_id__in=ids, intent=Intent.NEXT_SESSION, shared_at__isnull=True
+        ).only("pk", "episode_id", "intent", "updated_at", "share_at_session", "shared_at")
+    )
+    if not waiting:
+        return set()
+    sessions: dict[int, list[Session]] = defaultdict(list)
+    for session in Session.objects.filter(episode_id__in={m.episode_id for m in waiting}):
+        sessions[session.episode_id].append(session)
+    return {
+        m.episode_id for m in waiting if bring_up_session(m, sessions[m.episode_id], now) is None
+    }
+
+
+def client_voice(episode: Episode, wants: set[int], stopping: frozenset[str]) -> ClientVoice:
+    """The voice of one episode annotated with ``voice_annotations``; ``wants`` from
+    ``wants_to_talk``, ``stopping`` from ``thinking_of_stopping_codes``."""
+    return ClientVoice(
+        ending_requested=bool(getattr(episode, "voice_ending_requested", False)),
+        wants_to_talk=episode.pk in wants,
+        thinking_of_stopping=getattr(episode, "voice_stopping", None) in stopping,
+    )
