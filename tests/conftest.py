@@ -10,10 +10,16 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from attune.accounts.models import Role, User
 from attune.care.models import Attendance, Client, Episode, Session
 from attune.practice.models import Practice, TherapistProfile
+
+# Property tests are judged by what they find, not by how fast they run: on a loaded 2-core CI
+# machine a per-example deadline only makes them flaky (a GAD-7 example once took 268 ms).
+hypothesis_settings.register_profile("attune", deadline=None)
+hypothesis_settings.load_profile("attune")
 
 PASSWORD = "a-long-test-password"
 

@@ -214,6 +214,8 @@ ATTUNE_FIT_CHECK_SESSION = int(os.environ.get("ATTUNE_FIT_CHECK_SESSION", "3"))
 # Health records are kept this many years after the therapy ended (Germany: § 630f BGB); the
 # admin handles clients' deletion requests within this rule (portal.admin).
 ATTUNE_RETENTION_YEARS = int(os.environ.get("ATTUNE_RETENTION_YEARS", "10"))
+# How far back the therapist's "past clients" list reaches (ended or transferred episodes).
+ATTUNE_PAST_CLIENTS_MONTHS = int(os.environ.get("ATTUNE_PAST_CLIENTS_MONTHS", "12"))
 
 # Content-Security-Policy on every response: nothing from other hosts, no inline script or
 # style, no eval (django-csp).

@@ -20,7 +20,7 @@ from attune.workspace.queries import client_matches
 
 
 def past_months() -> int:
-    return int(getattr(settings, "ATTUNE_PAST_CLIENTS_MONTHS", 12))
+    return int(settings.ATTUNE_PAST_CLIENTS_MONTHS)
 
 
 def months_before(day: date, months: int) -> date:
