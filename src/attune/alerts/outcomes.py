@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from attune.alerts.evaluation import engine_config
+from attune.engine import batch as eb
 from attune.engine.outcomes import DETERIORATED, IMPROVED, RECOVERED, classify_change
 
 Direction = Literal["improvement", "deterioration"]
@@ -63,3 +64,11 @@ def reliable_changes(
 def reliable_change(code: str, first: float | None, latest: float | None) -> Direction | None:
     """First against latest score (see :func:`reliable_changes`)."""
     return reliable_changes(code, first, [latest])[0]
+
+
+def thinking_of_stopping_codes() -> frozenset[str]:
+    """The answers to "Have you been thinking about stopping therapy?" that count as thinking
+    of stopping: the engine's threshold (``FitCheckConfig.stopping_at_least``, "sometimes" or
+    "yes" by default) over its answer codes (``attune.engine.batch.STOPPING``). The caseload,
+    the episode page and the report all read it here."""
+    return frozenset(eb.STOPPING[engine_config().fit_check.stopping_at_least :])

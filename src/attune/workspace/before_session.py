@@ -16,11 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from attune.alerts.evaluation import engine_config
 from attune.alerts.models import Alert
-from attune.alerts.outcomes import MEASURES, Direction, reliable_change
+from attune.alerts.outcomes import (
+    MEASURES,
+    Direction,
+    reliable_change,
+    thinking_of_stopping_codes,
+)
 from attune.care.models import Episode
-from attune.engine import batch as eb
 from attune.engine.levels import Level
 from attune.measures.models import Phase, Response
 from attune.portal.queries import ClientMessage
@@ -157,13 +160,6 @@ def _score_changes(check_ins: Sequence[tuple[int, Response]]) -> list[ScoreChang
     return changes
 
 
-def _thinking_of_stopping(answer: object) -> bool:
-    """The answer reaches the engine's threshold (``FitCheckConfig.stopping_at_least``)."""
-    if answer not in eb.STOPPING:
-        return False
-    return eb.STOPPING.index(str(answer)) >= engine_config().fit_check.stopping_at_least
-
-
 def before_next_session(
     episode: Episode, client_messages: Sequence[ClientMessage]
 ) -> BeforeSession:
@@ -178,7 +174,7 @@ def before_next_session(
     if feedback:
         number, latest = feedback[-1]
         answer = latest.answers.get("stopping")
-        if _thinking_of_stopping(answer):
+        if answer in thinking_of_stopping_codes():
             label = "Yes" if answer == "yes" else "Sometimes"
             stopping = FeedbackWords(latest, number, label)
     open_alerts = [a for a in episode.alerts.all() if a.is_open and not a.level.is_note]

@@ -25,9 +25,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.fields.json import KT
 
-from attune.alerts.evaluation import engine_config
 from attune.care.models import Episode, Session
-from attune.engine import batch as eb
 from attune.measures.models import Response
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import bring_up_session
@@ -78,11 +76,6 @@ class ClientVoice:
         return [b for b in BADGES if on[b.code]]
 
 
-def thinking_of_stopping_codes() -> frozenset[str]:
-    """The answer codes that count as thinking of stopping (the engine's threshold)."""
-    return frozenset(eb.STOPPING[engine_config().fit_check.stopping_at_least :])
-
-
 def voice_annotations() -> dict[str, Exists | Subquery]:
     """Annotations for an Episode query: ``voice_ending_requested`` and ``voice_stopping``."""
     latest_stopping = (
@@ -129,7 +122,7 @@ def wants_to_talk(episode_ids: Iterable[int], now: datetime) -> set[int]:
 
 def client_voice(episode: Episode, wants: set[int], stopping: frozenset[str]) -> ClientVoice:
     """The voice of one episode annotated with ``voice_annotations``; ``wants`` from
-    ``wants_to_talk``, ``stopping`` from ``thinking_of_stopping_codes``."""
+    ``wants_to_talk``, ``stopping`` from ``alerts.outcomes.thinking_of_stopping_codes``."""
     return ClientVoice(
         ending_requested=bool(getattr(episode, "voice_ending_requested", False)),
         wants_to_talk=episode.pk in wants,

@@ -34,13 +34,13 @@ from attune.alerts.models import (
     AlertStatus,
     Severity,
 )
+from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
 from attune.practice.models import TherapistProfile
 from attune.workspace.client_voice import (
     ClientVoice,
     client_voice,
-    thinking_of_stopping_codes,
     voice_annotations,
     wants_to_talk,
 )

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from attune.alerts.evaluation import engine_config
 from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind, AlertStatus
+from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.audit.services import record
 from attune.care.models import Attendance, Episode, Goal, Session
 from attune.care.queries import episodes_visible_to
@@ -76,10 +77,6 @@ def _rupture_reported() -> frozenset[str]:
 
 def _resolved() -> frozenset[str]:
     return _codes_from(eb.RESOLVED, engine_config().rupture.resolved_at_least)
-
-
-def _thinking_of_stopping() -> frozenset[str]:
-    return _codes_from(eb.STOPPING, engine_config().fit_check.stopping_at_least)
 
 
 # --------------------------------------------------------------------------- reading
@@ -332,7 +329,7 @@ def alliance_summary(rows: Sequence[SessionRow], episode: Episode) -> Alliance:
         if numeric:
             domains.append((label, round(fmean(numeric), 1)))
     reported = [r for r in rated if r.answers.get("rupture") in _rupture_reported()]
-    resolved, stopping = _resolved(), _thinking_of_stopping()
+    resolved, stopping = _resolved(), thinking_of_stopping_codes()
     return Alliance(
         ratings=len(rated),
         mean=round(fmean(r.score for r in rated), 1),
