@@ -722,7 +722,7 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
                 f"{_fmt(course.threshold[i, j])}"
             )
         if course.tension[i, j]:
-            said = (answer_code(RUPTURE, float(batch.rupture[i, j])) or "").replace("_", " ")
+            said = _words(answer_code(RUPTURE, float(batch.rupture[i, j])))
             parts.append(
                 f'the client answered "{said}" to "Was there a moment you felt misunderstood, '
                 'uneasy or disconnected?"'
