@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from post_office.models import STATUS, Email
 
 from attune.care.models import Attendance, Ending, EndingKind, EpisodeStatus
 from attune.care.services import end_episode
@@ -132,18 +134,22 @@ def test_bad_endings_get_a_clear_message_and_change_nothing(
     assert not mail.outbox
 
 
-def test_a_failing_mail_server_does_not_lose_the_ending(
-    client, therapist, episode, monkeypatch, django_capture_on_commit_callbacks
-):
-    def broken(*args, **kwargs):
-        raise OSError("mail server down")
+MAIL_SERVER_DOWN = {"BACKENDS": {"default": "tests.mail_server_down.EmailBackend"}}
 
-    monkeypatch.setattr("attune.care.services.send_mail", broken)
+
+def test_a_failing_mail_server_does_not_lose_the_ending_nor_the_e_mail(
+    client, therapist, episode, django_capture_on_commit_callbacks
+):
     as_user(client, therapist)
-    with django_capture_on_commit_callbacks(execute=True):
+    with (
+        override_settings(POST_OFFICE=MAIL_SERVER_DOWN),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = client.post(end_url(episode), ending_post())
     assert response.status_code == 302
     assert Ending.objects.filter(episode=episode).exists()
+    assert mail.outbox == []
+    assert Email.objects.get().status == STATUS.requeued  # the next `attune notify` sends it
 
 
 def test_the_ended_client_is_offered_the_exit_feedback(client, client_user, ended):

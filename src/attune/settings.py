@@ -267,8 +267,8 @@ ATTUNE_SAFETY_ESCALATE_AFTER_HOURS = {
 # administrators (role "practice_admin") with an e-mail address.
 ATTUNE_DUTY_CONTACT_EMAIL = os.environ.get("ATTUNE_DUTY_CONTACT_EMAIL", "")
 # django-post-office's outbox: a failed delivery is requeued every RETRY_INTERVAL, MAX_RETRIES
-# times (96 x 15 min = 24 h); the transport is EMAIL_BACKEND. Only the safety notifications go
-# through the outbox; the other mail of Attune is sent as before.
+# times (96 x 15 min = 24 h); the transport is EMAIL_BACKEND. Safety notices and everyday mail
+# (attune.notifications.outbox) both go through it; `attune notify` sends what waits.
 POST_OFFICE = {
     "MAX_RETRIES": int(os.environ.get("ATTUNE_MAIL_MAX_RETRIES", "96")),
     "RETRY_INTERVAL": timedelta(minutes=int(os.environ.get("ATTUNE_MAIL_RETRY_MINUTES", "15"))),

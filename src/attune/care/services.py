@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,6 +33,7 @@ from attune.care.models import (
 from attune.care.queries import fit_session
 from attune.measures.models import Phase
 from attune.measures.services import FormSubmission, submit_form
+from attune.notifications import outbox
 from attune.practice.models import Modality
 
 log = logging.getLogger(__name__)
@@ -275,12 +275,8 @@ def send_exit_feedback_request(client: User, portal_url: str) -> None:
         "This message was sent automatically; please don't reply with personal details.\n\n"
         f"{practice}\n"
     )
-    try:
-        send_mail("A short form is waiting for you", message, None, [client.email])
-    except Exception as error:  # noqa: BLE001 - the ending is stored; the form waits in the portal
-        log.error("exit feedback e-mail failed user=%s error=%s", client.pk, type(error).__name__)
-    else:
-        log.info("exit feedback e-mail sent user=%s", client.pk)
+    # The outbox keeps it if the mail server is down; the form also waits in the portal.
+    outbox.send([client.email], "A short form is waiting for you", message)
 
 
 def submit_exit_feedback(

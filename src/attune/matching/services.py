@@ -14,17 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from attune.accounts.models import Role, User
+from attune.accounts.invitations import client_account, invitation_link
+from attune.accounts.models import User
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Client, Episode, Session
@@ -37,6 +33,7 @@ from attune.matching.queries import (
     practice_strength,
     published_profiles,
 )
+from attune.notifications import outbox
 from attune.practice.models import Format, ProblemArea, TherapistProfile
 
 log = logging.getLogger(__name__)
@@ -240,19 +237,13 @@ def submit_request(
     except IntegrityError:
         return ConsultationRequest.objects.get(idempotency_key=idempotency_key)
     log.info("consultation request %s for therapist %s", req.pk, therapist.pk)
-    send_mail(
+    outbox.send(
+        [therapist.email],
         "A new consultation request",
         "Someone asked for a first consultation with you. Open your inbox in Attune to answer: "
         f"{base_url.rstrip('/')}{reverse('matching:inbox')}",
-        settings.DEFAULT_FROM_EMAIL,
-        [therapist.email],
     )
     return req
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    first, _, last = name.strip().partition(" ")
-    return first[:150], last[:150]
 
 
 def accept(
@@ -275,21 +266,7 @@ def accept(
         req = ConsultationRequest.objects.select_for_update().get(pk=req.pk)
         if req.status != ConsultationStatus.NEW:
             raise ValidationError("This request has already been answered.")
-        user = User.objects.filter(email__iexact=req.email).first()
-        if user is None:
-            first, last = _split_name(req.name)
-            user = User.objects.create_user(
-                req.email,
-                None,
-                role=Role.CLIENT,
-                practice=by.practice,
-                first_name=first,
-                last_name=last,
-            )
-        elif user.role != Role.CLIENT or user.practice_id != by.practice_id:
-            raise ValidationError(
-                "This e-mail address belongs to another account; please contact the person."
-            )
+        user = client_account(practice=by.practice, email=req.email, name=req.name)
         client, _ = Client.objects.get_or_create(user=user, defaults={"practice": by.practice})
         if Episode.objects.filter(client=client, status="active").exists():
             raise ValidationError("This person already has an active therapy in the practice.")
@@ -312,17 +289,11 @@ def accept(
     return req
 
 
-def invitation_link(user: User, base_url: str) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    return base_url.rstrip("/") + path
-
-
 def _send_invitation(req: ConsultationRequest, user: User, base_url: str) -> None:
     when = timezone.localtime(req.scheduled_at).strftime("%A %d %B %Y at %H:%M")
     therapist = req.therapist.display_name
-    send_mail(
+    outbox.send(
+        [req.email],
         f"Your first session with {therapist}",
         f"Dear {req.name},\n\n"
         f"{therapist} is glad to meet you. Your first session is on {when}.\n\n"
@@ -332,8 +303,6 @@ def _send_invitation(req: ConsultationRequest, user: User, base_url: str) -> Non
         "The link works once and expires after a few days. After signing in you will find a "
         "short check-in before your first session.\n\n"
         "If you did not ask for this, you can ignore this e-mail.",
-        settings.DEFAULT_FROM_EMAIL,
-        [req.email],
     )
 
 
@@ -385,12 +354,7 @@ def decline(
         "\nAsking for help is a real step, and we hope you find the right person soon. "
         'You can also try "Find my match" again at any time.'
     )
-    send_mail(
-        "About your consultation request",
-        "\n".join(body),
-        settings.DEFAULT_FROM_EMAIL,
-        [req.email],
-    )
+    outbox.send([req.email], "About your consultation request", "\n".join(body))
     log.info("consultation request %s declined", req.pk)
     return req
 

@@ -1,0 +1,42 @@
+"""One way to send Attune's everyday e-mail (invitations, receipts, handovers): through
+django-post-office's outbox, so a mail server that is down never breaks a page and nothing is
+lost.
+
+The e-mail is tried at once; if the server refuses it, it goes back in the queue and the next
+``attune notify`` (run every few minutes by cron) sends it. Safety notices have their own,
+stricter path in :mod:`attune.notifications.services`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.utils import timezone
+from post_office import mail
+from post_office.models import STATUS, Email
+from post_office.settings import get_retry_timedelta
+
+log = logging.getLogger(__name__)
+
+
+def send(recipients: Sequence[str], subject: str, message: str) -> Email:
+    """Send now if the mail server answers; otherwise keep it queued for ``attune notify``.
+
+    Never raises for a delivery failure: the caller's page goes on and says the e-mail is on
+    its way. Log lines carry the outbox id only, never an address or the text.
+    """
+    email = mail.send(
+        recipients=list(recipients),
+        sender=settings.DEFAULT_FROM_EMAIL,
+        subject=subject,
+        message=message,
+        priority="now",
+    )
+    if email.status == STATUS.failed:
+        email.status = STATUS.requeued
+        email.scheduled_time = timezone.now() + get_retry_timedelta()
+        email.save(update_fields=["status", "scheduled_time"])
+        log.warning("mail server refused e-mail %s: kept in the outbox", email.pk)
+    return email
