@@ -123,6 +123,13 @@ class Response(models.Model):
             models.UniqueConstraint(
                 fields=["idempotency_key", "instrument_version"], name="response_submitted_once"
             ),
+            # One check-in and one feedback per session and person, whatever tab, link or
+            # replay sends it (issue 11: two tabs stored the same check-in twice).
+            models.UniqueConstraint(
+                fields=["session", "respondent", "phase", "instrument_version"],
+                condition=models.Q(session__isnull=False),
+                name="response_once_per_session",
+            ),
             # The fit check-in and the exit feedback are asked once per episode and person.
             models.UniqueConstraint(
                 fields=["episode", "respondent", "phase", "instrument_version"],

@@ -140,14 +140,17 @@ def submit_form(
     same responses are completed in place, and the same answer never raises a second alert.
     """
     versions = form_versions(phase)
-    same_key = list(
-        Response.all_objects.filter(idempotency_key=idempotency_key, respondent=respondent)
-    )
-    if same_key and all(r.complete for r in same_key):
-        return FormSubmission(responses=same_key, already_stored=True)
     stored = list(_same_form(episode, session, respondent, phase))
     if stored and all(r.complete for r in stored):
         return FormSubmission(responses=stored, already_stored=True)
+    if (
+        Response.all_objects.filter(idempotency_key=idempotency_key)
+        .exclude(pk__in=[r.pk for r in stored])
+        .exists()
+    ):
+        # The key belongs to another form (a copied page, a replay against another session):
+        # this form is new, so it gets a key of its own rather than a claim of "saved".
+        idempotency_key = uuid.uuid4()
 
     result = FormSubmission()
     checked: list[tuple[InstrumentVersion, ValidatedAnswers, str]] = []
@@ -194,12 +197,7 @@ def submit_form(
         # A concurrent request with the same key or the same form won the race.
         again = list(_same_form(episode, session, respondent, phase))
         if not again:
-            # The key was used for another form: report it only if that one is complete.
-            again = list(
-                Response.all_objects.filter(idempotency_key=idempotency_key, respondent=respondent)
-            )
-            if not again or not all(r.complete for r in again):
-                raise
+            raise  # not this form's twin: a real fault, not a duplicate to hide
         if all(r.complete for r in again):
             return FormSubmission(responses=again, already_stored=True)
         return FormSubmission(responses=again, errors=result.errors)
