@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.accounts.invitations import invitation_link
 from attune.alerts.models import Alert, AlertKind, Severity
 from attune.care.models import Attendance, EndingKind
 from attune.care.services import end_episode
@@ -334,6 +335,23 @@ def test_tokens_do_not_reach_the_logs(client, check_in_link, caplog):
     assert "/f/…" in text
     assert token not in text
     assert token[:20] not in text
+
+
+def test_invitation_and_password_reset_tokens_do_not_reach_the_logs(client, client_user, caplog):
+    link = invitation_link(client_user, "http://testserver")
+    path = link.removeprefix("http://testserver")
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO):
+        client.get(path.replace(token, token[:-3] + "xyz"))  # a tampered link
+        client.get(path[:-1] + "x/")
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, "", 0, '"%(m)s %(U)s"', {"m": "GET", "U": path}, None
+    )
+    RedactFormLinkTokens().filter(record)
+    text = "\n".join(r.getMessage() for r in caplog.records) + record.getMessage()
+    assert "/accounts/reset/…/…" in record.getMessage()
+    assert token not in text
+    assert redact("/accounts/reset/done/") == "/accounts/reset/done/"
 
 
 def test_the_redaction_covers_gunicorn_and_runserver_lines():

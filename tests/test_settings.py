@@ -72,3 +72,41 @@ def test_production_refuses_the_demo_note_key(tmp_path):
     )
     assert result.returncode != 0
     assert "ATTUNE_NOTES_KEYS" in result.stderr
+
+
+def _production(tmp_path, *command: str) -> subprocess.CompletedProcess[str]:
+    """An ``attune`` command with the production settings of docs/deployment.md."""
+    from cryptography.fernet import Fernet
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE"))},
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "k" * 30 + "-production-like-secret-key-0123456789",
+        "ALLOWED_HOSTS": "attune.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/attune.sqlite3",
+        "ATTUNE_VAR_DIR": str(tmp_path),
+        "ATTUNE_NOTES_KEYS": Fernet.generate_key().decode(),
+    }
+    attune = [sys.executable, "-m", "attune"]
+    return subprocess.run([*attune, *command], env=env, capture_output=True, text=True, check=False)
+
+
+def test_check_deploy_with_the_documented_production_settings_is_clean(tmp_path):
+    result = _production(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_documented_install_order_works_migrate_before_collectstatic(tmp_path):
+    """Before issue 11, ``attune migrate`` crashed: the URLs asked for a hashed static name
+    before ``collectstatic`` had written the manifest."""
+    migrate = _production(tmp_path, "migrate", "--noinput")
+    assert migrate.returncode == 0, migrate.stderr[-2000:]
+    collect = _production(tmp_path, "collectstatic", "--noinput")
+    assert collect.returncode == 0, collect.stderr[-2000:]
+
+
+def test_pages_switch_off_browser_features_attune_never_uses(client):
+    policy = client.get("/accounts/login/")["Permissions-Policy"]
+    assert "camera=()" in policy and "microphone=()" in policy and "geolocation=()" in policy
+    assert "publickey-credentials-get=(self)" in policy  # passkeys stay possible

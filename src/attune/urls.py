@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from attune.accounts import views as accounts_views
 
@@ -13,8 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("help/", accounts_views.crisis_help, name="crisis-help"),
     path("healthz", accounts_views.healthz, name="healthz"),
-    # Browsers ask for /favicon.ico on pages that name no icon (the Django admin).
-    path("favicon.ico", RedirectView.as_view(url=static("attune/img/favicon.svg"))),
+    path("favicon.ico", accounts_views.favicon),
     path("me/", include("attune.portal.urls")),
     path("", include("attune.workspace.urls")),
     path("", include("attune.care.urls")),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from attune.accounts.models import Role
@@ -33,3 +34,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the Django admin). Resolved per
+    request, not at import: ``attune migrate`` runs before ``collectstatic`` has written the
+    manifest the hashed name comes from."""
+    return redirect(static("attune/img/favicon.svg"), permanent=True)

@@ -1,8 +1,9 @@
-"""Keep form-link tokens out of the logs.
+"""Keep one-time tokens out of the logs.
 
-``/f/<token>/`` carries a one-time secret in its path. Django logs the path of every 4xx
-response (``django.request``), ``runserver`` and gunicorn log every request: this filter
-replaces the token with ``…`` in those records before any handler sees them.
+``/f/<token>/`` (a form link) and ``/accounts/reset/<uid>/<token>/`` (a password reset or a
+client's invitation) carry a secret in their path. Django logs the path of every 4xx response
+(``django.request``), ``runserver`` and gunicorn log every request: this filter replaces the
+secret with ``…`` in those records before any handler sees them.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ import logging
 import re
 from typing import Any
 
-TOKEN_IN_PATH = re.compile(r"/f/[^/\s?#\"']+")
-REDACTED = "/f/…"
+#: (secret in a path, what the log shows instead)
+TOKENS_IN_PATHS = (
+    (re.compile(r"/f/[^/\s?#\"']+"), "/f/…"),
+    (
+        re.compile(r"/accounts/reset/[^/\s?#\"']+/(?!set-password/)[^/\s?#\"']+"),
+        "/accounts/reset/…/…",
+    ),
+)
 LOGGERS = (
     "django.request",
     "django.server",
@@ -26,7 +33,8 @@ LOGGERS = (
 
 def redact(value: Any) -> Any:
     if isinstance(value, str):
-        return TOKEN_IN_PATH.sub(REDACTED, value)
+        for secret, shown in TOKENS_IN_PATHS:
+            value = secret.sub(shown, value)
     return value
 
 
