@@ -235,10 +235,10 @@ def test_no_service_reads_a_note_for_anyone_but_the_author(request, intruder, no
     assert not reads_of(note).exists()
 
 
-def test_a_superusers_has_perm_would_say_yes_so_the_rules_are_asked_directly(superuser, note):
-    # Django lets every active superuser through user.has_perm, before any backend is asked:
-    # this is why the notes code never calls it.
-    assert superuser.has_perm("notes.view_note", note) is True
+def test_a_superuser_is_refused_by_has_perm_and_by_the_rules(superuser, note):
+    # Django lets every active superuser through user.has_perm before any backend is asked;
+    # Attune's User.has_perm asks the predicate alone for its own permissions (issue 11).
+    assert superuser.has_perm("notes.view_note", note) is False
     assert may_view_note(superuser, note) is False
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
@@ -57,6 +58,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        """Attune's own permissions (django-rules predicates: episodes, caseloads, notes, …) are
+        answered by their predicate alone — a superuser has no way around the care team. Django's
+        model permissions (the admin's people and settings) keep the usual superuser pass."""
+        if rules.perm_exists(perm):
+            return self.is_active and rules.has_perm(perm, self, obj)
+        return super().has_perm(perm, obj)
 
     @property
     def display_name(self) -> str:

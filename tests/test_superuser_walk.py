@@ -1,0 +1,121 @@
+"""No superuser bypass anywhere clinical (issue 11).
+
+A superuser — the demo's administrator, anyone made by ``attune createsuperuser`` — walks every
+URL of Attune, each filled with the id of a real record of a client who is not theirs. Every
+page that holds clinical data answers 403 or 404; the pages left open are public, the
+administrator's own, or the Django admin (whose clinical models are not registered).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from attune.alerts.services import raise_alert
+from attune.measures.services import submit_form
+from tests.answers import FREQUENCY
+from tests.care_helpers import as_user
+
+pytestmark = pytest.mark.django_db
+
+#: Pages a superuser may open: public pages, sign-in, their own role's home, the admin.
+OPEN_TO_A_SUPERUSER = re.compile(
+    r"^/($|help/|healthz|favicon\.ico|accounts/|admin/|match/|directory/|approaches/|articles/"
+    r"|therapists/\d+/$|practice/|f/|static/)"
+)
+
+
+def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found: list[tuple[str, URLPattern]] = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern).startswith("admin/"):
+                continue  # the Django admin is walked by its own test
+            found += _patterns(entry, prefix + str(entry.pattern))
+        else:
+            found.append((prefix + str(entry.pattern), entry))
+    return found
+
+
+def _fill(route: str, ids: dict[str, int]) -> str:
+    def value(match: re.Match[str]) -> str:
+        converter, name = match.group(1) or "str", match.group(2)
+        if converter == "int":
+            return str(ids.get(name, 1))
+        if converter == "uuid":
+            return str(uuid.uuid4())
+        return {"phase": "check_in"}.get(name, "x" * 43)
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+
+
+@pytest.fixture
+def superuser(practice):
+    from tests.conftest import make_user
+
+    return make_user(
+        practice, "root.super@example.org", "practice_admin", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def ids(episode, upcoming, last_attended, therapist, client_user):
+    answers = {
+        "phq9": {f"phq9_{n}": FREQUENCY[1] for n in range(1, 10)},
+        "gad7": {f"gad7_{n}": FREQUENCY[1] for n in range(1, 8)},
+    }
+    response = submit_form(
+        episode=episode,
+        session=last_attended,
+        respondent=client_user,
+        phase="check_in",
+        answers=answers,
+        idempotency_key=uuid.uuid4(),
+    ).responses[0]
+    alert = raise_alert(
+        episode=episode,
+        kind="low_alliance",
+        severity="yellow",
+        title="Low alliance",
+        explanation="test",
+        evidence={},
+        source="test",
+        suggested_actions=[],
+        dedupe_key="walk",
+    )
+    return {
+        "episode_id": episode.pk,
+        "session_id": upcoming.pk,
+        "response_id": response.pk,
+        "alert_id": alert.pk,
+        "therapist_id": therapist.pk,
+        "client_id": episode.client.pk,
+    }
+
+
+def test_a_superuser_gets_no_clinical_page(client, superuser, ids):
+    as_user(client, superuser)
+    walked, opened = 0, []
+    for route, _ in _patterns(get_resolver()):
+        url = _fill(route, ids)
+        if OPEN_TO_A_SUPERUSER.match(url):
+            continue
+        walked += 1
+        for method in (client.get, client.post):
+            status = method(url).status_code
+            if status not in {403, 404, 405}:
+                opened.append((method.__name__, url, status))
+    assert walked >= 20  # the walk found the clinical URLs
+    assert opened == []
+
+
+def test_the_same_walk_lets_the_treating_therapist_in(client, therapist, ids):
+    """The walk's ids are real: the treating therapist opens these pages."""
+    as_user(client, therapist)
+    for name in ("episode_id", "response_id"):
+        route = {"episode_id": "episodes/{}/", "response_id": "responses/{}/"}[name]
+        assert client.get("/" + route.format(ids[name])).status_code == 200
+    assert client.get(f"/therapists/{ids['therapist_id']}/caseload/").status_code == 200
