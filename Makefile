@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export ATTUNE_VAR_DIR ?= $(CURDIR)/var
+# One pytest worker per core (pytest-xdist); each test file stays on one worker, so a file's
+# fixtures (a loaded demo, a browser) are built once. PYTEST_WORKERS= runs them serially.
+PYTEST_WORKERS ?= -n auto --dist loadfile
 
 .PHONY: demo test install install-dev lint chromium clean
 
@@ -14,7 +17,7 @@ test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src/attune/engine
 	$(BIN)/attune makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
