@@ -25,6 +25,8 @@ from attune.alerts.models import (
     AlertStatus,
     Severity,
 )
+from attune.audit.models import AuditAction
+from attune.audit.services import record
 from attune.care.models import Episode
 from attune.engine.levels import is_note, level
 
@@ -227,6 +229,7 @@ def acknowledge(alert: Alert, user: User, *, now: datetime | None = None) -> Ale
     AlertEvent.objects.create(
         alert=alert, kind=AlertEventKind.ACKNOWLEDGED, actor=user, at=now or timezone.now()
     )
+    record(user, AuditAction.UPDATE, alert, episode=alert.episode_id, detail="acknowledged")
     return alert
 
 
@@ -278,6 +281,7 @@ def record_action(
         note=note.strip(),
         follow_up_instrument=instrument,
     )
+    record(user, AuditAction.UPDATE, alert, episode=alert.episode_id, detail=f"action={action}")
     if close_after:
         close(alert, user, now=now)
     return alert
@@ -302,4 +306,5 @@ def close(alert: Alert, user: User, *, now: datetime | None = None) -> Alert:
     alert.closed_at = now
     alert.save(update_fields=["status", "closed_at", "updated_at"])
     AlertEvent.objects.create(alert=alert, kind=AlertEventKind.CLOSED, actor=user, at=now)
+    record(user, AuditAction.UPDATE, alert, episode=alert.episode_id, detail="closed")
     return alert

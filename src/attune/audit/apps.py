@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+
+def _admin_change_saved(sender: object, instance: object, created: bool, **kwargs: object) -> None:
+    from attune.audit.services import record_admin_change
+
+    if created:
+        record_admin_change(instance)  # type: ignore[arg-type]
 
 
 class AuditConfig(AppConfig):
     name = "attune.audit"
     verbose_name = "Audit trail"
+
+    def ready(self) -> None:
+        # Every change made in the Django admin is also an audit event (issue 11).
+        post_save.connect(
+            _admin_change_saved, sender="admin.LogEntry", dispatch_uid="audit-admin-changes"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.admin.models import LogEntry
 from django.db import models
 
 from attune.accounts.models import User
@@ -44,5 +45,31 @@ def record(
         event.object_id,
         detail,
         actor.pk,
+    )
+    return event
+
+
+_ADMIN_ACTIONS = {1: AuditAction.CREATE, 2: AuditAction.UPDATE, 3: AuditAction.DELETE}
+
+
+def record_admin_change(entry: LogEntry) -> AuditEvent | None:
+    """Copy a Django admin change (a password reset, a role changed, a person deactivated) into
+    the trail: who, which record, when — the admin's own change message stays in the admin."""
+    if entry.content_type_id is None or not entry.object_id:
+        return None
+    event = AuditEvent.objects.create(
+        actor_id=entry.user_id,
+        action=_ADMIN_ACTIONS.get(entry.action_flag, AuditAction.UPDATE),
+        object_type=f"{entry.content_type.app_label}.{entry.content_type.model}",
+        object_id=str(entry.object_id)[:64],
+        detail="admin",
+        at=entry.action_time,
+    )
+    log.info(
+        "audit admin %s %s %s by user %s",
+        event.action,
+        event.object_type,
+        event.object_id,
+        entry.user_id,
     )
     return event

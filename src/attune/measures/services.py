@@ -22,6 +22,8 @@ from django.utils import timezone
 from attune.accounts.models import User
 from attune.alerts.evaluation import reevaluate_after_write
 from attune.alerts.services import raise_safety_alert
+from attune.audit.models import AuditAction
+from attune.audit.services import record
 from attune.care.models import Episode, Session
 from attune.engine.instruments import ValidatedAnswers, score, validate_answers
 from attune.engine.safety import safety_flags
@@ -201,6 +203,8 @@ def submit_form(
         if all(r.complete for r in again):
             return FormSubmission(responses=again, already_stored=True)
         return FormSubmission(responses=again, errors=result.errors)
+    for response in result.responses:
+        record(respondent, AuditAction.CREATE, response, episode=episode, detail=f"phase={phase}")
     log.info(
         "form stored phase=%s episode=%s responses=%d complete=%s",
         phase,

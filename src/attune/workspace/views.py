@@ -61,6 +61,7 @@ def caseload_of(request: HttpRequest, therapist_id: int) -> HttpResponse:
 
 def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
     now = timezone.now()
+    record(request.user, "read", therapist, detail="caseload")
     everyone = caseload(therapist, now)
     filters, problems = parse_caseload_filters(request.GET)
     for problem in problems:
