@@ -30,6 +30,11 @@ def _morning(today: date, days_ago: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(9, 30)))
 
 
+def _ago(days: int) -> datetime:
+    """Whole days and two hours ago: the page says "N days" whatever the hour it is read."""
+    return timezone.now() - timedelta(days=days, hours=2)
+
+
 def add_practice_page_rows(today: date) -> None:
     for email in ("therapist@example.org", "colleague@example.org"):
         _failed_reminder(User.objects.get(email=email), today)
@@ -41,7 +46,7 @@ def add_practice_page_rows(today: date) -> None:
         .first()
     )
     if episode is not None:
-        DeletionRequest.objects.create(client=episode.client, requested_at=_morning(today, 4))
+        DeletionRequest.objects.create(client=episode.client, requested_at=_ago(4))
     for number, (email, days) in enumerate(_CONSULTATIONS, start=1):
         request = ConsultationRequest.objects.create(
             therapist=User.objects.get(email=email),
@@ -50,7 +55,7 @@ def add_practice_page_rows(today: date) -> None:
             proposed_times=[_morning(today, -3).isoformat(), _morning(today, -4).isoformat()],
         )
         # created_at is set on insert (auto_now_add): backdate it to how long it has waited.
-        ConsultationRequest.objects.filter(pk=request.pk).update(created_at=_morning(today, days))
+        ConsultationRequest.objects.filter(pk=request.pk).update(created_at=_ago(days))
 
 
 def _failed_reminder(therapist: User, today: date) -> None:

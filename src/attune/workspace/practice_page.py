@@ -482,7 +482,7 @@ class PracticePage:
 
 
 def practice_page(practice_id: int, now: datetime) -> PracticePage:
-    """Everything on the practice page, in a fixed number of queries (about a dozen)."""
+    """Everything on the practice page, in a fixed number of queries (twelve)."""
     therapists = _therapists(practice_id)
     waiting = consultations_waiting(practice_id, now, therapists)
     return PracticePage(
