@@ -151,10 +151,18 @@ def test_outcomes_worked_values(outcome_practice):
     assert result.deterioration.shown == "fewer than 5"  # 1: suppressed, no rate
 
 
+def test_outcomes_follow_the_practices_thresholds(settings, outcome_practice):
+    # With PHQ-9 reliable change at 8 points, "18 → 11" (−7) is no longer reliable improvement
+    # (GAD-7 9 → 8 is −1): the five colleague's clients drop out, the six recoveries (−8) stay.
+    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_reliable_change": 8}}
+    result = practice_outcomes(outcome_practice.pk, timezone.localdate())
+    assert (result.improved, result.recovered, result.deteriorated) == (6, 6, 0)
+
+
 def test_small_numbers_are_suppressed():
     assert Figure(4, 40).shown == "fewer than 5"
     assert Figure(0, 40).shown == "fewer than 5"
-    assert Figure(5, 40).shown == "5 of 40 (12 %)"
+    assert Figure(5, 40).shown == "5 of 40 (13 %)"  # halves round up
     assert Figure(3, 3).shown == "fewer than 5"
 
 
