@@ -25,6 +25,7 @@ from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
 from attune.reminders.services import create_link
 from attune.workspace.practice_page import (
     Figure,
+    _therapists,
     form_completion,
     practice_outcomes,
     practice_page,
@@ -232,8 +233,6 @@ def test_form_completion_worked_values(practice, forms_practice, episode, therap
     failed_delivery(episode, mine[2], now - timedelta(days=3))  # a later one got through:
     failed_delivery(episode, mine[2], now - timedelta(days=2), DeliveryStatus.SENT)
     failed_delivery(episode, mine[3], now - timedelta(days=40))  # too old
-    from attune.workspace.practice_page import _therapists
-
     result = form_completion(practice.pk, now, _therapists(practice.pk))
     rows = {r.name: r for r in result.therapists}
     tara, cole = rows[therapist.display_name], rows[colleague.display_name]
