@@ -453,3 +453,14 @@ def test_an_admin_without_a_practice_is_told_so(client, practice):
     response = client.get(URL)
     assert response.status_code == 200
     assert "not linked to a practice" in text_of(response)
+
+
+def test_a_new_practice_with_nothing_yet_reads_well(client, practice_admin):
+    as_user(client, practice_admin)
+    response = client.get(URL)
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "No deletion request is waiting." in text
+    assert "No reminder failed in the last 28 days." in text
+    assert "The practice has no therapist yet." in text
+    assert "The whole practice 0 no sessions no sessions 0" in text
