@@ -17,7 +17,14 @@ import numpy as np
 
 from attune.alerts.evaluation import engine_config
 from attune.engine import batch as eb
-from attune.engine.outcomes import DETERIORATED, IMPROVED, RECOVERED, classify_change
+from attune.engine.outcomes import (
+    DETERIORATED,
+    IMPROVED,
+    RECOVERED,
+    TalkingTherapiesOutcomes,
+    classify_change,
+    talking_therapies_outcomes,
+)
 
 Direction = Literal["improvement", "deterioration"]
 
@@ -72,3 +79,17 @@ def thinking_of_stopping_codes() -> frozenset[str]:
     "yes" by default) over its answer codes (``attune.engine.batch.STOPPING``). The caseload,
     the episode page and the report all read it here."""
     return frozenset(eb.STOPPING[engine_config().fit_check.stopping_at_least :])
+
+
+def episode_outcomes(
+    phq9_first: Sequence[float],
+    phq9_last: Sequence[float],
+    gad7_first: Sequence[float],
+    gad7_last: Sequence[float],
+) -> TalkingTherapiesOutcomes:
+    """NHS Talking Therapies outcomes (recovery, reliable improvement, reliable deterioration)
+    of many episodes' first and last scores (NaN where missing), with the thresholds of the
+    evaluation: the engine's rule (:func:`attune.engine.outcomes.talking_therapies_outcomes`)."""
+    return talking_therapies_outcomes(
+        phq9_first, phq9_last, gad7_first, gad7_last, engine_config().reliable_change
+    )

@@ -18,6 +18,7 @@ from attune.alerts import services as alert_services
 from attune.alerts.evaluation import evaluate_practice
 from attune.alerts.models import ActionKind, Alert, AlertEvent, AlertEventKind, AlertKind
 from attune.care.models import Client, Episode, Goal, GoalRating, Session
+from attune.demo.practice_page import add_practice_page_rows
 from attune.directory.demo import load_demo_articles
 from attune.engine.instruments import Instrument as Definition
 from attune.engine.instruments import score
@@ -93,6 +94,7 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
     evaluate_practice()
     _settle_engine_alerts(today)
     write_demo_notes(users["therapist"])
+    add_practice_page_rows(today)
     return sim
 
 

@@ -27,6 +27,7 @@ from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
 from attune.workspace.glossary import glossary
 from attune.workspace.past_clients import past_clients, past_months
+from attune.workspace.practice_page import practice_page
 from attune.workspace.queries import (
     caseload,
     caseload_pinned,
@@ -34,7 +35,6 @@ from attune.workspace.queries import (
     filter_caseload,
     parse_caseload_filters,
     parse_name_search,
-    practice_overview,
     split_alerts,
     supervisees,
 )
@@ -132,9 +132,10 @@ def supervision(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def practice(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.PRACTICE_ADMIN:
-        raise PermissionDenied
-    return render(request, "workspace/practice.html", {"overview": practice_overview()})
+    _require(request, "practice.view_practice_page")
+    practice_id = request.user.practice_id  # an account without a practice sees a notice
+    page = practice_page(practice_id, timezone.now()) if practice_id is not None else None
+    return render(request, "workspace/practice.html", {"page": page})
 
 
 @login_required
