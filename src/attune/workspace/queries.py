@@ -25,7 +25,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from attune.accounts.models import Role, User
+from attune.accounts.models import User
 from attune.alerts.models import (
     OPEN_STATUSES,
     SEVERITY_ORDER,
@@ -508,15 +508,3 @@ def supervisees(supervisor: User) -> list[TherapistProfile]:
             ),
         )
     )
-
-
-def practice_overview() -> dict[str, int]:
-    counts = dict(User.objects.values_list("role").annotate(n=Count("pk")).values_list("role", "n"))
-    return {
-        "clients": counts.get(Role.CLIENT, 0),
-        "therapists": counts.get(Role.THERAPIST, 0),
-        "supervisors": counts.get(Role.SUPERVISOR, 0),
-        "admins": counts.get(Role.PRACTICE_ADMIN, 0),
-        "active_episodes": Episode.objects.filter(status=EpisodeStatus.ACTIVE).count(),
-        "sessions": Session.objects.count(),
-    }
