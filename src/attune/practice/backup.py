@@ -1,0 +1,114 @@
+"""Backing up and restoring a practice's database: SQLite's online backup, PostgreSQL's
+pg_dump / pg_restore.
+
+A backup holds clinical data: keep it encrypted and off the machine (docs/deployment.md). The
+private notes inside it are ciphertext; keep the note keys (``ATTUNE_NOTES_KEYS``) apart from
+the backups, and keep an old key for as long as the backups written with it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    engine: str  # "sqlite" or "postgresql"
+    size_bytes: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": str(self.path), "engine": self.engine, "size_bytes": self.size_bytes}
+
+
+def _database() -> dict[str, Any]:
+    return dict(settings.DATABASES["default"])
+
+
+def engine() -> str:
+    vendor = _database()["ENGINE"].rsplit(".", 1)[-1]
+    if vendor == "sqlite3":
+        return "sqlite"
+    if vendor == "postgresql":
+        return "postgresql"
+    raise ValueError(f"attune backup knows SQLite and PostgreSQL, not {vendor}.")
+
+
+def default_path(now: datetime) -> Path:
+    suffix = "sqlite3" if engine() == "sqlite" else "dump"
+    return settings.VAR_DIR / "backups" / f"attune-{now:%Y%m%d-%H%M%S}.{suffix}"
+
+
+def _pg_env(db: dict[str, Any]) -> dict[str, str]:
+    """libpq's own variables, so that no password appears in a process list."""
+    env = dict(os.environ)
+    for key, name in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
+        if db.get(key):
+            env[name] = str(db[key])
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    return env
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    # Fixed argument lists (no shell); the only variables are our own paths and db name.
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")
+
+
+def backup(path: Path) -> Backup:
+    """Write a consistent copy of the database to ``path`` while Attune keeps serving."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = _database()
+    if engine() == "sqlite":
+        # The online backup API copies a consistent snapshot, WAL included, page by page.
+        with sqlite3.connect(db["NAME"]) as source, sqlite3.connect(path) as target:
+            source.backup(target)
+        target.close()
+    else:
+        if shutil.which("pg_dump") is None:
+            raise RuntimeError("pg_dump is not installed (Debian: apt install postgresql-client).")
+        _run(
+            ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", db["NAME"]], _pg_env(db)
+        )
+    os.chmod(path, 0o600)  # clinical data: readable by the service account only
+    return Backup(path=path, engine=engine(), size_bytes=path.stat().st_size)
+
+
+def restore(path: Path) -> Backup:
+    """Replace the database's contents with the backup at ``path``. Stop the app servers first."""
+    if not path.is_file():
+        raise FileNotFoundError(f"No backup at {path}.")
+    db = _database()
+    connections.close_all()
+    if engine() == "sqlite":
+        with sqlite3.connect(path) as source, sqlite3.connect(db["NAME"]) as target:
+            source.backup(target)
+        target.close()
+    else:
+        if shutil.which("pg_restore") is None:
+            raise RuntimeError("pg_restore is not installed (apt install postgresql-client).")
+        _run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={db['NAME']}",
+                str(path),
+            ],
+            _pg_env(db),
+        )
+    return Backup(path=path, engine=engine(), size_bytes=path.stat().st_size)

@@ -1,0 +1,70 @@
+"""``attune backup`` → ``attune restore`` gives back the same practice (issue 11).
+
+Runs the real commands in a fresh database of the engine under test: a SQLite file, or — when
+the suite runs on PostgreSQL — a new PostgreSQL database (pg_dump / pg_restore).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+COUNT = (
+    "from attune.accounts.models import User; from attune.audit.models import AuditEvent; "
+    "print(User.objects.count(), sorted(User.objects.values_list('email', flat=True)))"
+)
+
+
+def _attune(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "attune", *args], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'practice.sqlite3'}"
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    name = f"attune_backup_{uuid.uuid4().hex[:8]}"
+    server = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{server}/{name}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_backup_restores_the_practice_as_it_was(tmp_path, database_url):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ATTUNE_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "attune.settings",
+    }
+    _attune(env, "migrate", "--noinput")
+    make = "from attune.accounts.models import User; User.objects.create_user('{}', 'pw-123456')"
+    _attune(env, "shell", "-c", make.format("kept.before@example.org"))
+    before = _attune(env, "shell", "-c", COUNT)
+
+    result = json.loads(_attune(env, "backup", "--json", "--output", str(tmp_path / "b.bak")))
+    assert Path(result["path"]).stat().st_size == result["size_bytes"] > 0
+    assert oct(Path(result["path"]).stat().st_mode)[-3:] == "600"
+
+    _attune(env, "shell", "-c", make.format("added.after@example.org"))
+    assert _attune(env, "shell", "-c", COUNT) != before
+    assert "Stop the app servers" in _attune(env, "restore", str(tmp_path / "b.bak"))
+    _attune(env, "restore", str(tmp_path / "b.bak"), "--yes")
+    assert _attune(env, "shell", "-c", COUNT) == before
