@@ -255,3 +255,15 @@ def test_the_queue_pages_cost_the_same_queries_for_1_and_8_clients(
     html = client.get(page).content.decode()
     assert html.count('data-testid="queue-item"') >= 8 * 2  # safety and act soon stay
     assert (count(client, home), count(client, page)) == one
+
+
+def test_a_wrong_threshold_is_reported_at_start_up(settings):
+    from attune.supervision.apps import check_thresholds
+
+    settings.ATTUNE_SUPERVISION = {"safety_follow_up_hour": 12}
+    (error,) = check_thresholds()
+    assert "unknown name(s) safety_follow_up_hour" in error.msg
+    settings.ATTUNE_SUPERVISION = {"lookback_days": "no"}
+    assert "lookback_days must be a positive number" in check_thresholds()[0].msg
+    settings.ATTUNE_SUPERVISION = {"safety_follow_up_hours": "12"}
+    assert check_thresholds() == []
