@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "attune.reminders",
     "attune.directory",
     "attune.matching",
+    "attune.supervision",
     "attune.notifications",
     "post_office",
     "django.contrib.admin",
@@ -290,6 +291,9 @@ ATTUNE_SAFETY_ESCALATE_AFTER_HOURS = {
 # Who is told when the therapist has not acknowledged in time; empty = the practice
 # administrators (role "practice_admin") with an e-mail address.
 ATTUNE_DUTY_CONTACT_EMAIL = os.environ.get("ATTUNE_DUTY_CONTACT_EMAIL", "")
+# The supervision queue and figures (attune.supervision.thresholds: defaults and their reasons),
+# overridden by name, e.g. ATTUNE_SUPERVISION='{"safety_follow_up_hours": 12}'.
+ATTUNE_SUPERVISION = json.loads(os.environ.get("ATTUNE_SUPERVISION", "{}"))
 # django-post-office's outbox: a failed delivery is requeued every RETRY_INTERVAL, MAX_RETRIES
 # times (96 x 15 min = 24 h); the transport is EMAIL_BACKEND. Safety notices and everyday mail
 # (attune.notifications.outbox) both go through it; `attune notify` sends what waits.

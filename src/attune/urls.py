@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("attune.workspace.urls")),
     path("", include("attune.care.urls")),
     path("notes/", include("attune.notes.urls")),
+    path("", include("attune.supervision.urls")),
     path("", include("attune.reminders.urls")),
     path("", include("attune.directory.urls")),
     path("", include("attune.matching.urls")),

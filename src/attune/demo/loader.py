@@ -27,6 +27,7 @@ from attune.measures.models import InstrumentVersion, Phase, Response
 from attune.notes.demo import write_demo_notes
 from attune.practice.models import Modality, Practice, ProblemArea, TherapistProfile
 from attune.simulation import SimFeedback, SimPractice, SimSession, simulate_practice
+from attune.supervision.demo import write_demo_supervision
 
 DEMO_PRACTICE_SLUG = "attune-demo"
 DEMO_PASSWORD = "attune-demo"  # noqa: S105 - the published demo password
@@ -95,6 +96,7 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
     _settle_engine_alerts(today)
     write_demo_notes(users["therapist"])
     add_practice_page_rows(today)
+    write_demo_supervision(users["therapist"], today)
     return sim
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from attune.supervision import views as supervision_views
 from attune.workspace import report, views
 
 app_name = "workspace"
@@ -12,7 +13,7 @@ urlpatterns = [
         views.past_clients_of,
         name="past-clients-of",
     ),
-    path("supervision/", views.supervision, name="supervision"),
+    path("supervision/", supervision_views.home, name="supervision"),
     path("practice/", views.practice, name="practice"),
     path("episodes/<int:episode_id>/", views.episode, name="episode"),
     path("episodes/<int:episode_id>/report/", report.progress_report, name="report"),

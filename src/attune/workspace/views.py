@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from attune.accounts.models import Role, User
 from attune.alerts import services as alert_services
 from attune.alerts.models import ActionKind, Alert, AlertKind
-from attune.alerts.queries import episode_alerts, open_alerts_by_level
+from attune.alerts.queries import episode_alerts
 from attune.audit.services import record
 from attune.care.models import Episode
 from attune.care.queries import episode_care_context, episodes_visible_to
@@ -23,6 +23,7 @@ from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
 from attune.notes.queries import note_session_numbers
 from attune.portal.queries import feedback_for_therapist
+from attune.supervision.queries import episode_supervision
 from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
 from attune.workspace.glossary import glossary
@@ -36,7 +37,6 @@ from attune.workspace.queries import (
     parse_caseload_filters,
     parse_name_search,
     split_alerts,
-    supervisees,
 )
 
 
@@ -121,16 +121,6 @@ def _past_clients_page(request: HttpRequest, therapist: User) -> HttpResponse:
 
 
 @login_required
-def supervision(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.SUPERVISOR:
-        raise PermissionDenied
-    profiles = supervisees(request.user)
-    by_level = open_alerts_by_level([p.user_id for p in profiles])
-    rows = [(p, by_level.get(p.user_id, [])) for p in profiles]
-    return render(request, "workspace/supervision.html", {"profiles": profiles, "rows": rows})
-
-
-@login_required
 def practice(request: HttpRequest) -> HttpResponse:
     _require(request, "practice.view_practice_page")
     practice_id = request.user.practice_id  # an account without a practice sees a notice
@@ -171,7 +161,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
         # alert_cards (every open alert), other_alerts (the open non-safety ones),
         # alert_notes (good news), closed_alerts
         | episode_alerts(ep)
-        | episode_care_context(ep),  # fit check-in, ending, exit feedback, referral, history
+        | episode_care_context(ep)  # fit check-in, ending, exit feedback, referral, history
+        | episode_supervision(ep, request.user),  # supervision notes (_supervision.html)
     )
 
 
