@@ -18,6 +18,7 @@ urlpatterns = [
     path("me/", include("attune.portal.urls")),
     path("", include("attune.workspace.urls")),
     path("", include("attune.care.urls")),
+    path("", include("attune.practice.urls")),
     path("notes/", include("attune.notes.urls")),
     path("", include("attune.reminders.urls")),
     path("", include("attune.directory.urls")),
