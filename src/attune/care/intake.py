@@ -73,9 +73,9 @@ def _check_first_session(first_session_at: datetime | None, now: datetime) -> No
         )
 
 
-def never_signed_in(user: User) -> bool:
-    """An invited client who has not chosen a password yet (or never used it)."""
-    return user.last_login is None
+def awaits_password(user: User) -> bool:
+    """An invited client who has not chosen a password yet (nor ever signed in)."""
+    return not user.has_usable_password() and user.last_login is None
 
 
 def _open_episode(
@@ -174,7 +174,7 @@ def invite_client(
             by=by,
             now=now,
         )
-        with_link = never_signed_in(user)
+        with_link = awaits_password(user)
         transaction.on_commit(lambda: _send_invitation(episode, session, base_url, with_link))
     log.info(
         "client invited client=%s episode=%s therapist=%s by=%s",
@@ -198,7 +198,7 @@ def start_new_episode(
 ) -> Invitation:
     """A new episode for a client who comes back, with their last therapist (or, chosen by the
     practice administrator, another therapist of the practice). The client gets a short e-mail
-    (a set-a-password link if they never signed in)."""
+    (a set-a-password link if they have not chosen a password yet)."""
     now = now or timezone.now()
     _check_therapist(therapist, by)
     if therapist.practice_id != client.practice_id:
@@ -215,7 +215,7 @@ def start_new_episode(
             by=by,
             now=now,
         )
-        with_link = never_signed_in(client.user)
+        with_link = awaits_password(client.user)
         transaction.on_commit(lambda: _send_invitation(episode, session, base_url, with_link))
     log.info(
         "new episode client=%s episode=%s therapist=%s by=%s",
@@ -228,15 +228,16 @@ def start_new_episode(
 
 
 def resend_invitation(*, episode: Episode, by: User, base_url: str) -> None:
-    """A fresh set-a-password link for a client of an active episode who never signed in (the
-    first link expired or got lost). The earlier link stops working once either is used."""
+    """A fresh set-a-password link for a client of an active episode who has not chosen a
+    password yet (the first link expired or got lost). The earlier link stops working once
+    either is used."""
     user = episode.client.user
     if not episode.is_active:
         raise ValidationError("This episode has ended, so no invitation is sent.")
-    if not never_signed_in(user):
+    if not awaits_password(user):
         raise ValidationError(
-            "This client has already signed in. If they forgot their password, they can ask "
-            "for a new one on the sign-in page."
+            "This client has already chosen a password. If they forgot it, they can ask for a "
+            "new one on the sign-in page."
         )
     if not user.is_active:
         raise ValidationError("This client's account is closed. Please ask the administrator.")

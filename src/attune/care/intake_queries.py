@@ -3,6 +3,7 @@ Scoped to the person asking; a fixed number of queries whatever the number of ro
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import QuerySet
 
 from attune.accounts.models import Role, User
@@ -23,10 +24,14 @@ def therapists_to_invite_to(user: User) -> QuerySet[User]:
 
 
 def invitations_waiting(user: User) -> list[Episode]:
-    """Active episodes whose client has never signed in: the therapist's own, or every one of
+    """Active episodes whose client has not chosen a password yet (an unusable password
+    starts with "!", Django's mark) and never signed in: the therapist's own, or every one of
     the practice for its administrator. One query."""
     episodes = Episode.objects.filter(
-        status=EpisodeStatus.ACTIVE, client__user__last_login__isnull=True
+        status=EpisodeStatus.ACTIVE,
+        client__user__last_login__isnull=True,
+        client__user__password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        client__user__is_active=True,
     )
     if user.role == Role.THERAPIST:
         episodes = episodes.filter(therapist=user)

@@ -103,7 +103,7 @@ def _episodes_in_reach(user: User) -> QuerySet[Episode]:
 @login_required
 @require_POST
 def resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
-    """A new set-a-password link for a client who never signed in."""
+    """A new set-a-password link for a client who has not chosen a password yet."""
     episode = get_object_or_404(
         _episodes_in_reach(request.user).select_related(
             "client__user", "client__practice", "therapist"
