@@ -321,3 +321,24 @@ def test_the_waiting_list_needs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(ADD).content.decode()
     assert page.count('data-testid="invitation-row"') == 7
+
+
+def test_a_client_without_a_first_session_yet_breaks_no_page(
+    client, therapist, supervisor, django_capture_on_commit_callbacks
+):
+    as_user(client, therapist)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(ADD, invite_post())
+    episode = Episode.objects.get(client__user__email="nina.newcomer@example.org")
+    assert not episode.sessions.exists()
+    assert "Session 1" not in mail.outbox[0].body
+    assert client.get(response["Location"]).status_code == 200
+    assert "Nina Newcomer" in client.get(reverse("workspace:caseload")).content.decode()
+    assert client.get(reverse("workspace:report", args=[episode.pk])).status_code == 200
+    as_user(client, supervisor)
+    assert client.get(reverse("workspace:episode", args=[episode.pk])).status_code == 200
+    user = episode.client.user
+    user.set_password("chosen-by-the-client-1")
+    user.save()
+    assert client.login(username=user.email, password="chosen-by-the-client-1")
+    assert client.get(reverse("portal:home")).status_code == 200
