@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role
 from attune.audit.models import AuditEvent
@@ -342,3 +344,16 @@ def test_a_client_without_a_first_session_yet_breaks_no_page(
     user.save()
     assert client.login(username=user.email, password="chosen-by-the-client-1")
     assert client.get(reverse("portal:home")).status_code == 200
+
+
+@override_settings(POST_OFFICE={"BACKENDS": {"default": "tests.mail_server_down.EmailBackend"}})
+def test_a_mail_server_that_is_down_keeps_the_invitation_queued(
+    client, therapist, django_capture_on_commit_callbacks
+):
+    as_user(client, therapist)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(ADD, invite_post())
+    assert response.status_code == 302  # the page goes on; the client is added
+    assert Episode.objects.filter(client__user__email="nina.newcomer@example.org").exists()
+    email = Email.objects.get(to=["nina.newcomer@example.org"])
+    assert email.status == STATUS.requeued

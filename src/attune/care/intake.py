@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
 from attune.notifications import outbox
-from attune.practice.models import ProblemArea
+from attune.practice.models import Practice, ProblemArea
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Invitation:
 def _check_therapist(therapist: User, by: User) -> None:
     """A therapist adds clients to her own caseload; the practice administrator to any active
     therapist of her practice."""
-    if therapist.role != Role.THERAPIST or not therapist.is_active:
+    if therapist.role != Role.THERAPIST or not therapist.is_active or not therapist.practice_id:
         raise ValidationError({"therapist": "Please choose a therapist of this practice."})
     if by.role == Role.THERAPIST and by.pk == therapist.pk:
         return
@@ -148,6 +148,46 @@ def invite_client(
         raise ValidationError(errors)
     _check_first_session(first_session_at, now)
     practice = therapist.practice
+    try:
+        invitation = _invite(
+            therapist=therapist,
+            by=by,
+            practice=practice,
+            name=name,
+            email=email,
+            problem_areas=problem_areas,
+            first_session_at=first_session_at,
+            base_url=base_url,
+            now=now,
+        )
+    except IntegrityError as error:
+        # The same address invited twice at the same moment (a double click, two people).
+        raise ValidationError(
+            "This address was being added at the same moment. Please check the caseload "
+            "before trying again."
+        ) from error
+    log.info(
+        "client invited client=%s episode=%s therapist=%s by=%s",
+        invitation.client.pk,
+        invitation.episode.pk,
+        therapist.pk,
+        by.pk,
+    )
+    return invitation
+
+
+def _invite(
+    *,
+    therapist: User,
+    by: User,
+    practice: Practice,
+    name: str,
+    email: str,
+    problem_areas: Iterable[ProblemArea],
+    first_session_at: datetime | None,
+    base_url: str,
+    now: datetime,
+) -> Invitation:
     with transaction.atomic():
         try:
             user = client_account(practice=practice, email=email, name=name)
@@ -176,13 +216,6 @@ def invite_client(
         )
         with_link = awaits_password(user)
         transaction.on_commit(lambda: _send_invitation(episode, session, base_url, with_link))
-    log.info(
-        "client invited client=%s episode=%s therapist=%s by=%s",
-        client.pk,
-        episode.pk,
-        therapist.pk,
-        by.pk,
-    )
     return Invitation(client, episode, session, with_link)
 
 
