@@ -8,12 +8,15 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, login
 from tests.browser.test_accessibility import VIEWPORTS, Audit
+from tests.conftest import make_episode
+from tests.test_past_clients import end
 
 NEW_PASSWORD = "a-fresh-client-password-42"
 
@@ -74,3 +77,50 @@ def test_add_a_client_then_the_client_sets_a_password_and_sees_the_first_check_i
     phone_audit(phone, "the invited client's first portal home")
     audit.check()
     phone_audit.check()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_new_episode_setting_and_send_now_pages(
+    new_page: Any, viewport: str, live_server, practice, therapist, practice_admin, episode
+):
+    """The other practice-basics pages, checked with axe, on a desktop and a phone: a past
+    client's new episode, the new-clients setting, "Send now", the administrator's invitation."""
+    returning = make_episode(practice, "rita.returning@example.org", therapist)
+    end(returning, days_ago=3)
+    page, audit = new_page(**VIEWPORTS[viewport]), Audit(viewport)
+    width = VIEWPORTS[viewport]["viewport"]["width"]
+    login(page, live_server, therapist.email)
+
+    page.goto(f"{live_server.url}/reminders/not-completed/")
+    audit(page, "forms not completed with send now")
+    with page.expect_navigation():
+        page.get_by_test_id("send-now").first.click()
+    expect(page.locator(".messages")).to_contain_text("A link was sent")
+
+    page.goto(f"{live_server.url}/past-clients/")
+    with page.expect_navigation():
+        page.get_by_test_id("start-new-episode").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rita Returning")
+    audit(page, "start a new episode")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start the episode").click()
+    expect(page.locator(".messages")).to_contain_text("A new episode")
+
+    page.goto(f"{live_server.url}/caseload/")
+    with page.expect_navigation():
+        page.get_by_test_id("new-clients-setting").click()
+    audit(page, "new clients setting")
+    page.get_by_label("No, not at the moment").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("not taking new clients")
+
+    admin = new_page(**VIEWPORTS[viewport])
+    login(admin, live_server, practice_admin.email)
+    with admin.expect_navigation():
+        admin.get_by_test_id("admin-add-client").click()
+    expect(admin.get_by_label("Therapist")).to_contain_text("not accepting new clients")
+    audit(admin, "the administrator's invitation")
+    assert admin.evaluate("document.documentElement.scrollWidth") <= width
+    audit.check()
