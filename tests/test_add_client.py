@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 ADD = "/clients/add/"
+PRACTICE_ADD = "/practice/invite/"
 NEW_PASSWORD = "a-fresh-client-password-42"
 
 
@@ -196,19 +197,19 @@ def test_a_client_who_comes_back_gets_a_new_episode_on_the_same_account(
 def test_the_practice_page_links_to_inviting_a_client(client, practice_admin):
     as_user(client, practice_admin)
     page = client.get(reverse("workspace:practice")).content.decode()
-    assert 'data-testid="admin-add-client"' in page and ADD in page
+    assert 'data-testid="admin-add-client"' in page and PRACTICE_ADD in page
 
 
 def test_the_administrator_invites_a_client_to_a_chosen_therapist(
     client, practice_admin, therapist, colleague, django_capture_on_commit_callbacks
 ):
     as_user(client, practice_admin)
-    page = client.get(ADD).content.decode()
+    page = client.get(PRACTICE_ADD).content.decode()
     assert colleague.display_name in page and therapist.display_name in page
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(ADD, invite_post(therapist=colleague.pk))
+        response = client.post(PRACTICE_ADD, invite_post(therapist=colleague.pk))
     assert response.status_code == 302
-    assert response["Location"] == ADD  # the administrator reads no episode
+    assert response["Location"] == PRACTICE_ADD  # the administrator reads no episode
     episode = Episode.objects.get(client__user__email="nina.newcomer@example.org")
     assert episode.therapist == colleague
     assert len(mail.outbox) == 1
@@ -219,7 +220,7 @@ def test_the_administrator_cannot_invite_to_another_practice(
 ):
     elsewhere = make_therapist(other_practice_admin.practice, "eve.elsewhere@example.org")
     as_user(client, practice_admin)
-    response = client.post(ADD, invite_post(therapist=elsewhere.pk))
+    response = client.post(PRACTICE_ADD, invite_post(therapist=elsewhere.pk))
     assert response.status_code == 400
     assert "Please choose a therapist of this practice." in response.content.decode()
     assert not Episode.objects.filter(therapist=elsewhere).exists()
@@ -284,20 +285,40 @@ def test_resending_is_closed_to_everyone_else(
         assert client.post(url).status_code in DENIED, user.email
     assert client.get(url).status_code in DENIED | {405}
     assert not mail.outbox
+    admin_url = reverse("care:practice-invitation-resend", args=[invited.pk])
+    client.logout()
+    assert "/accounts/login/" in client.post(admin_url)["Location"]
+    for user in (colleague, supervisor, client_user, invited.therapist):
+        as_user(client, user)
+        assert client.post(admin_url).status_code in DENIED, user.email
+    as_user(client, other_practice_admin)
+    assert client.post(admin_url).status_code == 404
     as_user(client, practice_admin)  # the administrator of the client's practice may
-    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 403  # on her own page, not the therapist's
+    assert not mail.outbox
+    assert client.post(admin_url).status_code == 302
     assert len(mail.outbox) == 1
     as_user(client, invited.therapist)
     assert client.post(reverse("care:invitation-resend", args=[999999])).status_code == 404
 
 
-def test_adding_clients_is_closed_to_other_roles(client, supervisor, client_user):
-    response = client.get(ADD)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    for user in (supervisor, client_user):
+def test_adding_clients_is_closed_to_other_roles(
+    client, therapist, supervisor, client_user, practice_admin
+):
+    for url in (ADD, PRACTICE_ADD):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    for user, url in [
+        (supervisor, ADD),
+        (client_user, ADD),
+        (practice_admin, ADD),
+        (supervisor, PRACTICE_ADD),
+        (client_user, PRACTICE_ADD),
+        (therapist, PRACTICE_ADD),
+    ]:
         as_user(client, user)
-        assert client.get(ADD).status_code == 403
-        assert client.post(ADD, invite_post()).status_code == 403
+        assert client.get(url).status_code == 403, (user.email, url)
+        assert client.post(url, invite_post()).status_code == 403, (user.email, url)
     assert not User.objects.filter(email="nina.newcomer@example.org").exists()
 
 

@@ -118,7 +118,7 @@ def test_a_new_episode_keeps_bad_input_and_says_why(client, therapist, ended):
     assert not Episode.objects.filter(client=ended.client, status=EpisodeStatus.ACTIVE).exists()
 
 
-def test_only_the_last_therapist_or_the_administrator_starts_a_new_episode(
+def test_only_the_last_therapist_starts_a_new_episode_the_administrator_invites(
     client,
     practice,
     therapist,
@@ -131,14 +131,25 @@ def test_only_the_last_therapist_or_the_administrator_starts_a_new_episode(
 ):
     url = new_episode_url(ended)
     assert login_required(client.get(url))
-    for user in (colleague, supervisor, ended.client.user, other_client, other_practice_admin):
+    everyone_else = (
+        colleague,
+        supervisor,
+        ended.client.user,
+        other_client,
+        practice_admin,
+        other_practice_admin,
+    )
+    for user in everyone_else:
         as_user(client, user)
         assert client.get(url).status_code in DENIED, user.email
         assert client.post(url, {}).status_code in DENIED, user.email
     assert not Episode.objects.filter(client=ended.client, status=EpisodeStatus.ACTIVE).exists()
+    # The administrator starts it by inviting the same address, to the therapist she chooses.
     as_user(client, practice_admin)
-    assert client.get(url).status_code == 200
-    response = client.post(url, {"therapist": colleague.pk})
+    response = client.post(
+        reverse("care:practice-invite"),
+        {"therapist": colleague.pk, "name": "Cleo Client", "email": ended.client.user.email},
+    )
     assert response.status_code == 302
     new = Episode.objects.get(client=ended.client, status=EpisodeStatus.ACTIVE)
     assert new.therapist == colleague

@@ -41,16 +41,9 @@ class _FirstSession(forms.Form):
         label="First session: time (optional)", required=False, widget=TIME
     )
 
-    def __init__(
-        self, *args: Any, therapists: QuerySet[User], choose_therapist: bool, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        if choose_therapist:
-            self.fields["therapist"].queryset = therapists.select_related("therapist_profile")
-        else:
-            # A therapist adds clients to her own caseload: nothing to choose.
-            del self.fields["therapist"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -71,21 +64,18 @@ class _FirstSession(forms.Form):
         return timezone.make_aware(datetime.combine(day, time))
 
 
-_THERAPIST = TherapistChoiceField(
-    queryset=User.objects.none(),
-    label="Therapist",
-    empty_label="Choose a therapist",
-    error_messages={
-        "required": "Please choose a therapist.",
-        "invalid_choice": "Please choose a therapist of this practice.",
-    },
-)
-
-
 class InviteClientForm(_FirstSession):
     field_order = ["therapist", "name", "email"]
 
-    therapist = _THERAPIST
+    therapist = TherapistChoiceField(
+        queryset=User.objects.none(),
+        label="Therapist",
+        empty_label="Choose a therapist",
+        error_messages={
+            "required": "Please choose a therapist.",
+            "invalid_choice": "Please choose a therapist of this practice.",
+        },
+    )
     name = forms.CharField(
         label="Client's name",
         max_length=NAME_MAX,
@@ -102,8 +92,16 @@ class InviteClientForm(_FirstSession):
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
+    def __init__(
+        self, *args: Any, therapists: QuerySet[User], choose_therapist: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if choose_therapist:
+            self.fields["therapist"].queryset = therapists.select_related("therapist_profile")
+        else:
+            # A therapist adds clients to her own caseload: nothing to choose.
+            del self.fields["therapist"]
+
 
 class NewEpisodeForm(_FirstSession):
-    field_order = ["therapist"]
-
-    therapist = _THERAPIST
+    """A new episode with the client's last therapist: the problem areas and first session."""

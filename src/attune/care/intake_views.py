@@ -34,7 +34,7 @@ def _after(request: HttpRequest, episode: Episode) -> HttpResponse:
     back to the page for adding clients."""
     if request.user.role == Role.THERAPIST:
         return redirect("workspace:episode", episode.pk)
-    return redirect("care:invite")
+    return redirect("care:practice-invite")
 
 
 def _when(invitation: intake.Invitation) -> str:
@@ -46,8 +46,23 @@ def _when(invitation: intake.Invitation) -> str:
 
 @login_required
 def invite(request: HttpRequest) -> HttpResponse:
-    """Add a client: name, e-mail, optional problem areas and first session; an invitation
-    e-mail with a link to choose a password."""
+    """The therapist adds a client to her own caseload: name, e-mail, optional problem areas
+    and first session; an invitation e-mail with a link to choose a password."""
+    if request.user.role != Role.THERAPIST:
+        raise PermissionDenied
+    return _invite_page(request)
+
+
+@login_required
+def practice_invite(request: HttpRequest) -> HttpResponse:
+    """The practice administrator invites a client to a therapist of her practice (under
+    ``/practice/``, with her other pages)."""
+    if request.user.role != Role.PRACTICE_ADMIN:
+        raise PermissionDenied
+    return _invite_page(request)
+
+
+def _invite_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.has_perm("care.invite_client"):
         raise PermissionDenied
@@ -103,7 +118,24 @@ def _episodes_in_reach(user: User) -> QuerySet[Episode]:
 @login_required
 @require_POST
 def resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
-    """A new set-a-password link for a client who has not chosen a password yet."""
+    """A new set-a-password link for a client of hers who has not chosen a password yet."""
+    if request.user.role != Role.THERAPIST:
+        raise PermissionDenied
+    _resend(request, episode_id)
+    return redirect("care:invite")
+
+
+@login_required
+@require_POST
+def practice_resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The same, by the practice administrator, for a client of her practice."""
+    if request.user.role != Role.PRACTICE_ADMIN:
+        raise PermissionDenied
+    _resend(request, episode_id)
+    return redirect("care:practice-invite")
+
+
+def _resend(request: HttpRequest, episode_id: int) -> None:
     episode = get_object_or_404(
         _episodes_in_reach(request.user).select_related(
             "client__user", "client__practice", "therapist"
@@ -118,48 +150,34 @@ def resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
         messages.warning(request, " ".join(error.messages))
     else:
         messages.success(request, f"A new invitation was sent to {episode.client.display_name}.")
-    return redirect("care:invite")
-
-
-def _clients_in_reach(user: User) -> QuerySet[Client]:
-    if user.role == Role.THERAPIST:
-        return Client.objects.filter(episodes__therapist=user).distinct()
-    if user.role == Role.PRACTICE_ADMIN and user.practice_id is not None:
-        return Client.objects.filter(practice_id=user.practice_id)
-    raise PermissionDenied
 
 
 @login_required
 def new_episode(request: HttpRequest, client_id: int) -> HttpResponse:
-    """Start a new episode for a client whose therapy ended or was transferred."""
+    """Start a new episode for a client whose therapy ended or was transferred, by their last
+    therapist, with herself. (The administrator does it from her "Invite a client" page: the
+    address of a past client gets a new episode on the same account.)"""
     user = request.user
+    if user.role != Role.THERAPIST:
+        raise PermissionDenied
+    # Only clients she has treated; of those, only the ones whose last therapist she was.
     client = get_object_or_404(
-        _clients_in_reach(user).select_related("user", "practice"), pk=client_id
+        Client.objects.filter(episodes__therapist=user)
+        .distinct()
+        .select_related("user", "practice"),
+        pk=client_id,
     )
     if not user.has_perm("care.start_episode", client):
         raise PermissionDenied
     last = last_episode(client)
-    back = (
-        reverse("workspace:past-clients") if user.role == Role.THERAPIST else reverse("care:invite")
-    )
+    back = reverse("workspace:past-clients")
     if last is not None and last.is_active:
         messages.info(request, f"{client.display_name} already has an active therapy.")
         return redirect(back)
-    choose = user.role == Role.PRACTICE_ADMIN
-    initial: dict[str, object] = {}
-    if last is not None:
-        initial = {
-            "therapist": last.therapist_id,
-            "problem_areas": [a.pk for a in last.problem_areas.all()],
-        }
-    form = NewEpisodeForm(
-        request.POST if request.method == "POST" else None,
-        therapists=therapists_to_invite_to(user),
-        choose_therapist=choose,
-        initial=initial,
-    )
+    initial = {"problem_areas": [a.pk for a in last.problem_areas.all()]} if last else {}
+    form = NewEpisodeForm(request.POST if request.method == "POST" else None, initial=initial)
     template = "care/new_episode.html"
-    context = {"form": form, "client": client, "last": last, "back": back, "admin": choose}
+    context = {"form": form, "client": client, "last": last, "back": back}
     if request.method != "POST":
         return render(request, template, context)
     if not form.is_valid():
@@ -167,7 +185,7 @@ def new_episode(request: HttpRequest, client_id: int) -> HttpResponse:
     try:
         invitation = intake.start_new_episode(
             client=client,
-            therapist=form.cleaned_data["therapist"] if choose else user,
+            therapist=user,
             by=user,
             problem_areas=form.cleaned_data["problem_areas"],
             first_session_at=form.first_session_at(),

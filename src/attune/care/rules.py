@@ -102,13 +102,9 @@ def may_resend_invitation(user: User, episode: Episode | None) -> bool:
 
 @rules.predicate
 def may_start_episode(user: User, client: Client | None) -> bool:
-    """The client's last therapist (of their most recent episode), or the administrator of
-    their practice."""
-    if client is None:
-        return False
-    if _admin_of(user, client.practice_id):
-        return True
-    if user.role != Role.THERAPIST:
+    """The client's last therapist (of their most recent episode). The administrator starts a
+    new episode by inviting the same address (``care.intake.invite_client``)."""
+    if client is None or user.role != Role.THERAPIST:
         return False
     last = client.episodes.order_by("-started_on", "-pk").values_list("therapist_id", flat=True)
     return last.first() == user.pk

@@ -17,4 +17,11 @@ urlpatterns = [
         name="invitation-resend",
     ),
     path("clients/<int:client_id>/new-episode/", intake_views.new_episode, name="new-episode"),
+    # The practice administrator's, with her other pages under practice/.
+    path("practice/invite/", intake_views.practice_invite, name="practice-invite"),
+    path(
+        "practice/invitations/<int:episode_id>/resend/",
+        intake_views.practice_resend_invitation,
+        name="practice-invitation-resend",
+    ),
 ]
