@@ -378,3 +378,10 @@ def test_a_mail_server_that_is_down_keeps_the_invitation_queued(
     assert Episode.objects.filter(client__user__email="nina.newcomer@example.org").exists()
     email = Email.objects.get(to=["nina.newcomer@example.org"])
     assert email.status == STATUS.requeued
+
+
+def test_the_administrator_can_arrive_with_a_therapist_chosen(client, practice_admin, colleague):
+    as_user(client, practice_admin)
+    page = client.get(PRACTICE_ADD, {"therapist": colleague.pk}).content.decode()
+    assert f'<option value="{colleague.pk}" selected>' in page
+    assert client.get(PRACTICE_ADD, {"therapist": "not-a-number"}).status_code == 200
