@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/", include("attune.portal.urls")),
     path("", include("attune.workspace.urls")),
     path("", include("attune.care.urls")),
+    path("", include("attune.practice.urls")),
     path("notes/", include("attune.notes.urls")),
     path("", include("attune.supervision.urls")),
     path("", include("attune.reminders.urls")),

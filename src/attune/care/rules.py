@@ -9,7 +9,7 @@ from __future__ import annotations
 import rules
 
 from attune.accounts.models import Role, User
-from attune.care.models import Episode
+from attune.care.models import Client, Episode
 from attune.practice.models import TherapistProfile
 
 
@@ -71,3 +71,45 @@ rules.add_perm("care.answer_forms", is_episode_client)
 rules.add_perm("care.view_caseload", is_self_or_supervises)
 rules.add_perm("care.use_workspace", is_therapist | is_supervisor)
 rules.add_perm("care.use_portal", is_client)
+
+
+# --------------------------------------------------------------------------- adding clients
+# (issue 10: care.intake). A therapist adds clients to her own caseload; the practice
+# administrator to any therapist of her practice. Neither reads clinical records here.
+
+
+@rules.predicate
+def may_invite_clients(user: User) -> bool:
+    return user.role == Role.THERAPIST or (
+        user.role == Role.PRACTICE_ADMIN and user.practice_id is not None
+    )
+
+
+def _admin_of(user: User, practice_id: int | None) -> bool:
+    return (
+        user.role == Role.PRACTICE_ADMIN
+        and practice_id is not None
+        and (user.practice_id == practice_id)
+    )
+
+
+@rules.predicate
+def may_resend_invitation(user: User, episode: Episode | None) -> bool:
+    if episode is None:
+        return False
+    return is_episode_therapist(user, episode) or _admin_of(user, episode.client.practice_id)
+
+
+@rules.predicate
+def may_start_episode(user: User, client: Client | None) -> bool:
+    """The client's last therapist (of their most recent episode). The administrator starts a
+    new episode by inviting the same address (``care.intake.invite_client``)."""
+    if client is None or user.role != Role.THERAPIST:
+        return False
+    last = client.episodes.order_by("-started_on", "-pk").values_list("therapist_id", flat=True)
+    return last.first() == user.pk
+
+
+rules.add_perm("care.invite_client", may_invite_clients)
+rules.add_perm("care.resend_invitation", may_resend_invitation)
+rules.add_perm("care.start_episode", may_start_episode)

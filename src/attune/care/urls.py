@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attune.care import views
+from attune.care import intake_views, views
 
 app_name = "care"
 urlpatterns = [
@@ -9,4 +9,19 @@ urlpatterns = [
     path("episodes/<int:episode_id>/fit-check/", views.fit_check, name="fit-check"),
     path("episodes/<int:episode_id>/refer/", views.refer, name="refer"),
     path("episodes/<int:episode_id>/end/", views.end_episode, name="end"),
+    # Adding clients (care.intake)
+    path("clients/add/", intake_views.invite, name="invite"),
+    path(
+        "clients/invitations/<int:episode_id>/resend/",
+        intake_views.resend_invitation,
+        name="invitation-resend",
+    ),
+    path("clients/<int:client_id>/new-episode/", intake_views.new_episode, name="new-episode"),
+    # The practice administrator's, with her other pages under practice/.
+    path("practice/invite/", intake_views.practice_invite, name="practice-invite"),
+    path(
+        "practice/invitations/<int:episode_id>/resend/",
+        intake_views.practice_resend_invitation,
+        name="practice-invitation-resend",
+    ),
 ]

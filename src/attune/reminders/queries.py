@@ -24,6 +24,11 @@ class NotCompleted:
     def can_resend(self) -> bool:
         return self.open and self.delivery is not None
 
+    @property
+    def can_send_now(self) -> bool:
+        """Open, and no reminder was ever sent for it (issue 10: "Send now")."""
+        return self.open and self.delivery is None
+
 
 def not_completed(therapist: User, now: datetime) -> list[NotCompleted]:
     """Check-ins and feedback of her active clients' recent and coming sessions that were not

@@ -378,3 +378,35 @@ def latest_deliveries(
     ):
         latest[(delivery.session_id, delivery.phase)] = delivery
     return latest
+
+
+def send_now(
+    *, session: Session, phase: str, by: User, now: datetime | None = None
+) -> ReminderDelivery:
+    """Send the reminder of a form that has had none yet, now, at the therapist's request.
+
+    It is the automatic reminder sent early (claimed the same way, so ``attune
+    send-reminders`` will not send a second one); once one exists, "Send again" (``resend``)
+    is the way."""
+    from attune.portal.queries import form_is_open
+
+    now = now or timezone.now()
+    if phase not in (LinkPhase.CHECK_IN, LinkPhase.FEEDBACK):
+        raise ResendRefused("Only check-ins and session feedback are sent from here.")
+    if form_completed(session, phase):
+        raise ResendRefused("The form is already completed.")
+    if not form_is_open(session, phase, now):
+        raise ResendRefused("The form is not open at the moment, so no link was sent.")
+    if ReminderDelivery.objects.filter(session=session, phase=phase).exists():
+        raise ResendRefused(
+            'A reminder was already sent for this form; use "Send again" to send a new link.'
+        )
+    if not session.episode.client.user.email:
+        raise ResendRefused("The client has no e-mail address.")
+    claimed = _claim(session, phase, now)
+    if claimed is None:
+        raise ResendRefused("A reminder is being sent for this form already.")
+    delivery, link, token = claimed
+    delivery.requested_by = by
+    delivery.save(update_fields=["requested_by"])
+    return _send(delivery, link, token)

@@ -7,4 +7,9 @@ urlpatterns = [
     path("f/<str:token>/", views.form_link, name="form-link"),
     path("reminders/not-completed/", views.not_completed, name="not-completed"),
     path("reminders/<int:delivery_id>/resend/", views.resend, name="resend"),
+    path(
+        "reminders/sessions/<int:session_id>/<str:phase>/send-now/",
+        views.send_now,
+        name="send-now",
+    ),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from attune.accounts.models import Role
 from attune.care import services as care_services
+from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.form_layout import answers_from_post, layout
 from attune.measures.models import Response
@@ -246,4 +247,34 @@ def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
             messages.success(request, "A new link was sent.")
         else:
             messages.error(request, "The e-mail could not be sent. Please try again later.")
+    return redirect("reminders:not-completed")
+
+
+@login_required
+@require_POST
+def send_now(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
+    """Send now the first reminder of a form that has had none, for her own client only."""
+    _require_therapist(request)
+    session = get_object_or_404(
+        Session.objects.select_related("episode__client__user", "episode__client__practice"),
+        pk=session_id,
+        episode__in=episodes_visible_to(request.user),
+    )
+    if not request.user.has_perm("care.change_episode", session.episode):
+        raise PermissionDenied
+    if phase not in (LinkPhase.CHECK_IN, LinkPhase.FEEDBACK):
+        raise Http404
+    try:
+        sent = services.send_now(session=session, phase=phase, by=request.user)
+    except services.ResendRefused as refusal:
+        messages.warning(request, str(refusal))
+    else:
+        if sent.status == "sent":
+            messages.success(request, f"A link was sent to {session.episode.client.display_name}.")
+        else:
+            messages.error(
+                request,
+                "The e-mail could not be sent; the reminder shows as failed. Please try "
+                '"Send again" later.',
+            )
     return redirect("reminders:not-completed")

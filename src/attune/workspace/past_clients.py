@@ -46,6 +46,9 @@ class PastClient:
     transferred_to: User | None
     #: The client's exit feedback (a ``Response`` id), when the client gave it.
     exit_feedback_id: int | None
+    #: This is the client's latest episode (so none is active and this therapist was the
+    #: last): a new episode may be started from here (``care.intake``).
+    is_latest: bool = False
 
 
 def past_clients(therapist: User, today: date, name: str = "") -> list[PastClient]:
@@ -58,12 +61,17 @@ def past_clients(therapist: User, today: date, name: str = "") -> list[PastClien
         .order_by("-submitted_at", "-pk")
         .values("pk")[:1]
     )
+    latest = (
+        Episode.objects.filter(client=OuterRef("client"))
+        .order_by("-started_on", "-pk")
+        .values("pk")[:1]
+    )
     since = months_before(today, past_months())
     episodes = (
         Episode.objects.filter(therapist=therapist, ended_on__gte=since)
         .exclude(status=EpisodeStatus.ACTIVE)
         .select_related("client__user", "ending", "referral_out__to_therapist")
-        .annotate(exit_feedback_id=Subquery(exit_feedback))
+        .annotate(exit_feedback_id=Subquery(exit_feedback), latest_id=Subquery(latest))
         .order_by("-ended_on", "-pk")
     )
     found = []
@@ -80,6 +88,7 @@ def past_clients(therapist: User, today: date, name: str = "") -> list[PastClien
                 ended_on=episode.ended_on,
                 transferred_to=referral.to_therapist if referral else None,
                 exit_feedback_id=episode.exit_feedback_id,
+                is_latest=episode.latest_id == episode.pk,
             )
         )
     return found
