@@ -9,6 +9,11 @@ urlpatterns = [
     path("match/consultation/sent/", views.consult_sent, name="consult-sent"),
     path("consultations/", views.inbox, name="inbox"),
     path("consultations/<int:request_id>/", views.request_detail, name="request"),
-    path("consultations/<int:request_id>/accept/", views.accept, name="accept"),
+    path("consultations/<int:request_id>/offer/", views.offer, name="offer"),
+    path("consultations/<int:request_id>/message/", views.write, name="message"),
+    path("consultations/<int:request_id>/held/", views.held, name="held"),
+    path("consultations/<int:request_id>/take-on/", views.take_on, name="take-on"),
     path("consultations/<int:request_id>/decline/", views.decline, name="decline"),
+    # The person asking: a private link, no account (see consultations.find_link).
+    path("consultation/<str:token>/", views.person, name="person"),
 ]
