@@ -116,7 +116,8 @@ def test_offer_confirm_hold_and_take_on(client, therapist):
     assert req.status == ConsultationStatus.TIME_OFFERED and not req.waiting_for_therapist
     [offer] = mail.outbox
     assert offer.to == ["pat.person@example.org"]
-    when = timezone.localtime(req.offered_at).strftime("%A %d %B %Y at %H:%M")
+    local = timezone.localtime(req.offered_at)
+    when = f"{local:%A} {local.day} {local:%B %Y at %H:%M}"
     assert when in offer.body and "room 2" not in offer.body  # the note stays behind the link
     new_token = token_in(offer.body)
     assert new_token != token

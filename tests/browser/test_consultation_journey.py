@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from attune.matching.models import ConsultationRequest, ConsultationStatus
 from attune.practice.models import ProblemArea
 from tests.browser.conftest import PHONE, login
+from tests.browser.test_accessibility import Audit
 
 
 @pytest.fixture(autouse=True)
@@ -58,8 +59,11 @@ def test_consultation_to_client(new_page, live_server, therapist):
     expect(tara.get_by_test_id("consultations-waiting")).to_have_text("1")
     with tara.expect_navigation():
         tara.get_by_test_id("nav-consultations").click()
+    audit, phone_audit = Audit("desktop"), Audit("phone")
+    audit(tara, "consultation inbox")
     with tara.expect_navigation():
         tara.get_by_test_id("inbox-waiting").get_by_role("link", name="Pat Person").click()
+    audit(tara, "consultation request")
     tara.get_by_label(re.compile("17:30")).check()
     tara.get_by_label("A few words with the offer").fill("We meet in room 2, ground floor.")
     with tara.expect_navigation():
@@ -72,15 +76,20 @@ def test_consultation_to_client(new_page, live_server, therapist):
     assert "room 2" not in offer.body
     person.goto(link_in(offer.body, "/consultation/"))
     expect(person.get_by_test_id("thread")).to_contain_text("room 2, ground floor")
+    phone_audit(person, "the person's private page, a time offered")
     with person.expect_navigation():
         person.get_by_role("button", name="Confirm this time").click()
     expect(person.get_by_test_id("person-status")).to_contain_text("booked")
+    person.goto(f"{live_server.url}/consultation/{'x' * 43}/")
+    expect(person.get_by_test_id("consult-link-unknown")).to_be_visible()
+    phone_audit(person, "the person's private page, a wrong link")
     req = ConsultationRequest.objects.get()
     assert req.status == ConsultationStatus.BOOKED
 
     # 4. After the consultation (marked held), Tara takes Pat on as a client.
     tara.reload()
     expect(tara.get_by_test_id("status")).to_contain_text("Consultation booked")
+    audit(tara, "consultation request, booked")
     with tara.expect_navigation():
         tara.get_by_role("button", name="Mark the consultation as held").click()
     mail.outbox.clear()
@@ -90,6 +99,8 @@ def test_consultation_to_client(new_page, live_server, therapist):
     [invitation] = mail_to("pat.person@example.org")
     tara.goto(f"{live_server.url}/caseload/")
     expect(tara.locator("main")).to_contain_text("Pat Person")
+    audit.check()
+    phone_audit.check()
 
     # 5. The first session is booked from the episode, as for every client.
     tara.goto(f"{live_server.url}/consultations/{req.pk}/")

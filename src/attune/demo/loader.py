@@ -21,6 +21,7 @@ from attune.care.models import Client, Episode, Goal, GoalRating, Session
 from attune.directory.demo import load_demo_articles
 from attune.engine.instruments import Instrument as Definition
 from attune.engine.instruments import score
+from attune.matching.demo import write_demo_consultations
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import InstrumentVersion, Phase, Response
 from attune.notes.demo import write_demo_notes
@@ -93,6 +94,7 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
     evaluate_practice()
     _settle_engine_alerts(today)
     write_demo_notes(users["therapist"])
+    write_demo_consultations(users["therapist"], today)
     return sim
 
 

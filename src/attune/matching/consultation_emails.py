@@ -20,8 +20,9 @@ ANSWER_DAYS = 3
 
 
 def when(moment: datetime) -> str:
-    """A time in the practice's time zone, e.g. "Tuesday 02 December 2026 at 10:00"."""
-    return timezone.localtime(moment).strftime("%A %d %B %Y at %H:%M")
+    """A time in the practice's time zone, e.g. "Tuesday 2 December 2026 at 10:00"."""
+    local = timezone.localtime(moment)
+    return f"{local:%A} {local.day} {local:%B %Y at %H:%M}"
 
 
 def _crisis_lines(req: ConsultationRequest) -> str:

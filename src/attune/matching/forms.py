@@ -147,6 +147,11 @@ class ConsultationForm(forms.Form):
         return [t for t in (self.cleaned_data.get(f"time_{i}") for i in (1, 2, 3)) if t is not None]
 
 
+def _label(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
+
+
 class OfferForm(forms.Form):
     """Offer one of the times the person proposed (those still ahead) or another one."""
 
@@ -165,9 +170,9 @@ class OfferForm(forms.Form):
         super().__init__(*args, **kwargs)
         now = timezone.now()
         ahead = [t for t in (proposed or []) if t > now]
-        self.fields["time"].choices = [
-            (t.isoformat(), timezone.localtime(t).strftime("%A %d %B %Y, %H:%M")) for t in ahead
-        ] + [(self.OTHER, "Another time")]
+        self.fields["time"].choices = [(t.isoformat(), _label(t)) for t in ahead] + [
+            (self.OTHER, "Another time")
+        ]
         self.fields["time"].initial = ahead[0].isoformat() if ahead else self.OTHER
 
     def clean(self) -> dict[str, Any]:
