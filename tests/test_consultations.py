@@ -234,6 +234,15 @@ def test_a_question_and_a_reply(client, therapist):
     assert re.search(r'data-testid="consultations-waiting"[^>]*>1<', page)
 
 
+def test_only_a_booked_consultation_can_be_marked_held(client, therapist):
+    req, _ = ask(therapist)
+    response = as_user(client, therapist).post(f"/consultations/{req.pk}/held/")
+    assert response.status_code == 400
+    assert "Only a booked consultation can be marked as held." in response.content.decode()
+    req.refresh_from_db()
+    assert req.held_at is None
+
+
 def test_a_stale_offer_is_not_booked(client, therapist):
     req, token = ask(therapist)
     first = req.proposed_times[0]
@@ -365,6 +374,14 @@ def test_every_consultation_url_is_the_asked_therapists_only(
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     req.refresh_from_db()
     assert req.status == ConsultationStatus.NEW and not req.messages.exists()
+    # A wrong link is a plain page for everyone, signed in or not.
+    for user in (client_user, supervisor, practice_admin, colleague, None):
+        if user is None:
+            client.logout()
+        else:
+            as_user(client, user)
+        wrong = client.get(person_url("x" * 43))
+        assert wrong.status_code == 200 and "We could not find this link" in wrong.content.decode()
     # The private link opens this request's page only, for whoever holds it; a token of
     # another request shows that one, never this one's thread.
     other, other_token = ask(colleague, name="Other Person", email="other@example.org")

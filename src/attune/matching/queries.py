@@ -177,6 +177,10 @@ def requests_for(user: User) -> QuerySet[ConsultationRequest]:
     )
 
 
+#: The inbox lists this many closed requests (the newest); the open ones are always all there.
+CLOSED_SHOWN = 30
+
+
 @dataclass(frozen=True)
 class InboxGroup:
     key: str
@@ -194,7 +198,7 @@ def inbox_groups(requests: QuerySet[ConsultationRequest]) -> list[InboxGroup]:
     held = [r for r in rest if r.consultation_has_taken_place(now)]
     booked = [r for r in rest if r.status == ConsultationStatus.BOOKED and r not in held]
     with_person = [r for r in rest if r.status != ConsultationStatus.BOOKED]
-    closed = [r for r in rows if not r.is_open]
+    closed = [r for r in rows if not r.is_open][:CLOSED_SHOWN]
     booked.sort(key=lambda r: r.scheduled_at or now)
     return [
         InboxGroup("waiting", "Waiting for your answer", "New requests and replies.", waiting),
@@ -211,7 +215,12 @@ def inbox_groups(requests: QuerySet[ConsultationRequest]) -> list[InboxGroup]:
             "A time offered or a question asked.",
             with_person,
         ),
-        InboxGroup("closed", "Closed", "Taken on, declined or withdrawn.", closed),
+        InboxGroup(
+            "closed",
+            "Closed",
+            f"The latest {CLOSED_SHOWN}: taken on, declined or withdrawn.",
+            closed,
+        ),
     ]
 
 

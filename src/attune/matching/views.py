@@ -177,14 +177,16 @@ def _request_page(request: HttpRequest, req: ConsultationRequest, **forms: Any) 
         "offer_form": OfferForm(proposed=_proposed(req)),
         "message_form": MessageForm(label=f"A question or message to {req.name}"),
         "decline_form": DeclineForm(colleagues=colleagues_of(request.user)),  # type: ignore[arg-type]
-        "take_on_errors": [],
     }
     context.update(forms)
-    # A closed request shows no forms: its refusal is said at the top instead.
-    context["closed_errors"] = [
+    # Errors no form on the page shows (a closed request shows no forms; "held" and "take on"
+    # have none) are said at the top.
+    context["page_errors"] = [
         e
         for value in forms.values()
-        for e in (value if isinstance(value, list) else value.non_field_errors())
+        for e in (
+            value if isinstance(value, list) else [] if req.is_open else value.non_field_errors()
+        )
     ]
     status = 400 if forms else 200
     return render(request, "matching/request.html", context, status=status)
@@ -316,11 +318,10 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
 def person(request: HttpRequest, token: str) -> HttpResponse:
     """The person asking reads the therapist's messages, confirms the offered time, replies or
     withdraws. The link signs nobody in; a wrong or expired one gets a plain page (200: it is
-    an ordinary event for the person holding it, not an error)."""
+    an ordinary event for the person holding it, not an error). Any method but POST reads."""
     # Every answer here is a 200 page, mistakes included: Django logs each 4xx with its path,
     # and the path is the secret.
     link = consultations.find_link(token)
