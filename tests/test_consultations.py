@@ -65,11 +65,11 @@ def ask(therapist, name="Pat Person", email="pat.person@example.org"):
 
 
 def token_in(body):
-    return re.search(r"http://testserver/consultation/([A-Za-z0-9_-]{43})/", body).group(1)
+    return re.search(r"http://testserver/f/([A-Za-z0-9_-]{43})/consultation/", body).group(1)
 
 
 def person_url(token):
-    return f"/consultation/{token}/"
+    return f"/f/{token}/consultation/"
 
 
 def last_mail_to(address):

@@ -32,7 +32,7 @@ def mail_to(address: str) -> list:
 
 
 def link_in(body: str, pattern: str) -> str:
-    return re.search(rf"(http://\S+{pattern}\S*/)", body).group(1)
+    return re.search(rf"(http://\S+{pattern}\S*)", body).group(1)
 
 
 def test_consultation_to_client(new_page, live_server, therapist):
@@ -80,7 +80,7 @@ def test_consultation_to_client(new_page, live_server, therapist):
     with person.expect_navigation():
         person.get_by_role("button", name="Confirm this time").click()
     expect(person.get_by_test_id("person-status")).to_contain_text("booked")
-    person.goto(f"{live_server.url}/consultation/{'x' * 43}/")
+    person.goto(f"{live_server.url}/f/{'x' * 43}/consultation/")
     expect(person.get_by_test_id("consult-link-unknown")).to_be_visible()
     phone_audit(person, "the person's private page, a wrong link")
     req = ConsultationRequest.objects.get()

@@ -14,6 +14,8 @@ urlpatterns = [
     path("consultations/<int:request_id>/held/", views.held, name="held"),
     path("consultations/<int:request_id>/take-on/", views.take_on, name="take-on"),
     path("consultations/<int:request_id>/decline/", views.decline, name="decline"),
-    # The person asking: a private link, no account (see consultations.find_link).
-    path("consultation/<str:token>/", views.person, name="person"),
+    # The person asking: a private link, no account (see consultations.find_link). Under /f/
+    # like the form links: the log filter (reminders.redaction) masks the token after /f/, and
+    # the superuser walk knows /f/ pages as public.
+    path("f/<str:token>/consultation/", views.person, name="person"),
 ]
