@@ -323,6 +323,17 @@ def test_a_wrong_token_gets_a_plain_page(client, therapist, token):
     assert not ConsultationRequest.objects.filter(status=ConsultationStatus.WITHDRAWN).exists()
 
 
+def test_answers_through_a_link_are_rate_limited(client, therapist):
+    req, token = ask(therapist)
+    for n in range(20):
+        client.post(person_url(token), {"action": "reply", "body": f"Message {n}"})
+    mail.outbox.clear()
+    limited = client.post(person_url(token), {"action": "reply", "body": "One too many"})
+    html = limited.content.decode()
+    assert limited.status_code == 200 and "Too many messages" in html and "One too many" in html
+    assert req.messages.count() == 20 and not mail.outbox
+
+
 def test_an_expired_link_says_so(client, therapist):
     req, token = ask(therapist)
     ConsultationLink.objects.filter(request=req).update(

@@ -42,6 +42,8 @@ from attune.matching.reading import suggest_areas
 from attune.matching.rules import is_asked_therapist
 from attune.practice.services import crisis_resources_for
 
+#: Answers through one person's link (per address): plenty for a conversation, not a flood.
+PERSON_RATE = "20/h"
 #: Session key of the answers given to "Find my match", carried to the consultation request.
 INTAKE_KEY = "matching_intake"
 
@@ -318,6 +320,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@ratelimit(key="ip", rate=PERSON_RATE, method="POST", block=False)
 def person(request: HttpRequest, token: str) -> HttpResponse:
     """The person asking reads the therapist's messages, confirms the offered time, replies or
     withdraws. The link signs nobody in; a wrong or expired one gets a plain page (200: it is
@@ -338,7 +341,11 @@ def person(request: HttpRequest, token: str) -> HttpResponse:
     req = link.request
     reply_form = MessageForm(label=f"Your reply to {req.therapist.display_name}")
     failed = False
-    if request.method == "POST":
+    if request.method == "POST" and getattr(request, "limited", False):
+        # A leaked link must not flood the therapist's inbox; the words typed stay in the form.
+        reply_form = MessageForm(request.POST, label=reply_form.fields["body"].label)
+        messages.error(request, "Too many messages in a short time: please try again later.")
+    elif request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "confirm":
