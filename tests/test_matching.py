@@ -14,7 +14,6 @@ from django.utils import timezone
 from attune.accounts.models import Role, User
 from attune.care.models import Client, Episode, EpisodeStatus
 from attune.matching.models import ConsultationRequest, ConsultationStatus
-from attune.matching.queries import consultation_for_episode
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
@@ -236,8 +235,13 @@ def test_consultation_request_carries_the_intake(client, team):
     assert req.intake["problem_areas"] == ["trauma"]
     assert req.intake["text"] == "Nightmares since the accident"
     assert req.intake["preferences"]["times"] == ["weekday_evenings"]
-    assert [m.to for m in mail.outbox] == [[team["tara"].email]]
-    assert "Nightmares" not in mail.outbox[0].body  # no clinical words in e-mail
+    # A receipt for the person (with the private link), a notice for the therapist; neither
+    # repeats what the person wrote.
+    assert [m.to for m in mail.outbox] == [[req.email], [team["tara"].email]]
+    receipt = mail.outbox[0].body
+    assert "/consultation/" in receipt and "3 working days" in receipt and "112" in receipt
+    for message in mail.outbox:
+        assert "Nightmares" not in message.body and "To sleep again" not in message.body
     sent = client.get("/match/consultation/sent/").content.decode()
     assert "Questions worth asking" in sent
 
@@ -315,54 +319,11 @@ def test_the_inbox_shows_only_her_own_requests(client, team, client_user, superv
     detail = client.get(f"/consultations/{mine.pk}/").content.decode()
     assert "Nightmares since the accident" in detail and "Weekday evenings" in detail
     assert client.get(f"/consultations/{theirs.pk}/").status_code == 404
-    assert client.post(f"/consultations/{theirs.pk}/accept/", {}).status_code == 404
+    assert client.post(f"/consultations/{theirs.pk}/take-on/", {}).status_code == 404
     for other in (client_user, supervisor):
         assert as_user(client, other).get("/consultations/").status_code == 403
     client.logout()
     assert client.get("/consultations/").status_code == 302
-
-
-def test_accept_invites_the_person_as_a_client(client, team):
-    req = make_request(team["tara"])
-    when = timezone.localtime() + timedelta(days=2)
-    mail.outbox.clear()
-    response = as_user(client, team["tara"]).post(
-        f"/consultations/{req.pk}/accept/", {"scheduled_at": when.strftime("%Y-%m-%dT%H:%M")}
-    )
-    assert response.status_code == 302
-    req.refresh_from_db()
-    assert req.status == ConsultationStatus.ACCEPTED and req.decided_at is not None
-    user = User.objects.get(email="pat.person@example.org")
-    assert user.role == Role.CLIENT and not user.has_usable_password()
-    assert user.practice == team["tara"].practice and user.first_name == "Pat"
-    episode = req.episode
-    assert episode.client.user == user and episode.therapist == team["tara"]
-    assert sorted(episode.problem_areas.values_list("slug", flat=True)) == ["sleep", "trauma"]
-    session = episode.sessions.get()
-    assert session.number == 1
-    assert abs(session.scheduled_at - when.replace(second=0, microsecond=0)).total_seconds() < 1
-    assert consultation_for_episode(episode) == req
-    # The invitation carries a password-set link; set a password, sign in, see the check-in.
-    [invitation] = mail.outbox
-    assert invitation.to == ["pat.person@example.org"]
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", invitation.body).group(1)
-    client.logout()
-    set_page = client.get(link, follow=True)
-    assert "Choose a new password" in set_page.content.decode()
-    done = client.post(
-        set_page.redirect_chain[-1][0],
-        {"new_password1": "a-new-long-password-9", "new_password2": "a-new-long-password-9"},
-    )
-    assert done.status_code == 302
-    assert client.login(username="pat.person@example.org", password="a-new-long-password-9")
-    home = client.get("/me/").content.decode()
-    assert f"/me/sessions/{session.pk}/check-in/" in home
-    # A second answer is refused.
-    again = as_user(client, team["tara"]).post(
-        f"/consultations/{req.pk}/accept/", {"scheduled_at": when.strftime("%Y-%m-%dT%H:%M")}
-    )
-    assert again.status_code == 400
-    assert Episode.objects.filter(client__user=user).count() == 1
 
 
 def test_the_intake_partial_renders_on_an_episode(team, rf):
@@ -373,21 +334,6 @@ def test_the_intake_partial_renders_on_an_episode(team, rf):
     assert "Nightmares since the accident" in html and "Trauma and difficult experiences" in html
     assert "EMDR" in html
     assert render_to_string("matching/_intake.html", {"consultation": None}).strip() == ""
-
-
-def test_accept_needs_a_future_time(client, team):
-    req = make_request(team["tara"])
-    past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    response = as_user(client, team["tara"]).post(
-        f"/consultations/{req.pk}/accept/", {"scheduled_at": past}
-    )
-    assert response.status_code == 400
-    assert "Choose a time in the future." in response.content.decode()
-    req.refresh_from_db()
-    assert (
-        req.status == ConsultationStatus.NEW
-        and not User.objects.filter(email="pat.person@example.org").exists()
-    )
 
 
 def test_decline_suggests_a_colleague(client, team):

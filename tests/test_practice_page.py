@@ -280,6 +280,7 @@ def consultation(therapist, days: float, status=ConsultationStatus.NEW, **extra)
         intake={"text": "SECRET INTAKE"},
         status=status,
         decided_at=None if status == ConsultationStatus.NEW else timezone.now(),
+        waiting_for_therapist=extra.pop("waiting_for_therapist", status == ConsultationStatus.NEW),
         **extra,
     )
     ConsultationRequest.objects.filter(pk=found.pk).update(
@@ -294,7 +295,7 @@ def test_consultations_waiting_per_therapist_oldest_first_without_who_or_what(
     consultation(colleague, 5 / 24)  # five hours
     consultation(therapist, 3)
     consultation(therapist, 1)
-    consultation(therapist, 9, ConsultationStatus.ACCEPTED)  # answered: not waiting
+    consultation(therapist, 9, ConsultationStatus.TAKEN_ON)  # answered: not waiting
     elsewhere = Practice.objects.create(name="Elsewhere", slug="elsewhere")
     consultation(make_therapist(elsewhere, "far.away@example.org"), 30)
     page = practice_page(practice.pk, timezone.now())

@@ -22,6 +22,7 @@ from attune.demo.practice_page import add_practice_page_rows
 from attune.directory.demo import load_demo_articles
 from attune.engine.instruments import Instrument as Definition
 from attune.engine.instruments import score
+from attune.matching.demo import write_demo_consultations
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import InstrumentVersion, Phase, Response
 from attune.notes.demo import write_demo_notes
@@ -97,6 +98,7 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
     write_demo_notes(users["therapist"])
     add_practice_page_rows(today)
     write_demo_supervision(users["therapist"], today)
+    write_demo_consultations(users["therapist"], today)
     return sim
 
 

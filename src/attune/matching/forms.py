@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from attune.matching.queries import GENDERS, LANGUAGE_NAMES, TIMES
 from attune.matching.services import Preferences
@@ -146,8 +147,61 @@ class ConsultationForm(forms.Form):
         return [t for t in (self.cleaned_data.get(f"time_{i}") for i in (1, 2, 3)) if t is not None]
 
 
-class AcceptForm(forms.Form):
-    scheduled_at = _datetime_field("First session")
+def _label(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
+
+
+class OfferForm(forms.Form):
+    """Offer one of the times the person proposed (those still ahead) or another one."""
+
+    OTHER = "other"
+    time = forms.ChoiceField(label="Time for the consultation", widget=forms.RadioSelect)
+    other_time = _datetime_field("Another time", required=False)
+    message = forms.CharField(
+        label="A few words with the offer (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown on the person's private page, not in the e-mail.",
+    )
+
+    def __init__(self, *args: Any, proposed: list[datetime] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        now = timezone.now()
+        ahead = [t for t in (proposed or []) if t > now]
+        self.fields["time"].choices = [(t.isoformat(), _label(t)) for t in ahead] + [
+            (self.OTHER, "Another time")
+        ]
+        self.fields["time"].initial = ahead[0].isoformat() if ahead else self.OTHER
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("time") == self.OTHER and data.get("other_time") is None:
+            self.add_error("other_time", "Give the time you offer.")
+        return data
+
+    def offered_at(self) -> datetime:
+        choice = self.cleaned_data["time"]
+        if choice == self.OTHER:
+            return self.cleaned_data["other_time"]
+        parsed = parse_datetime(choice)
+        assert parsed is not None  # the choices are ISO datetimes
+        return parsed
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Please write a message."},
+    )
+
+    def __init__(self, *args: Any, label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["body"].label = label
 
 
 class DeclineForm(forms.Form):

@@ -12,12 +12,13 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from attune.accounts.models import Role, User
 from attune.care.models import Episode, EpisodeStatus
 from attune.engine.matching import MIN_CASES, Strength, shrink
 from attune.engine.outcomes import talking_therapies_outcomes
-from attune.matching.models import ConsultationRequest
+from attune.matching.models import ConsultationMessage, ConsultationRequest, ConsultationStatus
 from attune.measures.models import Phase, Response
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
 
@@ -176,6 +177,63 @@ def requests_for(user: User) -> QuerySet[ConsultationRequest]:
     )
 
 
+#: The inbox lists this many closed requests (the newest); the open ones are always all there.
+CLOSED_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class InboxGroup:
+    key: str
+    title: str
+    hint: str
+    rows: list[ConsultationRequest]
+
+
+def inbox_groups(requests: QuerySet[ConsultationRequest]) -> list[InboxGroup]:
+    """The therapist's requests in the order she acts on them (one query, however many)."""
+    now = timezone.now()
+    rows = list(requests)
+    waiting = [r for r in rows if r.is_open and r.waiting_for_therapist]
+    rest = [r for r in rows if r.is_open and not r.waiting_for_therapist]
+    held = [r for r in rest if r.consultation_has_taken_place(now)]
+    booked = [r for r in rest if r.status == ConsultationStatus.BOOKED and r not in held]
+    with_person = [r for r in rest if r.status != ConsultationStatus.BOOKED]
+    closed = [r for r in rows if not r.is_open][:CLOSED_SHOWN]
+    booked.sort(key=lambda r: r.scheduled_at or now)
+    return [
+        InboxGroup("waiting", "Waiting for your answer", "New requests and replies.", waiting),
+        InboxGroup(
+            "decide",
+            "After the consultation",
+            "Take on as client, or decline kindly.",
+            held,
+        ),
+        InboxGroup("booked", "Consultations booked", "", booked),
+        InboxGroup(
+            "with-person",
+            "Waiting for the person",
+            "A time offered or a question asked.",
+            with_person,
+        ),
+        InboxGroup(
+            "closed",
+            "Closed",
+            f"The latest {CLOSED_SHOWN}: taken on, declined or withdrawn.",
+            closed,
+        ),
+    ]
+
+
+def waiting_count(user: User) -> int:
+    """How many of her requests wait for this therapist's answer (one indexed COUNT query)."""
+    return ConsultationRequest.objects.filter(therapist=user, waiting_for_therapist=True).count()
+
+
+def thread(req: ConsultationRequest) -> list[ConsultationMessage]:
+    """The messages between the therapist and the person, oldest first."""
+    return list(req.messages.all())
+
+
 def colleagues_of(user: User) -> QuerySet[TherapistProfile]:
     """Published therapists of the same practice, to suggest when declining."""
     return (
@@ -187,7 +245,7 @@ def colleagues_of(user: User) -> QuerySet[TherapistProfile]:
 
 
 def consultation_for_episode(episode: Episode) -> ConsultationRequest | None:
-    """The accepted consultation request that started this episode, if any (for the episode
+    """The consultation request that started this episode, if any (for the episode
     page: ``{% include "matching/_intake.html" with consultation=… %}``)."""
     return ConsultationRequest.objects.filter(episode=episode).first()
 

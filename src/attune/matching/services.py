@@ -1,5 +1,5 @@
-"""Find my match (ranking with reasons) and the consultation request's life: ask, accept and
-invite, decline with a colleague.
+"""Find my match: ranking with reasons. (A consultation request's life is in
+:mod:`attune.matching.consultations`.)
 
 The maths is in :mod:`attune.engine.matching`; this module turns rows into arrays and back
 into plain sentences. Public pages only ever see counts aggregated per therapist and area,
@@ -9,23 +9,13 @@ shrunk toward the practice mean, and only where a therapist has at least 15 case
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
-from attune.accounts.invitations import client_account, invitation_link
-from attune.accounts.models import User
-from attune.audit.models import AuditAction
-from attune.audit.services import record
-from attune.care.models import Client, Episode, Session
 from attune.engine.matching import MIN_CASES, match_scores, preference_fit, rank
-from attune.matching.models import ConsultationRequest, ConsultationStatus
 from attune.matching.queries import (
     GENDERS,
     LANGUAGE_NAMES,
@@ -33,7 +23,6 @@ from attune.matching.queries import (
     practice_strength,
     published_profiles,
 )
-from attune.notifications import outbox
 from attune.practice.models import Format, ProblemArea, TherapistProfile
 
 log = logging.getLogger(__name__)
@@ -203,160 +192,6 @@ def find_matches(
             )
         result.append(m)
     return result
-
-
-# --------------------------------------------------------------------------- consultations
-
-
-def submit_request(
-    *,
-    therapist: User,
-    name: str,
-    email: str,
-    proposed_times: Sequence[datetime],
-    hopes: str,
-    intake: Mapping[str, object],
-    idempotency_key: object,
-    base_url: str = "",
-) -> ConsultationRequest:
-    """Store the request once: the same idempotency key returns the stored one."""
-    existing = ConsultationRequest.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            req = ConsultationRequest.objects.create(
-                therapist=therapist,
-                name=name.strip(),
-                email=email.strip().lower(),
-                proposed_times=[t.isoformat() for t in proposed_times],
-                hopes=hopes.strip(),
-                intake=dict(intake),
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        return ConsultationRequest.objects.get(idempotency_key=idempotency_key)
-    log.info("consultation request %s for therapist %s", req.pk, therapist.pk)
-    outbox.send(
-        [therapist.email],
-        "A new consultation request",
-        "Someone asked for a first consultation with you. Open your inbox in Attune to answer: "
-        f"{base_url.rstrip('/')}{reverse('matching:inbox')}",
-    )
-    return req
-
-
-def accept(
-    *, request_obj: ConsultationRequest, by: User, scheduled_at: datetime, base_url: str
-) -> ConsultationRequest:
-    """Accept and schedule: invite the person as a client (a user with no usable password, a
-    client record, an episode with this therapist whose problem areas come from the intake, and
-    the first session at ``scheduled_at``), then e-mail a link to set a password.
-
-    ``base_url`` is the site's root (``request.build_absolute_uri("/")``).
-    """
-    req = request_obj
-    if req.therapist_id != by.pk:
-        raise ValidationError("Only the therapist asked can answer this request.")
-    if req.status != ConsultationStatus.NEW:
-        raise ValidationError("This request has already been answered.")
-    if scheduled_at <= timezone.now():
-        raise ValidationError({"scheduled_at": "Choose a time in the future."})
-    with transaction.atomic():
-        req = ConsultationRequest.objects.select_for_update().get(pk=req.pk)
-        if req.status != ConsultationStatus.NEW:
-            raise ValidationError("This request has already been answered.")
-        user = client_account(practice=by.practice, email=req.email, name=req.name)
-        client, _ = Client.objects.get_or_create(user=user, defaults={"practice": by.practice})
-        if Episode.objects.filter(client=client, status="active").exists():
-            raise ValidationError("This person already has an active therapy in the practice.")
-        episode = Episode.objects.create(
-            client=client, therapist=by, started_on=timezone.localdate()
-        )
-        slugs = list(req.intake.get("problem_areas", []) or [])
-        episode.problem_areas.set(ProblemArea.objects.filter(slug__in=slugs))
-        session = Session.objects.create(episode=episode, number=1, scheduled_at=scheduled_at)
-        req.status = ConsultationStatus.ACCEPTED
-        req.decided_at = timezone.now()
-        req.scheduled_at = scheduled_at
-        req.client = client
-        req.episode = episode
-        req.save()
-        for obj in (client, episode, session):
-            record(by, AuditAction.CREATE, obj, episode=episode)
-    _send_invitation(req, user, base_url)
-    log.info("consultation request %s accepted: episode %s", req.pk, episode.pk)
-    return req
-
-
-def _send_invitation(req: ConsultationRequest, user: User, base_url: str) -> None:
-    when = timezone.localtime(req.scheduled_at).strftime("%A %d %B %Y at %H:%M")
-    therapist = req.therapist.display_name
-    outbox.send(
-        [req.email],
-        f"Your first session with {therapist}",
-        f"Dear {req.name},\n\n"
-        f"{therapist} is glad to meet you. Your first session is on {when}.\n\n"
-        "Attune is where you can tell your therapist, before and after each session, how you "
-        "are and how the work together feels. Please choose a password here to sign in:\n\n"
-        f"{invitation_link(user, base_url)}\n\n"
-        "The link works once and expires after a few days. After signing in you will find a "
-        "short check-in before your first session.\n\n"
-        "If you did not ask for this, you can ignore this e-mail.",
-    )
-
-
-def decline(
-    *,
-    request_obj: ConsultationRequest,
-    by: User,
-    reason: str,
-    colleague: TherapistProfile | None,
-    base_url: str,
-) -> ConsultationRequest:
-    """Decline kindly, naming a colleague's public profile when one is suggested."""
-    req = request_obj
-    if req.therapist_id != by.pk:
-        raise ValidationError("Only the therapist asked can answer this request.")
-    if req.status != ConsultationStatus.NEW:
-        raise ValidationError("This request has already been answered.")
-    if colleague is not None and (
-        colleague.user_id == by.pk or colleague.practice_id != by.practice_id
-    ):
-        raise ValidationError({"colleague": "Choose a colleague from your practice."})
-    with transaction.atomic():
-        updated = ConsultationRequest.objects.filter(
-            pk=req.pk, status=ConsultationStatus.NEW
-        ).update(
-            status=ConsultationStatus.DECLINED,
-            decided_at=timezone.now(),
-            decline_reason=reason.strip(),
-            suggested_colleague=colleague.user if colleague else None,
-        )
-    if not updated:
-        raise ValidationError("This request has already been answered.")
-    req.refresh_from_db()
-    therapist = by.display_name
-    body = [
-        f"Dear {req.name},\n",
-        f"thank you for asking {therapist} for a consultation. {therapist} is not able to "
-        "offer you a place at the moment.",
-    ]
-    if req.decline_reason:
-        body.append(f"\n{req.decline_reason}\n")
-    if colleague is not None:
-        url = base_url.rstrip("/") + profile_path(colleague)
-        body.append(
-            f"\n{therapist} suggests her colleague {colleague.user.display_name}, who may be a "
-            f"good fit for you. You can read about how she works here:\n{url}\n"
-        )
-    body.append(
-        "\nAsking for help is a real step, and we hope you find the right person soon. "
-        'You can also try "Find my match" again at any time.'
-    )
-    outbox.send([req.email], "About your consultation request", "\n".join(body))
-    log.info("consultation request %s declined", req.pk)
-    return req
 
 
 def profile_path(profile: TherapistProfile) -> str:

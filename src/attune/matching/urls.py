@@ -9,6 +9,13 @@ urlpatterns = [
     path("match/consultation/sent/", views.consult_sent, name="consult-sent"),
     path("consultations/", views.inbox, name="inbox"),
     path("consultations/<int:request_id>/", views.request_detail, name="request"),
-    path("consultations/<int:request_id>/accept/", views.accept, name="accept"),
+    path("consultations/<int:request_id>/offer/", views.offer, name="offer"),
+    path("consultations/<int:request_id>/message/", views.write, name="message"),
+    path("consultations/<int:request_id>/held/", views.held, name="held"),
+    path("consultations/<int:request_id>/take-on/", views.take_on, name="take-on"),
     path("consultations/<int:request_id>/decline/", views.decline, name="decline"),
+    # The person asking: a private link, no account (see consultations.find_link). Under /f/
+    # like the form links: the log filter (reminders.redaction) masks the token after /f/, and
+    # the superuser walk knows /f/ pages as public.
+    path("f/<str:token>/consultation/", views.person, name="person"),
 ]

@@ -4,6 +4,7 @@ services act, queries read."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,25 +13,37 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from attune.accounts.models import Role
 from attune.audit.models import AuditAction
 from attune.audit.services import record
-from attune.matching import services
-from attune.matching.forms import AcceptForm, ConsultationForm, DeclineForm, MatchForm
-from attune.matching.models import ConsultationRequest, ConsultationStatus
+from attune.matching import consultations, services
+from attune.matching.forms import (
+    ConsultationForm,
+    DeclineForm,
+    MatchForm,
+    MessageForm,
+    OfferForm,
+)
+from attune.matching.models import ConsultationRequest
 from attune.matching.queries import (
     colleagues_of,
+    inbox_groups,
     intake_summary,
     published_profiles,
     requests_for,
+    thread,
 )
 from attune.matching.reading import suggest_areas
+from attune.matching.rules import is_asked_therapist
+from attune.practice.services import crisis_resources_for
 
+#: Answers through one person's link (per address): plenty for a conversation, not a flood.
+PERSON_RATE = "20/h"
 #: Session key of the answers given to "Find my match", carried to the consultation request.
 INTAKE_KEY = "matching_intake"
 
@@ -106,7 +119,7 @@ def consult(request: HttpRequest, therapist_id: int) -> HttpResponse:
         return redirect("matching:consult-sent")
     if not form.is_valid():
         return render(request, "matching/consult.html", context, status=400)
-    services.submit_request(
+    consultations.submit_request(
         therapist=profile.user,
         name=form.cleaned_data["name"],
         email=form.cleaned_data["email"],
@@ -129,45 +142,63 @@ def consult_sent(request: HttpRequest) -> HttpResponse:
 
 
 def _therapist(request: HttpRequest) -> None:
-    if request.user.role != Role.THERAPIST:  # type: ignore[union-attr]
+    if not request.user.has_perm("matching.use_inbox"):
         raise PermissionDenied
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     _therapist(request)
-    requests = list(requests_for(request.user))  # type: ignore[arg-type]
     return render(
         request,
         "matching/inbox.html",
-        {
-            "new": [r for r in requests if r.status == ConsultationStatus.NEW],
-            "answered": [r for r in requests if r.status != ConsultationStatus.NEW],
-        },
+        {"groups": inbox_groups(requests_for(request.user))},  # type: ignore[arg-type]
     )
 
 
-def _request_context(request: HttpRequest, req: ConsultationRequest) -> dict[str, Any]:
-    first = req.proposed_times[0] if req.proposed_times else ""
-    return {
+def _own_request(request: HttpRequest, request_id: int) -> ConsultationRequest:
+    """Her own request, or 404 (another therapist's) / 403 (not a therapist)."""
+    _therapist(request)
+    req = get_object_or_404(requests_for(request.user), pk=request_id)  # type: ignore[arg-type]
+    if not is_asked_therapist(request.user, req):
+        raise PermissionDenied
+    return req
+
+
+def _proposed(req: ConsultationRequest) -> list[datetime]:
+    return [t for t in (parse_datetime(s) for s in req.proposed_times) if t is not None]
+
+
+def _request_page(request: HttpRequest, req: ConsultationRequest, **forms: Any) -> HttpResponse:
+    context: dict[str, Any] = {
         "req": req,
-        "proposed": [parse_datetime(t) for t in req.proposed_times],
+        "proposed": _proposed(req),
         "intake": intake_summary(req.intake),
-        "accept_form": AcceptForm(initial={"scheduled_at": first[:16]}),
+        "thread": thread(req),
+        "taken_place": req.consultation_has_taken_place(),
+        "offer_form": OfferForm(proposed=_proposed(req)),
+        "message_form": MessageForm(label=f"A question or message to {req.name}"),
         "decline_form": DeclineForm(colleagues=colleagues_of(request.user)),  # type: ignore[arg-type]
     }
-
-
-def _own_request(request: HttpRequest, request_id: int) -> ConsultationRequest:
-    _therapist(request)
-    return get_object_or_404(requests_for(request.user), pk=request_id)  # type: ignore[arg-type]
+    context.update(forms)
+    # Errors no form on the page shows (a closed request shows no forms; "held" and "take on"
+    # have none) are said at the top.
+    context["page_errors"] = [
+        e
+        for value in forms.values()
+        for e in (
+            value if isinstance(value, list) else [] if req.is_open else value.non_field_errors()
+        )
+    ]
+    status = 400 if forms else 200
+    return render(request, "matching/request.html", context, status=status)
 
 
 @login_required
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     record(request.user, AuditAction.READ, req)  # type: ignore[arg-type]
-    return render(request, "matching/request.html", _request_context(request, req))
+    return _request_page(request, req)
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:
@@ -178,29 +209,81 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _done(request: HttpRequest, req: ConsultationRequest, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("matching:request", request_id=req.pk)
+
+
 @login_required
 @require_POST
-def accept(request: HttpRequest, request_id: int) -> HttpResponse:
+def offer(request: HttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
-    form = AcceptForm(request.POST)
+    form = OfferForm(request.POST, proposed=_proposed(req))
     if form.is_valid():
         try:
-            services.accept(
+            consultations.offer_time(
                 request_obj=req,
                 by=request.user,  # type: ignore[arg-type]
-                scheduled_at=form.cleaned_data["scheduled_at"],
+                at=form.offered_at(),
+                message=form.cleaned_data["message"],
                 base_url=_base_url(request),
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(
-                request, f"{req.name} is invited: an e-mail with a sign-in link is on its way."
+            return _done(request, req, f"Time offered: {req.name} gets an e-mail to confirm it.")
+    return _request_page(request, req, offer_form=form)
+
+
+@login_required
+@require_POST
+def write(request: HttpRequest, request_id: int) -> HttpResponse:
+    req = _own_request(request, request_id)
+    form = MessageForm(request.POST, label=f"A question or message to {req.name}")
+    if form.is_valid():
+        try:
+            consultations.write_to_person(
+                request_obj=req,
+                by=request.user,  # type: ignore[arg-type]
+                body=form.cleaned_data["body"],
+                base_url=_base_url(request),
             )
-            return redirect("matching:request", request_id=req.pk)
-    context = _request_context(request, req)
-    context["accept_form"] = form
-    return render(request, "matching/request.html", context, status=400)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return _done(request, req, f"Message sent: {req.name} gets an e-mail to read it.")
+    return _request_page(request, req, message_form=form)
+
+
+@login_required
+@require_POST
+def held(request: HttpRequest, request_id: int) -> HttpResponse:
+    req = _own_request(request, request_id)
+    try:
+        consultations.mark_held(request_obj=req, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _request_page(request, req, take_on_errors=error.messages)
+    return _done(request, req, "Marked as held.")
+
+
+@login_required
+@require_POST
+def take_on(request: HttpRequest, request_id: int) -> HttpResponse:
+    req = _own_request(request, request_id)
+    try:
+        consultations.take_on(
+            request_obj=req,
+            by=request.user,  # type: ignore[arg-type]
+            base_url=_base_url(request),
+        )
+    except ValidationError as error:
+        return _request_page(request, req, take_on_errors=error.messages)
+    return _done(
+        request,
+        req,
+        f"{req.name} is now your client: an e-mail with a link to set a password is on its "
+        "way. Book the first session from the episode.",
+    )
 
 
 @login_required
@@ -210,7 +293,7 @@ def decline(request: HttpRequest, request_id: int) -> HttpResponse:
     form = DeclineForm(request.POST, colleagues=colleagues_of(request.user))  # type: ignore[arg-type]
     if form.is_valid():
         try:
-            services.decline(
+            consultations.decline(
                 request_obj=req,
                 by=request.user,  # type: ignore[arg-type]
                 reason=form.cleaned_data["reason"],
@@ -222,6 +305,85 @@ def decline(request: HttpRequest, request_id: int) -> HttpResponse:
         else:
             messages.success(request, f"You declined; {req.name} got a kind e-mail.")
             return redirect("matching:inbox")
-    context = _request_context(request, req)
-    context["decline_form"] = form
-    return render(request, "matching/request.html", context, status=400)
+    return _request_page(request, req, decline_form=form)
+
+
+# --------------------------------------------------------------------------- the person's link
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """The address is a secret: no cache keeps the page, no search engine lists it, and the
+    Referer of its static files carries the origin only (as for the reminders' form links)."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "strict-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@ratelimit(key="ip", rate=PERSON_RATE, method="POST", block=False)
+def person(request: HttpRequest, token: str) -> HttpResponse:
+    """The person asking reads the therapist's messages, confirms the offered time, replies or
+    withdraws. The link signs nobody in; a wrong or expired one gets a plain page (200: it is
+    an ordinary event for the person holding it, not an error). Any method but POST reads."""
+    # Every answer here is a 200 page, mistakes included: Django logs each 4xx with its path,
+    # and the path is the secret.
+    link = consultations.find_link(token)
+    if link is None or link.expires_at <= timezone.now():
+        reason = "unknown" if link is None else "expired"
+        therapist = link.request.therapist.display_name if link else ""
+        return _private(
+            render(
+                request,
+                "matching/link_unavailable.html",
+                {"reason": reason, "therapist_name": therapist},
+            )
+        )
+    req = link.request
+    reply_form = MessageForm(label=f"Your reply to {req.therapist.display_name}")
+    failed = False
+    if request.method == "POST" and getattr(request, "limited", False):
+        # A leaked link must not flood the therapist's inbox; the words typed stay in the form.
+        reply_form = MessageForm(request.POST, label=reply_form.fields["body"].label)
+        messages.error(request, "Too many messages in a short time: please try again later.")
+    elif request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "confirm":
+                consultations.person_confirm(
+                    request_obj=req,
+                    offered_at=parse_datetime(request.POST.get("offered_at", "")),
+                    base_url=_base_url(request),
+                )
+                messages.success(request, "Thank you: the consultation is booked.")
+            elif action == "withdraw":
+                consultations.person_withdraw(request_obj=req, base_url=_base_url(request))
+                messages.success(request, "Your request is withdrawn.")
+            else:
+                reply_form = MessageForm(request.POST, label=reply_form.fields["body"].label)
+                if reply_form.is_valid():
+                    consultations.person_reply(
+                        request_obj=req,
+                        body=reply_form.cleaned_data["body"],
+                        base_url=_base_url(request),
+                    )
+                    messages.success(request, "Your reply is sent.")
+                else:
+                    failed = True
+            if not failed:
+                return redirect("matching:person", token=token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        req.refresh_from_db()
+    return _private(
+        render(
+            request,
+            "matching/person.html",
+            {
+                "req": req,
+                "therapist_name": req.therapist.display_name,
+                "thread": thread(req),
+                "reply_form": reply_form,
+                "crisis_resources": crisis_resources_for(req.therapist.practice),
+            },
+        )
+    )

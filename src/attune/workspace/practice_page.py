@@ -21,7 +21,7 @@ from post_office.models import STATUS, Email
 from attune.accounts.models import Role, User
 from attune.alerts.outcomes import MEASURES, episode_outcomes
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
-from attune.matching.models import ConsultationRequest, ConsultationStatus
+from attune.matching.models import ConsultationRequest
 from attune.measures.models import Phase, Response
 from attune.portal.models import DeletionRequest, DeletionStatus
 from attune.practice.models import TherapistProfile
@@ -237,12 +237,13 @@ class ConsultationsWaiting:
 def consultations_waiting(
     practice_id: int, now: datetime, therapists: dict[int, TherapistProfile]
 ) -> list[ConsultationsWaiting]:
-    """Per therapist, the requests still new and how long the oldest has waited; the longest
-    wait first. One query; never the person's name or what they wrote."""
+    """Per therapist, the requests waiting for her answer (new, or the person replied — the same
+    flag as her navigation count) and how long the oldest has been open; the longest wait
+    first. One query; never the person's name or what they wrote."""
     rows = (
         ConsultationRequest.objects.filter(
             therapist__therapist_profile__practice_id=practice_id,
-            status=ConsultationStatus.NEW,
+            waiting_for_therapist=True,
         )
         .values("therapist_id")
         .annotate(count=Count("pk"), oldest=Min("created_at"))
