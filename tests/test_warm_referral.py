@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -18,7 +19,7 @@ from django.utils import timezone
 from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role
-from attune.care.models import Episode, EpisodeStatus, Referral
+from attune.care.models import Attendance, Episode, EpisodeStatus, Referral, Session
 from attune.care.referral import ranked_colleagues
 from attune.measures.services import submit_form
 from attune.notes.models import ProcessNote
@@ -442,3 +443,115 @@ def test_the_colleague_signs_in_from_the_e_mail_link_to_the_new_episode(
     response = client.get(link)
     assert response.status_code == 302 and "/login" in response["Location"]
     assert as_user(client, team["cole"]).get(link).status_code == 200
+
+
+# --------------------------------------------------------------------------- before the referral
+
+FEEDBACK_WORDS = "FEEDBACK-ABOUT-TARA"
+
+
+@pytest.fixture
+def referred(client, therapist, team, episode, last_attended, scored):
+    """Tara's episode with a check-in, a feedback comment about her and a private note,
+    referred to Cole; returns the new episode."""
+    submit_form(
+        episode=episode, session=last_attended, respondent=episode.client.user, phase="feedback",
+        answers={"session_feedback": {"bond": 3, "goals": 3, "approach": 2, "overall": 3,
+                                      "rupture": "no", "comment": FEEDBACK_WORDS}},
+        idempotency_key=uuid.uuid4(),
+    )  # fmt: skip
+    write_note(
+        author=therapist, session=last_attended, body=NOTE_WORDS, themes=[],
+        countertransference="",
+    )  # fmt: skip
+    as_user(client, therapist)
+    assert client.post(refer_url(episode), post(team["cole"])).status_code == 302
+    client.logout()
+    return Referral.objects.get().to_episode
+
+
+def before_url(episode):
+    return reverse("care:before-referral", args=[episode.pk])
+
+
+def test_the_colleague_reads_sessions_ending_scores_and_chart_of_the_earlier_episode(
+    client, team, referred
+):
+    response = as_user(client, team["cole"]).get(before_url(referred))
+    assert response.status_code == 200
+    page = page_of(response)
+    assert "With Tara Therapist" in page
+    assert '<dd data-testid="earlier-attended">1</dd>' in page
+    assert f"Transferred on {timezone.localdate():%-d %B %Y}" in page
+    assert "PHQ-9" in page and "16 <span" in page and "needs two scores" in page
+    assert 'data-testid="report-chart"' in page
+    for secret in (FEEDBACK_WORDS, NOTE_WORDS, HANDOVER_WORDS, "/40"):
+        assert secret not in page
+
+
+def test_two_scores_get_the_engines_reliable_change(client, team, episode, referred):
+    session = episode.sessions.get(number=2)  # cancelled by the ending: answers still count
+    submit_form(
+        episode=episode, session=session, respondent=episode.client.user, phase="check_in",
+        answers={"phq9": {f"phq9_{n}": FREQUENCY[0] for n in range(1, 10)},
+                 "gad7": {f"gad7_{n}": FREQUENCY[1] for n in range(1, 8)}},
+        idempotency_key=uuid.uuid4(),
+    )  # fmt: skip
+    page = page_of(as_user(client, team["cole"]).get(before_url(referred)))
+    assert "reliably better" in page  # PHQ-9 16 → 0
+    assert "no reliable change" in page  # GAD-7 7 → 7
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["therapist", "supervisor", "client_user", "other_client", "practice_admin", "anonymous",
+     "bea", "therapist_elsewhere"],
+)  # fmt: skip
+def test_only_those_who_may_read_the_new_episode_read_what_came_before(
+    request, client, team, referred, who
+):
+    client.logout()
+    if who == "anonymous":
+        response = client.get(before_url(referred))
+        assert response.status_code == 302 and "/login" in response["Location"]
+        return
+    if who == "bea":
+        user = team["bea"]
+    elif who == "therapist_elsewhere":
+        user = make_therapist(Practice.objects.create(name="E", slug="e"), "e.t@example.org")
+    else:
+        user = request.getfixturevalue(who)
+    response = as_user(client, user).get(before_url(referred))
+    assert response.status_code in DENIED
+    assert "With Tara Therapist" not in response.content.decode()
+
+
+def test_the_colleagues_supervisor_reads_it_too(client, practice, team, referred):
+    sue = make_user(practice, "sue.visor@example.org", Role.SUPERVISOR)
+    TherapistProfile.objects.get(user=team["cole"]).supervisors.add(sue)
+    assert as_user(client, sue).get(before_url(referred)).status_code == 200
+
+
+def test_an_episode_not_referred_has_no_earlier_page(client, colleague, other_episode):
+    assert as_user(client, colleague).get(before_url(other_episode)).status_code == 404
+
+
+def test_the_earlier_page_makes_the_same_number_of_queries_however_many_sessions(
+    client, team, episode, referred
+):
+    as_user(client, team["cole"])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(before_url(referred)).status_code == 200
+        return len(queries)
+
+    few = count()
+    start = timezone.now() - timedelta(days=400)
+    Session.objects.bulk_create(
+        Session(episode=episode, number=n, scheduled_at=start + timedelta(days=7 * n),
+                attendance=Attendance.ATTENDED)
+        for n in range(10, 40)
+    )  # fmt: skip
+    assert count() == few
+    assert '<dd data-testid="earlier-attended">31</dd>' in page_of(client.get(before_url(referred)))

@@ -14,11 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.audit.models import AuditAction
+from attune.audit.services import record
 from attune.care import fit_wording, referral, services
 from attune.care.forms import (
     EndingForm,
@@ -29,6 +31,7 @@ from attune.care.forms import (
 )
 from attune.care.models import Episode, Referral, Session
 from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
+from attune.care.referral_history import earlier_episodes
 from attune.measures.form_layout import FormSection, answers_from_post, layout
 from attune.measures.models import Phase
 from attune.measures.services import form_versions, stored_form
@@ -256,6 +259,26 @@ def refer(request: HttpRequest, episode_id: int) -> HttpResponse:
         "episode is now marked as transferred, and the client has been asked for feedback.",
     )
     return redirect(_episode_url(episode))
+
+
+@login_required
+def before_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The therapy before a warm referral, for whoever may read the new episode (the colleague
+    who took over, her supervisor): sessions, ending and outcome scores; nothing else."""
+    if not request.user.has_perm("care.use_workspace"):
+        raise PermissionDenied
+    episode = get_object_or_404(
+        episodes_visible_to(request.user).select_related("client__user", "therapist"),
+        pk=episode_id,
+    )
+    if not request.user.has_perm("care.view_episode", episode):
+        raise PermissionDenied
+    earlier = earlier_episodes(episode)
+    if not earlier:
+        raise Http404("This episode was not referred from another one.")
+    for item in earlier:
+        record(request.user, AuditAction.READ, item.episode, item.episode)
+    return render(request, "care/before_referral.html", {"episode": episode, "earlier": earlier})
 
 
 def _already_referred(episode: Episode, made: Referral) -> str:
