@@ -101,6 +101,16 @@ def test_warm_referral_journey(
         # On a phone the episode page's sessions and history tables scroll sideways without
         # keyboard focus (axe: scrollable-region-focusable) — the episode templates' to fix.
         audit(other, "the colleague's new episode")
+
+    # The sessions, ending and chart of the therapy before the referral.
+    other.goto(f"{live_server.url}{reverse('care:before-referral', args=[new.pk])}")
+    earlier = other.get_by_test_id("earlier-episode")
+    expect(earlier).to_contain_text("With Tara Therapist")
+    expect(earlier.get_by_test_id("earlier-attended")).to_have_text("1")
+    expect(earlier.get_by_test_id("earlier-ending")).to_contain_text("Transferred")
+    expect(earlier.get_by_test_id("report-chart")).to_be_visible()
+    assert NOTE_WORDS not in other.content()
+    audit(other, "before the referral")
     width = other.evaluate("document.documentElement.scrollWidth")
     assert width <= VIEWPORTS[viewport]["viewport"]["width"], width
     audit.check()
