@@ -555,3 +555,18 @@ def test_the_earlier_page_makes_the_same_number_of_queries_however_many_sessions
     )  # fmt: skip
     assert count() == few
     assert '<dd data-testid="earlier-attended">31</dd>' in page_of(client.get(before_url(referred)))
+
+
+def test_a_colleague_who_joined_since_the_matching_was_cached_does_not_break_the_page(
+    client, practice, therapist, team, episode
+):
+    as_user(client, therapist)
+    assert client.get(refer_url(episode)).status_code == 200  # the practice's figures cached
+    newcomer = make_therapist(practice, "nia.new@example.org")
+    profile(newcomer, areas=["trauma"])
+    response = client.get(refer_url(episode))
+    assert response.status_code == 200
+    page = page_of(response)
+    assert "Nia New" in page and "the matching is being updated" in page
+    assert client.post(refer_url(episode), post(newcomer)).status_code == 302
+    assert Referral.objects.get().to_therapist == newcomer
