@@ -208,8 +208,8 @@ def test_with_consent_the_client_and_the_colleague_are_told_without_clinical_con
             assert words.lower() not in (message.subject + message.body).lower()
     assert "Cleo" not in to_colleague.subject + to_colleague.body
     messages = page_of(client.get(response["Location"]))
-    assert "Referred to Cole Colleague, who has been notified" in messages
-    assert "the client has been told by e-mail who takes over" in messages
+    assert "Referred to Cole Colleague, who gets an e-mail with a link" in messages
+    assert "an e-mail tells the client who takes over" in messages
 
 
 def test_without_that_consent_the_client_gets_no_handover_e_mail(
@@ -226,6 +226,8 @@ def test_without_that_consent_the_client_gets_no_handover_e_mail(
     assert [m.to for m in mail.outbox if m.subject.startswith("A client has been referred")] == [
         ["cole.colleague@example.org"]
     ]
+    said = page_of(client.get(response["Location"]))
+    assert "the client gets no e-mail about the handover (they did not agree to one)" in said
 
 
 @override_settings(POST_OFFICE={"BACKENDS": {"default": "tests.mail_server_down.EmailBackend"}})

@@ -78,7 +78,7 @@ def test_warm_referral_journey(
     page.get_by_label("Note on the consent and the handover").fill("Agreed in session 1.")
     with page.expect_navigation():
         page.get_by_role("button", name="Refer", exact=True).click()
-    expect(page.get_by_text("Referred to Cole Colleague, who has been notified")).to_be_visible()
+    expect(page.get_by_text("Referred to Cole Colleague, who gets an e-mail")).to_be_visible()
 
     subjects = {m.subject: m.to for m in mail.outbox}
     assert subjects["Your therapy continues with Cole Colleague"] == [episode.client.user.email]

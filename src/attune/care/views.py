@@ -250,13 +250,16 @@ def refer(request: HttpRequest, episode_id: int) -> HttpResponse:
     if not created:  # a second click, or a colleague's tab: the first referral stands
         messages.info(request, _already_referred(episode, made))
         return redirect(_episode_url(episode))
-    told = "the client has been told by e-mail who takes over" if made.handover_email_consent else (
-        "the client was not e-mailed about the handover (no consent to it)"
-    )  # fmt: skip
+    told = (
+        "an e-mail tells the client who takes over"
+        if made.handover_email_consent
+        else "the client gets no e-mail about the handover (they did not agree to one)"
+    )
     messages.success(
         request,
-        f"Referred to {made.to_therapist.display_name}, who has been notified; {told}. This "
-        "episode is now marked as transferred, and the client has been asked for feedback.",
+        f"Referred to {made.to_therapist.display_name}, who gets an e-mail with a link to the "
+        f"new episode; {told}. This episode is now marked as transferred, and the client has "
+        "been asked for feedback.",
     )
     return redirect(_episode_url(episode))
 
