@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -25,6 +26,15 @@ from tests.care_helpers import DENIED, as_user
 from tests.conftest import make_therapist, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matching_cache():
+    # The matching engine keeps each practice's strength in the cache; tests reuse ids.
+    cache.clear()
+    yield
+    cache.clear()
+
 
 FEEDBACK_WORDS = "FEEDBACK-ABOUT-TARA"
 NOTE_WORDS = "PRIVATE-NOTE-WORDS"
@@ -91,7 +101,13 @@ def test_a_referral_starts_a_new_episode_and_transfers_the_old_one(
     assert referral.consent_note == "Wants to try EMDR; agreed in session."
     upcoming.refresh_from_db()
     assert upcoming.attendance == Attendance.CANCELLED  # the old booking is not left dangling
-    assert len(mail.outbox) == 1  # the exit feedback request about the therapy with Tara
+    # The exit feedback request about the therapy with Tara and the colleague's notification;
+    # no handover e-mail to the client without their consent to it.
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "cleo.client@example.org",
+        "cole.colleague@example.org",
+    ]
+    assert referral.handover_email_consent is False
 
 
 def test_consent_is_required(client, therapist, colleague, episode):
@@ -163,7 +179,7 @@ def test_sending_the_referral_twice_refers_once(
     assert again.status_code == 302
     assert Referral.objects.count() == 1
     assert Episode.objects.filter(therapist=colleague).count() == 1
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # sent once: exit feedback and the colleague's notification
 
 
 def test_the_new_therapist_sees_the_outcome_history_but_not_the_feedback(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from attune.accounts.models import User
 from attune.care.models import Attendance, EndingKind, Episode, Session
+from attune.care.referral import language_choices
 from attune.care.services import (
     CONSENT_NOTE_MAX,
     DURATION_MINUTES,
@@ -106,18 +107,36 @@ class ScheduleSessionForm(_Form):
         return timezone.make_aware(naive)
 
 
-class ColleagueChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        if getattr(obj, "accepting", False):
-            return f"{obj.display_name} — accepting new clients"
-        return f"{obj.display_name} — not accepting new clients at the moment"
+class RankingForm(_Form):
+    """What the colleagues are ranked on besides the client's problem areas (sent with GET, and
+    again with the referral so that a form shown with a message keeps the same order)."""
+
+    approach = forms.ModelChoiceField(
+        queryset=Modality.objects.order_by("name"),
+        required=False,
+        label="Approach wanted",
+        empty_label="No particular approach",
+        error_messages={"invalid_choice": "Please choose an approach from the list."},
+    )
+    language = forms.ChoiceField(
+        choices=[("", "Any language")] + language_choices(),
+        required=False,
+        label="Language",
+        error_messages={"invalid_choice": "Please choose a language from the list."},
+    )
+
+    def preferences(self) -> tuple[Modality | None, str]:
+        """The approach and language asked for; nothing for a value that isn't valid."""
+        if not self.is_bound or not self.is_valid():
+            return self.initial.get("approach"), self.initial.get("language", "")
+        return self.cleaned_data["approach"], self.cleaned_data["language"]
 
 
 class ReferralForm(_Form):
-    to_therapist = ColleagueChoiceField(
+    to_therapist = forms.ModelChoiceField(
         queryset=User.objects.none(),
         label="Colleague",
-        empty_label="Choose a colleague",
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Please choose a colleague.",
             "invalid_choice": "Please choose a colleague from this practice.",
@@ -132,15 +151,23 @@ class ReferralForm(_Form):
         },
     )
     consent_on = forms.DateField(label="Date of consent", widget=DATE)
+    handover_email = forms.BooleanField(
+        required=False,
+        label="The client agreed that we tell them by e-mail who takes over (the colleague's "
+        "name and a sign-in link; nothing about the therapy).",
+    )
     consent_note = forms.CharField(
         label="Note on the consent and the handover",
         required=False,
         max_length=CONSENT_NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The colleague reads this on the new episode. It is never sent by e-mail.",
     )
 
     def __init__(self, *args: Any, colleagues: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Every colleague of the practice: choosing one who is not accepting new clients gets
+        # its own message from the service, not "choose a colleague from this practice".
         self.fields["to_therapist"].queryset = colleagues
 
 

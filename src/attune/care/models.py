@@ -192,6 +192,10 @@ class Referral(models.Model):
     )
     consent_recorded_at = models.DateField(help_text="The day the client agreed to the referral.")
     consent_note = models.TextField(blank=True)
+    handover_email_consent = models.BooleanField(
+        default=False,
+        help_text="The client agreed that we tell them by e-mail who takes over.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
     )

@@ -21,6 +21,7 @@ from attune.accounts.models import Role, User
 from attune.alerts.evaluation import reevaluate_after_write
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
+from attune.care import referral as referral_mail
 from attune.care.models import (
     ENDING_STATUS,
     Attendance,
@@ -34,7 +35,7 @@ from attune.care.queries import fit_session
 from attune.measures.models import Phase
 from attune.measures.services import FormSubmission, submit_form
 from attune.notifications import outbox
-from attune.practice.models import Modality
+from attune.practice.models import Modality, TherapistProfile
 
 log = logging.getLogger(__name__)
 
@@ -313,13 +314,20 @@ def refer(
     consent_note: str,
     by: User,
     portal_url: str,
+    handover_email: bool = False,
+    base_url: str = "",
     now: datetime | None = None,
 ) -> tuple[Referral, bool]:
-    """A warm referral to a colleague of the same practice, with the client's consent.
+    """A warm referral to a colleague of the same practice who accepts new clients, with the
+    client's consent.
 
     Starts a new episode with the colleague (``referred_from`` set, the problem areas carried
     over), ends this one as transferred (which asks the client for exit feedback), and records
-    the referral. Sending it twice returns the referral made the first time and ``False``.
+    the referral. Once it is stored, the colleague gets a notification with a sign-in link to
+    the new episode (``base_url`` is the site's root) and — only with ``handover_email``, the
+    client's agreement to it — the client an e-mail naming the colleague
+    (:mod:`attune.care.referral`). Sending it twice returns the referral made the first time
+    and ``False``, and sends nothing again.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -342,6 +350,13 @@ def refer(
         or to_therapist.practice_id != episode.client.practice_id
     ):
         errors["to_therapist"] = "Please choose a colleague from this practice."
+    elif not TherapistProfile.objects.filter(
+        user=to_therapist, accepting_new_clients=True
+    ).exists():
+        errors["to_therapist"] = (
+            f"{to_therapist.display_name} is not accepting new clients at the moment. "
+            "Please choose a colleague who is, or speak with her first."
+        )
     consent_note = consent_note.replace("\x00", "").strip()
     if len(consent_note) > CONSENT_NOTE_MAX:
         errors["consent_note"] = f"Please keep the note to {CONSENT_NOTE_MAX} characters."
@@ -367,6 +382,7 @@ def refer(
             to_therapist=to_therapist,
             consent_recorded_at=consent_on,
             consent_note=consent_note,
+            handover_email_consent=handover_email,
             created_by=by,
         )
         audit(by, AuditAction.CREATE, new, new)
@@ -380,6 +396,10 @@ def refer(
             portal_url=portal_url,
             now=now,
         )
+        # After the commit: an e-mail is never sent for a referral that was rolled back.
+        transaction.on_commit(lambda: referral_mail.tell_colleague(referral, base_url))
+        if handover_email:
+            transaction.on_commit(lambda: referral_mail.tell_client(referral, portal_url))
     episode.status, episode.ended_on = locked.status, locked.ended_on
     log.info(
         "referral made from=%s to=%s therapist=%s by=%s",

@@ -14,15 +14,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.care import fit_wording, services
-from attune.care.forms import EndingForm, ReferralForm, ScheduleSessionForm, SessionRecordForm
-from attune.care.models import Episode, Session
+from attune.audit.models import AuditAction
+from attune.audit.services import record
+from attune.care import fit_wording, referral, services
+from attune.care.forms import (
+    EndingForm,
+    RankingForm,
+    ReferralForm,
+    ScheduleSessionForm,
+    SessionRecordForm,
+)
+from attune.care.models import Episode, Referral, Session
 from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
+from attune.care.referral_history import earlier_episodes
 from attune.measures.form_layout import FormSection, answers_from_post, layout
 from attune.measures.models import Phase
 from attune.measures.services import form_versions, stored_form
@@ -190,40 +199,97 @@ def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @login_required
 def refer(request: HttpRequest, episode_id: int) -> HttpResponse:
-    """A warm referral to a colleague of the practice, with the client's consent."""
+    """A warm referral to a colleague of the practice, with the client's consent: colleagues
+    ranked by the matching engine, each with the reasons in words."""
     episode = _episode_to_change(request, episode_id)
     template = "care/refer.html"
+    done = Referral.objects.filter(from_episode=episode).select_related("to_therapist").first()
+    if done is not None:
+        messages.info(request, _already_referred(episode, done))
+        return redirect(_episode_url(episode))
     if not episode.is_active:
         messages.error(request, "This episode has already ended, so it can't be referred.")
         return redirect(_episode_url(episode))
+    # The ranking's choices travel in the query string (ids and a language code only) and
+    # again, hidden, with the referral itself.
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    ranking = RankingForm(data, initial=referral.initial_preferences(episode))
+    approach, language = ranking.preferences()
+    rows = referral.ranked_colleagues(episode, approach=approach, language=language)
+    context: dict[str, object] = {
+        "episode": episode,
+        "ranking": ranking,
+        "colleagues": [row for row in rows if row.accepting],  # ranked, to choose from
+        "full": [row for row in rows if not row.accepting],  # named, greyed, not choosable
+    }
     colleagues = referral_colleagues(episode)
     if request.method != "POST":
-        form = ReferralForm(initial={"consent_on": timezone.localdate()}, colleagues=colleagues)
-        return render(request, template, {"episode": episode, "form": form})
+        context["form"] = ReferralForm(
+            initial={"consent_on": timezone.localdate()}, colleagues=colleagues
+        )
+        return render(request, template, context)
     form = ReferralForm(request.POST, colleagues=colleagues)
-    context = {"episode": episode, "form": form}
+    context["form"] = form
     if not form.is_valid():
         return _invalid(request, template, context)
     try:
-        referral, created = services.refer(
+        made, created = services.refer(
             episode=episode,
             to_therapist=form.cleaned_data["to_therapist"],
             consent_given=form.cleaned_data["consent"],
             consent_on=form.cleaned_data["consent_on"],
             consent_note=form.cleaned_data["consent_note"],
+            handover_email=form.cleaned_data["handover_email"],
             by=request.user,
             portal_url=_portal_url(request),
+            base_url=request.build_absolute_uri("/"),
         )
     except ValidationError as error:
         _add_errors(form, error)
         return _invalid(request, template, context)
-    if created:
-        messages.success(
-            request,
-            f"Referred to {referral.to_therapist.display_name}. This episode is now marked as "
-            "transferred, and the client has been asked for feedback.",
-        )
+    if not created:  # a second click, or a colleague's tab: the first referral stands
+        messages.info(request, _already_referred(episode, made))
+        return redirect(_episode_url(episode))
+    told = (
+        "an e-mail tells the client who takes over"
+        if made.handover_email_consent
+        else "the client gets no e-mail about the handover (they did not agree to one)"
+    )
+    messages.success(
+        request,
+        f"Referred to {made.to_therapist.display_name}, who gets an e-mail with a link to the "
+        f"new episode; {told}. This episode is now marked as transferred, and the client has "
+        "been asked for feedback.",
+    )
     return redirect(_episode_url(episode))
+
+
+@login_required
+def before_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The therapy before a warm referral, for whoever may read the new episode (the colleague
+    who took over, her supervisor): sessions, ending and outcome scores; nothing else."""
+    if not request.user.has_perm("care.use_workspace"):
+        raise PermissionDenied
+    episode = get_object_or_404(
+        episodes_visible_to(request.user).select_related("client__user", "therapist"),
+        pk=episode_id,
+    )
+    if not request.user.has_perm("care.view_episode", episode):
+        raise PermissionDenied
+    earlier = earlier_episodes(episode)
+    if not earlier:
+        raise Http404("This episode was not referred from another one.")
+    for item in earlier:
+        record(request.user, AuditAction.READ, item.episode, item.episode)
+    return render(request, "care/before_referral.html", {"episode": episode, "earlier": earlier})
+
+
+def _already_referred(episode: Episode, made: Referral) -> str:
+    when = timezone.localtime(made.created_at).strftime("%d %b %Y")
+    return (
+        f"{episode.client.display_name} was already referred to "
+        f"{made.to_therapist.display_name} on {when}. Nothing was changed."
+    )
 
 
 @login_required

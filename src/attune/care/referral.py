@@ -1,0 +1,154 @@
+"""The warm referral: which colleagues to offer, in what order and why, and the two e-mails that
+tell the client and the colleague who takes over.
+
+The ranking is the matching engine's (``attune.matching.services.find_matches``, the maths in
+``attune.engine.matching``): the client's problem areas, the language and the approach wanted.
+This module only keeps the colleagues of the client's practice and adds their caseload.
+Making the referral itself is ``attune.care.services.refer``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from attune.accounts.models import User
+from attune.care.models import Episode, EpisodeStatus, Referral
+from attune.care.queries import referral_colleagues
+from attune.matching.queries import LANGUAGE_NAMES, consultation_for_episode
+from attune.matching.services import Match, Preferences, find_matches
+from attune.notifications import outbox
+from attune.practice.models import Modality
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Colleague:
+    """One colleague as the referring therapist sees her."""
+
+    user: User
+    accepting: bool
+    caseload: int  # active episodes
+    ranked: bool = False
+    reasons: list[str] = field(default_factory=list)  # "works with trauma", "speaks German"
+    misses: list[str] = field(default_factory=list)  # "does not offer EMDR"
+    strengths: list[str] = field(default_factory=list)  # measured, 15 cases or more only
+    unavailable: bool = False  # the ranking could not be computed just now
+
+    @property
+    def caseload_words(self) -> str:
+        return "no active clients" if self.caseload == 0 else (
+            "1 active client" if self.caseload == 1 else f"{self.caseload} active clients"
+        )  # fmt: skip
+
+
+def initial_preferences(episode: Episode) -> dict[str, object]:
+    """The language the client asked for in their consultation request, when there was one;
+    no approach (the therapist chooses it with the client)."""
+    consultation = consultation_for_episode(episode)
+    preferences = (consultation.intake or {}).get("preferences") or {} if consultation else {}
+    language = str(preferences.get("language") or "")
+    return {"approach": None, "language": language if language in LANGUAGE_NAMES else ""}
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return sorted(LANGUAGE_NAMES.items(), key=lambda item: item[1])
+
+
+def ranked_colleagues(
+    episode: Episode, *, approach: Modality | None = None, language: str = ""
+) -> list[Colleague]:
+    """The treating therapist's colleagues, best match first.
+
+    Those accepting new clients come first, ranked by the matching engine; then those whose
+    profile is not published (the engine ranks published profiles only); those not accepting
+    come last and cannot be chosen (``Colleague.accepting``). A fixed number of queries.
+    """
+    colleagues = list(
+        referral_colleagues(episode).annotate(
+            caseload=Count(
+                "episodes_as_therapist",
+                filter=Q(episodes_as_therapist__status=EpisodeStatus.ACTIVE),
+            )
+        )
+    )
+    if not colleagues:
+        return []
+    areas = list(episode.problem_areas.all())
+    preferences = Preferences(modality=approach.slug if approach else "", language=language)
+    mine = {c.pk for c in colleagues}
+    unavailable = False
+    matches: dict[int, Match] = {}
+    position: dict[int, int] = {}  # the engine's rank among this practice's colleagues
+    try:
+        found = find_matches(areas, preferences)
+    except ValueError:
+        # matching.queries.practice_strength keeps each practice's figures in the cache for a
+        # few minutes; a therapist who joined since is not in them yet and find_matches fails.
+        # Offer the colleagues unranked rather than no page at all.
+        log.warning("referral ranking unavailable episode=%s", episode.pk)
+        found = []
+        unavailable = True
+    for match in found:
+        if match.profile.user_id in mine:
+            position[match.profile.user_id] = len(matches)
+            matches[match.profile.user_id] = match
+    rows = []
+    for user in colleagues:
+        row = Colleague(user=user, accepting=bool(user.accepting), caseload=user.caseload)
+        match = matches.get(user.pk)
+        if match is not None:
+            row.ranked = True
+            row.reasons = list(match.reasons)
+            # "not accepting" is shown on its own; the rest are the engine's misses.
+            row.misses = [m for m in match.misses if not m.startswith("not accepting")]
+            row.strengths = [s.sentence for s in match.strengths if s.enough_data]
+        row.unavailable = unavailable
+        rows.append(row)
+
+    def order(row: Colleague) -> tuple[int, int, int]:
+        rank = position.get(row.user.pk, len(position))
+        return (0 if row.accepting else 1, 0 if row.ranked else 1, rank)
+
+    return sorted(rows, key=order)  # stable: unranked ones keep the practice's name order
+
+
+# --------------------------------------------------------------------------- the two e-mails
+
+
+def tell_client(referral: Referral, portal_url: str) -> None:
+    """Who takes over, sent only when the client agreed to it. No clinical content: the
+    colleague's name, the practice and a link to sign in."""
+    client = referral.from_episode.client.user
+    colleague = referral.to_therapist.display_name
+    practice = client.practice.name if client.practice_id else "your practice"
+    outbox.send(
+        [client.email],
+        f"Your therapy continues with {colleague}",
+        f"Hello {client.first_name or 'there'},\n\n"
+        f"As you agreed, {colleague} takes over from here. {colleague} will get in touch to "
+        "arrange your first session together.\n\n"
+        f"Your check-ins and feedback continue in Attune as before: {portal_url}\n\n"
+        "This message was sent automatically; please don't reply with personal details.\n\n"
+        f"{practice}\n",
+    )
+
+
+def tell_colleague(referral: Referral, base_url: str) -> None:
+    """A notification with a sign-in link to the new episode: no client name, nothing
+    clinical — the handover note and the history are read in Attune."""
+    colleague = referral.to_therapist
+    link = base_url.rstrip("/") + reverse("workspace:episode", args=[referral.to_episode_id])
+    outbox.send(
+        [colleague.email],
+        "A client has been referred to you",
+        f"Hello {colleague.first_name or colleague.display_name},\n\n"
+        f"{referral.created_by.display_name} has referred a client to you, with the client's "
+        "consent. Sign in to read the handover note and the outcome history:\n\n"
+        f"{link}\n\n"
+        "This message was sent automatically.\n",
+    )
