@@ -569,6 +569,6 @@ def test_a_colleague_who_joined_since_the_matching_was_cached_does_not_break_the
     response = client.get(refer_url(episode))
     assert response.status_code == 200
     page = page_of(response)
-    assert "Nia New" in page and "the matching is being updated" in page
+    assert "Nia New" in page  # ranked with no cases counted yet (before: find_matches raised)
     assert client.post(refer_url(episode), post(newcomer)).status_code == 302
     assert Referral.objects.get().to_therapist == newcomer

@@ -37,7 +37,6 @@ class Colleague:
     reasons: list[str] = field(default_factory=list)  # "works with trauma", "speaks German"
     misses: list[str] = field(default_factory=list)  # "does not offer EMDR"
     strengths: list[str] = field(default_factory=list)  # measured, 15 cases or more only
-    unavailable: bool = False  # the ranking could not be computed just now
 
     @property
     def caseload_words(self) -> str:
@@ -81,18 +80,9 @@ def ranked_colleagues(
     areas = list(episode.problem_areas.all())
     preferences = Preferences(modality=approach.slug if approach else "", language=language)
     mine = {c.pk for c in colleagues}
-    unavailable = False
     matches: dict[int, Match] = {}
     position: dict[int, int] = {}  # the engine's rank among this practice's colleagues
-    try:
-        found = find_matches(areas, preferences)
-    except ValueError:
-        # matching.queries.practice_strength keeps each practice's figures in the cache for a
-        # few minutes; a therapist who joined since is not in them yet and find_matches fails.
-        # Offer the colleagues unranked rather than no page at all.
-        log.warning("referral ranking unavailable episode=%s", episode.pk)
-        found = []
-        unavailable = True
+    found = find_matches(areas, preferences)
     for match in found:
         if match.profile.user_id in mine:
             position[match.profile.user_id] = len(matches)
@@ -107,7 +97,6 @@ def ranked_colleagues(
             # "not accepting" is shown on its own; the rest are the engine's misses.
             row.misses = [m for m in match.misses if not m.startswith("not accepting")]
             row.strengths = [s.sentence for s in match.strengths if s.enough_data]
-        row.unavailable = unavailable
         rows.append(row)
 
     def order(row: Colleague) -> tuple[int, int, int]:

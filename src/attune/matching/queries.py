@@ -3,6 +3,7 @@ only, aggregated per therapist and area), and a therapist's own consultation req
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,15 +155,18 @@ def practice_strength(
     for ``ATTUNE_MATCHING_CACHE_SECONDS`` (600; 0 turns it off): it reads every check-in of
     the practice, and a few minutes' delay does not matter for a ranking."""
     seconds = int(getattr(settings, "ATTUNE_MATCHING_CACHE_SECONDS", 600))
-    key = f"matching:strength:{practice_id}:{min_cases}:{','.join(area_slugs)}"
-    cached = cache.get(key) if seconds > 0 else None
-    if isinstance(cached, PracticeStrength):
-        return cached
     therapist_ids = list(
         User.objects.filter(practice_id=practice_id, role=Role.THERAPIST)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    # The team is part of the key: a therapist who joins gets figures that include her at once
+    # (before, the cached table lacked her row and Find my match failed for ten minutes).
+    team = hashlib.sha256(",".join(map(str, therapist_ids)).encode()).hexdigest()[:16]
+    key = f"matching:strength:{practice_id}:{min_cases}:{team}:{','.join(area_slugs)}"
+    cached = cache.get(key) if seconds > 0 else None
+    if isinstance(cached, PracticeStrength):
+        return cached
     counts = area_counts(therapist_ids, area_slugs)
     result = PracticeStrength(counts, shrink(counts.successes, counts.cases, min_cases))
     if seconds > 0:
