@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attune.care import fit_wording, services
+from attune.care.ending_summary import ending_summary
 from attune.care.forms import EndingForm, ReferralForm, ScheduleSessionForm, SessionRecordForm
 from attune.care.models import Episode, Session
 from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
@@ -234,11 +235,13 @@ def end_episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     if not episode.is_active:
         messages.info(request, "This episode has already ended.")
         return redirect(_episode_url(episode))
+    # The client's request to end, if any, and the outcome in short (care.ending_summary).
+    summary = ending_summary(episode)
     if request.method != "POST":
         form = EndingForm(initial={"ended_on": timezone.localdate()})
-        return render(request, template, {"episode": episode, "form": form})
+        return render(request, template, {"episode": episode, "form": form, "summary": summary})
     form = EndingForm(request.POST)
-    context = {"episode": episode, "form": form}
+    context = {"episode": episode, "form": form, "summary": summary}
     if not form.is_valid():
         return _invalid(request, template, context)
     try:
