@@ -5,6 +5,8 @@ the therapist reads the answers on the episode page."""
 from __future__ import annotations
 
 import html
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -17,7 +19,10 @@ from post_office.models import STATUS, Email
 from attune.care.models import Attendance, Ending, EndingKind, EpisodeStatus
 from attune.care.services import end_episode
 from attune.measures.models import Phase, Response
-from tests.care_helpers import DENIED, as_user, exit_post
+from attune.measures.services import submit_form
+from attune.portal.composer import request_ending
+from tests.answers import FREQUENCY
+from tests.care_helpers import DENIED, as_user, attended_sessions, exit_post
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +277,144 @@ def test_the_supervisor_reads_the_exit_feedback(client, client_user, supervisor,
     as_user(client, client_user).post(exit_url(ended), exit_post(helped="The pacing."))
     page = as_user(client, supervisor).get(reverse("workspace:episode", args=[ended.pk]))
     assert "The pacing." in page.content.decode()
+
+
+# --------------------------------------------------------------------------- the ending form
+# It shows what the client asked for and the outcome in short: first and last PHQ-9 and GAD-7,
+# reliable change (NHS Talking Therapies: PHQ-9 ±6, GAD-7 ±4) and recovery (caseness PHQ-9 ≥ 10
+# or GAD-7 ≥ 8 at the start, below both at the end), all from the engine's rules.
+
+
+def spread(total, items):
+    """Answers 0-3 on ``items`` questions adding up to ``total`` (item 9 of PHQ-9 stays 0)."""
+    values = [0] * items
+    for i in range(total):
+        values[i % items] += 1
+    assert max(values) <= 3
+    return values
+
+
+def check_in(episode, session, phq9=None, gad7=None):
+    answers = {}
+    if phq9 is not None:
+        answers["phq9"] = {
+            f"phq9_{n}": FREQUENCY[v] for n, v in enumerate(spread(phq9, 8) + [0], start=1)
+        }
+    if gad7 is not None:
+        answers["gad7"] = {f"gad7_{n}": FREQUENCY[v] for n, v in enumerate(spread(gad7, 7), 1)}
+    result = submit_form(
+        episode=episode,
+        session=session,
+        respondent=episode.client.user,
+        phase="check_in",
+        answers=answers,
+        idempotency_key=uuid.uuid4(),
+    )
+    assert result.ok, result.errors
+
+
+def scored(episode, *pairs):
+    """Check-ins at consecutive sessions: (PHQ-9, GAD-7) per session."""
+    sessions = attended_sessions(episode, len(pairs))
+    for session, (phq9, gad7) in zip(sessions, pairs, strict=True):
+        check_in(episode, session, phq9, gad7)
+
+
+def ending_form(client, therapist, episode):
+    response = as_user(client, therapist).get(end_url(episode))
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
+def row(page, code):
+    start = page.index(f'data-testid="outcome-{code}"')
+    cells = page[page.index(">", start) + 1 : page.index("</tr>", start)]
+    return " ".join(re.sub(r"<[^>]+>", " ", cells).split())
+
+
+def test_the_form_shows_the_clients_request_and_reason(client, therapist, episode):
+    request_ending(
+        episode=episode, by=episode.client.user, reason="Money is tight & I feel better."
+    )
+    _, page = ending_form(client, therapist, episode)
+    assert 'data-testid="ending-request"' in page
+    assert "asked for an ending conversation" in page
+    assert "Money is tight &amp; I feel better." in page  # escaped, as written
+    assert page.index('data-testid="ending-request"') < page.index('data-testid="ending"')
+
+
+def test_without_a_request_the_form_says_so(client, therapist, episode):
+    _, page = ending_form(client, therapist, episode)
+    assert 'data-testid="no-ending-request"' in page
+    assert "has not asked to end" in page
+    assert "No PHQ-9 or GAD-7 yet." in page
+
+
+def test_reliable_improvement_and_recovery(client, therapist, episode):
+    # PHQ-9 18 → 12 → 7: −11 (≥ 6), from ≥ 10 to < 10; GAD-7 12 → 6: −6 (≥ 4), from ≥ 8 to < 8.
+    scored(episode, (18, 12), (12, 9), (7, 6))
+    response, page = ending_form(client, therapist, episode)
+    summary = response.context["summary"]
+    phq9, gad7 = summary.measures
+    assert (phq9.first, phq9.last, phq9.change, phq9.verdict) == (18, 7, -11, "improved")
+    assert (phq9.first_session, phq9.last_session, phq9.recovered) == (1, 3, True)
+    assert (gad7.first, gad7.last, gad7.change, gad7.verdict) == (12, 6, -6, "improved")
+    assert gad7.recovered
+    assert (summary.overall.change, summary.overall.recovery) == ("improved", "recovered")
+    assert row(page, "phq9") == (
+        "PHQ-9 18 (s. 1) 7 (s. 3) -11 improved (±6 points) above 10 at the start; below it now"
+    )
+    assert "below it now" in row(page, "gad7") and "(±4 points)" in row(page, "gad7")
+    assert "Overall: improved; recovered." in page
+
+
+def test_reliable_deterioration_below_the_cut_off_at_the_start(client, therapist, episode):
+    # PHQ-9 8 → 15: +7 (≥ 6) from below caseness; GAD-7 5 → 5, below caseness throughout.
+    scored(episode, (8, 5), (15, 5))
+    response, page = ending_form(client, therapist, episode)
+    phq9, gad7 = response.context["summary"].measures
+    assert (gad7.change, gad7.verdict, gad7.case_start) == (0, "no reliable change", False)
+    assert (phq9.change, phq9.verdict, phq9.case_start, phq9.recovered) == (
+        7,
+        "deteriorated",
+        False,
+        False,
+    )
+    assert "below 10 from the start" in row(page, "phq9")
+    assert (
+        "Overall: deteriorated; below the clinical cut-off from the start: recovery does not "
+        "apply." in page
+    )
+
+
+def test_recovery_without_reliable_change(client, therapist, episode):
+    # PHQ-9 12 → 9: −3 (< 6) but from ≥ 10 to < 10; GAD-7 9 → 7: −2 (< 4), from ≥ 8 to < 8.
+    # NHS Talking Therapies counts it as recovery, not as reliable improvement.
+    scored(episode, (12, 9), (9, 7))
+    response, page = ending_form(client, therapist, episode)
+    summary = response.context["summary"]
+    assert [m.verdict for m in summary.measures] == ["no reliable change"] * 2
+    assert (summary.overall.change, summary.overall.recovery) == (
+        "no reliable change",
+        "recovered",
+    )
+    assert "Overall: no reliable change; recovered." in page
+
+
+def test_one_score_needs_a_second(client, therapist, episode):
+    scored(episode, (14, 10))
+    response, page = ending_form(client, therapist, episode)
+    summary = response.context["summary"]
+    assert [m.verdict for m in summary.measures] == ["needs a second score"] * 2
+    assert summary.overall is None
+    assert "Reliable change and recovery need a first and a later score." in page
+
+
+def test_the_form_reads_a_fixed_number_of_queries(
+    client, therapist, episode, django_assert_max_num_queries
+):
+    request_ending(episode=episode, by=episode.client.user, reason="Ready.")
+    scored(episode, *[(18 - i, 12 - i // 2) for i in range(12)])
+    as_user(client, therapist)
+    with django_assert_max_num_queries(12):
+        assert client.get(end_url(episode)).status_code == 200

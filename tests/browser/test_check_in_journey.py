@@ -178,6 +178,10 @@ def test_the_safety_answer_reaches_the_therapist_who_follows_it_up(
     alert.refresh_from_db()
     assert alert.status == AlertStatus.ACKNOWLEDGED
 
+    # The pinned card keeps its follow-up form folded (a short card on a phone): open it.
+    opener = desk.get_by_test_id("safety-follow-up-open").locator("> summary")
+    if opener.count():
+        opener.click()
     radio = form.get_by_role("radio", name="Safety follow-up")
     if radio.count():  # the card's form asks what was done; the pinned one is for follow-ups
         radio.check()

@@ -55,6 +55,9 @@ def test_the_integrative_therapist_works_through_a_red_client(demo, live_server,
     assert drawn(page, "outcome-canvas") > 0
     assert drawn(page, "alliance-canvas") > 0
     red_alert = page.locator("[data-testid=alert].severity-act-soon").first
+    # The reason shows; the rule in full and its evidence are one click away.
+    assert not red_alert.locator("[data-testid=alert-evidence]").is_visible()
+    red_alert.locator("[data-testid=alert-more] > summary").click()
     assert red_alert.locator("[data-testid=alert-evidence]").is_visible()
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "episode.png"), full_page=False)

@@ -55,6 +55,8 @@ def test_a_partial_check_in_keeps_the_safety_answer_and_the_therapist_acts_on_it
         pinned.get_by_role("link", name="Cleo Client").click()
     panel = desk.get_by_test_id("pinned-alerts")
     expect(panel).to_contain_text("Urgent")
+    # The follow-up form opens in place (the pinned card stays short on a phone).
+    panel.get_by_test_id("safety-follow-up-open").locator("> summary").click()
     panel.get_by_label("Instrument used (e.g. C-SSRS, ASQ)").fill("C-SSRS")
     with desk.expect_navigation():
         panel.get_by_role("button", name="Record safety follow-up").click()

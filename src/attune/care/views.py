@@ -22,6 +22,7 @@ from django.utils import timezone
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care import fit_wording, referral, services
+from attune.care.ending_summary import ending_summary
 from attune.care.forms import (
     EndingForm,
     RankingForm,
@@ -300,11 +301,13 @@ def end_episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     if not episode.is_active:
         messages.info(request, "This episode has already ended.")
         return redirect(_episode_url(episode))
+    # The client's request to end, if any, and the outcome in short (care.ending_summary).
+    summary = ending_summary(episode)
     if request.method != "POST":
         form = EndingForm(initial={"ended_on": timezone.localdate()})
-        return render(request, template, {"episode": episode, "form": form})
+        return render(request, template, {"episode": episode, "form": form, "summary": summary})
     form = EndingForm(request.POST)
-    context = {"episode": episode, "form": form}
+    context = {"episode": episode, "form": form, "summary": summary}
     if not form.is_valid():
         return _invalid(request, template, context)
     try:

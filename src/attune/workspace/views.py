@@ -26,6 +26,7 @@ from attune.portal.queries import feedback_for_therapist
 from attune.supervision.queries import episode_supervision
 from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
+from attune.workspace.episode_sections import closed_history, session_table
 from attune.workspace.glossary import glossary
 from attune.workspace.past_clients import past_clients, past_months
 from attune.workspace.practice_page import practice_page
@@ -140,6 +141,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     record(request.user, "read", ep, episode=ep)
     now = timezone.now()
     client_messages = feedback_for_therapist(ep)
+    alerts = episode_alerts(ep)
+    sessions = ep.sessions.all()
     return render(
         request,
         "workspace/episode.html",
@@ -154,13 +157,17 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             # Status, what changed, the client's words, open concerns (_before_session.html)
             "before": before_next_session(ep, client_messages),
             "consultation": consultation_for_episode(ep),
+            # The latest sessions, the earlier ones behind "show all" (_sessions.html)
+            "session_table": session_table(sessions),
+            # Closed alerts in one line each, newest first (_alerts_closed.html)
+            "closed_history": closed_history(alerts["closed_alerts"], ep.alerts.all(), sessions),
         }
         # pinned_alerts / safety_alerts: shown first, each with its form (_safety_pinned.html)
         | split_alerts(ep.alerts.all(), now)
         | episode_charts(ep, note_sessions)
         # alert_cards (every open alert), other_alerts (the open non-safety ones),
         # alert_notes (good news), closed_alerts
-        | episode_alerts(ep)
+        | alerts
         | episode_care_context(ep)  # fit check-in, ending, exit feedback, referral, history
         | episode_supervision(ep, request.user),  # supervision notes (_supervision.html)
     )

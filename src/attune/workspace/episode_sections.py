@@ -1,0 +1,119 @@
+"""How the episode page keeps long sections short: closed alerts as one line each ("Rupture
+s. 23 → repaired s. 26"), the latest sessions in the table and the earlier ones behind "show
+all".
+
+Reads only what ``episode_for_page`` prefetched (sessions, alerts with their events) and the
+closed alerts of ``alerts.queries.episode_alerts``: no query of its own.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from attune.alerts.models import Alert, AlertKind
+from attune.alerts.queries import ClosedAlert
+from attune.care.models import Session
+
+#: How many of the latest sessions the sessions table shows before "show all".
+SESSIONS_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class SessionTable:
+    recent: list[Session]  # the latest SESSIONS_SHOWN, oldest first
+    earlier: list[Session]  # the ones before, oldest first (behind "show all")
+
+    @property
+    def total(self) -> int:
+        return len(self.recent) + len(self.earlier)
+
+
+def session_table(sessions: Sequence[Session], shown: int = SESSIONS_SHOWN) -> SessionTable:
+    ordered = sorted(sessions, key=lambda s: s.number)
+    cut = max(len(ordered) - shown, 0)
+    return SessionTable(recent=ordered[cut:], earlier=ordered[:cut])
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One closed alert in one line: what, in which sessions, and how it ended."""
+
+    closed: ClosedAlert
+    what: str  # "Rupture"
+    sessions: str  # "s. 23", "s. 4–9" or "" when no session is known
+    outcome: str  # "repaired s. 26", "closed: Discussed in session"
+
+    @property
+    def alert(self) -> Alert:
+        return self.closed.alert
+
+    @property
+    def text(self) -> str:
+        where = f" {self.sessions}" if self.sessions else ""
+        return f"{self.what}{where} → {self.outcome}"
+
+
+def _session_number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class _SessionClock:
+    """Which session a moment belongs to: the latest one scheduled at or before it."""
+
+    def __init__(self, sessions: Sequence[Session]) -> None:
+        ordered = sorted(sessions, key=lambda s: s.scheduled_at)
+        self._times = [s.scheduled_at for s in ordered]
+        self._numbers = [s.number for s in ordered]
+
+    def at(self, moment: datetime | None) -> int | None:
+        if moment is None:
+            return None
+        i = bisect_right(self._times, moment)
+        return self._numbers[i - 1] if i else None
+
+
+def _span(first: int | None, last: int | None) -> str:
+    if first is None and last is None:
+        return ""
+    if first is None or last is None or first == last:
+        return f"s. {first if first is not None else last}"
+    low, high = sorted((first, last))
+    return f"s. {low}–{high}"
+
+
+def closed_history(
+    closed: Sequence[ClosedAlert], alerts: Sequence[Alert], sessions: Sequence[Session]
+) -> list[HistoryLine]:
+    """The closed alerts as one-line history, in the order given (most recently closed first).
+
+    A rupture whose repair the engine saw (its "repair" note, same session key) reads
+    "repaired s. N"; any other closed alert reads "closed: <what was recorded>".
+    """
+    clock = _SessionClock(sessions)
+    repairs = {
+        a.dedupe_key.removeprefix("repair:"): _session_number(a.evidence.get("repair_session"))
+        for a in alerts
+        if a.kind == AlertKind.REPAIR
+    }
+    lines = []
+    for row in closed:
+        alert = row.alert
+        evidence = alert.evidence if isinstance(alert.evidence, dict) else {}
+        last = _session_number(evidence.get("session_number"))
+        first = _session_number(evidence.get("rupture_session")) or clock.at(alert.opened_at)
+        if first is not None and last is not None and first > last:
+            first = last  # reopened since: the evidence session is where it began again
+        key = alert.dedupe_key.partition(":")[2]
+        repaired_at = repairs.get(key) if alert.kind in _RUPTURES else None
+        if repaired_at is not None:
+            outcome = f"repaired s. {repaired_at}"
+        else:
+            outcome = "closed: " + (", ".join(row.done) or "nothing recorded")
+        lines.append(HistoryLine(row, alert.get_kind_display(), _span(first, last), outcome))
+    return lines
+
+
+_RUPTURES = frozenset({"rupture", AlertKind.UNREPAIRED_RUPTURE})

@@ -1,0 +1,107 @@
+"""Issue 10's acceptance for the episode page on the demo, on a desktop (1280×800) and a phone
+(390×844): the "before the next session" panel and a pinned safety alert are on the first
+screen, and the demo's longest episode is at most 5,000 px tall on the desktop with everything
+collapsed that is meant to be (closed alerts, earlier sessions, the rule and evidence of each
+open alert)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from attune.accounts.models import User
+from attune.alerts.models import AlertStatus
+from attune.care.models import Episode, EpisodeStatus
+from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.portal.composer import request_ending
+from tests.browser.conftest import PHONE, login
+from tests.browser.test_before_session import latest_comment
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+DEVICES = [DESKTOP, PHONE]
+DEVICE_IDS = ["1280x800", "390x844"]
+#: The height the issue allows the longest episode on a desktop.
+MAX_DESKTOP_PX = 5_000
+WAITING = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+@pytest.fixture
+def demo(transactional_db):
+    return load_demo(timezone.localdate())
+
+
+def open_episode(new_page, live_server, device, episode):
+    page = new_page(**device)
+    login(page, live_server, episode.therapist.email, DEMO_PASSWORD)
+    page.goto(live_server.url + reverse("workspace:episode", args=[episode.pk]))
+    return page
+
+
+def top(page, selector: str) -> float:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not on the page"
+    return box["y"]
+
+
+def safety_episode_with_a_comment() -> tuple[Episode, str]:
+    """therapist@'s active client with an open safety alert pinned on top and a feedback
+    comment (the demo keeps the safety answers of the last two weeks open)."""
+    therapist = User.objects.get(email="therapist@example.org")
+    for episode in Episode.objects.filter(
+        therapist=therapist, status=EpisodeStatus.ACTIVE
+    ).order_by("pk"):
+        comment = latest_comment(episode)
+        if comment and episode.alerts.filter(kind="safety", status__in=WAITING).exists():
+            return episode, comment
+    raise AssertionError("the demo has no therapist@ client with an open safety alert")
+
+
+def longest_episode() -> Episode:
+    return Episode.objects.annotate(n=Count("sessions")).order_by("-n", "pk").first()
+
+
+@pytest.mark.parametrize("device", DEVICES, ids=DEVICE_IDS)
+def test_the_safety_alert_and_the_panel_are_on_the_first_screen(
+    demo, live_server, new_page, device
+):
+    episode, comment = safety_episode_with_a_comment()
+    request_ending(episode=episode, by=episode.client.user, reason="I think I am ready.")
+    page = open_episode(new_page, live_server, device, episode)
+    height = device["viewport"]["height"]
+    pinned = top(page, "[data-testid=pinned-alert]")
+    assert pinned < height, f"the safety alert starts at {pinned:.0f} px"
+    assert page.locator("[data-testid=pinned-alert] h3").first.is_visible()
+    panel = top(page, "[data-testid=before-session]")
+    assert panel < height, f"the panel starts at {panel:.0f} px, below the first screen"
+    words = page.locator("[data-testid=before-session]")
+    assert (
+        " ".join(comment.split()[:5]) in words.locator("[data-testid=before-comment]").inner_text()
+    )
+    assert "I think I am ready." in words.locator("[data-testid=before-ending]").inner_text()
+
+
+@pytest.mark.parametrize("device", DEVICES, ids=DEVICE_IDS)
+def test_the_longest_episode_is_short_with_its_history_collapsed(
+    demo, live_server, new_page, device, record_property
+):
+    episode = longest_episode()
+    page = open_episode(new_page, live_server, device, episode)
+    assert page.locator("details[open]").count() == 0  # everything long starts closed
+    shown = page.locator("[data-testid=sessions] tbody tr").count()
+    assert shown == min(8, episode.sessions.count())
+    earlier = page.locator("[data-testid=earlier-sessions]")
+    assert earlier.locator("tbody tr").count() == episode.sessions.count() - shown
+    assert not earlier.locator("tbody tr").first.is_visible()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    record_property("episode_height_px", height)
+    print(f"\nlongest episode ({episode.sessions.count()} sessions) at {device}: {height} px")
+    if device is DESKTOP:
+        assert height <= MAX_DESKTOP_PX
+    # Every section can be reached from the nav at the top.
+    for link in page.locator("[data-testid=on-this-page] a").all():
+        target = (link.get_attribute("href") or "").removeprefix("#")
+        assert page.locator(f"[id='{target}']").count() == 1, target
+    earlier.locator("> summary").click()
+    assert earlier.locator("tbody tr").first.is_visible()
