@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from allauth.mfa import signals as mfa_signals
@@ -10,13 +11,16 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from attune.accounts import signin_trail
-from attune.accounts.middleware import MFA_SESSION_KEY
+from attune.accounts.middleware import MFA_SESSION_KEY, SEEN_SESSION_KEY
 from attune.accounts.models import SignInKind, User
 
 
 @receiver(auth_signals.user_logged_in)
 def signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     signin_trail.write(request, SignInKind.SIGNED_IN, user=user)
+    if request is not None and hasattr(request, "session"):
+        # The idle clock starts now, in the session the sign-in saves anyway.
+        request.session[SEEN_SESSION_KEY] = int(time.time())
 
 
 @receiver(auth_signals.user_logged_out)
