@@ -13,6 +13,15 @@ from attune.accounts import signin_trail
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "That e-mail and password don't match. Please try again.",
+        "too_many_login_attempts": (
+            "Too many failed sign-in attempts. To protect the account, signing in is paused "
+            "for a few minutes; please try again later or reset your password."
+        ),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
