@@ -129,3 +129,51 @@ def test_a_client_session_lasts_longer_idle(client, client_user):
 def test_the_session_cookie_ends_with_the_browser(client, therapist):
     attempt(client, therapist.email, PASSWORD)
     assert client.session.get_expire_at_browser_close()
+
+
+def _redis_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/15").ping())
+    except redis.RedisError:
+        return False
+
+
+def test_cache_url_selects_django_s_redis_cache():
+    import os
+    import subprocess
+    import sys
+
+    code = "import attune.settings as s; print(s.CACHES['default']['BACKEND'])"
+    env = dict(os.environ, CACHE_URL="redis://127.0.0.1:6379/1")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_with_a_shared_cache_every_worker_sees_the_same_count(client, therapist, settings):
+    """Five failures counted in Redis lock the account for a second process too: the count is
+    not per worker."""
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": "attune-test",
+        }
+    }
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    try:
+        for _ in range(5):
+            attempt(client, therapist.email, "a-wrong-guess")
+        keys = redis.Redis.from_url("redis://127.0.0.1:6379/15").keys("attune-test*")
+        assert keys, "the failures were counted in Redis"
+        other_worker = type(client)()
+        attempt(other_worker, therapist.email, PASSWORD)
+        assert "_auth_user_id" not in other_worker.session
+    finally:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()

@@ -5,8 +5,9 @@ practice does not need them (least privilege)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
-from attune.accounts.models import User
+from attune.accounts.models import SignInEvent, User
 
 
 @admin.register(User)
@@ -38,3 +39,22 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """The sign-in trail, for the administrator who looks after accounts: read only."""
+
+    list_display = ["at", "kind", "user", "login", "ip", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["login", "user__email", "ip"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
