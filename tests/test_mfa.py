@@ -188,3 +188,19 @@ def test_attune_demo_runs_in_demo_mode(monkeypatch):
     )
     cli.main(["demo", "--no-serve"])
     assert os.environ["ATTUNE_DEMO"] == "true"
+
+
+def test_the_admin_lists_authenticators_without_their_secrets(client, practice_admin, therapist):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    secret = "JBSWY3DPEHPK3PXP"
+    totp = TOTP.activate(therapist, secret).instance
+    practice_admin.is_superuser = True
+    practice_admin.save()
+    Authenticator.objects.create(user=practice_admin, type="totp", data={"secret": "X"})
+    client.force_login(practice_admin)
+    page = client.get(f"/admin/mfa/authenticator/{totp.pk}/change/")
+    assert page.status_code == 200
+    assert secret not in page.content.decode()
+    listing = client.get("/admin/mfa/authenticator/")
+    assert "Tara Therapist" in listing.content.decode()
