@@ -182,12 +182,13 @@ def test_mfa_is_required_by_default_and_off_only_in_demo_mode():
 def test_attune_demo_runs_in_demo_mode(monkeypatch):
     from attune import cli
 
-    monkeypatch.delenv("ATTUNE_DEMO", raising=False)
+    environ = {k: v for k, v in os.environ.items() if k != "ATTUNE_DEMO"}
+    monkeypatch.setattr(os, "environ", environ)  # the real environment stays as it was
     monkeypatch.setattr(
         "django.core.management.execute_from_command_line", lambda argv: None, raising=True
     )
     cli.main(["demo", "--no-serve"])
-    assert os.environ["ATTUNE_DEMO"] == "true"
+    assert environ["ATTUNE_DEMO"] == "true"
 
 
 def test_the_admin_lists_authenticators_without_their_secrets(client, practice_admin, therapist):
