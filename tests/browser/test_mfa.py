@@ -75,3 +75,45 @@ def test_the_demo_sign_in_page_says_mfa_is_off(page, live_server, settings):
     audit = Audit("desktop")
     audit(page, "sign in, demo mode")
     audit.check()
+
+
+def test_a_supervisor_adds_a_passkey_then_signs_in_with_it(
+    page, live_server, supervisor, therapist
+):
+    """Chromium's virtual authenticator stands in for a phone or a security key."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    login(page, live_server, supervisor.email)
+    expect(page).to_have_url(f"{live_server.url}/accounts/2fa/")
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/webauthn/add/"))
+    page.fill("#id_name", "Laptop")
+    page.check("#id_passwordless")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add").click()
+    page.goto(f"{live_server.url}/supervision/")
+    expect(page).to_have_url(f"{live_server.url}/supervision/")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{live_server.url}/accounts/login/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Use a passkey").click()
+    expect(page).to_have_url(f"{live_server.url}/supervision/")
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Sam Supervisor")
