@@ -143,7 +143,7 @@ def login(page: Any, live_server: Any, email: str, password: str = PASSWORD) -> 
     leads to. The browser tests run with MFA off, as the demo does (tests/conftest.py);
     tests/browser/test_mfa.py signs in with the second step."""
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", email)
+    page.fill("#id_username", email)
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()

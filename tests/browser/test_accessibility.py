@@ -138,7 +138,7 @@ def answer_everything(page: Any, safety: bool = False) -> None:
 def test_sign_in_and_password_reset_pages(screen, audit, browser_errors, live_server, client_user):
     go(screen, live_server, "/accounts/login/")
     audit(screen, "sign in")
-    screen.fill("#id_login", client_user.email)
+    screen.fill("#id_username", client_user.email)
     screen.fill("#id_password", "not-the-password")
     submit(screen, "Sign in")
     expect(screen.get_by_role("alert")).to_be_visible()

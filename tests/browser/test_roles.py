@@ -56,7 +56,7 @@ def test_a_wrong_password_shows_the_error_and_stays_on_the_login_page(
     expect(page.get_by_role("alert")).to_have_text(
         "That e-mail and password don't match. Please try again."
     )
-    expect(page.locator("#id_login")).to_have_value(client_user.email)
+    expect(page.locator("#id_username")).to_have_value(client_user.email)
     expect(page.get_by_test_id("signed-in-as")).to_have_count(0)
 
 
