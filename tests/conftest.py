@@ -30,6 +30,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _sign_in_as_in_the_demo(settings):
+    # Tests of clinical pages sign in as the demo does, without the second factor; the tests of
+    # signing in (tests/test_mfa.py …) switch the requirement back on, its default everywhere.
+    settings.ATTUNE_REQUIRE_MFA = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache: one test's failed sign-ins must not lock the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def practice(db) -> Practice:
     return Practice.objects.create(name="Test Practice", slug="test-practice")

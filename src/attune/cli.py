@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     if args and not args[0].startswith("-"):
         # `attune send-reminders` reads better than Django's `send_reminders`; both work.
         args = [args[0].replace("-", "_"), *args[1:]]
+    if args and args[0] == "demo":
+        # The published demo logins sign in with a password only (settings.ATTUNE_DEMO).
+        os.environ.setdefault("ATTUNE_DEMO", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attune.settings")
     from django.core.management import execute_from_command_line
 

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -86,7 +89,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "attune.accounts.middleware.IdleSessionMiddleware",
+    "attune.accounts.middleware.RequireMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "attune.middleware.NoStoreMiddleware",
 ]
@@ -126,10 +132,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# The cache holds the sign-in rate limits (allauth) and must be shared by every worker and
+# server: production sets CACHE_URL=redis://127.0.0.1:6379/1 (Django's Redis backend). Without
+# it each process counts on its own (local memory), which is fine for the demo only.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "attune",
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// address (or unset for the demo).")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
+    # allauth signs people in by e-mail (with its rate limits and MFA); ModelBackend stays for
+    # the password checks allauth and Django's reset view make through it.
+    "allauth.account.auth_backends.AuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -138,9 +164,53 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+# Sign-in, MFA and rate limits (django-allauth; docs/deployment.md "Sign-in, MFA and rate
+# limits"). `/accounts/login/` stays the sign-in page; the URL name "login" is an alias of it.
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "attune.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by the practice or by invitation
+ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser; no "remember me"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Attune: "
+# Failed sign-ins: 5 per account and 20 per address in 5 minutes, then refused even with the
+# right password until the window has passed. Reset e-mails: 3 per account in 15 minutes.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "20/5m/ip,5/5m/key",
+    "reset_password": "10/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "5/h/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Client addresses for rate limits and the sign-in trail: behind the documented reverse proxy,
+# set ATTUNE_TRUSTED_PROXY_COUNT=1 so the proxy's X-Forwarded-For is believed (only then).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ATTUNE_TRUSTED_PROXY_COUNT", "0"))
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Attune"
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+# Staff addresses are entered by the practice administrator, clients' by invitation: neither
+# goes through allauth's e-mail verification, which would otherwise block MFA set-up.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Passkeys need https; the demo and the tests run on http://127.0.0.1.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# Demo mode (`attune demo` sets ATTUNE_DEMO): password-only logins for the published demo
+# accounts. Everywhere else therapists, supervisors and administrators must set up MFA
+# (attune.accounts.middleware.RequireMFAMiddleware).
+ATTUNE_DEMO = _env_bool("ATTUNE_DEMO", default=False)
+if PRODUCTION and ATTUNE_DEMO:
+    raise ImproperlyConfigured(
+        "ATTUNE_DEMO is for the demo only, never with DJANGO_ENV=production."
+    )
+ATTUNE_REQUIRE_MFA = _env_bool("ATTUNE_REQUIRE_MFA", default=not ATTUNE_DEMO)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
@@ -169,7 +239,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "attune@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Sessions end after SESSION_COOKIE_AGE at the latest (8 h), when the browser closes, and
+# after this many idle minutes (attune.accounts.middleware.IdleSessionMiddleware): shorter for
+# therapists, supervisors and administrators, who hold everyone's records.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(60 * 60 * 8)))
+ATTUNE_IDLE_MINUTES_CLINICAL = int(os.environ.get("ATTUNE_IDLE_MINUTES_CLINICAL", "30"))
+ATTUNE_IDLE_MINUTES_CLIENT = int(os.environ.get("ATTUNE_IDLE_MINUTES_CLIENT", "60"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

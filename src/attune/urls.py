@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,10 +6,12 @@ from attune.accounts import views as accounts_views
 
 admin.site.site_header = "Attune practice administration"
 admin.site.site_title = "Attune admin"
+# The admin's own login form would skip MFA and the rate limits: sign in through allauth.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("attune.accounts.urls")),
     path("help/", accounts_views.crisis_help, name="crisis-help"),
     path("healthz", accounts_views.healthz, name="healthz"),
     path("favicon.ico", accounts_views.favicon),

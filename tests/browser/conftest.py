@@ -139,7 +139,9 @@ def phone(new_page: Callable[..., Any]) -> Any:
 
 
 def login(page: Any, live_server: Any, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form and wait for the page it leads to."""
+    """Sign in through the login form (allauth's, at /accounts/login/) and wait for the page it
+    leads to. The browser tests run with MFA off, as the demo does (tests/conftest.py);
+    tests/browser/test_mfa.py signs in with the second step."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", password)

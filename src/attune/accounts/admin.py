@@ -3,10 +3,13 @@
 Clinical records (responses, alerts, notes) are deliberately not registered: administering a
 practice does not need them (least privilege)."""
 
+from allauth.mfa import admin as _allauth_mfa_admin  # noqa: F401  (registers first, see below)
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
-from attune.accounts.models import User
+from attune.accounts.models import SignInEvent, User
 
 
 @admin.register(User)
@@ -38,3 +41,42 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """The sign-in trail, for the administrator who looks after accounts: read only."""
+
+    list_display = ["at", "kind", "user", "login", "ip", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["login", "user__email", "ip"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# allauth's own admin for authenticators shows their stored data (a TOTP secret, recovery
+# codes). Replaced: the administrator sees who has which factor and can remove a lost one.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

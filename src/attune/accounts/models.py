@@ -86,3 +86,51 @@ class User(AbstractUser):
     @property
     def is_practice_admin(self) -> bool:
         return self.role == Role.PRACTICE_ADMIN
+
+
+class SignInKind(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    FAILED = "failed", "Sign-in failed"
+    REFUSED = "refused", "Sign-in refused (too many attempts)"
+    SIGNED_OUT = "signed_out", "Signed out"
+    MFA_ADDED = "mfa_added", "Second factor set up"
+    MFA_REMOVED = "mfa_removed", "Second factor removed"
+    MFA_RESET = "mfa_reset", "Recovery codes renewed"
+    MFA_USED = "mfa_used", "Second factor used"
+    MFA_FAILED = "mfa_failed", "Wrong second-factor code"
+
+
+class SignInEvent(models.Model):
+    """One entry of the sign-in trail (attune.accounts.signin_trail). Append-only; it names the
+    person and the address, never a password, code or token."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=SignInKind.choices)
+    #: The person, when known; a failed sign-in for an unknown address has none.
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sign_in_events",
+    )
+    #: The e-mail address typed at a failed or refused sign-in (no password, ever).
+    login = models.CharField(max_length=254, blank=True, default="")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    #: How: the kind of second factor ("totp", "webauthn"…), "idle" for a timed-out session.
+    detail = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["login", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.login or self.user_id} from {self.ip}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Sign-in events are append-only: they are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Sign-in events are append-only: they are never deleted.")

@@ -19,6 +19,8 @@ TOKENS_IN_PATHS = (
         re.compile(r"/accounts/reset/[^/\s?#\"']+/(?!set-password/)[^/\s?#\"']+"),
         "/accounts/reset/…/…",
     ),
+    # allauth's "forgotten password" link (attune.accounts.urls).
+    (re.compile(r"/accounts/password/reset/key/[^/\s?#\"']+"), "/accounts/password/reset/key/…"),
 )
 LOGGERS = (
     "django.request",

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -46,6 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, what in DEMO_LOGINS:
             self.stdout.write(f"  {email:<26} {what}")
+        if not settings.ATTUNE_REQUIRE_MFA:
+            self.stdout.write("Demo mode: two-step sign-in (MFA) is off; a real install needs it.")
         self.stdout.write("")
         if not no_serve:
             call_command("serve")
