@@ -43,7 +43,7 @@ def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPat
 def _fill(route: str, ids: dict[str, int]) -> str:
     def value(match: re.Match[str]) -> str:
         converter, name = match.group(1) or "str", match.group(2)
-        if converter == "int":
+        if converter in {"int", "id"}:
             return str(ids.get(name, 1))
         if converter == "uuid":
             return str(uuid.uuid4())

@@ -1,8 +1,11 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from attune.accounts import views as accounts_views
+from attune.converters import RecordId
+
+register_converter(RecordId, "id")
 
 admin.site.site_header = "Attune practice administration"
 admin.site.site_title = "Attune admin"

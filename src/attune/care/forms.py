@@ -20,6 +20,7 @@ from attune.care.services import (
     PROGRESS_NOTE_MAX,
 )
 from attune.practice.models import Modality
+from attune.record_fields import RecordChoiceField, RecordMultipleChoiceField
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 TIME = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
@@ -48,7 +49,7 @@ class SessionRecordForm(_Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Please choose how the session went."},
     )
-    modalities = forms.ModelMultipleChoiceField(
+    modalities = RecordMultipleChoiceField(
         queryset=Modality.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -111,7 +112,7 @@ class RankingForm(_Form):
     """What the colleagues are ranked on besides the client's problem areas (sent with GET, and
     again with the referral so that a form shown with a message keeps the same order)."""
 
-    approach = forms.ModelChoiceField(
+    approach = RecordChoiceField(
         queryset=Modality.objects.order_by("name"),
         required=False,
         label="Approach wanted",
@@ -133,7 +134,7 @@ class RankingForm(_Form):
 
 
 class ReferralForm(_Form):
-    to_therapist = forms.ModelChoiceField(
+    to_therapist = RecordChoiceField(
         queryset=User.objects.none(),
         label="Colleague",
         widget=forms.RadioSelect,

@@ -14,9 +14,10 @@ from attune.accounts.models import User
 from attune.care.forms import DATE, TIME
 from attune.care.intake import NAME_MAX
 from attune.practice.models import ProblemArea
+from attune.record_fields import RecordChoiceField, RecordMultipleChoiceField
 
 
-class TherapistChoiceField(forms.ModelChoiceField):
+class TherapistChoiceField(RecordChoiceField):
     def label_from_instance(self, obj: User) -> str:
         profile = getattr(obj, "therapist_profile", None)
         if profile is not None and not profile.accepting_new_clients:
@@ -27,7 +28,7 @@ class TherapistChoiceField(forms.ModelChoiceField):
 class _FirstSession(forms.Form):
     """An optional first session: a date and a time, both or neither."""
 
-    problem_areas = forms.ModelMultipleChoiceField(
+    problem_areas = RecordMultipleChoiceField(
         queryset=ProblemArea.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -4,28 +4,28 @@ from attune.care import intake_views, views
 
 app_name = "care"
 urlpatterns = [
-    path("sessions/<int:session_id>/record/", views.record_session, name="session-record"),
-    path("episodes/<int:episode_id>/sessions/new/", views.schedule_session, name="session-new"),
-    path("episodes/<int:episode_id>/fit-check/", views.fit_check, name="fit-check"),
-    path("episodes/<int:episode_id>/refer/", views.refer, name="refer"),
+    path("sessions/<id:session_id>/record/", views.record_session, name="session-record"),
+    path("episodes/<id:episode_id>/sessions/new/", views.schedule_session, name="session-new"),
+    path("episodes/<id:episode_id>/fit-check/", views.fit_check, name="fit-check"),
+    path("episodes/<id:episode_id>/refer/", views.refer, name="refer"),
     path(
-        "episodes/<int:episode_id>/before-referral/",
+        "episodes/<id:episode_id>/before-referral/",
         views.before_referral,
         name="before-referral",
     ),
-    path("episodes/<int:episode_id>/end/", views.end_episode, name="end"),
+    path("episodes/<id:episode_id>/end/", views.end_episode, name="end"),
     # Adding clients (care.intake)
     path("clients/add/", intake_views.invite, name="invite"),
     path(
-        "clients/invitations/<int:episode_id>/resend/",
+        "clients/invitations/<id:episode_id>/resend/",
         intake_views.resend_invitation,
         name="invitation-resend",
     ),
-    path("clients/<int:client_id>/new-episode/", intake_views.new_episode, name="new-episode"),
+    path("clients/<id:client_id>/new-episode/", intake_views.new_episode, name="new-episode"),
     # The practice administrator's, with her other pages under practice/.
     path("practice/invite/", intake_views.practice_invite, name="practice-invite"),
     path(
-        "practice/invitations/<int:episode_id>/resend/",
+        "practice/invitations/<id:episode_id>/resend/",
         intake_views.practice_resend_invitation,
         name="practice-invitation-resend",
     ),

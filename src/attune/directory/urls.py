@@ -5,7 +5,7 @@ from attune.directory import views
 app_name = "directory"
 urlpatterns = [
     path("directory/", views.directory, name="directory"),
-    path("directory/<int:pk>/", views.therapist, name="therapist"),
+    path("directory/<id:pk>/", views.therapist, name="therapist"),
     path("approaches/", views.approaches, name="approaches"),
     path("approaches/<slug:slug>/", views.approach, name="approach"),
     path("articles/", views.articles, name="articles"),

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from attune.matching.queries import GENDERS, LANGUAGE_NAMES, TIMES
 from attune.matching.services import Preferences
 from attune.practice.models import Format, Modality, ProblemArea, TherapistProfile
+from attune.record_fields import RecordChoiceField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -211,7 +212,7 @@ class DeclineForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    colleague = forms.ModelChoiceField(
+    colleague = RecordChoiceField(
         label="Suggest a colleague",
         queryset=TherapistProfile.objects.none(),
         required=False,

@@ -4,6 +4,6 @@ from attune.notes import views
 
 app_name = "notes"
 urlpatterns = [
-    path("sessions/<int:session_id>/", views.note_for_session, name="session"),
-    path("<int:note_id>/", views.note_detail, name="detail"),
+    path("sessions/<id:session_id>/", views.note_for_session, name="session"),
+    path("<id:note_id>/", views.note_detail, name="detail"),
 ]
