@@ -4,6 +4,7 @@ and to the duty contact when nobody acknowledged the alert in time — once."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
@@ -179,3 +180,42 @@ def test_the_thank_you_page_quotes_the_settings(settings):
     assert services.safety_message_context("urgent")["safety_hours"] == "2"
     assert services.safety_message_context("high")["safety_hours"] == "8"
     assert services.safety_message_context("") == {"safety": False}
+
+
+def _held_elsewhere(var_dir):
+    """The lock as another server's run would hold it: another database session on
+    PostgreSQL, the lock file on SQLite."""
+    from django.db import connection
+    from post_office.lockfile import FileLock
+
+    from attune.notifications.one_runner import _key
+
+    if connection.vendor != "postgresql":
+        return FileLock(str(var_dir / "attune-notify"))
+    import contextlib
+
+    import psycopg
+
+    @contextlib.contextmanager
+    def other_server():
+        params = connection.get_connection_params()
+        dsn = psycopg.conninfo.make_conninfo(
+            **{k: v for k, v in params.items() if k in {"dbname", "host", "port", "user"}}
+        )
+        with psycopg.connect(dsn, autocommit=True) as other:
+            other.execute("SELECT pg_advisory_lock(%s)", [_key("notify")])
+            yield
+            other.execute("SELECT pg_advisory_unlock(%s)", [_key("notify")])
+
+    return other_server()
+
+
+def test_a_second_server_running_notify_at_the_same_time_sends_nothing(episode, upcoming, var_dir):
+    _check_in(episode, upcoming)
+    errors = io.StringIO()
+    with override_settings(POST_OFFICE=UP), _held_elsewhere(var_dir):
+        call_command("notify", stdout=io.StringIO(), stderr=errors)
+    assert "Another `attune notify` is running" in errors.getvalue()
+    assert django_mail.outbox == []
+    with override_settings(POST_OFFICE=UP):
+        assert _notify()["sent"] == 1  # the lock is free again: sent once

@@ -13,9 +13,9 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from post_office.lockfile import FileLock, FileLocked
 
 from attune.notifications import services
+from attune.notifications.one_runner import AnotherRunIsGoing, one_runner
 
 
 class Command(BaseCommand):
@@ -30,15 +30,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, retry_failed: bool = False, **options: Any) -> None:
-        from django.conf import settings
 
         requeued_by_hand = services.retry_failed() if retry_failed else 0
-        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         try:
-            # One run at a time: a slow mail server must not make two timers send twice.
-            with FileLock(str(settings.VAR_DIR / "attune-notify")):
+            # One run at a time, across servers: a slow mail server must not make two timers
+            # send the same e-mail twice.
+            with one_runner("notify"):
                 result = services.run()
-        except FileLocked:
+        except AnotherRunIsGoing:
             self.stderr.write("Another `attune notify` is running; nothing done.")
             return
         if options["json"]:
