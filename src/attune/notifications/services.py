@@ -23,6 +23,7 @@ from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert, AlertKind, AlertStatus
+from attune.notifications import outbox
 from attune.notifications.models import NoticeKind, SafetyNotification
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def run(now: datetime | None = None) -> NotifyRun:
     """What ``attune notify`` does: escalate what is due, then send the outbox."""
     escalated = escalate_due(now)
     sent, failed, requeued = mail.send_queued()
+    outbox.forget_sent()
     ids = list(SafetyNotification.objects.exclude(email=None).values_list("email_id", flat=True))
     safety_mail = Email.objects.filter(pk__in=ids)
     return NotifyRun(
