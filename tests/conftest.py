@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -141,3 +142,44 @@ def upcoming(episode) -> Session:
 @pytest.fixture
 def last_attended(episode) -> Session:
     return episode.sessions.get(number=1)
+
+
+@pytest.fixture
+def record_ids(episode, upcoming, last_attended, therapist, client_user) -> dict[str, int]:
+    """Ids of real records of one client, to fill every route of a URL walk: a completed
+    check-in, an open alert, the episode, its upcoming session, the therapist, the client."""
+    from attune.alerts.services import raise_alert
+    from attune.measures.services import submit_form
+    from tests.answers import FREQUENCY
+
+    answers = {
+        "phq9": {f"phq9_{n}": FREQUENCY[1] for n in range(1, 10)},
+        "gad7": {f"gad7_{n}": FREQUENCY[1] for n in range(1, 8)},
+    }
+    response = submit_form(
+        episode=episode,
+        session=last_attended,
+        respondent=client_user,
+        phase="check_in",
+        answers=answers,
+        idempotency_key=uuid.uuid4(),
+    ).responses[0]
+    alert = raise_alert(
+        episode=episode,
+        kind="low_alliance",
+        severity="yellow",
+        title="Low alliance",
+        explanation="test",
+        evidence={},
+        source="test",
+        suggested_actions=[],
+        dedupe_key="walk",
+    )
+    return {
+        "episode_id": episode.pk,
+        "session_id": upcoming.pk,
+        "response_id": response.pk,
+        "alert_id": alert.pk,
+        "therapist_id": therapist.pk,
+        "client_id": episode.client.pk,
+    }

@@ -14,9 +14,6 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from attune.alerts.services import raise_alert
-from attune.measures.services import submit_form
-from tests.answers import FREQUENCY
 from tests.care_helpers import as_user
 
 pytestmark = pytest.mark.django_db
@@ -61,46 +58,11 @@ def superuser(practice):
     )
 
 
-@pytest.fixture
-def ids(episode, upcoming, last_attended, therapist, client_user):
-    answers = {
-        "phq9": {f"phq9_{n}": FREQUENCY[1] for n in range(1, 10)},
-        "gad7": {f"gad7_{n}": FREQUENCY[1] for n in range(1, 8)},
-    }
-    response = submit_form(
-        episode=episode,
-        session=last_attended,
-        respondent=client_user,
-        phase="check_in",
-        answers=answers,
-        idempotency_key=uuid.uuid4(),
-    ).responses[0]
-    alert = raise_alert(
-        episode=episode,
-        kind="low_alliance",
-        severity="yellow",
-        title="Low alliance",
-        explanation="test",
-        evidence={},
-        source="test",
-        suggested_actions=[],
-        dedupe_key="walk",
-    )
-    return {
-        "episode_id": episode.pk,
-        "session_id": upcoming.pk,
-        "response_id": response.pk,
-        "alert_id": alert.pk,
-        "therapist_id": therapist.pk,
-        "client_id": episode.client.pk,
-    }
-
-
-def test_a_superuser_gets_no_clinical_page(client, superuser, ids):
+def test_a_superuser_gets_no_clinical_page(client, superuser, record_ids):
     as_user(client, superuser)
     walked, opened = 0, []
     for route, _ in _patterns(get_resolver()):
-        url = _fill(route, ids)
+        url = _fill(route, record_ids)
         if OPEN_TO_A_SUPERUSER.match(url):
             continue
         walked += 1
@@ -112,10 +74,10 @@ def test_a_superuser_gets_no_clinical_page(client, superuser, ids):
     assert opened == []
 
 
-def test_the_same_walk_lets_the_treating_therapist_in(client, therapist, ids):
+def test_the_same_walk_lets_the_treating_therapist_in(client, therapist, record_ids):
     """The walk's ids are real: the treating therapist opens these pages."""
     as_user(client, therapist)
     for name in ("episode_id", "response_id"):
         route = {"episode_id": "episodes/{}/", "response_id": "responses/{}/"}[name]
-        assert client.get("/" + route.format(ids[name])).status_code == 200
-    assert client.get(f"/therapists/{ids['therapist_id']}/caseload/").status_code == 200
+        assert client.get("/" + route.format(record_ids[name])).status_code == 200
+    assert client.get(f"/therapists/{record_ids['therapist_id']}/caseload/").status_code == 200

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
-from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,7 +45,7 @@ from attune.alerts.models import (
 from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.care.models import Episode, EpisodeStatus
 from attune.engine.levels import level
-from attune.measures.models import Response
+from attune.measures.queries import stopping_answers_of_outer_episode
 from attune.supervision.thresholds import SupervisionThresholds, thresholds
 
 SAFETY, ACT_SOON, BROUGHT, RUPTURES, STOPPING = (
@@ -108,20 +107,12 @@ def _hours(delta: timedelta) -> str:
 
 
 def _episodes(therapist_ids: list[int]) -> list[Episode]:
-    latest_stopping = (
-        Response.objects.filter(
-            episode=OuterRef("pk"),
-            instrument_version__instrument__code="session_feedback",
-            answers__has_key="stopping",
-        )
-        .order_by("-submitted_at", "-pk")
-        .annotate(code=KT("answers__stopping"))
-    )
+    latest_stopping = stopping_answers_of_outer_episode()
     return list(
         Episode.objects.filter(therapist_id__in=therapist_ids, status=EpisodeStatus.ACTIVE)
         .select_related("client__user")
         .annotate(
-            stopping_code=Subquery(latest_stopping.values("code")[:1]),
+            stopping_code=Subquery(latest_stopping.values("stopping_code")[:1]),
             stopping_at=Subquery(latest_stopping.values("submitted_at")[:1]),
             stopping_session=Subquery(latest_stopping.values("session__number")[:1]),
             last_supervised_at=Max("supervision_notes__created_at"),

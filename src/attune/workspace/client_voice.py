@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Subquery
-from django.db.models.fields.json import KT
 
 from attune.care.models import Episode, Session
-from attune.measures.models import Response
+from attune.measures.queries import stopping_answers_of_outer_episode
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import bring_up_session
 
@@ -78,16 +77,7 @@ class ClientVoice:
 
 def voice_annotations() -> dict[str, Exists | Subquery]:
     """Annotations for an Episode query: ``voice_ending_requested`` and ``voice_stopping``."""
-    latest_stopping = (
-        Response.objects.filter(
-            episode=OuterRef("pk"),
-            instrument_version__instrument__code="session_feedback",
-            answers__has_key="stopping",
-        )
-        .order_by("-submitted_at", "-pk")
-        .annotate(stopping_code=KT("answers__stopping"))
-        .values("stopping_code")[:1]
-    )
+    latest_stopping = stopping_answers_of_outer_episode().values("stopping_code")[:1]
     return {
         "voice_ending_requested": Exists(
             EndingRequest.objects.filter(episode=OuterRef("pk"), withdrawn_at__isnull=True)
