@@ -389,3 +389,16 @@ def test_a_deactivated_client_account_closes_its_links(client, check_in_link, cl
     assert client.get(url).status_code == 404
     assert client.post(url, check_in_post(MODERATE_PHQ9, MILD_GAD7)).status_code == 404
     assert stored() == 0
+
+
+def test_two_valid_links_for_the_same_check_in_store_it_once(client, episode, upcoming):
+    """After "send again" the client holds two working links to one form (issue 11): the
+    second shows what the first stored, whatever it carries."""
+    first, token_1 = services.create_link(episode=episode, session=upcoming, phase=Phase.CHECK_IN)
+    second, token_2 = services.create_link(episode=episode, session=upcoming, phase=Phase.CHECK_IN)
+    assert client.post(services.link_path(token_1), check_in_post(MODERATE_PHQ9, MILD_GAD7))
+    again = client.post(services.link_path(token_2), check_in_post([3] * 9, [3] * 7))
+    assert again.status_code in {200, 302}
+    assert Response.objects.filter(session=upcoming).count() == 2  # PHQ-9 and GAD-7, once
+    phq9 = Response.objects.get(session=upcoming, instrument_version__instrument__code="phq9")
+    assert phq9.score == sum(MODERATE_PHQ9)  # the first link's answers
