@@ -194,6 +194,10 @@ ACCOUNT_RATE_LIMITS = {
 # Client addresses for rate limits and the sign-in trail: behind the documented reverse proxy,
 # set ATTUNE_TRUSTED_PROXY_COUNT=1 so the proxy's X-Forwarded-For is believed (only then).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ATTUNE_TRUSTED_PROXY_COUNT", "0"))
+# django-ratelimit (Find my match's consultation requests, a person's link) counts by the same
+# address as allauth (attune.client_address), in the shared cache above (Redis in production).
+RATELIMIT_IP_META_KEY = "attune.client_address.client_address"
+RATELIMIT_USE_CACHE = "default"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Attune"

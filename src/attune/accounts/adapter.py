@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from attune.accounts import signin_trail
+from attune.client_address import client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -24,6 +25,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's rate limits count by the same address as Attune's (trusted proxies)."""
+        return client_address(request)
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         try:

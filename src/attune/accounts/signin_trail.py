@@ -13,16 +13,14 @@ log = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The address allauth's rate limits use (it believes X-Forwarded-For only from the
-    configured number of trusted proxies)."""
+    """The address every rate limit counts by (attune.client_address: X-Forwarded-For is
+    believed only from the configured number of trusted proxies)."""
     if request is None:
         return None
-    from allauth.core.internal.httpkit import get_client_ip
+    from attune.client_address import UNKNOWN, client_address
 
-    try:
-        return get_client_ip(request)
-    except Exception:  # a malformed proxy header must not stop a sign-in
-        return None
+    address = client_address(request)
+    return None if address == UNKNOWN else address
 
 
 def write(

@@ -33,8 +33,8 @@ class MatchForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="A few sentences are enough. We use them to suggest problem areas below; "
-        "nothing is stored unless you ask for a consultation.",
+        help_text="A few sentences are enough. We use them to suggest problem areas below "
+        "and never keep them; what you want a therapist to read, you write in your request.",
     )
     problem_areas = forms.MultipleChoiceField(
         label="What would you like help with?",
@@ -124,7 +124,7 @@ class ConsultationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     share_intake = forms.BooleanField(
-        label="Also send what I told \u201cFind my match\u201d",
+        label="Also send my ticks and preferences from \u201cFind my match\u201d",
         required=False,
         initial=True,
     )

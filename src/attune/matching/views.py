@@ -44,7 +44,9 @@ from attune.practice.services import crisis_resources_for
 
 #: Answers through one person's link (per address): plenty for a conversation, not a flood.
 PERSON_RATE = "20/h"
-#: Session key of the answers given to "Find my match", carried to the consultation request.
+#: Session key of the ticks and choices given to "Find my match", carried to the consultation
+#: request and removed once it is sent. The visitor's own words are never put in the session
+#: (the session table is a database table): the match page says exactly this.
 INTAKE_KEY = "matching_intake"
 
 
@@ -61,9 +63,9 @@ def _base_url(request: HttpRequest) -> str:
 def find_match(request: HttpRequest) -> HttpResponse:
     """The questionnaire; "Read my words" pre-ticks problem areas from the text; "Find my
     match" ranks the therapists. Answers travel by POST only, never in the address."""
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"keep_hours": settings.SESSION_COOKIE_AGE // 3600}
     if request.method != "POST":
-        return render(request, "matching/match.html", {"form": MatchForm()})
+        return render(request, "matching/match.html", {**context, "form": MatchForm()})
     data = request.POST.copy()
     text = data.get("text", "")
     # "Find my match" with words but no ticks reads the words first.
@@ -86,7 +88,6 @@ def find_match(request: HttpRequest) -> HttpResponse:
     areas = form.chosen_areas()
     preferences = form.preferences()
     request.session[INTAKE_KEY] = {
-        "text": form.cleaned_data["text"],
         "problem_areas": [a.slug for a in areas],
         "preferences": preferences.as_json(),
     }
@@ -129,6 +130,7 @@ def consult(request: HttpRequest, therapist_id: int) -> HttpResponse:
         idempotency_key=form.cleaned_data["idempotency_key"],
         base_url=_base_url(request),
     )
+    request.session.pop(INTAKE_KEY, None)  # sent (or not shared): nothing more to keep
     request.session["matching_sent_to"] = profile.user.display_name
     return redirect("matching:consult-sent")
 
