@@ -353,3 +353,22 @@ def test_the_admin_page_links_to_the_decision(client, record, practice_admin):
     page = client.get(reverse("admin:portal_deletionrequest_change", args=[record.pk]))
     assert page.status_code == 200
     assert decide_url(record) in page.content.decode()
+
+
+@pytest.mark.parametrize("reason", ["No\x00pe", "x" * 60_000, "9" * 40])
+def test_a_spoiled_reason_gets_a_clear_answer(client, record, practice_admin, reason):
+    as_user(client, practice_admin)
+    response = client.post(decide_url(record), {"action": "decline", "reason": reason})
+    if reason.isdigit():
+        assert response.status_code == 302  # an odd reason, but a reason
+        return
+    assert response.status_code == 400
+    record.refresh_from_db()
+    assert record.status == DeletionStatus.REQUESTED and mail.outbox == []
+
+
+def test_an_unknown_action_or_request_is_refused(client, record, practice_admin):
+    as_user(client, practice_admin)
+    assert client.post(decide_url(record), {"action": "explode"}).status_code == 400
+    missing = reverse("admin:portal_deletionrequest_decide", args=[record.pk + 999])
+    assert client.get(missing).status_code == 404

@@ -308,6 +308,8 @@ def decline(
         raise ValidationError("Say why the request is declined: the client reads the reason.")
     if len(reason) > 2000:
         raise ValidationError("Keep the reason under 2,000 characters.")
+    if "\x00" in reason:
+        raise ValidationError("The reason contains a character that cannot be stored.")
     now = now or timezone.now()
     with transaction.atomic():
         request = _open_request(request_id, by)
