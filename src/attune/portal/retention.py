@@ -4,11 +4,11 @@ The record of care is kept for ``ATTUNE_RETENTION_YEARS`` after the end of treat
 default, 10 years, follows German law: § 630f Abs. 3 BGB ("Der Behandelnde hat die
 Patientenakte für die Dauer von zehn Jahren nach Abschluss der Behandlung aufzubewahren,
 soweit nicht nach anderen Vorschriften andere Aufbewahrungsfristen bestehen") and the
-psychotherapists' professional code (Musterberufsordnung der Psychotherapeutenkammer, § 9
-Abs. 2: ten years after the end of treatment). A practice under another law sets its own
-period, e.g. 8 years for adults in England (NHS England, *Records Management Code of Practice
-2021*, retention schedule: "Adult health records not covered elsewhere — 8 years after
-conclusion of treatment").
+psychotherapists' professional code (Musterberufsordnung für Psychologische Psychotherapeuten
+und Kinder- und Jugendlichenpsychotherapeuten, MBO-PP/KJP § 9 Abs. 2: at least ten years). A
+practice under another law sets its own period, e.g. 8 years after the end of treatment for
+adults in England (NHS England, *Records Management Code of Practice 2021*, retention
+schedule).
 
 The GDPR allows this: the right to erasure does not apply where processing is needed to comply
 with a legal obligation (Art. 17(3)(b)) or for health care under Art. 9(2)(h) (Art. 17(3)(c)).
