@@ -372,3 +372,22 @@ def test_an_unknown_action_or_request_is_refused(client, record, practice_admin)
     assert client.post(decide_url(record), {"action": "explode"}).status_code == 400
     missing = reverse("admin:portal_deletionrequest_decide", args=[record.pk + 999])
     assert client.get(missing).status_code == 404
+
+
+def test_mail_server_down_the_erasure_is_done_and_the_notice_waits(client, record, practice_admin):
+    from django.test import override_settings
+    from post_office.models import STATUS, Email
+
+    as_user(client, practice_admin)
+    down = {"BACKENDS": {"default": "tests.mail_server_down.EmailBackend"}}
+    with override_settings(POST_OFFICE=down):
+        response = client.post(decide_url(record), {"action": "carry_out", "confirm": "yes"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == DeletionStatus.DONE
+    notice = Email.objects.get(pk=record.notice_email_id)
+    assert notice.status == STATUS.requeued and notice.to == [EMAIL]
+    assert not User.objects.get(pk=record.client.user_id).is_active
+    # Not delivered yet: `attune purge` leaves it for `attune notify` to send.
+    call_command("purge")
+    assert Email.objects.filter(pk=notice.pk).exists()

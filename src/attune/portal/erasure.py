@@ -231,15 +231,9 @@ def carry_out(*, request_id: int, by: User, now: datetime | None = None) -> Dele
         client: Client = request.client
         user: User = client.user
         address = user.email
-        # 1. Tell the client, while we still have their address.
-        notice = send(
-            [address],
-            "Your request to delete your data",
-            _notice(plan_, practice_name=client.practice.name),
-        )
-        # 2. Records whose retention is already over go whole.
+        # 1. Records whose retention is already over go whole.
         purged = delete_episodes(plan_.expired_episode_ids, actor=by, detail="erasure")
-        # 3. The client's own words and traces.
+        # 2. The client's own words and traces.
         erased = {
             "episodes_past_retention": purged["episodes"],
             "feedback_messages": FeedbackMessage.objects.filter(client=client).delete()[0],
@@ -257,7 +251,6 @@ def carry_out(*, request_id: int, by: User, now: datetime | None = None) -> Dele
                 to_address__iexact=address
             ).delete()[0],
             "outbox_emails": Email.objects.filter(pk__in=_outbox_to(address))
-            .exclude(pk=notice.pk)
             .delete()[1]
             .get("post_office.Email", 0),
             "sign_in_sessions": SignInSession.objects.filter(
@@ -268,6 +261,15 @@ def carry_out(*, request_id: int, by: User, now: datetime | None = None) -> Dele
             # The trail keeps that someone failed to sign in, not the address typed.
             "sign_in_logins": SignInEvent.objects.filter(login__iexact=address).update(login=""),
         }
+        # 3. Tell the client, while their account still has the address. It comes after the
+        # deletions (where a refusal could still undo the transaction) and before the last,
+        # plain updates, so the e-mail never announces an erasure that was rolled back; with
+        # the mail server down it waits in the outbox, committed with the erasure.
+        notice = send(
+            [address],
+            "Your request to delete your data",
+            _notice(plan_, practice_name=client.practice.name),
+        )
         # 4. The account: no name, no address, no way in.
         client.preferred_name = ""
         client.save(update_fields=["preferred_name"])
