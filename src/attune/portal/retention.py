@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert
@@ -110,6 +111,12 @@ KINDS = (
 )
 
 
+def _notes_of(ids: list[int]) -> QuerySet[Any]:
+    """The private process notes of these episodes — only ever counted and deleted, never read
+    (the one use of the notes model outside ``attune.notes``, allowed in tests/test_notes.py)."""
+    return ProcessNote.objects.filter(Q(episode_id__in=ids) | Q(session__episode_id__in=ids))
+
+
 def count_episode_rows(episode_ids: Sequence[int]) -> dict[str, int]:
     """How many rows of each kind belong to these episodes (what a purge would delete)."""
     ids = list(episode_ids)
@@ -117,7 +124,7 @@ def count_episode_rows(episode_ids: Sequence[int]) -> dict[str, int]:
     return {
         "alerts": Alert.objects.filter(episode_id__in=ids).count(),
         "responses": Response.all_objects.filter(episode_id__in=ids).count(),
-        "process_notes": ProcessNote.objects.filter(episode_id__in=ids).count(),
+        "process_notes": _notes_of(ids).count(),
         "supervision_notes": SupervisionNote.objects.filter(episode_id__in=ids).count(),
         "form_links": FormLink.objects.filter(episode_id__in=ids).count(),
         "reminder_deliveries": ReminderDelivery.objects.filter(episode_id__in=ids).count(),
@@ -146,7 +153,7 @@ def delete_episodes(episode_ids: Sequence[int], *, actor: User, detail: str) -> 
         # Responses that belong to these episodes but to a session of another one cannot exist;
         # the safety net below catches responses pointing at these sessions anyway.
         Response.all_objects.filter(Q(episode_id__in=ids) | Q(session__episode_id__in=ids)).delete()
-        ProcessNote.objects.filter(Q(episode_id__in=ids) | Q(session__episode_id__in=ids)).delete()
+        _notes_of(ids).delete()
         SupervisionNote.objects.filter(episode_id__in=ids).delete()
         FormLink.objects.filter(episode_id__in=ids).delete()
         ReminderDelivery.objects.filter(episode_id__in=ids).delete()
