@@ -209,7 +209,7 @@ def test_carrying_out_keeps_only_what_retention_keeps(client, record, practice_a
     # The client was told, at the address she had, what was erased and what is kept until when.
     [notice] = mail.outbox
     assert notice.to == [EMAIL]
-    assert "Deleted now" in notice.body and until.strftime("%d %B %Y") in notice.body
+    assert "Deleted now" in notice.body and f"{until.day} {until:%B %Y}" in notice.body
     assert "questionnaire answers and scores" in notice.body
     assert "630f" in notice.body
 

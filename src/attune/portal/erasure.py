@@ -64,12 +64,12 @@ TOMBSTONE_DOMAIN = "erased.invalid"
 
 #: The kinds of the record that retention keeps, in words for the client and the admin.
 KEPT_WORDS = {
-    "episodes": "the dates of your therapy and how it ended",
-    "sessions": "the dates of your sessions and your therapist's session notes",
-    "responses": "your questionnaire answers and scores (without anything you wrote in words)",
-    "alerts": "alerts raised from your answers",
-    "process_notes": "your therapist's own notes",
-    "supervision_notes": "notes from your therapist's supervision",
+    "episodes": "the dates of the therapy and how it ended",
+    "sessions": "the dates of the sessions and the therapist's session notes",
+    "responses": "questionnaire answers and scores (without anything written in words)",
+    "alerts": "alerts raised from the answers",
+    "process_notes": "the therapist's private notes (encrypted)",
+    "supervision_notes": "notes from the therapist's supervision",
     "referrals": "referrals to another therapist",
 }
 
@@ -150,6 +150,10 @@ def _open_request(request_id: int, by: User) -> DeletionRequest:
     return request
 
 
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _notice(plan_: Plan, *, practice_name: str) -> str:
     lines = [
         "Hello,",
@@ -169,7 +173,7 @@ def _notice(plan_: Plan, *, practice_name: str) -> str:
         seen: dict[str, date] = {}
         for k in plan_.kept:
             seen[k.words] = max(k.until, seen.get(k.words, k.until))
-        lines += [f"- {words}: until {until:%d %B %Y}" for words, until in seen.items()]
+        lines += [f"- {words}: until {_day(until)}" for words, until in seen.items()]
         lines += ["", "They are deleted after that day."]
     else:
         lines += ["", "Nothing else is kept: the retention period of your records is over."]
@@ -291,7 +295,7 @@ def carry_out(*, request_id: int, by: User, now: datetime | None = None) -> Dele
         request.kept_until = plan_.kept_until
         request.notice_email = notice
         request.note = (
-            f"Carried out. Kept until {plan_.kept_until:%d %B %Y} (health records law)."
+            f"Carried out. Kept until {_day(plan_.kept_until)} (health records law)."
             if plan_.kept_until
             else "Carried out. Nothing is kept."
         )

@@ -40,8 +40,8 @@ from attune.supervision.models import SupervisionNote
 
 #: Where the default period comes from (shown in the admin, the client's e-mail and the docs).
 RETENTION_SOURCE = (
-    "§ 630f (3) BGB: ten years after the end of treatment; in England the NHS Records "
-    "Management Code of Practice keeps adult health records for 8 years"
+    "German law, § 630f (3) BGB; in England the NHS Records Management Code of Practice "
+    "keeps adult health records for 8 years"
 )
 
 #: The account automatic jobs (``attune purge`` from cron) act as in the audit trail. It cannot
