@@ -164,8 +164,9 @@ def test_the_admin_handles_a_deletion_request(client, practice_admin, client_use
     client.login(username=practice_admin.email, password=PASSWORD)
     url = reverse("admin:portal_deletionrequest_change", args=[request.pk])
     page = client.get(url).content.decode()
-    assert "years after the therapy ended" in page
-    response = client.post(url, {"status": "declined", "note": "Kept until 2036 by law."})
+    assert "years after the end of treatment" in page
+    decide = reverse("admin:portal_deletionrequest_decide", args=[request.pk])
+    response = client.post(decide, {"action": "decline", "reason": "Kept until 2036 by law."})
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == "declined" and request.handled_by == practice_admin

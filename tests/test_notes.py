@@ -295,12 +295,19 @@ def test_the_progress_report_never_holds_a_note_even_for_the_author(client, ther
 
 def test_only_the_notes_app_reads_notes():
     """Exports, the portal, the alerts and the engine never import the notes' content: the one
-    import from elsewhere is the episode page's list of session numbers (not content)."""
+    import from elsewhere is the episode page's list of session numbers (not content), and the
+    retention purge that deletes notes past their period without reading them."""
     src = Path(attune.__file__).parent
     allowed = {
         ("workspace", "views.py"): {"from attune.notes.queries import note_session_numbers"},
         # The demo practice writes its sample notes through the notes service.
         ("demo", "loader.py"): {"from attune.notes.demo import write_demo_notes"},
+        # `attune purge` deletes the notes of episodes past retention, by episode id, unread.
+        ("portal", "retention.py"): {
+            "from attune.notes.models import ProcessNote",
+            "return ProcessNote.objects.filter(Q(episode_id__in=ids) | "
+            "Q(session__episode_id__in=ids))",
+        },
     }
     for path in src.rglob("*.py"):
         parts = path.relative_to(src).parts

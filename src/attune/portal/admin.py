@@ -1,37 +1,34 @@
 """The practice administrator handles clients' deletion requests here. Messages, ending
-requests and answers are clinical content and are not registered."""
+requests and answers are clinical content and are not registered.
+
+The request itself is read-only in the admin: the decision (carry out or decline) is made on
+its own page (``portal.deletion_views.decide``, ``portal.erasure``), which erases, keeps, tells
+the client and records what was done, all at once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from attune.accounts.models import Role
-from attune.audit.models import AuditAction
-from attune.audit.services import record as audit
+from attune.portal.deletion_views import decide
 from attune.portal.models import DeletionRequest, DeletionStatus
-
-RETENTION_HELP = (
-    "How to handle a deletion request: health records must be kept for "
-    f"{getattr(settings, 'ATTUNE_RETENTION_YEARS', 10)} years after the therapy ended "
-    "(ATTUNE_RETENTION_YEARS; in Germany § 630f BGB and the professional codes). Within that "
-    "time, delete what is not part of the record (e.g. the client's private drafts, an "
-    "episode that never started) and decline the rest, saying in the note what is kept and "
-    "until when. After it, delete. The client reads the note on their data page. Private "
-    "process notes are the therapist's own and follow the therapist's retention duty."
-)
+from attune.portal.retention import RETENTION_SOURCE, retention_years
 
 
 def _handles_requests(request: HttpRequest) -> bool:
-    """The practice administrator (and a superuser) handles deletion requests."""
+    """The practice administrator handles deletion requests (of their own practice)."""
     user = request.user
     return bool(
-        user.is_active and user.is_staff and (user.is_superuser or user.role == Role.PRACTICE_ADMIN)
+        user.is_active
+        and user.is_staff
+        and user.role == Role.PRACTICE_ADMIN
+        and user.practice_id is not None
     )
 
 
@@ -39,20 +36,55 @@ def _handles_requests(request: HttpRequest) -> bool:
 class DeletionRequestAdmin(admin.ModelAdmin):
     list_display = ("__str__", "client", "requested_at", "status", "handled_by", "handled_at")
     list_filter = ("status",)
-    readonly_fields = ("client", "requested_at", "handled_by", "handled_at")
-    fieldsets = (
-        (None, {"fields": ("client", "requested_at")}),
-        ("Decision", {"fields": ("status", "note", "handled_by", "handled_at"),
-                      "description": RETENTION_HELP}),
-    )  # fmt: skip
-
+    fields = (
+        "client",
+        "requested_at",
+        "status",
+        "decision",
+        "note",
+        "kept_summary",
+        "kept_until",
+        "handled_by",
+        "handled_at",
+    )
+    readonly_fields = fields
     list_select_related = ("client__user", "handled_by")
+
+    def get_urls(self) -> list[URLPattern]:
+        # Not wrapped in admin_view: the page answers 404 to anyone but the administrator of
+        # the client's practice, rather than sending them to the admin's sign-in.
+        return [
+            path("<id:request_id>/decide/", decide, name="portal_deletionrequest_decide"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Decision")
+    def decision(self, obj: DeletionRequest) -> str:
+        url = reverse("admin:portal_deletionrequest_decide", args=[obj.pk])
+        if obj.status == DeletionStatus.REQUESTED:
+            return format_html(
+                '<a class="button" href="{}">Decide: carry out or decline</a> '
+                "(records are kept {} years after the end of treatment: {})",
+                url,
+                retention_years(),
+                RETENTION_SOURCE,
+            )
+        return format_html('<a href="{}">What was decided</a>', url)
+
+    @admin.display(description="Kept (by law)")
+    def kept_summary(self, obj: DeletionRequest) -> str:
+        if not obj.kept:
+            return "—"
+        from attune.portal.erasure import KEPT_WORDS
+
+        return "; ".join(
+            f"{KEPT_WORDS.get(k.get('kind', ''), k.get('kind', ''))} until {k.get('until')}"
+            for k in obj.kept
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeletionRequest]:
         requests = super().get_queryset(request)
-        if request.user.is_superuser:
-            return requests
-        if request.user.practice_id is None:
+        if not _handles_requests(request):
             return requests.none()
         return requests.filter(client__practice_id=request.user.practice_id)
 
@@ -63,19 +95,10 @@ class DeletionRequestAdmin(admin.ModelAdmin):
         return _handles_requests(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _handles_requests(request)
+        return False  # decided on the decision page, never edited by hand
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # clients ask in the portal
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the request is the record of what was asked and decided
-
-    def save_model(
-        self, request: HttpRequest, obj: DeletionRequest, form: Any, change: bool
-    ) -> None:
-        if "status" in form.changed_data and obj.status != DeletionStatus.REQUESTED:
-            obj.handled_by = request.user
-            obj.handled_at = timezone.now()
-        super().save_model(request, obj, form, change)
-        audit(request.user, AuditAction.UPDATE, obj)

@@ -97,8 +97,9 @@ class DeletionStatus(models.TextChoices):
 
 
 class DeletionRequest(models.Model):
-    """A client asks the practice to delete their data. The practice administrator handles it
-    in the Django admin, within the retention rules (``ATTUNE_RETENTION_YEARS``)."""
+    """A client asks the practice to delete their data. The practice administrator decides in
+    the Django admin (``portal.erasure``: carry out or decline), within the retention rules
+    (``ATTUNE_RETENTION_YEARS``, ``portal.retention``). ``handled_at`` is when it was decided."""
 
     client = models.ForeignKey(
         "care.Client", on_delete=models.PROTECT, related_name="deletion_requests"
@@ -117,8 +118,24 @@ class DeletionRequest(models.Model):
     handled_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(
         blank=True,
-        help_text="What was deleted, or what has to be kept and until when. The client can "
-        "read this note on their data page.",
+        help_text="What was deleted, or what has to be kept and until when (or why the "
+        "request was declined). The client is told this by e-mail.",
+    )
+    #: What the erasure deleted or blanked, by kind (counts only: ``portal.erasure``).
+    erased = models.JSONField(default=dict, blank=True)
+    #: What legal retention kept, by kind, with the day each is deleted at the latest
+    #: (``[{"kind": …, "count": …, "until": "YYYY-MM-DD"}]``): no clinical content.
+    kept = models.JSONField(default=list, blank=True)
+    #: The last day anything of the client's record is kept; ``attune purge`` deletes it after.
+    kept_until = models.DateField(null=True, blank=True)
+    #: The e-mail that told the client the decision (it holds their address until it is
+    #: delivered; ``attune purge`` deletes it afterwards).
+    notice_email = models.ForeignKey(
+        "post_office.Email",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
