@@ -31,6 +31,14 @@ server-side ratio is the comparable one.
 
 from __future__ import annotations
 
+# isort: off
+# locust patches the standard library with gevent when imported: before ssl and requests.
+from locust import HttpUser, constant, task
+from locust.env import Environment
+from locust.exception import StopUser
+import gevent
+# isort: on
+
 import argparse
 import os
 import re
@@ -47,11 +55,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-import gevent  # locust's dependency; imported before requests so gevent patches in time
-import requests  # noqa: I001 (after gevent's monkey patching through locust)
-from locust import HttpUser, constant, task
-from locust.env import Environment
-from locust.exception import StopUser
+import requests
 
 ATTUNE = Path(sys.executable).parent / "attune"
 THERAPIST = "therapist@example.org"
