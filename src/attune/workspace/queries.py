@@ -479,9 +479,11 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
                     "modalities",
                     Prefetch(
                         "responses",
-                        queryset=Response.objects.select_related(
-                            "instrument_version__instrument"
-                        ).order_by("instrument_version__instrument__code"),
+                        # The definition JSON is parsed once per process
+                        # (InstrumentVersion.parsed): not read again with every response.
+                        queryset=Response.objects.select_related("instrument_version__instrument")
+                        .defer("instrument_version__definition")
+                        .order_by("instrument_version__instrument__code"),
                     ),
                 ),
             ),
