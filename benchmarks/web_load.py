@@ -22,11 +22,14 @@ What it does, bounded in time (about 6 x ``--seconds`` plus a minute to load the
      episode just before this page and after every other page has been measured.
 
 Printed per page: requests/s and p50/p95 as locust sees them (client side, loopback), errors
-(any status but 200, or 302 for the check-in), and the **server time** p50 taken from
-gunicorn's access log (``%(L)s``: the time the worker spent on the request) with its ratio to
-the bare page's — the figure issue 11 sets targets on (caseload <= 5x, episode <= 8x, client
-home <= 5x). Locust's own CPU use on a 2-core machine inflates the client-side figures; the
-server-side ratio is the comparable one.
+(any status but 200, or 302 for the check-in), the **server time** p50 taken from gunicorn's
+access log (``%(L)s``: the time the worker spent on the request) with its ratio to the bare
+page's — the figure issue 11 sets targets on (caseload <= 5x, episode <= 8x, client home <= 5x)
+— and the workers' CPU time per request (from /proc, Linux) with its ratio. Locust's own CPU use
+on a 2-core machine inflates the client-side figures; the server-side ratios are the
+comparable ones. On a machine shared with other work the wall-clock server time includes
+waiting for a core; the CPU time per request does not (with SQLite it includes the database's
+work, with PostgreSQL the database's own processes are not counted).
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class Result:
     p95_ms: float
     errors: int
     server_p50_ms: float
+    cpu_ms: float  # the workers' CPU time per request
 
 
 def free_port() -> int:
@@ -249,6 +253,22 @@ def server_times(log: Path, start: int) -> tuple[int, list[tuple[str, str, float
     return len(text), rows
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU time of gunicorn's workers so far (Linux /proc; 0 elsewhere)."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return 0.0
+    total = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20, help="load per page (20)")
@@ -319,10 +339,12 @@ def main() -> None:
                 parser_.feed(html)
                 form = {"fields": parser_.fields, "sessions": ids}
                 offset = len(log.read_text())
+            cpu_before = workers_cpu_seconds(server.pid)
             n, rps, p50, p95, errors = run_page(
                 base, page, cookies[page.role], args.users, args.seconds, form
             )
             time.sleep(0.5)  # the access log flushed
+            cpu_ms = (workers_cpu_seconds(server.pid) - cpu_before) * 1000 / max(n, 1)
             offset, rows = server_times(log, offset)
             times = [
                 secs
@@ -330,22 +352,22 @@ def main() -> None:
                 if method == page.method and path.startswith(page.path)
             ]
             server_p50 = statistics.median(times) * 1000 if times else float("nan")
-            results.append(Result(page, n, rps, p50, p95, errors, server_p50))
+            results.append(Result(page, n, rps, p50, p95, errors, server_p50, cpu_ms))
 
-        bare = results[0].server_p50_ms
+        bare, bare_cpu = results[0].server_p50_ms, results[0].cpu_ms
         print(
             f"\n{args.database}, gunicorn {args.workers} workers, {args.users} locust users, "
             f"{args.seconds:g} s per page, loopback\n"
         )
         print(
             f"{'page':<12} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-            f"{'errors':>6} {'server p50 ms':>13} {'x bare':>6}"
+            f"{'errors':>6} {'server p50 ms':>13} {'x bare':>6} {'cpu ms/req':>10} {'x bare':>6}"
         )
         for r in results:
             print(
                 f"{r.page.name:<12} {r.requests:>8} {r.rps:>7.1f} {r.p50_ms:>7.0f} "
                 f"{r.p95_ms:>7.0f} {r.errors:>6} {r.server_p50_ms:>13.1f} "
-                f"{r.server_p50_ms / bare:>6.1f}"
+                f"{r.server_p50_ms / bare:>6.1f} {r.cpu_ms:>10.1f} {r.cpu_ms / bare_cpu:>6.1f}"
             )
     finally:
         if server is not None:

@@ -193,7 +193,8 @@ def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]
             instrument_version__instrument__kind="outcome",
         )
         .select_related("instrument_version__instrument")
-        .defer("instrument_version__definition")  # parsed once per process
+        # The scores only: neither the answers nor the definition are decoded for each form.
+        .defer("answers", "scores", "instrument_version__definition")
         .order_by("submitted_at", "pk")
     )
     by_instrument: dict[str, list[Response]] = {}

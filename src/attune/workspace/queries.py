@@ -36,7 +36,7 @@ from attune.alerts.models import (
 )
 from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
-from attune.measures.models import Response
+from attune.measures.models import InstrumentVersion, Response
 from attune.practice.models import TherapistProfile
 from attune.workspace.client_voice import (
     ClientVoice,
@@ -479,11 +479,16 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
                     "modalities",
                     Prefetch(
                         "responses",
-                        # The definition JSON is parsed once per process
-                        # (InstrumentVersion.parsed): not read again with every response.
-                        queryset=Response.objects.select_related("instrument_version__instrument")
-                        .defer("instrument_version__definition")
-                        .order_by("instrument_version__instrument__code"),
+                        # One instrument version object shared by its responses (a prefetch,
+                        # not a join): its definition is read and parsed once per process.
+                        queryset=Response.objects.prefetch_related(
+                            Prefetch(
+                                "instrument_version",
+                                InstrumentVersion.objects.defer("definition").select_related(
+                                    "instrument"
+                                ),
+                            )
+                        ).order_by("instrument_version__instrument__code"),
                     ),
                 ),
             ),
