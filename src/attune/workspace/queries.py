@@ -481,14 +481,17 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
                         "responses",
                         # One instrument version object shared by its responses (a prefetch,
                         # not a join): its definition is read and parsed once per process.
-                        queryset=Response.objects.prefetch_related(
+                        # The page reads answers and totals, not the scales' detail (scores).
+                        queryset=Response.objects.defer("scores")
+                        .prefetch_related(
                             Prefetch(
                                 "instrument_version",
                                 InstrumentVersion.objects.defer("definition").select_related(
                                     "instrument"
                                 ),
                             )
-                        ).order_by("instrument_version__instrument__code"),
+                        )
+                        .order_by("instrument_version__instrument__code"),
                     ),
                 ),
             ),
