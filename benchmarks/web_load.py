@@ -1,7 +1,7 @@
 """Web pages under load, on loopback, in one run: the server time of each page against a bare one.
 
-    python benchmarks/web_load.py [--seconds 20] [--users 4] [--database sqlite|postgres]
-                                  [--workers 2] [--keep]
+    python benchmarks/web_load.py [--seconds 20] [--rounds 3] [--users 4]
+                                  [--database sqlite|postgres] [--workers 2] [--keep]
 
 What it does, bounded in time (about 6 x ``--seconds`` plus a minute to load the demo):
 
@@ -12,7 +12,9 @@ What it does, bounded in time (about 6 x ``--seconds`` plus a minute to load the
 3. Signs in once as therapist@example.org and once as client@example.org; every simulated user
    shares that sign-in (one Django session per role).
 4. With locust as a library, ``--users`` users (4: the machine has 2 cores, shared with the
-   server and locust itself) load one page at a time for ``--seconds`` each:
+   server and locust itself) load one page at a time, ``--seconds`` per page in all, in
+   ``--rounds`` turns (bare, caseload, episode, client home, bare, ...) so that other work on
+   the machine weighs on every page alike:
    - bare: ``/help/`` (a template and the base layout, no query of clinical data),
    - caseload: ``/caseload/`` as therapist@,
    - episode: the demo's longest episode of therapist@,
@@ -54,7 +56,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -191,7 +193,7 @@ def sign_in(base: str, email: str, password: str) -> requests.Session:
 
 def run_page(
     base: str, page: Page, cookies: dict[str, str], users: int, seconds: float, form: dict
-) -> tuple[int, float, float, float, int]:
+) -> Round:
     sessions = iter(form.get("sessions", ()))
 
     class Visitor(HttpUser):
@@ -233,12 +235,56 @@ def run_page(
     gevent.spawn_later(seconds, runner.quit)
     runner.greenlet.join()
     stats = env.stats.total
-    return (
-        stats.num_requests,
-        stats.total_rps,
-        stats.get_response_time_percentile(0.5),
-        stats.get_response_time_percentile(0.95),
-        stats.num_failures,
+    return Round(
+        requests=stats.num_requests,
+        seconds=stats.last_request_timestamp - stats.start_time
+        if stats.last_request_timestamp
+        else seconds,
+        response_times=dict(stats.response_times),
+        errors=stats.num_failures,
+    )
+
+
+@dataclass
+class Round:
+    """One page loaded for a while: what locust saw."""
+
+    requests: int
+    seconds: float
+    response_times: dict[int, int]  # milliseconds (rounded as locust does) -> count
+    errors: int
+    server_times: list[float] = field(default_factory=list)  # seconds, from the access log
+    cpu_seconds: float = 0.0
+
+
+def percentile(counts: dict[int, int], fraction: float) -> float:
+    total = sum(counts.values())
+    if not total:
+        return float("nan")
+    seen = 0
+    for ms in sorted(counts):
+        seen += counts[ms]
+        if seen >= fraction * total:
+            return float(ms)
+    return float(max(counts))
+
+
+def summary(page: Page, rounds: list[Round]) -> Result:
+    counts: dict[int, int] = {}
+    for r in rounds:
+        for ms, n in r.response_times.items():
+            counts[ms] = counts.get(ms, 0) + n
+    requests = sum(r.requests for r in rounds)
+    times = [t for r in rounds for t in r.server_times]
+    return Result(
+        page,
+        requests,
+        requests / max(sum(r.seconds for r in rounds), 1e-9),
+        percentile(counts, 0.5),
+        percentile(counts, 0.95),
+        sum(r.errors for r in rounds),
+        statistics.median(times) * 1000 if times else float("nan"),
+        sum(r.cpu_seconds for r in rounds) * 1000 / max(requests, 1),
     )
 
 
@@ -274,6 +320,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="load per page (20)")
     parser.add_argument("--users", type=int, default=4, help="locust users (4: 2 cores)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--rounds", type=int, default=3, help="turns per page (3)")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
@@ -328,36 +375,38 @@ def main() -> None:
             for _ in range(2 * args.workers):
                 requests.get(base + page.path, cookies=cookies[page.role], timeout=30)
 
-        results = []
-        offset = len(log.read_text())
-        for page in pages:
-            form: dict = {}
-            if page.method == "POST":
-                ids = add_check_in_sessions(CLIENT, CHECK_IN_SESSIONS)
-                html = client.get(f"{base}/me/sessions/{ids[0]}/check-in/").text
-                parser_ = _Form()
-                parser_.feed(html)
-                form = {"fields": parser_.fields, "sessions": ids}
-                offset = len(log.read_text())
+        def measure(page: Page, seconds: float, form: dict) -> Round:
+            offset = len(log.read_text())
             cpu_before = workers_cpu_seconds(server.pid)
-            n, rps, p50, p95, errors = run_page(
-                base, page, cookies[page.role], args.users, args.seconds, form
-            )
+            result = run_page(base, page, cookies[page.role], args.users, seconds, form)
             time.sleep(0.5)  # the access log flushed
-            cpu_ms = (workers_cpu_seconds(server.pid) - cpu_before) * 1000 / max(n, 1)
-            offset, rows = server_times(log, offset)
-            times = [
+            result.cpu_seconds = workers_cpu_seconds(server.pid) - cpu_before
+            _, rows = server_times(log, offset)
+            result.server_times = [
                 secs
                 for method, path, secs in rows
                 if method == page.method and path.startswith(page.path)
             ]
-            server_p50 = statistics.median(times) * 1000 if times else float("nan")
-            results.append(Result(page, n, rps, p50, p95, errors, server_p50, cpu_ms))
+            return result
+
+        # The GET pages in turns (--rounds), so that a burst of other work on the machine
+        # falls on every page alike rather than on one; the check-in last, as it adds sessions.
+        rounds: dict[str, list[Round]] = {page.name: [] for page in pages}
+        for _ in range(args.rounds):
+            for page in pages[:4]:
+                rounds[page.name].append(measure(page, args.seconds / args.rounds, {}))
+        ids = add_check_in_sessions(CLIENT, CHECK_IN_SESSIONS)
+        html = client.get(f"{base}/me/sessions/{ids[0]}/check-in/").text
+        form_parser = _Form()
+        form_parser.feed(html)
+        form = {"fields": form_parser.fields, "sessions": ids}
+        rounds["check-in"].append(measure(pages[4], args.seconds, form))
+        results = [summary(page, rounds[page.name]) for page in pages]
 
         bare, bare_cpu = results[0].server_p50_ms, results[0].cpu_ms
         print(
             f"\n{args.database}, gunicorn {args.workers} workers, {args.users} locust users, "
-            f"{args.seconds:g} s per page, loopback\n"
+            f"{args.seconds:g} s per page in {args.rounds} turns, loopback\n"
         )
         print(
             f"{'page':<12} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
