@@ -36,6 +36,8 @@ def _url_of(name: str) -> Callable[[int], str]:
 
 def _value(value: object) -> str:
     """``{{ value }}`` with autoescaping: local time, localised numbers, escaped text."""
+    if type(value) is int:  # what localize() gives an integer without thousand separators
+        return str(value)
     return conditional_escape(str(localize(template_localtime(value))))
 
 
