@@ -58,6 +58,7 @@ def episode_batch(episodes: Sequence[Episode], now: datetime | None = None) -> e
         session__isnull=False,
         phase__in=[Phase.CHECK_IN, Phase.FEEDBACK, Phase.FIT_CHECK],
     ).select_related("instrument_version__instrument")
+    responses = responses.defer("instrument_version__definition")  # parsed once per process
     clients = dict(Episode.objects.filter(pk__in=ids).values_list("pk", "client__user_id"))
     by_session: dict[int, list[Response]] = defaultdict(list)
     for response in responses:

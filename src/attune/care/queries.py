@@ -119,6 +119,7 @@ def outcome_history(episode: Episode) -> list[Response]:
     return list(
         Response.objects.filter(episode_id__in=ids, instrument_version__instrument__kind="outcome")
         .select_related("instrument_version__instrument", "session", "episode__therapist")
+        .defer("instrument_version__definition")  # parsed once per process
         .order_by("submitted_at", "instrument_version__instrument__code", "pk")
     )
 

@@ -57,7 +57,21 @@ class InstrumentVersion(models.Model):
 
     @cached_property
     def parsed(self) -> InstrumentDefinition:
-        return parse_definition(self.definition)
+        # Parsed once per process and version: a page lists many responses, each with its own
+        # InstrumentVersion object. The checksum is part of the key, so a definition changed by
+        # the sync (allowed while no response points at it) is parsed again; the parsed
+        # definition is frozen, so sharing it is safe.
+        if self.pk is None:
+            return parse_definition(self.definition)
+        key = (self.pk, self.checksum)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            parsed = _PARSED[key] = parse_definition(self.definition)
+        return parsed
+
+
+#: Parsed definitions by (version id, checksum); a handful of instruments, never evicted.
+_PARSED: dict[tuple[int, str], InstrumentDefinition] = {}
 
 
 class Phase(models.TextChoices):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import F, QuerySet
 
 from attune.accounts.models import User
@@ -41,7 +42,9 @@ def notes_for(author: User, episode: Episode) -> list[ReadNote]:
         .select_related("session", "episode")
         .order_by(F("session__number").asc(nulls_last=True), "created_at", "pk")
     )
-    return [ReadNote(note=note, content=read_note(reader=author, note=note)) for note in notes]
+    # One transaction for the reads' audit events: one write to the database, not one per note.
+    with transaction.atomic():
+        return [ReadNote(note=note, content=read_note(reader=author, note=note)) for note in notes]
 
 
 # --------------------------------------------------------------------------- beside the form

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
@@ -155,6 +156,7 @@ def recent_check_ins(user: User, episode: Episode | None, limit: int = 8) -> lis
     responses = (
         Response.objects.filter(respondent=user, episode=episode, phase=Phase.CHECK_IN)
         .select_related("instrument_version__instrument", "session")
+        .defer("instrument_version__definition")  # parsed once per process
         .order_by("-submitted_at")[: limit * 2]
     )
     return list(responses)
@@ -191,6 +193,8 @@ def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]
             instrument_version__instrument__kind="outcome",
         )
         .select_related("instrument_version__instrument")
+        # The scores only: neither the answers nor the definition are decoded for each form.
+        .defer("answers", "scores", "instrument_version__definition")
         .order_by("submitted_at", "pk")
     )
     by_instrument: dict[str, list[Response]] = {}
@@ -267,6 +271,13 @@ class HowMyTherapistWorks:
     modalities: list[ModalityExplainer]
 
 
+@lru_cache(maxsize=256)
+def _explainer_html(text: str) -> SafeString:
+    """Rendering depends on the text alone: the same text, rendered once per process (the
+    client home shows the explainers on every visit). An edited text is a new key."""
+    return render_markdown(text, top_heading=3)
+
+
 def how_my_therapist_works(episode: Episode | None) -> HowMyTherapistWorks | None:
     """The therapist's "how I work" and the explainers of her modalities, Markdown rendered
     safely."""
@@ -281,9 +292,9 @@ def how_my_therapist_works(episode: Episode | None) -> HowMyTherapistWorks | Non
         return None
     return HowMyTherapistWorks(
         name=episode.therapist.display_name,
-        how_i_work=render_markdown(profile.how_i_work, top_heading=3),
+        how_i_work=_explainer_html(profile.how_i_work),
         modalities=[
-            ModalityExplainer(m.name, m.summary, render_markdown(m.explainer, top_heading=3))
+            ModalityExplainer(m.name, m.summary, _explainer_html(m.explainer))
             for m in profile.modalities.all()
         ],
     )

@@ -11,7 +11,6 @@ from functools import cached_property
 
 from django.db.models import (
     Count,
-    F,
     Max,
     Min,
     OuterRef,
@@ -19,9 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
 )
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -36,7 +33,7 @@ from attune.alerts.models import (
 )
 from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
-from attune.measures.models import Response
+from attune.measures.models import InstrumentVersion, Response
 from attune.practice.models import TherapistProfile
 from attune.workspace.client_voice import (
     ClientVoice,
@@ -214,29 +211,25 @@ class CaseloadRow:
 
 
 def _phq9_trends(episode_ids: list[int]) -> dict[int, list[int]]:
-    """The latest ``TREND_LENGTH`` PHQ-9 scores of each episode, oldest first: one query."""
+    """The latest ``TREND_LENGTH`` PHQ-9 scores of each episode, oldest first: one query.
+
+    Every PHQ-9 score of these episodes as plain pairs, the latest kept in Python: a few hundred
+    integers cost less than building the window query (ROW_NUMBER) that kept them in SQL."""
     if not episode_ids:
         return {}
-    latest_first = Window(
-        RowNumber(),
-        partition_by=[F("episode_id")],
-        order_by=[F("submitted_at").desc(), F("pk").desc()],
-    )
     rows = (
         Response.objects.filter(
             episode_id__in=episode_ids,
             instrument_version__instrument__code="phq9",
             score__isnull=False,
         )
-        .annotate(recency=latest_first)
-        .filter(recency__lte=TREND_LENGTH)
         .order_by("episode_id", "submitted_at", "pk")
         .values_list("episode_id", "score")
     )
     trends: dict[int, list[int]] = defaultdict(list)
     for episode_id, score in rows:
         trends[episode_id].append(score)
-    return trends
+    return {episode_id: scores[-TREND_LENGTH:] for episode_id, scores in trends.items()}
 
 
 def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
@@ -479,9 +472,19 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
                     "modalities",
                     Prefetch(
                         "responses",
-                        queryset=Response.objects.select_related(
-                            "instrument_version__instrument"
-                        ).order_by("instrument_version__instrument__code"),
+                        # One instrument version object shared by its responses (a prefetch,
+                        # not a join): its definition is read and parsed once per process.
+                        # The page reads answers and totals, not the scales' detail (scores).
+                        queryset=Response.objects.defer("scores")
+                        .prefetch_related(
+                            Prefetch(
+                                "instrument_version",
+                                InstrumentVersion.objects.defer("definition").select_related(
+                                    "instrument"
+                                ),
+                            )
+                        )
+                        .order_by("instrument_version__instrument__code"),
                     ),
                 ),
             ),
