@@ -147,3 +147,14 @@ def test_the_query_count_grows_neither_with_sessions_nor_with_alerts(client, the
         alert(episode, "low_alliance", f"l{i + 1}", session)
     alert(episode, "repair", "repair:s3", s[5], severity="info", evidence={"repair_session": 6})
     assert count_queries(client, url) == few
+
+
+@pytest.mark.parametrize("words", [3, 30])  # shown whole, or summarised behind a disclosure
+def test_a_progress_note_is_shown_as_text_never_as_markup(client, therapist, episode, words):
+    session = episode.sessions.order_by("number").first()
+    session.progress_note = '<script>alert("x")</script> <b>bold</b> & ' + "word " * words
+    session.save(update_fields=["progress_note"])
+    _, page = episode_page(client, therapist, episode)
+    assert "<script>alert" not in page and "<b>bold</b>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp;" in page
