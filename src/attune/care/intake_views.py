@@ -48,7 +48,7 @@ def _when(invitation: intake.Invitation) -> str:
 def invite(request: HttpRequest) -> HttpResponse:
     """The therapist adds a client to her own caseload: name, e-mail, optional problem areas
     and first session; an invitation e-mail with a link to choose a password."""
-    if request.user.role != Role.THERAPIST:
+    if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     return _invite_page(request)
 
@@ -57,7 +57,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 def practice_invite(request: HttpRequest) -> HttpResponse:
     """The practice administrator invites a client to a therapist of her practice (under
     ``/practice/``, with her other pages)."""
-    if request.user.role != Role.PRACTICE_ADMIN:
+    if not request.user.has_perm("care.invite_for_practice"):
         raise PermissionDenied
     return _invite_page(request)
 
@@ -119,7 +119,7 @@ def _episodes_in_reach(user: User) -> QuerySet[Episode]:
 @require_POST
 def resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
     """A new set-a-password link for a client of hers who has not chosen a password yet."""
-    if request.user.role != Role.THERAPIST:
+    if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     _resend(request, episode_id)
     return redirect("care:invite")
@@ -129,7 +129,7 @@ def resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
 @require_POST
 def practice_resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The same, by the practice administrator, for a client of her practice."""
-    if request.user.role != Role.PRACTICE_ADMIN:
+    if not request.user.has_perm("care.invite_for_practice"):
         raise PermissionDenied
     _resend(request, episode_id)
     return redirect("care:practice-invite")
@@ -158,7 +158,7 @@ def new_episode(request: HttpRequest, client_id: int) -> HttpResponse:
     therapist, with herself. (The administrator does it from her "Invite a client" page: the
     address of a past client gets a new episode on the same account.)"""
     user = request.user
-    if user.role != Role.THERAPIST:
+    if not user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     # Only clients she has treated; of those, only the ones whose last therapist she was.
     client = get_object_or_404(

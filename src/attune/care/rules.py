@@ -71,6 +71,10 @@ rules.add_perm("care.answer_forms", is_episode_client)
 rules.add_perm("care.view_caseload", is_self_or_supervises)
 rules.add_perm("care.use_workspace", is_therapist | is_supervisor)
 rules.add_perm("care.use_portal", is_client)
+# Her own caseload, past clients, forms not completed, new-clients setting, adding clients.
+rules.add_perm("care.keep_caseload", is_therapist)
+# The practice administrator's pages for adding clients to a therapist of her practice.
+rules.add_perm("care.invite_for_practice", is_practice_admin)
 
 
 # --------------------------------------------------------------------------- adding clients

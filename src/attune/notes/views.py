@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from attune.accounts.models import Role
 from attune.care.models import Session
 from attune.notes import services
 from attune.notes.crypto import NotesCryptoError, check_keys
@@ -39,7 +38,7 @@ def _crypto_unavailable(
 
 def _own_session(request: HttpRequest, session_id: int) -> Session:
     """A session of an episode the signed-in therapist treats; a 404 for anyone else."""
-    if request.user.role != Role.THERAPIST:
+    if not request.user.has_perm("care.keep_caseload"):
         raise Http404
     try:
         session = Session.objects.select_related("episode__client__user").get(

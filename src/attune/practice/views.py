@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from attune.accounts.models import Role
 from attune.care.models import EpisodeStatus
 from attune.practice.models import TherapistProfile
 from attune.practice.services import set_accepting_new_clients
@@ -35,7 +34,7 @@ class NewClientsForm(forms.Form):
 @login_required
 def new_clients(request: HttpRequest) -> HttpResponse:
     """Switch "accepting new clients" on the therapist's own profile."""
-    if request.user.role != Role.THERAPIST:
+    if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     profile = TherapistProfile.objects.filter(user=request.user).first()
     active = request.user.episodes_as_therapist.filter(status=EpisodeStatus.ACTIVE).count()

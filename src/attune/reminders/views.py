@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from attune.accounts.models import Role
 from attune.care import services as care_services
 from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
@@ -212,7 +211,7 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _require_therapist(request: HttpRequest) -> None:
-    if request.user.role != Role.THERAPIST:
+    if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
 
 

@@ -16,6 +16,7 @@ import rules
 
 from attune.accounts.models import Role, User
 from attune.care.models import Episode
+from attune.care.rules import is_supervisor
 from attune.practice.models import TherapistProfile
 
 
@@ -53,6 +54,7 @@ def treats_episode(user: User, episode: Episode | None) -> bool:
     )
 
 
+rules.add_perm("supervision.use_supervision", is_supervisor)
 rules.add_perm("supervision.view_supervisee", supervises_therapist)
 rules.add_perm("supervision.add_note", supervises_episode)
 rules.add_perm("supervision.view_notes", supervises_episode | treats_episode)

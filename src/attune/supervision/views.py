@@ -28,7 +28,7 @@ from attune.supervision.thresholds import thresholds
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The supervisor's home: each supervisee with what there is to discuss."""
-    if request.user.role != Role.SUPERVISOR:
+    if not request.user.has_perm("supervision.use_supervision"):
         raise PermissionDenied
     return render(
         request,

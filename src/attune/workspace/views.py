@@ -48,7 +48,7 @@ def _require(request: HttpRequest, perm: str, obj: object = None) -> None:
 
 @login_required
 def my_caseload(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.THERAPIST:
+    if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     return _caseload_page(request, request.user)
 
@@ -88,7 +88,7 @@ def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
 
 @login_required
 def my_past_clients(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.THERAPIST:
+    if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     return _past_clients_page(request, request.user)
 
