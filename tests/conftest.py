@@ -183,3 +183,20 @@ def record_ids(episode, upcoming, last_attended, therapist, client_user) -> dict
         "therapist_id": therapist.pk,
         "client_id": episode.client.pk,
     }
+
+
+@pytest.fixture
+def redis_cache_url() -> str:
+    """A Redis database for tests of the shared cache (127.0.0.1:6379, db 15). Skipped on a
+    machine without Redis; under CI=true a missing Redis fails, never skips."""
+    import os
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            pass
+    except OSError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not reachable on 127.0.0.1:6379 (CI must run this test)")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    return "redis://127.0.0.1:6379/15"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -111,7 +110,6 @@ def test_allauth_counts_by_the_same_address(settings):
 
 # ---------------------------------------------------------------- one count across processes
 
-REDIS = ("127.0.0.1", 6379)
 
 # Run in a fresh interpreter with the production cache setting: the same rate-limit group and
 # visitor, four attempts, against a limit of 5 an hour. Prints how many were refused.
@@ -126,23 +124,6 @@ refused = [is_ratelimited(request, group=GROUP, key="ip", rate="5/h", increment=
            for _ in range(4)]
 print(json.dumps(sum(refused)))
 """
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def redis_cache_url():
-    if not _redis_up():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis is not reachable on 127.0.0.1:6379 (CI must run this test)")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    return "redis://127.0.0.1:6379/15"
 
 
 def test_two_processes_share_one_count_in_redis(redis_cache_url, tmp_path):

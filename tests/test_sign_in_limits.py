@@ -131,15 +131,6 @@ def test_the_session_cookie_ends_with_the_browser(client, therapist):
     assert client.session.get_expire_at_browser_close()
 
 
-def _redis_up() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/15").ping())
-    except redis.RedisError:
-        return False
-
-
 def test_cache_url_selects_django_s_redis_cache():
     import os
     import subprocess
@@ -153,8 +144,9 @@ def test_cache_url_selects_django_s_redis_cache():
     assert out.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
 
 
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
-def test_with_a_shared_cache_every_worker_sees_the_same_count(client, therapist, settings):
+def test_with_a_shared_cache_every_worker_sees_the_same_count(
+    client, therapist, settings, redis_cache_url
+):
     """Five failures counted in Redis lock the account for a second process too: the count is
     not per worker."""
     import redis
@@ -162,18 +154,18 @@ def test_with_a_shared_cache_every_worker_sees_the_same_count(client, therapist,
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
+            "LOCATION": redis_cache_url,
             "KEY_PREFIX": "attune-test",
         }
     }
-    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    redis.Redis.from_url(redis_cache_url).flushdb()
     try:
         for _ in range(5):
             attempt(client, therapist.email, "a-wrong-guess")
-        keys = redis.Redis.from_url("redis://127.0.0.1:6379/15").keys("attune-test*")
+        keys = redis.Redis.from_url(redis_cache_url).keys("attune-test*")
         assert keys, "the failures were counted in Redis"
         other_worker = type(client)()
         attempt(other_worker, therapist.email, PASSWORD)
         assert "_auth_user_id" not in other_worker.session
     finally:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+        redis.Redis.from_url(redis_cache_url).flushdb()
