@@ -13,7 +13,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-_RECORD_ID = re.compile(r"[0-9]{1,18}")
+from attune.converters import RecordId
+
+_RECORD_ID = re.compile(RecordId.regex)  # the same ids the URLs accept
 
 
 def _check(field: forms.ModelChoiceField[Any], value: Any) -> None:

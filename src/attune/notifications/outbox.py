@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from post_office import mail
 from post_office.models import STATUS, Email
@@ -39,17 +40,19 @@ def send(recipients: Sequence[str], subject: str, message: str) -> Email:
         email.scheduled_time = timezone.now() + get_retry_timedelta()
         email.save(update_fields=["status", "scheduled_time"])
         log.warning("mail server refused e-mail %s: kept in the outbox", email.pk)
-    forget_sent()
+    elif email.status == STATUS.sent:
+        forget_sent(Email.objects.filter(pk=email.pk))
     return email
 
 
-def forget_sent() -> int:
+def forget_sent(emails: QuerySet[Email] | None = None) -> int:
     """Blank the text of e-mails already delivered. An invitation or a consultation's private
     link is a working secret until used: the outbox keeps it only while it still has to be
     sent, so the database and its backups do not hold it afterwards. Who, when, subject and
     status stay (the delivery log)."""
     return (
-        Email.objects.filter(status=STATUS.sent)
+        (Email.objects.all() if emails is None else emails)
+        .filter(status=STATUS.sent)
         .exclude(message="", html_message="")
         .update(message="", html_message="")
     )
