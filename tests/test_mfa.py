@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import reverse
@@ -205,3 +206,50 @@ def test_the_admin_lists_authenticators_without_their_secrets(client, practice_a
     assert secret not in page.content.decode()
     listing = client.get("/admin/mfa/authenticator/")
     assert "Tara Therapist" in listing.content.decode()
+
+
+def test_second_factor_secrets_are_encrypted_at_rest(client, therapist):
+    """The database holds Fernet tokens, never the TOTP key or the recovery-code seed."""
+    sign_in(client, therapist)
+    secret = open_totp_set_up(client)
+    client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    totp = Authenticator.objects.get(user=therapist, type="totp")
+    codes = Authenticator.objects.get(user=therapist, type="recovery_codes")
+    assert totp.data["secret"] != secret and totp.data["secret"].startswith("gAAAAA")
+    assert codes.data["seed"].startswith("gAAAAA")
+    stored = str(totp.data) + str(codes.data)
+    assert secret not in stored
+    assert all(code not in stored for code in codes.wrap().get_unused_codes())
+
+
+def test_secrets_stored_in_the_clear_keep_working_and_rotation_seals_them(
+    settings, client, therapist
+):
+    """A TOTP key written before encryption (plain base32) still signs in; `attune
+    rotate-note-keys` encrypts it, and after a key rotation it opens with the new key only."""
+    from cryptography.fernet import Fernet
+
+    from tests.test_notes import call_command_output
+
+    secret = "JBSWY3DPEHPK3PXP"
+    Authenticator.objects.create(user=therapist, type="totp", data={"secret": secret})
+    sign_in(client, therapist)
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("workspace:caseload")
+
+    old, new = settings.ATTUNE_NOTES_KEYS[0], Fernet.generate_key().decode()
+    out = call_command_output("rotate_note_keys")
+    assert "Second factors: encrypted 1 with the first key; 0 already used it" in out
+    assert secret not in out
+    sealed = Authenticator.objects.get(user=therapist, type="totp").data["secret"]
+    assert sealed.startswith("gAAAAA")
+
+    settings.ATTUNE_NOTES_KEYS = [new, old]
+    out = call_command_output("rotate_note_keys")
+    assert "Second factors: encrypted 1 with the first key; 0 already used it" in out
+    again = call_command_output("rotate_note_keys")
+    assert "Second factors: encrypted 0 with the first key; 1 already used it" in again
+
+    settings.ATTUNE_NOTES_KEYS = [new]  # the old key is gone: the secret still opens
+    totp = Authenticator.objects.get(user=therapist, type="totp")
+    assert get_mfa_adapter().decrypt(totp.data["secret"]) == secret

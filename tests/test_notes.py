@@ -302,6 +302,11 @@ def test_only_the_notes_app_reads_notes():
         ("workspace", "views.py"): {"from attune.notes.queries import note_session_numbers"},
         # The demo practice writes its sample notes through the notes service.
         ("demo", "loader.py"): {"from attune.notes.demo import write_demo_notes"},
+        # Second-factor secrets are encrypted with the notes' keys (the cipher, never a note).
+        ("accounts", "mfa_secrets.py"): {"from attune.notes import crypto"},
+        ("accounts", "0004_seal_second_factor_secrets.py"): {
+            "from attune.notes.crypto import NotesCryptoError"
+        },
         # `attune purge` deletes the notes of episodes past retention, by episode id, unread.
         ("portal", "retention.py"): {
             "from attune.notes.models import ProcessNote",

@@ -205,6 +205,8 @@ MFA_RECOVERY_CODES_SHOW_ONCE = True
 # Staff addresses are entered by the practice administrator, clients' by invitation: neither
 # goes through allauth's e-mail verification, which would otherwise block MFA set-up.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
+# TOTP keys and recovery-code seeds are encrypted at rest with ATTUNE_NOTES_KEYS.
+MFA_ADAPTER = "attune.accounts.mfa_secrets.MFAAdapter"
 # Passkeys need https; the demo and the tests run on http://127.0.0.1.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 # Demo mode (`attune demo` sets ATTUNE_DEMO): password-only logins for the published demo

@@ -1,4 +1,5 @@
-"""Encryption at rest for private process notes (Fernet, from ``cryptography``).
+"""Encryption at rest for private process notes and second-factor secrets (Fernet, from
+``cryptography``).
 
 ``settings.ATTUNE_NOTES_KEYS`` lists Fernet keys: the first encrypts, every one decrypts. To
 rotate, put a new key first, run ``attune rotate-note-keys`` (re-encrypts every note with the
@@ -6,6 +7,8 @@ first key), then remove the old key (docs/deployment.md).
 
 A note's content — body, transference themes, countertransference — is one JSON document,
 encrypted whole into one Fernet token (AES-128-CBC with HMAC-SHA256, versioned, timestamped).
+The same keys encrypt the secrets of clinicians' second factors (TOTP keys, recovery-code
+seeds; ``attune.accounts.mfa_secrets``), so one key list is kept, rotated and backed up.
 Errors name the setting and the position of a bad key, never a key or any content.
 """
 
@@ -18,6 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 SETTING = "ATTUNE_NOTES_KEYS"
+FERNET_PREFIX = "gAAAAA"  # base64 of a Fernet token's version byte 0x80 and timestamp's high bytes
 
 
 class NotesCryptoError(Exception):
@@ -79,6 +83,28 @@ def decrypt_json(token: str) -> Any:
             "before `attune rotate-note-keys` ran?"
         ) from None
     return json.loads(plaintext)
+
+
+def encrypt_text(text: str) -> str:
+    """Encrypt a short secret (a TOTP key, a recovery-code seed) with the first key."""
+    return MultiFernet(_fernets()).encrypt(text.encode()).decode("ascii")
+
+
+def decrypt_text(token: str) -> str:
+    """Decrypt a token written by ``encrypt_text``."""
+    try:
+        return MultiFernet(_fernets()).decrypt(token.encode("ascii")).decode()
+    except (InvalidToken, UnicodeEncodeError):
+        raise NoteDecryptionError(
+            f"No key in {SETTING} decrypts this secret: was the key it was written with removed "
+            "before `attune rotate-note-keys` ran?"
+        ) from None
+
+
+def is_token(text: str) -> bool:
+    """Whether ``text`` has the shape of a Fernet token (version byte 0x80, base64): secrets
+    stored before encryption (base32 TOTP keys, hex seeds) never do."""
+    return text.startswith(FERNET_PREFIX)
 
 
 def uses_first_key(token: str) -> bool:
