@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from attune.directory.queries import DirectoryFilters, available_languages
+from attune.directory.queries import DirectoryFilters, FilterChoices, filter_choices
 from attune.practice.models import Format, Modality, ProblemArea
 
 FEE_LIMIT = 10_000
@@ -16,6 +16,9 @@ _LABELS = {
     "accepting": "accepting new clients",
     "fee_min": "lowest fee",
     "fee_max": "highest fee",
+    "gender": "gender",
+    "fees_paid": "how fees are paid",
+    "district": "district or city",
 }
 
 
@@ -28,6 +31,9 @@ class DirectoryFilterForm(forms.Form):
         label="In person or online",
         choices=[("", "Either"), *Format.choices],
     )
+    district = forms.ChoiceField(required=False, label="District or city")
+    gender = forms.ChoiceField(required=False, label="Therapist's gender")
+    fees_paid = forms.ChoiceField(required=False, label="How fees are paid")
     accepting = forms.BooleanField(required=False, label="Accepting new clients")
     fee_min = forms.IntegerField(
         required=False, min_value=0, max_value=FEE_LIMIT, label="Fee from (€)"
@@ -36,7 +42,7 @@ class DirectoryFilterForm(forms.Form):
         required=False, min_value=0, max_value=FEE_LIMIT, label="Fee up to (€)"
     )
 
-    def __init__(self, data, *, modalities, problem_areas, languages) -> None:
+    def __init__(self, data, *, modalities, problem_areas, choices: FilterChoices) -> None:
         super().__init__(data)
         self.problem_areas = {a.slug: a for a in problem_areas}
         self.modalities = {m.slug: m for m in modalities}
@@ -48,7 +54,10 @@ class DirectoryFilterForm(forms.Form):
             ("", "Any approach"),
             *((m.slug, m.name) for m in modalities),
         ]
-        self.fields["language"].choices = [("", "Any language"), *languages]
+        self.fields["language"].choices = [("", "Any language"), *choices.languages]
+        self.fields["district"].choices = [("", "Anywhere"), *choices.districts]
+        self.fields["gender"].choices = [("", "No preference"), *choices.genders]
+        self.fields["fees_paid"].choices = [("", "Any way"), *choices.fee_routes]
         for name in ("fee_min", "fee_max"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
 
@@ -57,10 +66,10 @@ def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[s
     """Validate the query string field by field: good values filter, bad ones become notes."""
     modalities = list(Modality.objects.only("id", "slug", "name"))
     problem_areas = list(ProblemArea.objects.only("id", "slug", "name"))
-    languages = available_languages()
+    choices = filter_choices()
     known = {k: v for k, v in params.items() if k in _LABELS}
     form = DirectoryFilterForm(
-        known, modalities=modalities, problem_areas=problem_areas, languages=languages
+        known, modalities=modalities, problem_areas=problem_areas, choices=choices
     )
     form.is_valid()
     notes = [
@@ -77,6 +86,9 @@ def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[s
         accepting=bool(data.get("accepting")),
         fee_min=data.get("fee_min"),
         fee_max=data.get("fee_max"),
+        gender=data.get("gender") or "",
+        fee_route=data.get("fees_paid") or "",
+        district=data.get("district") or "",
     )
     if (
         filters.fee_min is not None
@@ -90,6 +102,6 @@ def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[s
         {k: v for k, v in known.items() if k not in form.errors},
         modalities=modalities,
         problem_areas=problem_areas,
-        languages=languages,
+        choices=choices,
     )
     return shown, filters, notes

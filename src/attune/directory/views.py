@@ -6,8 +6,9 @@ is a 404.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from attune.directory import queries
@@ -20,11 +21,19 @@ MATCH_PATH = "/match/"  # owned by attune.matching; linked by path so neither ap
 
 
 def _card(profile) -> dict:
+    entry = queries.entry_of(profile)
+    photo = ""
+    if entry is not None and entry.photo:
+        photo = f"{reverse('directory:photo', args=[profile.pk])}?v={entry.photo_version}"
     return {
         "profile": profile,
+        "entry": entry,
         "name": queries.public_name(profile),
         "languages": [queries.language_name(c) for c in profile.languages or []],
         "formats": [queries.format_label(c) for c in profile.formats or []],
+        "gender": queries.gender_label(queries.gender_key(profile.gender)),
+        "fee_routes": entry.fee_route_labels if entry else [],
+        "photo_url": photo,
     }
 
 
@@ -67,6 +76,31 @@ def therapist(request: HttpRequest, pk: int) -> HttpResponse:
             "match_path": MATCH_PATH,
         },
     )
+
+
+@require_GET
+def therapist_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A published therapist's photo, as stored: a JPEG re-encoded on upload (directory.photos)
+    under a random name. Served by id from the default storage, never by a file name."""
+    profile = (
+        queries.published_profiles()
+        .select_related("directory_entry")
+        .only("id", "directory_entry__id", "directory_entry__photo")
+        .filter(pk=pk)
+        .first()
+    )
+    entry = queries.entry_of(profile) if profile is not None else None
+    if entry is None or not entry.photo:
+        raise Http404("No photo")
+    try:
+        handle = entry.photo.storage.open(entry.photo.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("No photo") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = 'inline; filename="photo.jpg"'
+    response["Cache-Control"] = "public, max-age=86400"  # the address changes with the photo
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @require_GET
