@@ -438,3 +438,30 @@ def test_decline_refuses_someone_outside_the_practice(client, team, db):
     req.refresh_from_db()
     assert req.status == ConsultationStatus.NEW
     assert PASSWORD  # the shared password is what as_user signs in with
+
+
+def test_query_count_of_the_results_does_not_grow_with_the_therapists(
+    client, team, practice, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from attune.directory.models import DirectoryEntry
+
+    settings.ATTUNE_MATCHING_CACHE_SECONDS = 0  # count the strength's reads every time
+    find(client, problem_areas=["trauma"], modality="emdr")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/match/results/")
+        assert response.status_code == 200
+        return len(queries)
+
+    before = count()
+    for i in range(12):
+        user = make_therapist(practice, f"more{i}.therapist@example.org")
+        profile = set_profile(user, areas=["trauma"], modalities=["emdr"], languages=["en"],
+                              formats=["online"], gender="woman", fee_min=70,
+                              accepting=i % 2 == 0)  # fmt: skip
+        DirectoryEntry.objects.create(profile=profile, pronouns="she/her", district="Mitte")
+    assert count() == before <= 16
