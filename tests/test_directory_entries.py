@@ -308,3 +308,51 @@ def test_the_demo_entries(practice):
     routes = {r for e in DirectoryEntry.objects.all() for r in e.fee_routes}
     assert routes <= {"private", "statutory", "reimbursement"}
     assert all(e.district and e.statement and e.pronouns for e in DirectoryEntry.objects.all())
+
+
+# ------------------------------------------------------------------------- her own entry
+
+
+def test_a_therapist_edits_her_own_entry_with_a_photo(
+    client, adler, _media, django_capture_on_commit_callbacks
+):
+    client.force_login(adler.user)
+    page = client.get(f"/directory/{adler.pk}/").content.decode()
+    assert 'data-testid="edit-my-entry"' in page
+    assert client.get("/directory/my-entry/").status_code == 200
+    data = {
+        "statement": "  I listen first.  ",
+        "district": "Neukölln, Berlin",
+        "pronouns": "she/they",
+        "gender": "Woman",
+        "fee_routes": ["statutory", "private"],
+    }
+    response = client.post("/directory/my-entry/", {**data, "photo": upload(jpeg_with_exif())})
+    assert response.status_code == 302
+    entry = DirectoryEntry.objects.get(profile=adler)
+    assert entry.statement == "I listen first." and entry.pronouns == "she/they"
+    assert entry.fee_routes == ["private", "statutory"]
+    first = entry.photo.name
+    with Image.open(_media / first) as image:
+        assert max(image.size) == MAX_SIDE and len(image.getexif()) == 0
+    # A file that is not an image: a clear 400, nothing changed.
+    bad = client.post("/directory/my-entry/", {**data, "photo": upload(b"MZ\x90\x00 exe")})
+    assert bad.status_code == 400
+    assert "not a photo we can read" in bad.content.decode()
+    entry.refresh_from_db()
+    assert entry.photo.name == first
+    # Removing the photo deletes the file.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/directory/my-entry/", {**data, "remove_photo": "on"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert not entry.photo and not (_media / first).exists()
+
+
+def test_only_a_therapist_edits_an_entry(client, practice_admin, client_user, adler):
+    assert client.get("/directory/my-entry/").status_code == 302  # sign in first
+    for user in (practice_admin, client_user):
+        client.force_login(user)
+        assert client.get("/directory/my-entry/").status_code == 403
+        assert client.post("/directory/my-entry/", {"district": "x"}).status_code == 403
+    assert not DirectoryEntry.objects.exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from attune.directory.models import FeeRoute
+from attune.directory.photos import MAX_BYTES, MAX_SIDE, clean_photo
 from attune.directory.queries import DirectoryFilters, FilterChoices, filter_choices
 from attune.practice.models import Format, Modality, ProblemArea
 
@@ -105,3 +107,49 @@ def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[s
         choices=choices,
     )
     return shown, filters, notes
+
+
+class MyEntryForm(forms.Form):
+    """A therapist's own directory entry; the photo is checked and re-encoded (photos.py)."""
+
+    statement = forms.CharField(
+        label="In my words",
+        max_length=240,
+        required=False,
+        help_text="One sentence, shown first on your card in the directory.",
+    )
+    district = forms.CharField(
+        label="District or city",
+        max_length=100,
+        required=False,
+        help_text="E.g. Kreuzberg, Berlin.",
+    )
+    pronouns = forms.CharField(
+        label="Pronouns", max_length=40, required=False, help_text='E.g. "she/her", "they/them".'
+    )
+    gender = forms.CharField(
+        label="Gender (in your words, optional)",
+        max_length=30,
+        required=False,
+        help_text="Visitors can filter by it; leave it empty if you prefer not to say.",
+    )
+    fee_routes = forms.MultipleChoiceField(
+        label="How fees can be paid",
+        choices=FeeRoute.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    photo = forms.FileField(
+        label="Photo (optional)",
+        required=False,
+        help_text=f"JPEG, PNG or WebP, at most {MAX_BYTES // 2**20} MB. We store it at most "
+        f"{MAX_SIDE} pixels wide and high, without its metadata (camera, place, date).",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_photo = forms.BooleanField(label="Remove my photo", required=False)
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if not photo:
+            return None
+        return clean_photo(photo, getattr(photo, "size", None))

@@ -6,13 +6,16 @@ is a 404.
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from attune.directory import queries
-from attune.directory.forms import parse_filters
+from attune.directory import queries, services
+from attune.directory.forms import MyEntryForm, parse_filters
 from attune.directory.rendering import render_markdown
 from attune.practice.models import Modality, ProblemArea
 
@@ -74,6 +77,7 @@ def therapist(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(slug=FIRST_CONSULTATION_SLUG)
             .exists(),
             "match_path": MATCH_PATH,
+            "own": request.user.is_authenticated and request.user.pk == profile.user_id,
         },
     )
 
@@ -101,6 +105,45 @@ def therapist_photo(request: HttpRequest, pk: int) -> FileResponse:
     response["Cache-Control"] = "public, max-age=86400"  # the address changes with the photo
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_entry(request: HttpRequest) -> HttpResponse:
+    """A therapist edits her own directory entry: in my words, district, pronouns, gender,
+    how fees are paid, a photo."""
+    if not request.user.has_perm("directory.edit_own_entry"):
+        raise PermissionDenied
+    profile = request.user.therapist_profile  # type: ignore[union-attr]
+    entry = queries.entry_of(profile)
+    context = {"profile": profile, "entry": entry, "name": queries.public_name(profile)}
+    if request.method != "POST":
+        initial = {
+            "statement": entry.statement if entry else "",
+            "district": entry.district if entry else "",
+            "pronouns": entry.pronouns if entry else "",
+            "fee_routes": entry.fee_routes if entry else [],
+            "gender": profile.gender,
+        }
+        return render(
+            request, "directory/my_entry.html", {**context, "form": MyEntryForm(initial=initial)}
+        )
+    form = MyEntryForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "directory/my_entry.html", {**context, "form": form}, status=400)
+    data = form.cleaned_data
+    services.save_entry(
+        profile=profile,
+        statement=data["statement"],
+        district=data["district"],
+        pronouns=data["pronouns"],
+        gender=data["gender"],
+        fee_routes=data["fee_routes"],
+        photo=data["photo"],
+        remove_photo=data["remove_photo"],
+    )
+    messages.success(request, "Saved: your directory entry is updated.")
+    return redirect("directory:my-entry")
 
 
 @require_GET
