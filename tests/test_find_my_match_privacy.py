@@ -40,7 +40,12 @@ def test_the_visitors_words_never_reach_the_session_table(client, tara):
     read = client.post("/match/", {"action": "read", "text": WORDS})
     assert read.status_code == 200 and WORDS in read.content.decode()  # shown back, not kept
     found = client.post("/match/", {"action": "find", "text": WORDS})
-    assert found.status_code == 200 and 'data-testid="results"' in found.content.decode()
+    # Post/redirect/get: the results' address carries nothing of the answers.
+    assert found.status_code == 302 and found["Location"] == "/match/results/#results"
+    results = client.get("/match/results/")
+    assert results.status_code == 200 and 'data-testid="results"' in results.content.decode()
+    assert WORDS not in results.content.decode()
+    assert "no-store" in results["Cache-Control"]
 
     assert Session.objects.exists()  # the ticks are kept, as the page says
     stored = stored_sessions()

@@ -117,12 +117,13 @@ def team(practice, therapist, colleague):
 
 
 def find(client, **data):
+    """Post the questions and follow the redirect to the results page."""
     post = {"action": "find", "text": "", **data}
-    return client.post("/match/", post)
+    return client.post("/match/", post, follow=True)
 
 
 def names_in_order(html):
-    return re.findall(r'data-testid="match">\s*<h3>([^<]+)</h3>', html)
+    return re.findall(r'data-testid="match-name">([^<]+)</a>', html)
 
 
 def test_the_questionnaire_is_public(client, team):
@@ -134,22 +135,80 @@ def test_the_questionnaire_is_public(client, team):
 
 
 def test_ranking_with_reasons_and_shrunk_counts(client, team):
-    response = find(client, problem_areas=["trauma"], modality="emdr", language="de")
+    response = find(client, problem_areas=["trauma"], modality="emdr")
     assert response.status_code == 200
+    assert response.redirect_chain == [("/match/results/#results", 302)]
     html = response.content.decode()
     assert names_in_order(html) == ["Tara Therapist", "Nina New", "Cole Colleague"]
     # Tara: p̄ = 28/42; her 14/16 is shrunk toward it, shown as a count of 16 cases.
-    assert "Works with trauma" in html and "Uses EMDR" in html and "Speaks German" in html
+    assert "Works with trauma" in html and "Uses EMDR" in html
     assert re.search(
         r"Trauma and difficult experiences: of 16 clients with this problem, "
         r"1[0-4] reliably improved",
         html,
     )
-    # Nina has only 10 cases: "not enough data yet", and her 10 are never shown.
-    assert "Trauma and difficult experiences: not enough data yet" in html
+    # Nina has only 10 cases: nothing is said on her card (the floor is said once at the
+    # top), and her 10 are never shown.
+    assert "not enough data yet" not in html
+    assert html.count('data-testid="outcome-floor"') == 1
+    assert "only where a therapist has seen at least 15" in html
     assert "of 10 clients" not in html
     # The answers are kept for the consultation request, not put in the address.
     assert client.session["matching_intake"]["problem_areas"] == ["trauma"]
+
+
+def test_language_is_a_hard_filter(client, team):
+    """Only Tara speaks German: nobody else is listed, however well they fit otherwise."""
+    html = find(client, problem_areas=["trauma"], modality="emdr", language="de").content
+    html = html.decode()
+    assert names_in_order(html) == ["Tara Therapist"]
+    assert "Speaks German" in html and "does not speak" not in html.lower()
+    assert "2 therapists who do not speak German are not listed" in html
+    # Nobody speaks Hebrew: an honest empty list, never a therapist without the language.
+    TherapistProfile.objects.filter(user=team["tara"]).update(languages=["en", "de", "he"])
+    TherapistProfile.objects.filter(user=team["tara"]).update(published=False)
+    form = client.get("/match/").content.decode()
+    assert '<option value="he"' not in form  # only languages a published therapist speaks
+    TherapistProfile.objects.filter(user=team["tara"]).update(published=True)
+    form = client.get("/match/").content.decode()
+    assert re.search(r'<option value="he"[^>]*>Hebrew</option>', form)  # the name, not "HE"
+    html = find(client, problem_areas=["trauma"], language="he").content.decode()
+    assert names_in_order(html) == ["Tara Therapist"]
+    assert "Speaks Hebrew" in html
+
+
+def test_the_outcome_floor_is_said_once_when_nobody_has_enough_cases(client, team):
+    html = find(client, problem_areas=["depression"]).content.decode()
+    assert "No figures on how clients have done yet" in html
+    assert html.count('data-testid="outcome-floor"') == 1
+    assert 'data-testid="strengths"' not in html and "not enough data" not in html
+
+
+def test_names_link_to_profiles_with_the_therapists_own_pronouns(client, team):
+    from attune.directory.models import DirectoryEntry
+
+    tara = TherapistProfile.objects.get(user=team["tara"])
+    DirectoryEntry.objects.create(profile=tara, pronouns="she/they", district="Kreuzberg")
+    html = find(client, problem_areas=["trauma"]).content.decode()
+    assert f'href="/directory/{tara.pk}/" data-testid="match-name">Tara Therapist</a>' in html
+    assert "(she/they)" in html and "Kreuzberg" in html
+    # Nobody is "her" by default: the page speaks of therapists neutrally.
+    for word in (" her ", " she ", " his ", " he "):
+        assert word not in html.replace("(she/they)", ""), word
+
+
+def test_results_without_answers_go_back_to_the_questions(client, team):
+    response = client.get("/match/results/")
+    assert response.status_code == 302 and response["Location"] == "/match/"
+    assert client.post("/match/results/").status_code == 405
+
+
+def test_change_my_answers_keeps_the_ticks(client, team):
+    find(client, problem_areas=["trauma"], modality="emdr", fee_max="100")
+    html = client.get("/match/").content.decode()
+    assert re.search(r'value="trauma"[^>]*checked', html)
+    assert re.search(r'<option value="emdr" selected>', html)
+    assert 'value="100"' in html
 
 
 def test_fewer_than_15_cases_never_lift_a_therapist(client, team):
@@ -159,11 +218,15 @@ def test_fewer_than_15_cases_never_lift_a_therapist(client, team):
     assert names_in_order(html) == ["Tara Therapist", "Nina New", "Cole Colleague"]
 
 
-def test_not_accepting_comes_last(client, team):
+def test_waiting_list_therapists_are_grouped_apart(client, team):
     TherapistProfile.objects.filter(user=team["tara"]).update(accepting_new_clients=False)
     html = find(client, problem_areas=["trauma"]).content.decode()
-    assert names_in_order(html)[-1] == "Tara Therapist"
-    assert "Not accepting new clients at the moment" in html
+    accepting, waiting = html.split('data-testid="waiting"')
+    assert names_in_order(accepting) == ["Nina New", "Cole Colleague"]
+    assert names_in_order(waiting) == ["Tara Therapist"]
+    assert "On a waiting list" in waiting
+    assert "Not accepting new clients at the moment" in waiting
+    assert 'data-testid="request-consultation"' not in waiting
 
 
 def test_reading_the_words_pre_ticks_problem_areas(client, team):
@@ -180,7 +243,8 @@ def test_reading_the_words_pre_ticks_problem_areas(client, team):
 
 def test_finding_with_words_only_uses_the_suggested_areas(client, team):
     html = find(client, text="I feel so anxious and worried, panic every day").content.decode()
-    assert re.search(r'value="anxiety"[^>]*checked', html)
+    assert re.search(r"You asked for help with <strong>anxiety", html)
+    assert "panic every day" not in html  # the words are not carried to the results
     assert names_in_order(html)[0] == "Tara Therapist"  # the only one who lists anxiety
 
 
@@ -374,3 +438,30 @@ def test_decline_refuses_someone_outside_the_practice(client, team, db):
     req.refresh_from_db()
     assert req.status == ConsultationStatus.NEW
     assert PASSWORD  # the shared password is what as_user signs in with
+
+
+def test_query_count_of_the_results_does_not_grow_with_the_therapists(
+    client, team, practice, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from attune.directory.models import DirectoryEntry
+
+    settings.ATTUNE_MATCHING_CACHE_SECONDS = 0  # count the strength's reads every time
+    find(client, problem_areas=["trauma"], modality="emdr")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/match/results/")
+        assert response.status_code == 200
+        return len(queries)
+
+    before = count()
+    for i in range(12):
+        user = make_therapist(practice, f"more{i}.therapist@example.org")
+        profile = set_profile(user, areas=["trauma"], modalities=["emdr"], languages=["en"],
+                              formats=["online"], gender="woman", fee_min=70,
+                              accepting=i % 2 == 0)  # fmt: skip
+        DirectoryEntry.objects.create(profile=profile, pronouns="she/her", district="Mitte")
+    assert count() == before <= 16

@@ -227,6 +227,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Uploaded files (therapists' directory photos only): under the var directory, never served
+# by WhiteNoise or a /media/ URL; attune.directory.views.therapist_photo serves a published
+# therapist's photo by id (docs/deployment.md).
+MEDIA_ROOT = Path(os.environ.get("ATTUNE_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

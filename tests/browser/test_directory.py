@@ -38,6 +38,9 @@ def test_an_anonymous_visitor_finds_a_therapist_and_reads_up(public_practice, li
     page.goto(f"{live_server.url}/directory/")
     assert page.locator("[data-testid=therapist-card]").count() == 2
 
+    # On a phone the filters wait in a drawer (a <details>): opening it shows them.
+    assert not page.locator("#id_problem").is_visible()
+    page.locator("[data-testid=filter-drawer] > summary").click()
     page.select_option("#id_problem", "trauma")
     page.select_option("#id_language", "de")
     with page.expect_navigation():

@@ -54,10 +54,12 @@ def test_find_my_match_to_first_check_in(new_page, live_server, therapist, colle
     person.get_by_label("A way of working you'd like").select_option("emdr")
     with person.expect_navigation():
         person.get_by_test_id("find").click()
+    assert person.url.endswith("/match/results/#results")
     first = person.get_by_test_id("match").first
     expect(first.get_by_role("heading")).to_have_text("Tara Therapist")
     expect(first).to_contain_text("Uses EMDR")
-    expect(first).to_contain_text("not enough data yet")
+    expect(first).not_to_contain_text("not enough data yet")  # said once, at the top
+    expect(person.get_by_test_id("outcome-floor")).to_contain_text("at least 15")
     consult_href = first.get_by_test_id("request-consultation").get_attribute("href")
 
     # 2. She reads the EMDR explainer (the directory's page), if it is built yet.

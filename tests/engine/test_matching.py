@@ -11,6 +11,7 @@ from hypothesis.extra import numpy as hnp
 from attune.engine.matching import (
     MIN_CASES,
     MatchWeights,
+    admissible,
     match_scores,
     preference_fit,
     rank,
@@ -138,3 +139,22 @@ def test_ineligible_cells_never_change_a_score(adv, other, eligible, wanted):
     a, _ = match_scores(fit, adv, eligible, wanted, acc)
     b, _ = match_scores(fit, changed, eligible, wanted, acc)
     assert np.array_equal(a, b)
+
+
+def test_a_hard_requirement_filters_whatever_the_score():
+    # Three therapists; only the second speaks the language asked for.
+    speaks = [[False], [True], [False]]
+    keep = admissible(speaks, [True])
+    assert keep.tolist() == [False, True, False]
+    assert rank([9.0, 1.0, 5.0], keep).tolist() == [1]
+    assert rank([9.0, 1.0, 5.0]).tolist() == [0, 2, 1]
+    # Not asked for: nobody is excluded.
+    assert admissible(speaks, [False]).tolist() == [True, True, True]
+    # Several requirements: every stated one must be met.
+    met = [[True, False], [True, True]]
+    assert admissible(met, [True, True]).tolist() == [False, True]
+    assert admissible(met, [True, False]).tolist() == [True, True]
+    with pytest.raises(ValueError):
+        admissible(met, [True])
+    with pytest.raises(ValueError):
+        rank([1.0, 2.0], [True])

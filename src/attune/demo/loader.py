@@ -19,7 +19,7 @@ from attune.alerts.evaluation import evaluate_practice
 from attune.alerts.models import ActionKind, Alert, AlertEvent, AlertEventKind, AlertKind
 from attune.care.models import Client, Episode, Goal, GoalRating, Session
 from attune.demo.practice_page import add_practice_page_rows
-from attune.directory.demo import load_demo_articles
+from attune.directory.demo import load_demo_articles, load_demo_directory
 from attune.engine.instruments import Instrument as Definition
 from attune.engine.instruments import score
 from attune.matching.demo import write_demo_consultations
@@ -54,6 +54,7 @@ def load_demo(today: date, seed: int = 2026) -> SimPractice:
     users = _create_users(sim, practice)
     _create_profiles(sim, practice, users)
     load_demo_articles(today)
+    load_demo_directory()
     clients = {
         key: Client.objects.create(user=users[key], practice=practice)
         for key in (c.key for c in sim.clients)

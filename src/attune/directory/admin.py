@@ -2,7 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
-from attune.directory.models import Article
+from attune.directory.models import Article, DirectoryEntry, FeeRoute
+from attune.directory.photos import MAX_SIDE, clean_photo
 from attune.directory.rendering import unknown_references
 
 
@@ -46,3 +47,47 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author__user")
+
+
+class DirectoryEntryForm(forms.ModelForm):
+    """The directory's fields of one therapist; a photo is checked and re-encoded
+    (directory.photos) before it is stored."""
+
+    fee_routes = forms.MultipleChoiceField(
+        label="How fees can be paid",
+        choices=FeeRoute.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = DirectoryEntry
+        fields = ["profile", "district", "statement", "pronouns", "fee_routes", "photo"]
+        help_texts = {
+            "photo": f"JPEG, PNG or WebP. Stored at most {MAX_SIDE} px wide and high, without "
+            "its metadata (camera, place, date)."
+        }
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if not photo or "photo" not in self.changed_data:
+            return photo  # unchanged, or cleared
+        return clean_photo(photo, getattr(photo, "size", None))
+
+
+@admin.register(DirectoryEntry)
+class DirectoryEntryAdmin(admin.ModelAdmin):
+    form = DirectoryEntryForm
+    list_display = ["profile", "district", "pronouns", "has_photo"]
+    list_select_related = ["profile__user"]
+    search_fields = ["profile__user__first_name", "profile__user__last_name", "district"]
+
+    @admin.display(boolean=True, description="Photo")
+    def has_photo(self, obj: DirectoryEntry) -> bool:
+        return bool(obj.photo)
+
+    def save_model(self, request, obj, form, change):
+        replaced = form.initial.get("photo") if "photo" in form.changed_data else None
+        super().save_model(request, obj, form, change)
+        if replaced and getattr(replaced, "name", replaced) != obj.photo.name:
+            obj.photo.storage.delete(getattr(replaced, "name", replaced))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from attune.directory.models import Article
+from attune.directory.models import Article, DirectoryEntry
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
 
 logger = logging.getLogger(__name__)
@@ -106,3 +106,95 @@ def load_demo_articles(today: date | None = None) -> list[Article]:
         article.problem_areas.set([areas[s] for s in f.problem_areas if s in areas])
         articles.append(article)
     return articles
+
+
+# --------------------------------------------------------------------------------------------
+# directory entries (issue 12): district, a first sentence in the therapist's words, pronouns
+# and how fees are paid. No photos: the demo ships no pictures of people.
+# --------------------------------------------------------------------------------------------
+
+#: (first name, last name) → (district, statement, pronouns, fee routes)
+DEMO_ENTRIES: dict[tuple[str, str], tuple[str, str, str, tuple[str, ...]]] = {
+    ("Miriam", "Adler"): (
+        "Prenzlauer Berg, Berlin",
+        "I listen for what lies beneath the words, and we go at the pace that feels safe.",
+        "she/her",
+        ("private", "reimbursement"),
+    ),
+    ("Jonas", "Becker"): (
+        "Kreuzberg, Berlin",
+        "Together we try small, concrete steps and see what changes.",
+        "he/him",
+        ("statutory", "private"),
+    ),
+    ("Amara", "Osei"): (
+        "Neukölln, Berlin",
+        "Old patterns made sense once; I help you find ones that fit your life now.",
+        "she/her",
+        ("statutory", "private"),
+    ),
+    ("Tomás", "Herrera"): (
+        "Friedrichshain, Berlin",
+        "Problems live between people, so that is where I like to look for answers.",
+        "he/him",
+        ("private", "reimbursement"),
+    ),
+    ("Leyla", "Demir"): (
+        "Schöneberg, Berlin",
+        "I am curious about how your past still speaks in the present.",
+        "she/her",
+        ("statutory",),
+    ),
+    ("Sam", "Whitfield"): (
+        "Wedding, Berlin",
+        "I offer a kind, unhurried space to make room for difficult feelings.",
+        "they/them",
+        ("private", "reimbursement"),
+    ),
+    ("Katarzyna", "Nowak"): (
+        "Charlottenburg, Berlin",
+        "Clear tools, warmth and a plan we agree on together.",
+        "she/her",
+        ("statutory", "private"),
+    ),
+    ("Daniel", "Rosen"): (
+        "Mitte, Berlin",
+        "Lasting change often starts with understanding what we keep repeating.",
+        "he/him",
+        ("private", "reimbursement"),
+    ),
+    ("Yuki", "Tanaka-Berg"): (
+        "Online, from Potsdam",
+        "The body remembers; we listen to it gently and carefully.",
+        "she/her",
+        ("private",),
+    ),
+    ("Rafael", "Costa"): (
+        "Moabit, Berlin",
+        "I am in my final year of training and bring full attention to our work.",
+        "he/him",
+        ("statutory", "private"),
+    ),
+}
+
+
+@transaction.atomic
+def load_demo_directory() -> int:
+    """Give the demo therapists their directory entries (idempotent); returns how many."""
+    written = 0
+    for profile in TherapistProfile.objects.select_related("user"):
+        found = DEMO_ENTRIES.get((profile.user.first_name, profile.user.last_name))
+        if found is None:
+            continue
+        district, statement, pronouns, routes = found
+        DirectoryEntry.objects.update_or_create(
+            profile=profile,
+            defaults={
+                "district": district,
+                "statement": statement,
+                "pronouns": pronouns,
+                "fee_routes": list(routes),
+            },
+        )
+        written += 1
+    return written

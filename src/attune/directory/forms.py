@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from attune.directory.queries import DirectoryFilters, available_languages
+from attune.directory.models import FeeRoute
+from attune.directory.photos import MAX_BYTES, MAX_SIDE, clean_photo
+from attune.directory.queries import DirectoryFilters, FilterChoices, filter_choices
 from attune.practice.models import Format, Modality, ProblemArea
 
 FEE_LIMIT = 10_000
@@ -16,6 +18,9 @@ _LABELS = {
     "accepting": "accepting new clients",
     "fee_min": "lowest fee",
     "fee_max": "highest fee",
+    "gender": "gender",
+    "fees_paid": "how fees are paid",
+    "district": "district or city",
 }
 
 
@@ -28,6 +33,9 @@ class DirectoryFilterForm(forms.Form):
         label="In person or online",
         choices=[("", "Either"), *Format.choices],
     )
+    district = forms.ChoiceField(required=False, label="District or city")
+    gender = forms.ChoiceField(required=False, label="Therapist's gender")
+    fees_paid = forms.ChoiceField(required=False, label="How fees are paid")
     accepting = forms.BooleanField(required=False, label="Accepting new clients")
     fee_min = forms.IntegerField(
         required=False, min_value=0, max_value=FEE_LIMIT, label="Fee from (€)"
@@ -36,7 +44,7 @@ class DirectoryFilterForm(forms.Form):
         required=False, min_value=0, max_value=FEE_LIMIT, label="Fee up to (€)"
     )
 
-    def __init__(self, data, *, modalities, problem_areas, languages) -> None:
+    def __init__(self, data, *, modalities, problem_areas, choices: FilterChoices) -> None:
         super().__init__(data)
         self.problem_areas = {a.slug: a for a in problem_areas}
         self.modalities = {m.slug: m for m in modalities}
@@ -48,7 +56,10 @@ class DirectoryFilterForm(forms.Form):
             ("", "Any approach"),
             *((m.slug, m.name) for m in modalities),
         ]
-        self.fields["language"].choices = [("", "Any language"), *languages]
+        self.fields["language"].choices = [("", "Any language"), *choices.languages]
+        self.fields["district"].choices = [("", "Anywhere"), *choices.districts]
+        self.fields["gender"].choices = [("", "No preference"), *choices.genders]
+        self.fields["fees_paid"].choices = [("", "Any way"), *choices.fee_routes]
         for name in ("fee_min", "fee_max"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
 
@@ -57,10 +68,10 @@ def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[s
     """Validate the query string field by field: good values filter, bad ones become notes."""
     modalities = list(Modality.objects.only("id", "slug", "name"))
     problem_areas = list(ProblemArea.objects.only("id", "slug", "name"))
-    languages = available_languages()
+    choices = filter_choices()
     known = {k: v for k, v in params.items() if k in _LABELS}
     form = DirectoryFilterForm(
-        known, modalities=modalities, problem_areas=problem_areas, languages=languages
+        known, modalities=modalities, problem_areas=problem_areas, choices=choices
     )
     form.is_valid()
     notes = [
@@ -77,6 +88,9 @@ def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[s
         accepting=bool(data.get("accepting")),
         fee_min=data.get("fee_min"),
         fee_max=data.get("fee_max"),
+        gender=data.get("gender") or "",
+        fee_route=data.get("fees_paid") or "",
+        district=data.get("district") or "",
     )
     if (
         filters.fee_min is not None
@@ -90,6 +104,52 @@ def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[s
         {k: v for k, v in known.items() if k not in form.errors},
         modalities=modalities,
         problem_areas=problem_areas,
-        languages=languages,
+        choices=choices,
     )
     return shown, filters, notes
+
+
+class MyEntryForm(forms.Form):
+    """A therapist's own directory entry; the photo is checked and re-encoded (photos.py)."""
+
+    statement = forms.CharField(
+        label="In my words",
+        max_length=240,
+        required=False,
+        help_text="One sentence, shown first on your card in the directory.",
+    )
+    district = forms.CharField(
+        label="District or city",
+        max_length=100,
+        required=False,
+        help_text="E.g. Kreuzberg, Berlin.",
+    )
+    pronouns = forms.CharField(
+        label="Pronouns", max_length=40, required=False, help_text='E.g. "she/her", "they/them".'
+    )
+    gender = forms.CharField(
+        label="Gender (in your words, optional)",
+        max_length=30,
+        required=False,
+        help_text="Visitors can filter by it; leave it empty if you prefer not to say.",
+    )
+    fee_routes = forms.MultipleChoiceField(
+        label="How fees can be paid",
+        choices=FeeRoute.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    photo = forms.FileField(
+        label="Photo (optional)",
+        required=False,
+        help_text=f"JPEG, PNG or WebP, at most {MAX_BYTES // 2**20} MB. We store it at most "
+        f"{MAX_SIDE} pixels wide and high, without its metadata (camera, place, date).",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_photo = forms.BooleanField(label="Remove my photo", required=False)
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if not photo:
+            return None
+        return clean_photo(photo, getattr(photo, "size", None))

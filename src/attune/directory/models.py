@@ -46,3 +46,63 @@ class Article(models.Model):
         from django.urls import reverse
 
         return reverse("directory:article", args=[self.slug])
+
+
+class FeeRoute(models.TextChoices):
+    """How a client can pay (issue 12): privately, through statutory insurance (e.g. German
+    GKV, NHS), or privately with reimbursement by an insurer or benefit."""
+
+    PRIVATE = "private", "Private (self-pay)"
+    STATUTORY = "statutory", "Statutory insurance"
+    REIMBURSEMENT = "reimbursement", "Private with reimbursement"
+
+
+def photo_name(instance: DirectoryEntry, filename: str) -> str:
+    """A random name: the uploaded file's own name (which may carry a person's name or a
+    path) is never kept. Photos are always re-encoded as JPEG (directory.photos)."""
+    import secrets
+
+    return f"therapists/{secrets.token_hex(16)}.jpg"
+
+
+class DirectoryEntry(models.Model):
+    """What the public directory shows beyond the therapist's profile: where, a photo, a first
+    sentence in the therapist's own words, pronouns and how fees are paid. Gender stays on the
+    profile (``TherapistProfile.gender``, self-described)."""
+
+    profile = models.OneToOneField(
+        TherapistProfile, on_delete=models.CASCADE, related_name="directory_entry"
+    )
+    district = models.CharField(
+        max_length=100, blank=True, help_text="District or city, e.g. Kreuzberg, Berlin."
+    )
+    statement = models.CharField(
+        "in my words",
+        max_length=240,
+        blank=True,
+        help_text="One sentence in the therapist's own words, shown first on the card.",
+    )
+    pronouns = models.CharField(
+        max_length=40, blank=True, help_text='As the therapist gives them, e.g. "she/her".'
+    )
+    fee_routes = models.JSONField(
+        default=list, blank=True, help_text="private, statutory and/or reimbursement"
+    )
+    photo = models.ImageField(upload_to=photo_name, blank=True)
+
+    class Meta:
+        verbose_name = "directory entry"
+        verbose_name_plural = "directory entries"
+
+    def __str__(self) -> str:
+        return f"Directory entry of {self.profile}"
+
+    @property
+    def fee_route_labels(self) -> list[str]:
+        labels = dict(FeeRoute.choices)
+        return [labels[r] for r in FeeRoute.values if r in (self.fee_routes or [])]
+
+    @property
+    def photo_version(self) -> str:
+        """Changes with the photo, so a new one is not hidden by a cached old one."""
+        return self.photo.name.rsplit("/", 1)[-1][:8] if self.photo else ""

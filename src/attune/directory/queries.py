@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf.locale import LANG_INFO
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from attune.directory.models import Article
+from attune.directory.models import Article, FeeRoute
 from attune.directory.rendering import cross_references, render_markdown
 from attune.practice.models import Format, Modality, ProblemArea, TherapistProfile
 
@@ -31,7 +31,36 @@ PUBLIC_PROFILE_FIELDS = (
     "fee_max",
     "user__first_name",
     "user__last_name",
+    "directory_entry__id",
+    "directory_entry__profile_id",
+    "directory_entry__district",
+    "directory_entry__statement",
+    "directory_entry__pronouns",
+    "directory_entry__fee_routes",
+    "directory_entry__photo",
 )
+
+#: Self-described genders are free text; these common words are grouped for the filter.
+_GENDER_SYNONYMS = {"female": "woman", "f": "woman", "male": "man", "m": "man"}
+GENDER_LABELS = {"woman": "Woman", "man": "Man", "non-binary": "Non-binary"}
+
+
+def gender_key(value: str) -> str:
+    """The filter's key of a self-described gender: "Woman", "female" → "woman"."""
+    plain = " ".join((value or "").split()).lower()
+    return _GENDER_SYNONYMS.get(plain, plain)
+
+
+def gender_label(key: str) -> str:
+    return GENDER_LABELS.get(key, key[:1].upper() + key[1:])
+
+
+def entry_of(profile: TherapistProfile):
+    """The therapist's directory entry, or None (loaded with the profile: no query)."""
+    try:
+        return profile.directory_entry
+    except TherapistProfile.directory_entry.RelatedObjectDoesNotExist:
+        return None
 
 
 def language_name(code: str) -> str:
@@ -57,7 +86,7 @@ def published_profiles() -> QuerySet[TherapistProfile]:
 
 def _with_public_data(profiles: QuerySet[TherapistProfile]) -> QuerySet[TherapistProfile]:
     return (
-        profiles.select_related("user")
+        profiles.select_related("user", "directory_entry")
         .only(*PUBLIC_PROFILE_FIELDS)
         .prefetch_related(
             Prefetch("modalities", queryset=Modality.objects.only("id", "slug", "name")),
@@ -75,11 +104,23 @@ class DirectoryFilters:
     accepting: bool = False
     fee_max: int | None = None
     fee_min: int | None = None
+    gender: str = ""  # gender_key()
+    fee_route: str = ""  # FeeRoute value
+    district: str = ""
 
     @property
     def active(self) -> bool:
         return any(
-            (self.problem_area, self.modality, self.language, self.format, self.accepting)
+            (
+                self.problem_area,
+                self.modality,
+                self.language,
+                self.format,
+                self.accepting,
+                self.gender,
+                self.fee_route,
+                self.district,
+            )
         ) or (self.fee_max is not None or self.fee_min is not None)
 
 
@@ -106,22 +147,64 @@ def search_profiles(filters: DirectoryFilters) -> list[TherapistProfile]:
         rows = [p for p in rows if filters.language in (p.languages or [])]
     if filters.format:
         rows = [p for p in rows if filters.format in (p.formats or [])]
+    if filters.gender:
+        rows = [p for p in rows if gender_key(p.gender) == filters.gender]
+    if filters.fee_route:
+        rows = [p for p in rows if filters.fee_route in _fee_routes(p)]
+    if filters.district:
+        rows = [p for p in rows if _district(p).casefold() == filters.district.casefold()]
     return rows
+
+
+def _fee_routes(profile: TherapistProfile) -> list[str]:
+    entry = entry_of(profile)
+    return list(entry.fee_routes or []) if entry else []
+
+
+def _district(profile: TherapistProfile) -> str:
+    entry = entry_of(profile)
+    return entry.district.strip() if entry else ""
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    languages: list[tuple[str, str]]
+    genders: list[tuple[str, str]]
+    districts: list[tuple[str, str]]
+    fee_routes: list[tuple[str, str]]
+
+
+def filter_choices() -> FilterChoices:
+    """The values the published profiles offer, for the directory's filters: one query."""
+    codes: set[str] = set()
+    genders: set[str] = set()
+    districts: dict[str, str] = {}
+    for languages, gender, district in published_profiles().values_list(
+        "languages", "gender", "directory_entry__district"
+    ):
+        codes.update(c for c in languages or [] if isinstance(c, str))
+        if key := gender_key(gender):
+            genders.add(key)
+        if (place := (district or "").strip()) and place.casefold() not in districts:
+            districts[place.casefold()] = place
+    return FilterChoices(
+        languages=sorted(((c, language_name(c)) for c in codes), key=lambda pair: pair[1]),
+        genders=sorted(((g, gender_label(g)) for g in genders), key=lambda pair: pair[1]),
+        districts=sorted(((d, d) for d in districts.values()), key=lambda pair: pair[1]),
+        fee_routes=list(FeeRoute.choices),
+    )
 
 
 def available_languages() -> list[tuple[str, str]]:
     """(code, name) of every language a published profile offers: one query."""
-    codes: set[str] = set()
-    for languages in published_profiles().values_list("languages", flat=True):
-        codes.update(c for c in languages or [] if isinstance(c, str))
-    return sorted(((c, language_name(c)) for c in codes), key=lambda pair: pair[1])
+    return filter_choices().languages
 
 
 def profile_for_page(pk: int) -> TherapistProfile | None:
     """A published profile with its modalities (and their explainers) and problem areas."""
     profile = (
         published_profiles()
-        .select_related("user")
+        .select_related("user", "directory_entry")
         .only(*PUBLIC_PROFILE_FIELDS)
         .prefetch_related(
             "modalities",

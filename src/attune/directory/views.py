@@ -6,12 +6,16 @@ is a 404.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from attune.directory import queries
-from attune.directory.forms import parse_filters
+from attune.directory import queries, services
+from attune.directory.forms import MyEntryForm, parse_filters
 from attune.directory.rendering import render_markdown
 from attune.practice.models import Modality, ProblemArea
 
@@ -20,11 +24,19 @@ MATCH_PATH = "/match/"  # owned by attune.matching; linked by path so neither ap
 
 
 def _card(profile) -> dict:
+    entry = queries.entry_of(profile)
+    photo = ""
+    if entry is not None and entry.photo:
+        photo = f"{reverse('directory:photo', args=[profile.pk])}?v={entry.photo_version}"
     return {
         "profile": profile,
+        "entry": entry,
         "name": queries.public_name(profile),
         "languages": [queries.language_name(c) for c in profile.languages or []],
         "formats": [queries.format_label(c) for c in profile.formats or []],
+        "gender": queries.gender_label(queries.gender_key(profile.gender)),
+        "fee_routes": entry.fee_route_labels if entry else [],
+        "photo_url": photo,
     }
 
 
@@ -65,8 +77,73 @@ def therapist(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(slug=FIRST_CONSULTATION_SLUG)
             .exists(),
             "match_path": MATCH_PATH,
+            "own": request.user.is_authenticated and request.user.pk == profile.user_id,
         },
     )
+
+
+@require_GET
+def therapist_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A published therapist's photo, as stored: a JPEG re-encoded on upload (directory.photos)
+    under a random name. Served by id from the default storage, never by a file name."""
+    profile = (
+        queries.published_profiles()
+        .select_related("directory_entry")
+        .only("id", "directory_entry__id", "directory_entry__photo")
+        .filter(pk=pk)
+        .first()
+    )
+    entry = queries.entry_of(profile) if profile is not None else None
+    if entry is None or not entry.photo:
+        raise Http404("No photo")
+    try:
+        handle = entry.photo.storage.open(entry.photo.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("No photo") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = 'inline; filename="photo.jpg"'
+    response["Cache-Control"] = "public, max-age=86400"  # the address changes with the photo
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_entry(request: HttpRequest) -> HttpResponse:
+    """A therapist edits her own directory entry: in my words, district, pronouns, gender,
+    how fees are paid, a photo."""
+    if not request.user.has_perm("directory.edit_own_entry"):
+        raise PermissionDenied
+    profile = request.user.therapist_profile  # type: ignore[union-attr]
+    entry = queries.entry_of(profile)
+    context = {"profile": profile, "entry": entry, "name": queries.public_name(profile)}
+    if request.method != "POST":
+        initial = {
+            "statement": entry.statement if entry else "",
+            "district": entry.district if entry else "",
+            "pronouns": entry.pronouns if entry else "",
+            "fee_routes": entry.fee_routes if entry else [],
+            "gender": profile.gender,
+        }
+        return render(
+            request, "directory/my_entry.html", {**context, "form": MyEntryForm(initial=initial)}
+        )
+    form = MyEntryForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "directory/my_entry.html", {**context, "form": form}, status=400)
+    data = form.cleaned_data
+    services.save_entry(
+        profile=profile,
+        statement=data["statement"],
+        district=data["district"],
+        pronouns=data["pronouns"],
+        gender=data["gender"],
+        fee_routes=data["fee_routes"],
+        photo=data["photo"],
+        remove_photo=data["remove_photo"],
+    )
+    messages.success(request, "Saved: your directory entry is updated.")
+    return redirect("directory:my-entry")
 
 
 @require_GET

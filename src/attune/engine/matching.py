@@ -25,6 +25,13 @@ Measured strength (clinical-science.md §6.1, §6.3):
 Score (defaults in :class:`MatchWeights`): ``preference · fit + strength · mean over the wanted,
 eligible areas of (p̃ − p̄) + available · accepting``; ranks are by score, then by row (stable).
 
+Hard requirements (:func:`admissible`): a preference that cannot be traded against the others.
+The language is one: therapy is a conversation, and a therapist who does not speak the language
+the person asked for cannot offer it, however well they fit otherwise (issue 12: a therapist
+without the chosen language ranked above those with it). Accommodating stated preferences is
+what the evidence supports (Swift, Callahan, Cooper & Parkin 2018, *J Clin Psychol*
+74:1924-1937); the soft ones are weighed in :func:`preference_fit`, the hard ones filter.
+
 No Django import: this is part of :mod:`attune.engine`.
 """
 
@@ -39,6 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "MIN_CASES",
     "MatchWeights",
+    "admissible",
     "Strength",
     "match_scores",
     "preference_fit",
@@ -188,7 +196,31 @@ def match_scores(
     return np.asarray(score, dtype=np.float64), np.asarray(term, dtype=np.float64)
 
 
-def rank(scores: ArrayLike) -> IntArray:
-    """Row indices from the best score to the worst; ties keep the row order (stable)."""
+def admissible(met: ArrayLike, required: ArrayLike) -> BoolArray:
+    """Which therapists meet every hard requirement the person stated.
+
+    ``met`` is (therapists, requirements) bool: therapist *j* meets requirement *r* (e.g. speaks
+    the language asked for); ``required`` (requirements,) marks the ones the person stated (an
+    unstated requirement excludes nobody). With none stated, everyone is admissible.
+    """
+    m = np.atleast_2d(np.asarray(met, dtype=np.bool_))
+    r = np.asarray(required, dtype=np.bool_)
+    if r.shape != (m.shape[1],):
+        raise ValueError(f"required {r.shape} does not fit met {m.shape}")
+    return np.asarray(np.all(m | ~r[None, :], axis=1), dtype=np.bool_)
+
+
+def rank(scores: ArrayLike, keep: ArrayLike | None = None) -> IntArray:
+    """Row indices from the best score to the worst; ties keep the row order (stable).
+
+    With ``keep`` (therapists,) bool (:func:`admissible`), only the kept rows are ranked: a
+    therapist who fails a hard requirement is never listed, whatever the score.
+    """
     sc = np.asarray(scores, dtype=np.float64)
-    return np.asarray(np.argsort(-sc, kind="stable"), dtype=np.int64)
+    order = np.argsort(-sc, kind="stable")
+    if keep is not None:
+        k = np.asarray(keep, dtype=np.bool_)
+        if k.shape != sc.shape:
+            raise ValueError(f"keep {k.shape} does not fit scores {sc.shape}")
+        order = order[k[order]]
+    return np.asarray(order, dtype=np.int64)

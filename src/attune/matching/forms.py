@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from attune.matching.queries import GENDERS, LANGUAGE_NAMES, TIMES
+from attune.matching.queries import GENDERS, TIMES, language_name
 from attune.matching.services import Preferences
 from attune.practice.models import Format, Modality, ProblemArea, TherapistProfile
 from attune.record_fields import RecordChoiceField
@@ -47,7 +47,11 @@ class MatchForm(forms.Form):
         required=False,
         choices=[("", "No preference"), *GENDERS.items()],
     )
-    language = forms.ChoiceField(label="Language", required=False)
+    language = forms.ChoiceField(
+        label="Language",
+        required=False,
+        help_text="We list only therapists who speak it.",
+    )
     format = forms.ChoiceField(
         label="Sessions",
         required=False,
@@ -83,9 +87,9 @@ class MatchForm(forms.Form):
                 for code in (langs or [])
             }
         )
-        self.fields["language"].choices = [("", "No preference")] + [
-            (c, LANGUAGE_NAMES.get(c, c.upper())) for c in codes
-        ]
+        self.fields["language"].choices = [("", "No preference")] + sorted(
+            ((c, language_name(c)) for c in codes), key=lambda pair: pair[1]
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -37,7 +38,23 @@ LANGUAGE_NAMES = {
     "uk": "Ukrainian",
     "pt": "Portuguese",
     "nl": "Dutch",
+    "he": "Hebrew",
+    "fa": "Persian",
+    "el": "Greek",
+    "sr": "Serbian",
+    "hr": "Croatian",
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "sv": "Swedish",
 }
+
+
+def language_name(code: str) -> str:
+    """ "Hebrew" for "he": the name, never the bare code, for any language Django knows."""
+    return LANGUAGE_NAMES.get(code) or LANG_INFO.get(code, {}).get("name") or code
+
+
 TIMES = {
     "weekday_mornings": "Weekday mornings",
     "weekday_afternoons": "Weekday afternoons",
@@ -49,7 +66,7 @@ def published_profiles() -> QuerySet[TherapistProfile]:
     """Therapists shown to the public, with what matching needs (a fixed number of queries)."""
     return (
         TherapistProfile.objects.filter(published=True, user__is_active=True)
-        .select_related("user", "practice")
+        .select_related("user", "practice", "directory_entry")
         .prefetch_related("modalities", "problem_areas")
         .order_by("user__last_name", "user__first_name", "pk")
     )
@@ -266,7 +283,7 @@ def intake_summary(intake: dict[str, Any]) -> dict[str, Any]:
         "areas": [a.name for a in areas],
         "modality": modality.name if modality else "",
         "gender": GENDERS.get(prefs.get("gender") or "", ""),
-        "language": LANGUAGE_NAMES.get(prefs.get("language") or "", prefs.get("language") or ""),
+        "language": language_name(prefs.get("language") or ""),
         "format": {"in_person": "In person", "online": "Online"}.get(prefs.get("format") or "", ""),
         "times": [TIMES.get(t, t) for t in prefs.get("times") or []],
         "fee_max": prefs.get("fee_max"),

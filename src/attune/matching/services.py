@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.urls import NoReverseMatch, reverse
 
-from attune.engine.matching import MIN_CASES, match_scores, preference_fit, rank
+from attune.engine.matching import MIN_CASES, admissible, match_scores, preference_fit, rank
 from attune.matching.queries import (
     GENDERS,
-    LANGUAGE_NAMES,
     PracticeStrength,
+    language_name,
     practice_strength,
     published_profiles,
 )
@@ -38,6 +38,26 @@ class Preferences:
     format: str = ""  # in_person | online
     times: tuple[str, ...] = ()
     fee_max: int | None = None
+
+    @classmethod
+    def from_json(cls, data: object) -> Preferences:
+        """The preferences as kept in the session (``as_json``); anything odd is dropped."""
+        d = data if isinstance(data, dict) else {}
+
+        def text(key: str) -> str:
+            value = d.get(key)
+            return value if isinstance(value, str) else ""
+
+        times = d.get("times")
+        fee = d.get("fee_max")
+        return cls(
+            modality=text("modality"),
+            gender=text("gender"),
+            language=text("language"),
+            format=text("format"),
+            times=tuple(t for t in times if isinstance(t, str)) if isinstance(times, list) else (),
+            fee_max=fee if isinstance(fee, int) and not isinstance(fee, bool) else None,
+        )
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -75,6 +95,18 @@ class Match:
     reasons: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
     strengths: list[AreaStrength] = field(default_factory=list)
+    #: Meets every hard requirement (the language asked for): engine.matching.admissible.
+    admissible: bool = True
+
+    @property
+    def entry(self):  # noqa: ANN201 - the directory's DirectoryEntry, loaded with the profile
+        """The therapist's directory entry (pronouns, district, photo…), or None."""
+        return getattr(self.profile, "directory_entry", None)
+
+    @property
+    def measured(self) -> list[AreaStrength]:
+        """Only the areas with enough cases: the others are never shown (issue 12)."""
+        return [s for s in self.strengths if s.enough_data]
 
     @property
     def summary(self) -> str:
@@ -98,7 +130,10 @@ def _and(items: Sequence[str]) -> str:
 def find_matches(
     areas: Sequence[ProblemArea], preferences: Preferences, min_cases: int = MIN_CASES
 ) -> list[Match]:
-    """Rank the published therapists for a person's problem areas and preferences."""
+    """Rank the published therapists for a person's problem areas and preferences: those who
+    meet the hard requirements (the language) first, the others after them, marked
+    ``admissible=False`` (Find my match does not list them; a warm referral shows them with
+    the reason)."""
     profiles = list(published_profiles())
     if not profiles:
         return []
@@ -147,11 +182,14 @@ def find_matches(
     accepting = np.array([p.accepting_new_clients for p in profiles], dtype=bool)
     scores, _ = match_scores(fit, shrunk_adv, eligible, wanted, accepting)
     modality_names = {m.slug: m.name for p in profiles for m in p.modalities.all()}
+    # Hard requirements: the language (the column after the areas, modality and gender).
+    language_col = len(wanted_slugs) + 2
+    keep = admissible(matches[:, [language_col]], np.array([bool(preferences.language)]))
 
     result = []
-    for i in rank(scores):
+    for i in np.concatenate([rank(scores, keep), rank(scores, ~keep)]):
         p = profiles[int(i)]
-        m = Match(profile=p, score=float(scores[i]), fit=float(fit[i]))
+        m = Match(profile=p, score=float(scores[i]), fit=float(fit[i]), admissible=bool(keep[i]))
         listed = {a.slug for a in p.problem_areas.all()}
         worked = [a.name.lower() for a in areas if a.slug in listed]
         if worked:
@@ -165,7 +203,7 @@ def find_matches(
         if preferences.gender and matches[i, base + 1]:
             m.reasons.append(GENDERS.get(preferences.gender, preferences.gender).lower())
         if preferences.language:
-            language = LANGUAGE_NAMES.get(preferences.language, preferences.language.upper())
+            language = language_name(preferences.language)
             (m.reasons if matches[i, base + 2] else m.misses).append(
                 f"speaks {language}" if matches[i, base + 2] else f"does not speak {language}"
             )
@@ -192,6 +230,36 @@ def find_matches(
             )
         result.append(m)
     return result
+
+
+@dataclass(frozen=True)
+class MatchResults:
+    """What Find my match shows: the therapists who meet the hard requirements, those taking
+    new clients apart from those with a waiting list, and how many were left out."""
+
+    accepting: list[Match]
+    waiting: list[Match]
+    left_out: int  # did not speak the language asked for
+    language: str  # its name, "" when none was asked for
+
+    @property
+    def any_measured(self) -> bool:
+        return any(m.measured for m in (*self.accepting, *self.waiting))
+
+
+def match_results(
+    areas: Sequence[ProblemArea], preferences: Preferences, min_cases: int = MIN_CASES
+) -> MatchResults:
+    """Find my match: only the therapists who speak the language asked for are listed
+    (engine.matching.admissible), those on a waiting list grouped apart."""
+    found = find_matches(areas, preferences, min_cases)
+    listed = [m for m in found if m.admissible]
+    return MatchResults(
+        accepting=[m for m in listed if m.profile.accepting_new_clients],
+        waiting=[m for m in listed if not m.profile.accepting_new_clients],
+        left_out=len(found) - len(listed),
+        language=language_name(preferences.language) if preferences.language else "",
+    )
 
 
 def profile_path(profile: TherapistProfile) -> str:

@@ -5,6 +5,7 @@ from attune.matching import views
 app_name = "matching"
 urlpatterns = [
     path("match/", views.find_match, name="find"),
+    path("match/results/", views.match_results, name="results"),
     path("match/consultation/<id:therapist_id>/", views.consult, name="consult"),
     path("match/consultation/sent/", views.consult_sent, name="consult-sent"),
     path("consultations/", views.inbox, name="inbox"),

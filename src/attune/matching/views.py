@@ -13,14 +13,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from attune.audit.models import AuditAction
 from attune.audit.services import record
+from attune.engine.matching import MIN_CASES
 from attune.matching import consultations, services
 from attune.matching.forms import (
     ConsultationForm,
@@ -40,6 +42,7 @@ from attune.matching.queries import (
 )
 from attune.matching.reading import suggest_areas
 from attune.matching.rules import is_asked_therapist
+from attune.practice.models import ProblemArea
 from attune.practice.services import crisis_resources_for
 
 #: Answers through one person's link (per address): plenty for a conversation, not a flood.
@@ -65,7 +68,9 @@ def find_match(request: HttpRequest) -> HttpResponse:
     match" ranks the therapists. Answers travel by POST only, never in the address."""
     context: dict[str, Any] = {"keep_hours": settings.SESSION_COOKIE_AGE // 3600}
     if request.method != "POST":
-        return render(request, "matching/match.html", {**context, "form": MatchForm()})
+        # "Change my answers" from the results: the ticks and choices kept (never the words).
+        form = MatchForm(initial=_intake_initial(request.session.get(INTAKE_KEY)))
+        return render(request, "matching/match.html", {**context, "form": form})
     data = request.POST.copy()
     text = data.get("text", "")
     # "Find my match" with words but no ticks reads the words first.
@@ -91,8 +96,52 @@ def find_match(request: HttpRequest) -> HttpResponse:
         "problem_areas": [a.slug for a in areas],
         "preferences": preferences.as_json(),
     }
-    context.update(matches=services.find_matches(areas, preferences), areas=areas)
-    return render(request, "matching/match.html", context)
+    # Post/redirect/get: the results have their own page, which opens at their heading (on a
+    # phone the visitor sees them at once) and survives a reload. The address carries nothing:
+    # the results page reads the ticks and choices the page already says are kept.
+    return redirect(reverse("matching:results") + "#results")
+
+
+def _intake_initial(intake: object) -> dict[str, Any]:
+    if not isinstance(intake, dict):
+        return {}
+    prefs = services.Preferences.from_json(intake.get("preferences"))
+    slugs = intake.get("problem_areas")
+    slugs = slugs if isinstance(slugs, list) else []
+    return {
+        "problem_areas": [s for s in slugs if isinstance(s, str)],
+        "modality": prefs.modality,
+        "gender": prefs.gender,
+        "language": prefs.language,
+        "format": prefs.format,
+        "times": list(prefs.times),
+        "fee_max": prefs.fee_max,
+    }
+
+
+@never_cache
+@require_GET
+def match_results(request: HttpRequest) -> HttpResponse:
+    """The ranked therapists for the ticks and choices kept in this browser's session (see
+    ``find_match``); without them, back to the questions."""
+    intake = request.session.get(INTAKE_KEY)
+    if not isinstance(intake, dict):
+        messages.info(request, "Answer a few questions first, then we suggest therapists.")
+        return redirect("matching:find")
+    initial = _intake_initial(intake)
+    areas = list(ProblemArea.objects.filter(slug__in=initial["problem_areas"]).order_by("name"))
+    preferences = services.Preferences.from_json(intake.get("preferences"))
+    return render(
+        request,
+        "matching/results.html",
+        {
+            "results": services.match_results(areas, preferences),
+            "areas": areas,
+            "preferences": preferences,
+            "min_cases": MIN_CASES,
+            "keep_hours": settings.SESSION_COOKIE_AGE // 3600,
+        },
+    )
 
 
 @never_cache
