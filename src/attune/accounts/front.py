@@ -12,10 +12,10 @@ from attune.practice.services import crisis_resources_for
 #: The paragraph a practice that has not written its own shows (Practice.welcome, editable in
 #: the Django admin). Plain words; nothing a practice might not offer.
 DEFAULT_WELCOME = (
-    "We are a practice of psychotherapists. Whatever brings you, you can look for a therapist "
-    "who fits you, read in plain words how each of us works, and ask for a first "
-    "consultation. Clients tell us before each session how they are doing and after it how "
-    "the session went, so that therapy can change course when it is not helping."
+    "We are a practice of psychotherapists. Find a therapist who fits you, read in plain words "
+    "how each of us works, and ask for a first consultation. Before and after each session our "
+    "clients tell us how they are doing, so that therapy can change course when it is not "
+    "helping."
 )
 
 
