@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 
 from attune.accounts.front import DEFAULT_WELCOME
+from attune.accounts.models import Role
+from attune.accounts.views import HOME_BY_ROLE
 from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from attune.practice.templatetags.attune_crisis import phone_links
 from tests.conftest import PASSWORD
@@ -73,21 +76,22 @@ def test_outside_demo_mode_the_sign_in_page_lists_no_logins(client, settings):
     assert DEMO_PASSWORD not in page
 
 
-@pytest.mark.parametrize(
-    ("who", "home"),
-    [
-        ("client_user", "/me/"),
-        ("therapist", "/caseload/"),
-        ("supervisor", "/supervision/"),
-        ("practice_admin", "/practice/"),
-    ],
-)
-def test_signed_in_people_go_to_their_home(request, client, who, home, episode):
-    user = request.getfixturevalue(who)
+#: A person of each role, by their fixture.
+PERSON_OF_ROLE = {
+    Role.CLIENT: "client_user",
+    Role.THERAPIST: "therapist",
+    Role.SUPERVISOR: "supervisor",
+    Role.PRACTICE_ADMIN: "practice_admin",
+}
+
+
+@pytest.mark.parametrize("role", list(HOME_BY_ROLE))
+def test_signed_in_people_go_to_their_home(request, client, role, episode):
+    user = request.getfixturevalue(PERSON_OF_ROLE[role])
     assert client.login(username=user.email, password=PASSWORD)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == home
+    assert response["Location"] == reverse(HOME_BY_ROLE[role])
 
 
 def test_a_post_to_the_front_page_is_refused_plainly(client, practice):
