@@ -7,10 +7,16 @@ export ATTUNE_VAR_DIR ?= $(CURDIR)/var
 # fixtures (a loaded demo, a browser) are built once. PYTEST_WORKERS= runs them serially.
 PYTEST_WORKERS ?= -n auto --dist loadfile
 
-.PHONY: demo test install install-dev lint chromium clean
+.PHONY: demo demo-reset test install install-dev lint chromium clean
 
+# `make demo` prints the address to open (http://127.0.0.1:$PORT, PORT=8000 by default) and the
+# logins; e-mails appear in its terminal. `make demo-reset` drops the demo database, loads the
+# demo practice again and serves it.
 demo: $(VENV)/.installed
 	$(BIN)/attune demo
+
+demo-reset: $(VENV)/.installed
+	$(BIN)/attune demo --reset
 
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check src tests benchmarks

@@ -85,7 +85,7 @@ def test_the_supervisor_sees_her_supervisees(demo, client):
     assert client.get(reverse("workspace:caseload-of", args=[therapist.pk])).status_code == 200
 
 
-def test_the_demo_command_loads_once(capsys):
+def test_the_demo_command_loads_once(capsys, settings):
     call_command("demo", no_serve=True)
     first = capsys.readouterr().out
     call_command("demo", no_serve=True)
@@ -93,4 +93,5 @@ def test_the_demo_command_loads_once(capsys):
     assert "Loaded" in first
     assert "already loaded" in second
     assert "therapist@example.org" in second
+    assert f"Open {settings.ATTUNE_SITE_URL}/ in your browser." in second  # issue 12
     assert User.objects.filter(email="client@example.org").count() == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -356,9 +357,25 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+def _site_url(environ: Mapping[str, str]) -> str:
+    """The address links in e-mails start with: ``ATTUNE_SITE_URL`` when set (a real install
+    behind its proxy, docs/deployment.md), else where ``attune serve`` listens, from the same
+    ``HOST`` and ``PORT`` it reads, so ``PORT=9123 make demo`` mails links to port 9123."""
+    if environ.get("ATTUNE_SITE_URL"):
+        return environ["ATTUNE_SITE_URL"]
+    host = environ.get("HOST", "").strip() or "127.0.0.1"
+    # Listening on every interface (0.0.0.0, ::): this machine answers on 127.0.0.1 too.
+    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{environ.get('PORT', '').strip() or '8000'}"
+
+
 # Reminders and password-free form links (attune.reminders; docs/deployment.md). A link works
 # once, for ATTUNE_LINK_HOURS; ATTUNE_SITE_URL makes the absolute address in the e-mail.
-ATTUNE_SITE_URL = os.environ.get("ATTUNE_SITE_URL", "http://127.0.0.1:8000")
+ATTUNE_SITE_URL = _site_url(os.environ)
 ATTUNE_LINK_HOURS = int(os.environ.get("ATTUNE_LINK_HOURS", "72"))
 ATTUNE_CHECK_IN_REMINDER_HOURS = int(os.environ.get("ATTUNE_CHECK_IN_REMINDER_HOURS", "48"))
 ATTUNE_FEEDBACK_REMINDER_HOURS = int(os.environ.get("ATTUNE_FEEDBACK_REMINDER_HOURS", "48"))

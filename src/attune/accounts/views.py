@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
+from attune.accounts.front import front_page
 from attune.accounts.models import Role
 
 HOME_BY_ROLE = {
@@ -19,9 +19,12 @@ HOME_BY_ROLE = {
 }
 
 
-@login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect(HOME_BY_ROLE[Role(request.user.role)])
+    """Signed in: the person's own home. A visitor: the practice's front page."""
+    if request.user.is_authenticated:
+        return redirect(HOME_BY_ROLE[Role(request.user.role)])
+    return render(request, "front.html", {"front": front_page()})
 
 
 @require_GET

@@ -14,6 +14,10 @@ class Practice(models.Model):
         blank=True,
         help_text="List of {name, contact, note}. Empty: the defaults from the settings.",
     )
+    welcome = models.TextField(
+        blank=True,
+        help_text="A paragraph for visitors on the front page. Empty: a general welcome.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

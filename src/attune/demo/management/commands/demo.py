@@ -1,18 +1,36 @@
-"""``attune demo``: migrate, load the demo practice once, print the logins, serve."""
+"""``attune demo``: migrate, load the demo practice once, print where to open it and the
+logins, serve. ``--reset`` (``make demo-reset``) drops the demo database first."""
 
 from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
+from attune.demo.banner import banner
 from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, demo_loaded, load_demo
+
+
+def drop_sqlite_database(database: dict[str, Any]) -> bool:
+    """Delete the SQLite file of ``database`` (and its -wal/-shm journals): a reset then starts
+    from an empty file, whatever an older version of Attune left in it. Returns whether a file
+    was deleted; another database (PostgreSQL) is left to ``flush``."""
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return False
+    path = Path(str(database["NAME"]))
+    if not path.is_file():  # not created yet, or in memory (the tests)
+        return False
+    connections.close_all()
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        file.unlink(missing_ok=True)
+    return True
 
 
 class Command(BaseCommand):
@@ -24,8 +42,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args: Any, no_serve: bool, reset: bool, seed: int, **options: Any) -> None:
+        dropped = reset and drop_sqlite_database(settings.DATABASES["default"])
+        if dropped:
+            self.stdout.write("Dropped the demo database; loading it again.")
         call_command("migrate", interactive=False, verbosity=0)
-        if reset:
+        if reset and not dropped:  # not SQLite (PostgreSQL…): empty the tables instead
             call_command("flush", interactive=False, verbosity=0)
             call_command("migrate", interactive=False, verbosity=0)  # reloads shipped data
         if demo_loaded():
@@ -44,11 +65,15 @@ class Command(BaseCommand):
                 f"in {time.perf_counter() - started:.1f} s."
             )
         self.stdout.write("")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for email, what in DEMO_LOGINS:
-            self.stdout.write(f"  {email:<26} {what}")
-        if not settings.ATTUNE_REQUIRE_MFA:
-            self.stdout.write("Demo mode: two-step sign-in (MFA) is off; a real install needs it.")
+        self.stdout.write(
+            banner(
+                site_url=settings.ATTUNE_SITE_URL,
+                logins=DEMO_LOGINS,
+                password=DEMO_PASSWORD,
+                mfa_required=settings.ATTUNE_REQUIRE_MFA,
+                email_backend=settings.EMAIL_BACKEND,
+            )
+        )
         self.stdout.write("")
         if not no_serve:
             call_command("serve")
