@@ -41,7 +41,7 @@ LINK = re.compile(r"https?://\S+/f/[A-Za-z0-9_-]{43}/")
     ],
 )
 def test_the_site_address_follows_the_port_the_demo_serves_on(environ, url):
-    assert attune_settings._site_url(environ) == url
+    assert attune_settings.site_url_from(environ) == url
 
 
 def _site_url_in_a_fresh_process(**environ: str) -> str:

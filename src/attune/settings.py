@@ -358,7 +358,7 @@ LOGGING = {
 }
 
 
-def _site_url(environ: Mapping[str, str]) -> str:
+def site_url_from(environ: Mapping[str, str]) -> str:
     """The address links in e-mails start with: ``ATTUNE_SITE_URL`` when set (a real install
     behind its proxy, docs/deployment.md), else where ``attune serve`` listens, from the same
     ``HOST`` and ``PORT`` it reads, so ``PORT=9123 make demo`` mails links to port 9123."""
@@ -375,7 +375,7 @@ def _site_url(environ: Mapping[str, str]) -> str:
 
 # Reminders and password-free form links (attune.reminders; docs/deployment.md). A link works
 # once, for ATTUNE_LINK_HOURS; ATTUNE_SITE_URL makes the absolute address in the e-mail.
-ATTUNE_SITE_URL = _site_url(os.environ)
+ATTUNE_SITE_URL = site_url_from(os.environ)
 ATTUNE_LINK_HOURS = int(os.environ.get("ATTUNE_LINK_HOURS", "72"))
 ATTUNE_CHECK_IN_REMINDER_HOURS = int(os.environ.get("ATTUNE_CHECK_IN_REMINDER_HOURS", "48"))
 ATTUNE_FEEDBACK_REMINDER_HOURS = int(os.environ.get("ATTUNE_FEEDBACK_REMINDER_HOURS", "48"))

@@ -20,7 +20,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+        from django.conf import settings
         from gunicorn.app.wsgiapp import WSGIApplication
+
+        from attune.settings import site_url_from
+
+        if not os.environ.get("ATTUNE_SITE_URL"):
+            # `attune serve --port 9123` without PORT: e-mailed links still open where it listens.
+            settings.ATTUNE_SITE_URL = site_url_from({"HOST": host, "PORT": str(port)})
 
         self.stdout.write(f"Attune is serving on http://{host}:{port}/ (Ctrl+C stops it)")
         sys.argv = [
