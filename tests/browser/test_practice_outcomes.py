@@ -48,7 +48,7 @@ def history(demo):
 
 def _open(page: Any, live_server: Any, email: str) -> None:
     login(page, live_server, email, DEMO_PASSWORD)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Outcomes").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Outcome figures").click()
     expect(page).to_have_url(f"{live_server.url}/practice/outcomes/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
 
