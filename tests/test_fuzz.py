@@ -28,6 +28,7 @@ SPOILED = {
 FILTERS = (
     *("q", "name", "area", "areas", "approach", "modality", "topic", "page", "language"),
     *("format", "gender", "fee_max", "kind", "level", "status", "for", "months", "therapist"),
+    *("year", "quarter"),
 )
 FIELD = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
 SKIP = re.compile(r"^/(admin/|static/|accounts/logout/|favicon\.ico)")

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "attune.directory",
     "attune.matching",
     "attune.supervision",
+    "attune.outcomes",
     "attune.notifications",
     "post_office",
     "django.contrib.admin",

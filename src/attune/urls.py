@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("attune.practice.urls")),
     path("notes/", include("attune.notes.urls")),
     path("", include("attune.supervision.urls")),
+    path("", include("attune.outcomes.urls")),
     path("", include("attune.reminders.urls")),
     path("", include("attune.directory.urls")),
     path("", include("attune.matching.urls")),

@@ -1,0 +1,54 @@
+"""The therapist model recovers a known between-therapist variance on simulated practices
+(issue 13), adjusts for intake, and places nobody under 15 finished courses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attune.analytics.therapist_effects import therapist_model
+
+
+def simulate(therapists: int, per: int, icc: float, seed: int, total_var: float = 25.0):
+    """PHQ-9-like change: intake ~ N(15, 5), change = -5 - 0.3 (intake - 15) + u_j + e."""
+    rng = np.random.default_rng(seed)
+    counts = np.full(therapists, per)
+    counts[0] = 8  # one therapist with a small caseload
+    groups = np.repeat(np.arange(therapists), counts)
+    intake = rng.normal(15.0, 5.0, groups.size)
+    u = rng.normal(0.0, np.sqrt(icc * total_var), therapists)
+    e = rng.normal(0.0, np.sqrt((1 - icc) * total_var), groups.size)
+    change = -5.0 - 0.3 * (intake - 15.0) + u[groups] + e
+    return intake, change, [f"T{g:02d}" for g in groups]
+
+
+@pytest.mark.parametrize(("icc", "seed"), [(0.10, 1), (0.05, 2)])
+def test_a_known_between_therapist_share_is_inside_its_interval(icc, seed):
+    intake, change, who = simulate(40, 30, icc, seed)
+    model = therapist_model(intake, change, who, n_boot=100, seed=seed)
+    print(
+        f"\ntrue ICC {icc:.2f}: estimated {model.icc:.3f} "
+        f"[{model.icc_lower:.3f}, {model.icc_upper:.3f}], intake slope {model.intake_slope:.3f}"
+    )
+    assert model.icc_lower <= icc <= model.icc_upper
+    assert model.icc_upper - model.icc_lower < 0.15
+    assert model.intake_slope == pytest.approx(-0.3, abs=0.05)
+    assert model.courses == 8 + 39 * 30 and model.therapists == 40
+
+
+def test_nobody_is_placed_under_15_courses_and_nobody_is_ranked():
+    intake, change, who = simulate(12, 20, 0.10, 3)
+    model = therapist_model(intake, change, who, n_boot=20)
+    small = [e for e in model.effects if e.n < 15]
+    assert [e.therapist for e in small] == ["T00"]
+    assert small[0].effect is None and small[0].place.startswith("not placed")
+    placed = [e for e in model.effects if e.n >= 15]
+    assert all(e.lower is not None and e.lower <= e.effect <= e.upper for e in placed)
+    assert [e.therapist for e in model.effects] == sorted(e.therapist for e in model.effects)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError):
+        therapist_model([10.0], [1.0, 2.0], ["a"])
+    with pytest.raises(ValueError):
+        therapist_model([10.0, 11.0, 12.0], [1.0, 2.0, 3.0], ["a", "a", "a"])
