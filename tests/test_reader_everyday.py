@@ -18,22 +18,13 @@ from hypothesis import strategies as st
 from attune.matching.reading import read_areas, reader, suggest_areas
 from attune.matching.training import SEED_PATH
 
-EVERYDAY: list = [  # (text, area), or a pytest.param of them
+EVERYDAY: list[tuple[str, str]] = [
     ("I wake up at 3am every night and can't get back to sleep", "sleep"),
     ("I haven't slept properly in weeks, I just lie there awake", "sleep"),
     ("I drink too much most evenings and can't stop", "addiction"),
     ("I think I'm addicted to gambling, I've lost all our savings", "addiction"),
     ("My father died in the spring and I can't stop crying", "grief"),
     ("Since my sister passed away I feel lost without her", "grief"),
-    pytest.param(
-        "I've felt low and hopeless for months and nothing seems worth doing",
-        "depression",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="known miss: 'low' and 'hopeless' alone are not enough for the reader "
-            "(depression stays below its threshold, nothing is ticked); see docs/matching.md",
-        ),
-    ),
     ("I've been feeling really down for months and can't enjoy anything", "depression"),
     ("I'm anxious all the time and I get panic attacks on the bus", "anxiety"),
     ("My partner and I argue every day and I don't know if we'll stay together", "relationships"),
@@ -46,6 +37,16 @@ EVERYDAY: list = [  # (text, area), or a pytest.param of them
     ("I'm not sure whether I'm gay or straight and it's confusing me", "identity"),
 ]
 
+#: Sentences the reader gets wrong today, kept visible as strict xfails (docs/matching.md).
+KNOWN_MISSES: list[tuple[str, str]] = [
+    ("I've felt low and hopeless for months and nothing seems worth doing", "depression"),
+]
+MISS = pytest.mark.xfail(
+    strict=True,
+    reason="known miss: 'low' and 'hopeless' alone are not enough for the reader "
+    "(depression stays below its threshold, nothing is ticked); see docs/matching.md",
+)
+
 UNSURE = ["Hello", "I would like to talk to someone", "Thursday afternoon works for me"]
 
 
@@ -56,18 +57,16 @@ def _norm(text: str) -> str:
 def test_the_everyday_sentences_are_not_training_data():
     seeds = json.loads(SEED_PATH.read_text(encoding="utf-8"))["sentences"]
     trained = {_norm(s) for texts in seeds.values() for s in texts}
-    assert not {_norm(text) for text, _ in _pairs()} & trained
-
-
-def _pairs() -> list[tuple[str, str]]:
-    return [tuple(p.values) if hasattr(p, "values") else p for p in EVERYDAY]  # type: ignore[misc]
+    assert not {_norm(text) for text, _ in EVERYDAY + KNOWN_MISSES} & trained
 
 
 def test_every_tickable_area_has_an_everyday_sentence():
-    assert set(reader().areas) == {area for _, area in _pairs()}
+    assert set(reader().areas) == {area for _, area in EVERYDAY}
 
 
-@pytest.mark.parametrize(("text", "area"), EVERYDAY)
+@pytest.mark.parametrize(
+    ("text", "area"), [*EVERYDAY, *(pytest.param(t, a, marks=MISS) for t, a in KNOWN_MISSES)]
+)
 def test_plain_words_tick_the_right_area(text, area):
     assert area in suggest_areas(text), read_areas(text)
 
@@ -77,7 +76,7 @@ def test_nothing_is_ticked_when_unsure(text):
     assert suggest_areas(text) == []
 
 
-@pytest.mark.parametrize("text", [t for t, _ in _pairs()] + UNSURE)
+@pytest.mark.parametrize("text", [t for t, _ in EVERYDAY + KNOWN_MISSES] + UNSURE)
 def test_never_a_tick_below_the_threshold(text):
     model = reader()
     probs = model.probabilities([text])[0]

@@ -30,7 +30,10 @@ The recipe (all seeds fixed, so a run is reproducible):
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +42,16 @@ from typing import Any
 import numpy as np
 
 from attune.engine.classifier import (
+    TOPIC_TO_AREA,
     Example,
     FloatArray,
     Reader,
     TermBlock,
     char_terms,
     evaluate,
+    examples_from_rows,
+    title_key,
+    topic_slug,
     word_terms,
 )
 
@@ -227,12 +234,6 @@ def ticks(probs: FloatArray, thresholds: Sequence[float], areas: Sequence[str]) 
     return out
 
 
-def oof_macro_f1(
-    probs: FloatArray, gold: Sequence[frozenset[str]], thresholds: Sequence[float], areas: list[str]
-) -> float:
-    return evaluate(list(gold), ticks(probs, thresholds, areas)).macro_f1
-
-
 SPLIT_FILE = "20200325_counsel_chat.csv"
 MULTI_FILE = "counselchat-data.csv"
 
@@ -245,12 +246,6 @@ def load_counselchat(folder: Path) -> tuple[list[Example], dict[str, object]]:
     only in the multi-label file join ``train`` (split ``"extra"``), unless their title or the
     first 80 characters of their text match a question of the split file.
     """
-    import csv
-    import hashlib
-    import sys
-
-    from attune.engine.classifier import TOPIC_TO_AREA, examples_from_rows, title_key, topic_slug
-
     csv.field_size_limit(sys.maxsize)  # a few answers are longer than csv's default limit
     split_path, multi_path = folder / SPLIT_FILE, folder / MULTI_FILE
     with multi_path.open(encoding="utf-8", newline="") as fh:
@@ -296,11 +291,6 @@ def load_counselchat(folder: Path) -> tuple[list[Example], dict[str, object]]:
 def split_file_examples(folder: Path) -> list[Example]:
     """The split file's questions with its own topic labels only (no multi-label enrichment):
     the gold labels behind the figure of the earlier single-label reader."""
-    import csv
-    import sys
-
-    from attune.engine.classifier import examples_from_rows
-
     csv.field_size_limit(sys.maxsize)
     with (folder / SPLIT_FILE).open(encoding="utf-8", newline="") as fh:
         return examples_from_rows(csv.DictReader(fh))
@@ -318,3 +308,27 @@ def figures(reader: Reader, examples: Sequence[Example]) -> dict[str, object]:
         "recall": {a: round(v, 3) for a, v in m.recall.items()},
         "support": m.support,
     }
+
+
+def reliability(
+    probs: FloatArray, gold: Sequence[frozenset[str]], areas: Sequence[str], bins: int = 5
+) -> dict[str, object]:
+    """How calibrated the probabilities are, all areas pooled: the Brier score and, per
+    probability bin, the mean predicted probability beside the share of questions that truly
+    have the area (calibrated: the two agree)."""
+    y = np.array([[a in g for a in areas] for g in gold], dtype=np.float64).ravel()
+    p = probs.ravel()
+    rows = []
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        inside = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
+        if inside.any():
+            rows.append(
+                {
+                    "bin": f"{lo:.1f}-{hi:.1f}",
+                    "n": int(inside.sum()),
+                    "mean_p": round(float(p[inside].mean()), 3),
+                    "observed": round(float(y[inside].mean()), 3),
+                }
+            )
+    return {"brier": round(float(np.mean((p - y) ** 2)), 4), "bins": rows}

@@ -62,6 +62,7 @@ class Command(BaseCommand):
         oof = training.out_of_fold(pool, extra + seeds, areas)
         thresholds = training.choose_thresholds(oof, [e.areas for e in pool], areas)
         oof_metrics = evaluate([e.areas for e in pool], training.ticks(oof, thresholds, areas))
+        calibration = training.reliability(oof, [e.areas for e in pool], areas)
         self.stdout.write("final fit ...")
         fitted = training.fit(pool + extra + seeds, areas)
         meta: dict[str, object] = {
@@ -78,6 +79,7 @@ class Command(BaseCommand):
             "thresholds_from": "per-area best F1 on 5-fold out-of-fold calibrated probabilities "
             f"of the train + val questions, at least {training.MIN_THRESHOLD}",
             "out_of_fold_macro_f1": round(oof_metrics.macro_f1, 4),
+            "out_of_fold_calibration": calibration,
             "topic_to_area": dict(TOPIC_TO_AREA),
             "dropped_topics": sorted(DROPPED_TOPICS),
             "note": "IDF, weights, calibration and a vocabulary of words, word pairs and "
@@ -91,6 +93,7 @@ class Command(BaseCommand):
             "test_multilabel": training.figures(reader, test),
             "test_split_file_labels": training.figures(reader, own),
             "out_of_fold_macro_f1": round(oof_metrics.macro_f1, 4),
+            "out_of_fold_calibration": calibration,
             "thresholds": dict(zip(areas, thresholds, strict=True)),
         }
         self.stdout.write(json.dumps(report, indent=1))
