@@ -7,6 +7,7 @@ reader cannot tick (``ocd``: CounselChat has no such topic) are not listed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -112,3 +113,9 @@ def test_the_scorer_is_a_deterministic_probability(text):
 def test_empty_text_ticks_nothing():
     assert suggest_areas("") == [] and suggest_areas("   \n") == []
     assert reader().suggest("") == []
+
+
+def test_the_shipped_model_was_trained_on_the_current_seed_sentences():
+    # Editing reader_seed.json without running `attune train-classifier` fails here.
+    digest = hashlib.sha256(SEED_PATH.read_bytes()).hexdigest()
+    assert reader().meta["seed_file_sha256"] == digest

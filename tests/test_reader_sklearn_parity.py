@@ -56,3 +56,11 @@ def test_the_features_equal_sklearn_tfidf(fitted_and_texts):
     reader = training.to_reader(fitted, [0.5] * len(fitted.areas))
     theirs = fitted.pipeline.named_steps["features"].transform(texts).toarray()
     np.testing.assert_allclose(reader.features(texts), theirs, rtol=0, atol=1e-12)
+
+
+def test_the_training_command_says_what_is_missing(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="no CounselChat data"):
+        call_command("train_classifier", "--data", str(tmp_path), "--out", str(tmp_path / "m"))
+    assert not (tmp_path / "m").exists()
