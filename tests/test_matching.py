@@ -241,6 +241,25 @@ def test_reading_the_words_pre_ticks_problem_areas(client, team):
     assert "I keep having panic attacks" in html  # the words are kept
 
 
+def test_when_the_reader_is_unsure_nothing_is_ticked_and_the_page_says_so(client, team):
+    # Multi-label reader with thresholds (issue 12): words that name no problem area tick
+    # nothing, with either button, and the page asks the person to tick what fits.
+    for action in ("read", "find"):
+        response = client.post("/match/", {"action": action, "text": "I would like to talk"})
+        html = response.content.decode()
+        areas = "|".join(a.slug for a in ProblemArea.objects.all())
+        assert areas and not re.search(rf'value="({areas})"[^>]*checked', html)
+        assert 'data-testid="read-nothing"' in html and "please tick what fits" in html
+        assert 'data-testid="suggested"' not in html
+
+
+def test_reading_several_areas_ticks_each(client, team):
+    text = "I wake up at 3am every night and I drink too much most evenings"
+    html = client.post("/match/", {"action": "read", "text": text}).content.decode()
+    assert re.search(r'value="sleep"[^>]*checked', html)
+    assert re.search(r'value="addiction"[^>]*checked', html)
+
+
 def test_finding_with_words_only_uses_the_suggested_areas(client, team):
     html = find(client, text="I feel so anxious and worried, panic every day").content.decode()
     assert re.search(r"You asked for help with <strong>anxiety", html)

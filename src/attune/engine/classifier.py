@@ -1,21 +1,38 @@
 """Reading a prospective client's own words: which problem areas do they describe?
 
-A small, transparent text classifier in numpy: TF-IDF features (word unigrams and bigrams,
-sublinear term frequency, smoothed IDF, L2-normalised rows; Salton & Buckley 1988; the
-``TfidfVectorizer`` conventions of scikit-learn) and a multinomial logistic regression with an
-L2 penalty fitted by full-batch gradient descent with Nesterov momentum from zero weights, so a
-fit is deterministic. It only *suggests* problem areas: the person sees the ticks and changes
+The *reader* suggests problem areas for "Find my match". It is multi-label (one text can speak
+of sleep *and* drinking), gives each area a calibrated probability, and ticks an area only when
+that probability reaches the area's own threshold: when it is unsure it ticks nothing and the
+person is asked to tick what fits. It only *suggests*; the person sees the ticks and changes
 them; nothing clinical is decided from it.
 
-Training data: CounselChat (``nbertagnolli/counsel-chat``, MIT licence; Bertagnolli 2020),
-questions people asked on counselchat.com with the site's single topic label, and the dataset's
-own question-level ``split`` column (train / val / test; answers of one question never straddle
-splits). The site's topics are mapped onto Attune's problem areas by :data:`TOPIC_TO_AREA`;
-topics without a clear counterpart are dropped (:data:`DROPPED_TOPICS`). Attune's ``ocd`` has no
-CounselChat topic, so the classifier never suggests it.
+The model is fitted with scikit-learn at training time (``attune train-classifier``,
+:mod:`attune.matching.training`) and shipped as JSON; this module scores it with numpy alone,
+so the app needs no scikit-learn at run time. The scoring reproduces scikit-learn's
+``predict_proba`` exactly (``tests/test_reader_sklearn_parity.py``, to 1e-9):
 
-The shipped model is a JSON file (vocabulary, IDF, weights, bias, classes, provenance). Loading
-it needs no network and no training. No Django import: this is part of :mod:`attune.engine`.
+1. **Features** — two TF-IDF blocks (scikit-learn's ``TfidfVectorizer`` with the analyzers
+   below, ``sublinear_tf=True``, smoothed IDF, each block L2-normalised, then concatenated;
+   Salton & Buckley 1988): :func:`word_terms` (word unigrams without function words, plus
+   pairs of consecutive kept words) and :func:`char_terms` (character 3- to 5-grams inside
+   each word padded with a space, which copes with spelling variants: "drink", "drinking",
+   "drunk"). A term's value is ``(1 + ln count) · idf``.
+2. **One-vs-rest logistic regression** per area (L2 penalty, balanced class weights):
+   ``f = x · w + b``.
+3. **Platt scaling** (Platt 1999; scikit-learn's ``CalibratedClassifierCV(method="sigmoid",
+   ensemble=False)``): ``p = 1 / (1 + exp(A·f + B))``, with ``A`` and ``B`` fitted on
+   cross-validated decision values, so ``p`` is a calibrated probability of the area.
+4. **Ticks** — the areas whose ``p`` reaches their threshold (chosen on held-out parts of the
+   training split, never on the test split), best first, at most ``max_ticks``. A text with
+   no known term ticks nothing.
+
+Training data: CounselChat (``nbertagnolli/counsel-chat``, MIT licence; Bertagnolli 2020),
+questions people asked on counselchat.com, with the dataset's own question-level ``split``
+column (train / val / test). The site's topics are mapped onto Attune's problem areas by
+:data:`TOPIC_TO_AREA`; topics without a clear counterpart are dropped (:data:`DROPPED_TOPICS`).
+Attune's ``ocd`` has no CounselChat topic, so the reader never ticks it.
+
+No Django import: this is part of :mod:`attune.engine`.
 """
 
 from __future__ import annotations
@@ -34,22 +51,28 @@ from numpy.typing import NDArray
 
 __all__ = [
     "DROPPED_TOPICS",
+    "FORMAT",
     "TOPIC_TO_AREA",
     "Example",
     "Metrics",
-    "TextClassifier",
-    "TrainConfig",
+    "Reader",
+    "TermBlock",
+    "char_terms",
     "evaluate",
     "examples_from_rows",
-    "tokens",
-    "train",
+    "topic_slug",
+    "word_terms",
 ]
 
 FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
-#: CounselChat topic slug → Attune problem-area slug (question counts in the dataset's README).
-#: Several site topics fold into one area; the comments give the reason where it is not obvious.
+#: The JSON format of the shipped model.
+FORMAT: Final = "attune-reader/2"
+
+#: CounselChat topic slug → Attune problem-area slug. Several site topics fold into one area;
+#: the comments give the reason where it is not obvious. Slugs are those of
+#: ``20200325_counsel_chat.csv``; the labels of ``counselchat-data.csv`` ("Grief and Loss",
+#: "Legal & Regulatory") become the same slugs through :func:`topic_slug`.
 TOPIC_TO_AREA: Final[Mapping[str, str]] = {
     "depression": "depression",
     "anxiety": "anxiety",
@@ -71,9 +94,11 @@ TOPIC_TO_AREA: Final[Mapping[str, str]] = {
     "sleep-improvement": "sleep",
     "eating-disorders": "eating",
     "lgbtq": "identity",  # sexual and gender identity
+    "career-counseling": "identity",  # Attune's area is "identity and life direction"
 }
 
-#: Topics with no clear Attune problem area: not used for training or testing.
+#: Topics with no clear Attune problem area: never a label (a question with only these is not
+#: used at all).
 DROPPED_TOPICS: Final[frozenset[str]] = frozenset(
     {
         "behavioral-change",
@@ -85,6 +110,9 @@ DROPPED_TOPICS: Final[frozenset[str]] = frozenset(
         "children-adolescents",
         "military-issues",
         "counseling-fundamentals",
+        "diagnosis",
+        "alzheimer-s",
+        "self-harm",  # too serious to fold into another area; the crisis box covers it
     }
 )
 
@@ -100,244 +128,272 @@ _STOP: Final[frozenset[str]] = frozenset(
 )
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased word unigrams (stop words removed) and the bigrams of consecutive kept
-    words, joined by a space."""
-    words = [w.strip("'") for w in _WORD.findall(text.lower())]
-    kept = [w for w in words if w and w not in _STOP and len(w) > 1]
+def topic_slug(label: str) -> str:
+    """``"Grief and Loss"`` → ``"grief-and-loss"``; ``"Legal & Regulatory"`` →
+    ``"legal-regulatory"``; a slug stays itself."""
+    return "-".join(re.findall(r"[a-z0-9]+", label.lower()))
+
+
+def _words(text: str) -> list[str]:
+    lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return [w.strip("'") for w in _WORD.findall(lowered)]
+
+
+def word_terms(text: str) -> list[str]:
+    """Word unigrams (lower-cased, function words and single letters removed) and the pairs of
+    consecutive kept words, joined by a space."""
+    kept = [w for w in _words(text) if w and w not in _STOP and len(w) > 1]
     return kept + [f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False)]
+
+
+def char_terms(text: str) -> list[str]:
+    """Character 3- to 5-grams inside each word, the word padded with a space on both sides
+    (``"sleep"`` → ``" sl"``, ``"sle"``, …, ``"ep "``, ``" sle"``, …)."""
+    out: list[str] = []
+    for word in _words(text):
+        if not word:
+            continue
+        padded = f" {word} "
+        for n in (3, 4, 5):
+            out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
+_ANALYZERS: Final = {"words": word_terms, "chars": char_terms}
 
 
 @dataclass(frozen=True)
 class Example:
-    """One training or test example: a question's title + text and its mapped problem area."""
+    """One question: its title + text, the problem areas it was filed under, and its split."""
 
     question_id: str
     text: str
-    area: str
+    areas: frozenset[str]
     split: str
 
 
-def examples_from_rows(rows: Iterable[Mapping[str, str]]) -> list[Example]:
+def examples_from_rows(
+    rows: Iterable[Mapping[str, str]], extra_labels: Mapping[str, Iterable[str]] | None = None
+) -> list[Example]:
     """Question-level examples from CounselChat answer rows (``20200325_counsel_chat.csv``).
 
-    Answers of one question are collapsed to one example per (question, mapped area); the few
-    questions filed under two topics give one example per distinct area. Unmappable topics are
-    dropped. Ordered by question id (as a number) then area, so the result is deterministic.
+    Answers of one question collapse to one example; a question filed under two topics gets
+    both areas. ``extra_labels`` maps a normalised question title (:func:`title_key`) to more
+    topic labels for it (from the multi-label ``counselchat-data.csv``). Unmappable topics are
+    dropped, and so is a question left with no area. Ordered by question id (as a number): the
+    result is deterministic.
     """
-    seen: dict[tuple[str, str], Example] = {}
+    extra = extra_labels or {}
+    texts: dict[str, tuple[str, str, str]] = {}
+    areas: dict[str, set[str]] = {}
     for row in rows:
-        topic = row["topic"].strip()
-        area = TOPIC_TO_AREA.get(topic)
-        if area is None:
-            continue
         qid = row["questionID"].strip()
-        text = f"{row['questionTitle'].strip()}. {row['questionText'].strip()}"
-        seen.setdefault((qid, area), Example(qid, text, area, row["split"].strip()))
+        title = row["questionTitle"].strip()
+        text = f"{title}. {row['questionText'].strip()}"
+        texts.setdefault(qid, (text, row["split"].strip(), title))
+        topics = [row["topic"], *extra.get(title_key(title), ())]
+        for topic in topics:
+            area = TOPIC_TO_AREA.get(topic_slug(topic))
+            if area is not None:
+                areas.setdefault(qid, set()).add(area)
 
-    def order(key: tuple[str, str]) -> tuple[int, str, str]:
-        qid, area = key
-        return (int(qid) if qid.isdigit() else -1, qid, area)
+    def order(qid: str) -> tuple[int, str]:
+        return (int(qid) if qid.isdigit() else -1, qid)
 
-    return [seen[k] for k in sorted(seen, key=order)]
+    return [
+        Example(qid, texts[qid][0], frozenset(areas[qid]), texts[qid][1])
+        for qid in sorted(areas, key=order)
+    ]
+
+
+def title_key(title: str) -> str:
+    """A question title reduced to lower-case words, to find one question in both files."""
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Training settings.
+class TermBlock:
+    """One TF-IDF block: its analyzer's name, vocabulary (in column order) and IDF."""
 
-    Chosen on the ``val`` split after fitting on ``train``: ``l2`` in {1e-4, 3e-4, 1e-3, 3e-3,
-    1e-2} × ``min_df`` in {1, 2}, with and without class weights. Validation macro-F1 ranged
-    0.28–0.48 and accuracy 0.53–0.62; the defaults gave the best accuracy (0.618) with a
-    macro-F1 (0.448) within 0.03 of the best, and class weights raised macro-F1 by 0.17.
-    """
-
-    min_df: int = 2  # a term must occur in at least this many training documents
-    max_features: int = 6000  # the most frequent terms kept
-    l2: float = 1e-3  # L2 penalty on the weights (not the bias), per example
-    learning_rate: float = 2.0
-    iterations: int = 600
-    momentum: float = 0.9
-    class_weight: bool = True  # weight examples by 1/class frequency (balanced), for macro-F1
-
-
-@dataclass
-class TextClassifier:
-    """A fitted TF-IDF + multinomial logistic regression model."""
-
-    classes: list[str]
+    name: str
     vocabulary: list[str]
     idf: FloatArray
-    weights: FloatArray  # (features, classes)
-    bias: FloatArray  # (classes,)
-    meta: dict[str, object] = field(default_factory=dict)
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._index = {term: i for i, term in enumerate(self.vocabulary)}
+        if self.name not in _ANALYZERS:
+            raise ValueError(f"unknown analyzer {self.name!r}")
+        object.__setattr__(self, "index", {t: i for i, t in enumerate(self.vocabulary)})
 
-    # ------------------------------------------------------------------ features
     def features(self, texts: Sequence[str]) -> FloatArray:
-        """TF-IDF matrix (documents × terms): (1 + ln tf) · idf, rows L2-normalised."""
+        """``(1 + ln count) · idf`` per known term, each row L2-normalised (all-zero rows stay
+        zero)."""
+        analyzer = _ANALYZERS[self.name]
         x = np.zeros((len(texts), len(self.vocabulary)), dtype=np.float64)
         for row, text in enumerate(texts):
-            counts = Counter(t for t in tokens(text) if t in self._index)
+            counts = Counter(t for t in analyzer(text) if t in self.index)
             for term, count in counts.items():
-                x[row, self._index[term]] = 1.0 + math.log(count)
+                x[row, self.index[term]] = 1.0 + math.log(count)
         x *= self.idf
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        norms = np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]
         out: FloatArray = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
         return out
 
+    def known(self, text: str) -> int:
+        return sum(1 for t in _ANALYZERS[self.name](text) if t in self.index)
+
+
+@dataclass
+class Reader:
+    """A fitted multi-label reader: TF-IDF blocks, one-vs-rest logistic regression, Platt
+    calibration and a threshold per area."""
+
+    areas: list[str]
+    blocks: list[TermBlock]
+    coef: FloatArray  # (areas, features)
+    intercept: FloatArray  # (areas,)
+    platt_a: FloatArray  # (areas,)
+    platt_b: FloatArray  # (areas,)
+    thresholds: FloatArray  # (areas,)
+    max_ticks: int = 3
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n_features = sum(len(b.vocabulary) for b in self.blocks)
+        n = len(self.areas)
+        if self.coef.shape != (n, n_features):
+            raise ValueError(f"coef has shape {self.coef.shape}, expected {(n, n_features)}")
+        for name in ("intercept", "platt_a", "platt_b", "thresholds"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"{name} must have one value per area")
+
+    def features(self, texts: Sequence[str]) -> FloatArray:
+        return np.hstack([b.features(texts) for b in self.blocks])
+
+    def decision(self, texts: Sequence[str]) -> FloatArray:
+        """Logistic-regression decision values (texts × areas)."""
+        return np.asarray(self.features(texts) @ self.coef.T + self.intercept, dtype=np.float64)
+
     def probabilities(self, texts: Sequence[str]) -> FloatArray:
-        """Softmax probabilities (documents × classes), in the order of :attr:`classes`."""
-        return _softmax(self.features(texts) @ self.weights + self.bias)
+        """Calibrated probability of each area (texts × areas), in the order of
+        :attr:`areas`; each area on its own (they need not sum to 1)."""
+        z = self.decision(texts) * self.platt_a + self.platt_b
+        # 1 / (1 + e^z), computed without overflow for large |z|.
+        return np.asarray(np.exp(-np.logaddexp(0.0, z)), dtype=np.float64)
 
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        """The most probable problem area of each text (ties: the first class)."""
-        probs = self.probabilities(texts)
-        return [self.classes[i] for i in np.argmax(probs, axis=1)]
-
-    def suggest(
-        self, text: str, threshold: float = 0.25, max_areas: int = 3, min_terms: int = 1
-    ) -> list[tuple[str, float]]:
-        """Problem areas to pre-tick for one text, with their probabilities, best first.
-
-        The most probable area, plus every other area whose probability is at least
-        ``threshold`` (at most ``max_areas`` in all). A text with fewer than ``min_terms``
-        known terms suggests nothing: the classifier does not guess from nothing.
-        """
-        known = sum(1 for t in tokens(text) if t in self._index)
-        if known < min_terms:
+    def suggest(self, text: str) -> list[tuple[str, float]]:
+        """The areas to tick for one text, with their probabilities, best first: those at or
+        above their threshold, at most :attr:`max_ticks`. Nothing when unsure, and nothing for
+        a text without a single known term."""
+        if not any(b.known(text) for b in self.blocks):
             return []
         probs = self.probabilities([text])[0]
         order = np.argsort(-probs, kind="stable")
-        picked = [order[0]] + [i for i in order[1:max_areas] if probs[i] >= threshold]
-        return [(self.classes[i], float(probs[i])) for i in picked]
+        picked = [int(i) for i in order if probs[i] >= self.thresholds[i]][: self.max_ticks]
+        return [(self.areas[i], float(probs[i])) for i in picked]
 
     # ------------------------------------------------------------------ persistence
-    def to_json(self, decimals: int = 5) -> str:
+    def to_json(self) -> str:
         payload = {
-            "format": "attune-tfidf-logreg/1",
-            "classes": self.classes,
-            "vocabulary": self.vocabulary,
-            "idf": [round(float(v), decimals) for v in self.idf],
-            "weights": [[round(float(v), decimals) for v in row] for row in self.weights],
-            "bias": [round(float(v), decimals) for v in self.bias],
+            "format": FORMAT,
+            "areas": self.areas,
+            "blocks": [
+                {"name": b.name, "vocabulary": b.vocabulary, "idf": b.idf.tolist()}
+                for b in self.blocks
+            ],
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept.tolist(),
+            "platt_a": self.platt_a.tolist(),
+            "platt_b": self.platt_b.tolist(),
+            "thresholds": self.thresholds.tolist(),
+            "max_ticks": self.max_ticks,
             "meta": self.meta,
         }
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> TextClassifier:
+    def from_json(cls, text: str) -> Reader:
         data = json.loads(text)
-        if data.get("format") != "attune-tfidf-logreg/1":
-            raise ValueError(f"not an Attune classifier file: format {data.get('format')!r}")
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not an Attune reader file: format {data.get('format')!r}")
+
+        def arr(key: str) -> FloatArray:
+            return np.asarray(data[key], dtype=np.float64)
+
+        blocks = [
+            TermBlock(b["name"], list(b["vocabulary"]), np.asarray(b["idf"], dtype=np.float64))
+            for b in data["blocks"]
+        ]
+        n_features = sum(len(b.vocabulary) for b in blocks)
         return cls(
-            classes=list(data["classes"]),
-            vocabulary=list(data["vocabulary"]),
-            idf=np.asarray(data["idf"], dtype=np.float64),
-            weights=np.asarray(data["weights"], dtype=np.float64).reshape(
-                len(data["vocabulary"]), len(data["classes"])
-            ),
-            bias=np.asarray(data["bias"], dtype=np.float64),
+            areas=list(data["areas"]),
+            blocks=blocks,
+            coef=arr("coef").reshape(len(data["areas"]), n_features),
+            intercept=arr("intercept"),
+            platt_a=arr("platt_a"),
+            platt_b=arr("platt_b"),
+            thresholds=arr("thresholds"),
+            max_ticks=int(data["max_ticks"]),
             meta=dict(data.get("meta", {})),
         )
 
     @classmethod
-    def load(cls, path: str | Path) -> TextClassifier:
+    def load(cls, path: str | Path) -> Reader:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
-
-
-def _softmax(z: FloatArray) -> FloatArray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float64)
-
-
-def _vocabulary(texts: Sequence[str], config: TrainConfig) -> tuple[list[str], FloatArray]:
-    df: Counter[str] = Counter()
-    for text in texts:
-        df.update(set(tokens(text)))
-    terms = [t for t, c in df.items() if c >= config.min_df]
-    # Most frequent first, ties alphabetical: deterministic.
-    terms.sort(key=lambda t: (-df[t], t))
-    terms = sorted(terms[: config.max_features])
-    n = len(texts)
-    idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in terms], dtype=np.float64)
-    return terms, idf
-
-
-def train(
-    texts: Sequence[str],
-    labels: Sequence[str],
-    config: TrainConfig = TrainConfig(),
-    meta: Mapping[str, object] | None = None,
-) -> TextClassifier:
-    """Fit the vocabulary, IDF and a multinomial logistic regression (deterministic).
-
-    Loss: mean weighted cross-entropy + ``l2``/2 · ‖W‖²; gradient descent with Nesterov momentum
-    (Sutskever et al. 2013) from zero weights, a fixed number of iterations.
-    """
-    if len(texts) != len(labels) or not texts:
-        raise ValueError("texts and labels must be non-empty and of the same length")
-    classes = sorted(set(labels))
-    vocabulary, idf = _vocabulary(texts, config)
-    model = TextClassifier(
-        classes, vocabulary, idf, np.zeros((len(vocabulary), len(classes))), np.zeros(len(classes))
-    )
-    x = model.features(texts)
-    y_idx = np.array([classes.index(label) for label in labels], dtype=np.int64)
-    y = np.zeros((len(texts), len(classes)))
-    y[np.arange(len(texts)), y_idx] = 1.0
-    if config.class_weight:
-        counts = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        sample_w = (len(texts) / (len(classes) * counts))[y_idx]
-    else:
-        sample_w = np.ones(len(texts))
-    sample_w = sample_w / sample_w.sum()
-    w = np.zeros((x.shape[1], len(classes)))
-    b = np.zeros(len(classes))
-    vw, vb = np.zeros_like(w), np.zeros_like(b)
-    for _ in range(config.iterations):
-        wl, bl = w + config.momentum * vw, b + config.momentum * vb  # look-ahead
-        p = _softmax(x @ wl + bl)
-        err = (p - y) * sample_w[:, None]
-        gw = x.T @ err + config.l2 * wl
-        gb = err.sum(axis=0)
-        vw = config.momentum * vw - config.learning_rate * gw
-        vb = config.momentum * vb - config.learning_rate * gb
-        w, b = w + vw, b + vb
-    model.weights, model.bias = w, b
-    model.meta = dict(meta or {})
-    return model
 
 
 @dataclass(frozen=True)
 class Metrics:
-    """Accuracy and macro-F1 of predictions against gold labels."""
+    """Multi-label figures: per area precision, recall, F1 and support (questions of the
+    area), macro-F1 over the areas with support, and how often nothing was ticked."""
 
     n: int
-    accuracy: float
     macro_f1: float
-    per_class_f1: dict[str, float]
+    micro_f1: float
+    precision: dict[str, float]
+    recall: dict[str, float]
+    f1: dict[str, float]
+    support: dict[str, int]
+    nothing_ticked: float
 
 
-def evaluate(gold: Sequence[str], predicted: Sequence[str]) -> Metrics:
-    """Accuracy and macro-F1 (unweighted mean of per-class F1 over the classes present in the
-    gold labels; a class never predicted has F1 0)."""
-    if len(gold) != len(predicted) or not gold:
-        raise ValueError("gold and predicted must be non-empty and of the same length")
-    g = np.asarray(gold)
-    p = np.asarray(predicted)
-    per: dict[str, float] = {}
-    for c in sorted(set(gold)):
-        tp = float(np.sum((g == c) & (p == c)))
-        fp = float(np.sum((g != c) & (p == c)))
-        fn = float(np.sum((g == c) & (p != c)))
-        per[c] = 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+def evaluate(gold: Sequence[Iterable[str]], ticked: Sequence[Iterable[str]]) -> Metrics:
+    """Per-area and macro-averaged F1 of ticked areas against gold areas.
+
+    Macro-F1 is the unweighted mean of the per-area F1 over the areas that occur in the gold
+    labels (an area never ticked has F1 0; an area absent from the gold labels is not
+    averaged, since its recall is undefined). With one gold area and one tick per text this is
+    the single-label macro-F1 used before.
+    """
+    if len(gold) != len(ticked) or not gold:
+        raise ValueError("gold and ticked must be non-empty and of the same length")
+    g = [set(x) for x in gold]
+    t = [set(x) for x in ticked]
+    areas = sorted(set().union(*g))
+    precision: dict[str, float] = {}
+    recall: dict[str, float] = {}
+    f1: dict[str, float] = {}
+    support: dict[str, int] = {}
+    tp_all = fp_all = fn_all = 0
+    for area in areas:
+        tp = sum(1 for a, b in zip(g, t, strict=True) if area in a and area in b)
+        fp = sum(1 for a, b in zip(g, t, strict=True) if area not in a and area in b)
+        fn = sum(1 for a, b in zip(g, t, strict=True) if area in a and area not in b)
+        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
+        support[area] = tp + fn
+        precision[area] = tp / (tp + fp) if tp + fp else 0.0
+        recall[area] = tp / (tp + fn)
+        f1[area] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    # Ticks of areas absent from the gold labels still count against micro precision.
+    fp_all += sum(len(b - set(areas)) for b in t)
+    micro = 2 * tp_all / (2 * tp_all + fp_all + fn_all) if tp_all else 0.0
     return Metrics(
         n=len(gold),
-        accuracy=float(np.mean(g == p)),
-        macro_f1=float(np.mean(list(per.values()))),
-        per_class_f1=per,
+        macro_f1=float(np.mean(list(f1.values()))),
+        micro_f1=micro,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        support=support,
+        nothing_ticked=sum(1 for b in t if not b) / len(t),
     )

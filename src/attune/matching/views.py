@@ -83,10 +83,12 @@ def find_match(request: HttpRequest) -> HttpResponse:
         if suggested:
             data.setlist("problem_areas", suggested)
     form = MatchForm(data)
-    context.update(form=form, suggested=suggested)
-    if request.POST.get("action") == "read":
-        if text.strip() and not suggested:
-            context["read_nothing"] = True
+    # The reader was unsure (no area reached its threshold): nothing is pre-ticked, and the
+    # page asks the person to tick what fits, whichever button was pressed.
+    read_nothing = reading and bool(text.strip()) and not suggested
+    context.update(form=form, suggested=suggested, read_nothing=read_nothing)
+    if request.POST.get("action") == "read" or read_nothing:
+        # Words the reader could not place: ask for the ticks before ranking anyone.
         return render(request, "matching/match.html", context)
     if not form.is_valid():
         return render(request, "matching/match.html", context, status=400)
