@@ -4,6 +4,7 @@ real time" on every client page."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -114,17 +115,34 @@ def test_a_single_check_in_only_says_where_it_starts(signed_in, episode, last_at
     assert "Your first PHQ-9 check-in score was 8." in home(signed_in)
 
 
+def goals_page(client) -> str:
+    response = client.get(reverse("portal:goals"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_the_client_rates_a_goal(signed_in, episode):
     goal = Goal.objects.create(episode=episode, description="Sleep through the night")
-    page = home(signed_in)
-    assert "Sleep through the night" in page
+    assert reverse("portal:goals") in home(signed_in)  # one link away from home
+    assert "Sleep through the night" in goals_page(signed_in)
     response = signed_in.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": "6"})
     assert response.status_code == 302
+    # Back to the goal itself: the confirmation is next to it, focused, not at the page's top.
+    assert response["Location"] == f"{reverse('portal:goals')}#goal-{goal.pk}-saved"
     assert GoalRating.objects.get(goal=goal).rating == 6
+    page = goals_page(signed_in)
+    saved = re.search(
+        r'<p class="saved-here" id="goal-(\d+)-saved" tabindex="-1"[^>]*>([^<]*)<', page
+    )
+    assert saved and saved.group(1) == str(goal.pk)
+    assert "your rating of 6 is saved" in saved.group(2)
+    assert 'class="messages"' not in page
+    # Said once: a reload does not say it again.
+    assert "is saved" not in goals_page(signed_in)
     # A double click stores one rating.
     signed_in.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": "6"})
     assert GoalRating.objects.filter(goal=goal).count() == 1
-    assert "You last rated this 6 of 10" in home(signed_in)
+    assert "You last rated this 6 of 10" in goals_page(signed_in)
 
 
 @pytest.mark.parametrize("value", ["", "11", "-1", "six", "<script>"])
@@ -163,7 +181,8 @@ def test_how_my_therapist_works_renders_markdown_safely(signed_in, therapist):
         '\n\n<img src="https://tracker.example/p.gif">',
     )
     profile.modalities.add(modality)
-    page = home(signed_in)
+    assert reverse("portal:therapist") in home(signed_in)  # one link away from home
+    page = signed_in.get(reverse("portal:therapist")).content.decode()
     assert "<strong>relationally</strong>" in page
     assert "<script>alert" not in page
     assert "<h3>What happens</h3>" in page
@@ -172,7 +191,17 @@ def test_how_my_therapist_works_renders_markdown_safely(signed_in, therapist):
     assert 'href="/articles/"' in page
 
 
-@pytest.mark.parametrize("name", ["portal:home", "portal:composer", "portal:ending", "portal:data"])
+CLIENT_PAGES = [
+    "portal:home",
+    "portal:composer",
+    "portal:ending",
+    "portal:data",
+    "portal:goals",
+    "portal:therapist",
+]
+
+
+@pytest.mark.parametrize("name", CLIENT_PAGES)
 def test_every_client_page_says_forms_are_not_watched(signed_in, name):
     page = signed_in.get(reverse(name)).content.decode()
     assert "not watched in real time" in page or "not read in real time" in page
@@ -184,6 +213,6 @@ def test_no_active_therapy_still_renders(client, practice):
 
     user = make_user(practice, "nora.new@example.org", "client")
     client.login(username=user.email, password=PASSWORD)
-    for name in ("portal:home", "portal:composer", "portal:ending", "portal:data"):
+    for name in CLIENT_PAGES:
         assert client.get(reverse(name)).status_code == 200
     assert client.get(reverse("portal:data-json")).status_code == 200

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import User
-from attune.alerts.outcomes import reliable_change
+from attune.alerts.outcomes import caseness, reliable_change
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Goal, GoalRating, Session
 from attune.care.queries import fit_session
 from attune.directory.rendering import render_markdown
@@ -64,43 +64,38 @@ def open_ending_request(episode: Episode) -> EndingRequest | None:
     return EndingRequest.objects.filter(episode=episode, withdrawn_at__isnull=True).first()
 
 
-def exit_form_is_open(episode: Episode, now: datetime) -> bool:
-    """The exit feedback is open once the ending asked for it, for ``EXIT_OPEN_FOR`` — or while
-    the client has asked for an ending conversation (they may give it when asking, or after)."""
-    if episode.status == EpisodeStatus.ACTIVE:
-        return open_ending_request(episode) is not None
+def endings_asking_for_exit_feedback(now: datetime) -> QuerySet[Ending]:
+    """The one rule of when the exit feedback is open: **only after the ending is recorded**,
+    when the therapist's ending asked for it, for ``EXIT_OPEN_FOR`` from then.
+
+    Asking for an ending conversation does not open it: the therapy goes on until the two have
+    talked, and that conversation may change what happens (docs/workflows.md, "Ending"). The
+    form asks the client to look back on a therapy that has ended; offered earlier it would
+    treat the request as the ending itself."""
     return Ending.objects.filter(
-        episode=episode, exit_requested_at__isnull=False, exit_requested_at__gte=now - EXIT_OPEN_FOR
-    ).exists()
+        exit_requested_at__isnull=False, exit_requested_at__gte=now - EXIT_OPEN_FOR
+    )
+
+
+def exit_form_is_open(episode: Episode, now: datetime) -> bool:
+    """Whether this episode's exit feedback is open (:func:`endings_asking_for_exit_feedback`)."""
+    return endings_asking_for_exit_feedback(now).filter(episode=episode).exists()
 
 
 def exit_forms(user: User, now: datetime) -> list[OpenForm]:
-    """Exit feedback waiting for the client: their recently ended episodes whose ending asked for
-    it and that they have not answered yet."""
+    """Exit feedback waiting for the client: their ended episodes whose ending asked for it
+    (:func:`endings_asking_for_exit_feedback`) and that they have not answered yet."""
     answered = Response.objects.filter(
         episode=OuterRef("episode"), respondent=user, phase=Phase.EXIT
     )
     endings = (
-        Ending.objects.filter(
-            episode__client__user=user,
-            exit_requested_at__isnull=False,
-            exit_requested_at__gte=now - EXIT_OPEN_FOR,
-        )
+        endings_asking_for_exit_feedback(now)
+        .filter(episode__client__user=user)
         .exclude(Exists(answered))
         .select_related("episode__therapist")
         .order_by("-exit_requested_at")
     )
-    forms = [OpenForm(phase=Phase.EXIT, session=None, episode=e.episode) for e in endings]
-    asked = (
-        EndingRequest.objects.filter(
-            episode__client__user=user,
-            episode__status=EpisodeStatus.ACTIVE,
-            withdrawn_at__isnull=True,
-        )
-        .exclude(Exists(answered))
-        .select_related("episode__therapist")
-    )
-    return forms + [OpenForm(phase=Phase.EXIT, session=None, episode=r.episode) for r in asked]
+    return [OpenForm(phase=Phase.EXIT, session=None, episode=e.episode) for e in endings]
 
 
 def open_forms(user: User, episode: Episode | None, now: datetime) -> list[OpenForm]:
@@ -166,10 +161,29 @@ def recent_check_ins(user: User, episode: Episode | None, limit: int = 8) -> lis
 
 #: What each outcome questionnaire asks about, in a client's words.
 ABOUT = {"phq9": "low mood", "gad7": "worry and anxiety"}
+#: The order the questionnaires are shown in (each on its own graph, never mixed).
+ORDER = ("phq9", "gad7")
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    """One check-in score: when, the score, and the questionnaire's own word for it."""
+
+    at: datetime
+    score: int
+    band: str
 
 
 @dataclass(frozen=True)
 class ProgressLine:
+    """One questionnaire's course for the client: the sentences, and the points of its graph.
+
+    ``usual_below`` is the clinical cut-off (caseness) the engine uses — PHQ-9 10, GAD-7 8
+    (caseness of the NHS Talking Therapies manual, PHQ-9 ≥ 10 and GAD-7 ≥ 8; Kroenke, Spitzer &
+    Williams 2001; Spitzer, Kroenke, Williams & Löwe 2006; docs/sources.md, "Outcomes") — read from
+    :func:`attune.alerts.outcomes.caseness`, so the graph's shaded "usual range" (scores below
+    it) can never disagree with the alerts. None when the engine has no cut-off."""
+
     instrument: str
     about: str
     first: int
@@ -177,11 +191,23 @@ class ProgressLine:
     count: int
     sentence: str
     band_sentence: str
+    code: str = ""
+    maximum: int = 0
+    usual_below: int | None = None
+    band: str = ""
+    points: tuple[ProgressPoint, ...] = ()
+
+    @property
+    def in_usual_range(self) -> bool | None:
+        if self.usual_below is None:
+            return None
+        return self.latest < self.usual_below
 
 
 def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]:
-    """The client's check-in scores, first against latest, in plain language. No alerts, no
-    clinical labels without an explanation."""
+    """The client's check-in scores per questionnaire, first against latest, in plain language,
+    with every score for the graph. No alerts, no clinical labels without an explanation. One
+    query."""
     if episode is None:
         return []
     responses = (
@@ -202,7 +228,9 @@ def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]
         by_instrument.setdefault(response.instrument_version.instrument.code, []).append(response)
     therapist = episode.therapist.first_name or "your therapist"
     lines = []
-    for code, given in by_instrument.items():
+    ordered = sorted(by_instrument, key=lambda c: (ORDER.index(c) if c in ORDER else 99, c))
+    for code in ordered:
+        given = by_instrument[code]
         first, latest = given[0], given[-1]
         instrument = latest.instrument_version.parsed
         scale = instrument.scales[0]
@@ -243,7 +271,28 @@ def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]
             if band
             else ""
         )
-        lines.append(ProgressLine(name, about, a, b, len(given), sentence, band_sentence))
+        cutoff = caseness(code)
+        points = []
+        for r in given:
+            score = int(r.score or 0)
+            word = scale.band_for(score)
+            points.append(ProgressPoint(r.submitted_at, score, word.label.lower() if word else ""))
+        lines.append(
+            ProgressLine(
+                name,
+                about,
+                a,
+                b,
+                len(given),
+                sentence,
+                band_sentence,
+                code=code,
+                maximum=scale.max,
+                usual_below=None if cutoff is None else int(cutoff),
+                band=band.label.lower() if band else "",
+                points=tuple(points),
+            )
+        )
     return lines
 
 
