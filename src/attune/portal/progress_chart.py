@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from attune.portal.queries import ProgressLine
 
-WIDTH, HEIGHT = 340, 170
+WIDTH, HEIGHT = 340, 150
 LEFT, RIGHT, TOP, BOTTOM = 30, 12, 10, 28
 
 
