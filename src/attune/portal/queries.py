@@ -145,18 +145,6 @@ def next_session(episode: Episode | None, now: datetime) -> Session | None:
     )
 
 
-def recent_check_ins(user: User, episode: Episode | None, limit: int = 8) -> list[Response]:
-    if episode is None:
-        return []
-    responses = (
-        Response.objects.filter(respondent=user, episode=episode, phase=Phase.CHECK_IN)
-        .select_related("instrument_version__instrument", "session")
-        .defer("instrument_version__definition")  # parsed once per process
-        .order_by("-submitted_at")[: limit * 2]
-    )
-    return list(responses)
-
-
 # ------------------------------------------------------------------------- progress in words
 
 #: What each outcome questionnaire asks about, in a client's words.
