@@ -69,7 +69,8 @@ def endings_asking_for_exit_feedback(now: datetime) -> QuerySet[Ending]:
     when the therapist's ending asked for it, for ``EXIT_OPEN_FOR`` from then.
 
     Asking for an ending conversation does not open it: the therapy goes on until the two have
-    talked, and that conversation may change what happens (docs/workflows.md, "Ending"). The
+    talked, and that conversation may change what happens (docs/workflows.md, "The client's home
+    and after a session feedback"; docs/decisions.md, issue 12). The
     form asks the client to look back on a therapy that has ended; offered earlier it would
     treat the request as the ending itself."""
     return Ending.objects.filter(

@@ -525,7 +525,8 @@ def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 def ending(request: HttpRequest) -> HttpResponse:
-    """Ask for an ending conversation (and, if the client wishes, give exit feedback)."""
+    """Ask for an ending conversation, or withdraw the request. The exit feedback waits for the
+    recorded ending (``portal.queries.endings_asking_for_exit_feedback``)."""
     _require_client(request)
     episode = active_episode_of_client(request.user)
     request_open = open_ending_request(episode) if episode else None
