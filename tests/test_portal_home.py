@@ -290,6 +290,6 @@ def test_the_home_needs_few_queries_however_many_check_ins(
 
 
 #: The client home's queries (session, user, episode, forms, next session, scores, messages,
-#: ending request …): 12, against 19 before issue 12 (goals, explainers, recent check-ins and
+#: ending request …): 10, against 19 before issue 12 (goals, explainers, recent check-ins and
 #: the messages themselves were read on every visit).
-HOME_QUERIES = 12
+HOME_QUERIES = 10

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import User
 from attune.alerts.outcomes import caseness, reliable_change
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Goal, GoalRating, Session
-from attune.care.queries import fit_session
+from attune.care.queries import fit_check_at, fit_session
 from attune.directory.rendering import render_markdown
 from attune.measures.models import Phase, Response
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
@@ -53,11 +53,15 @@ def form_is_open(session: Session, phase: str, now: datetime) -> bool:
         return attended and started and now - session.scheduled_at <= FEEDBACK_OPEN_FOR
     if phase == Phase.FIT_CHECK:
         # After the n-th attended session (ATTUNE_FIT_CHECK_SESSION), for a few weeks.
-        if not session.scheduled_at <= now <= session.scheduled_at + FIT_CHECK_OPEN_FOR:
+        if not _fit_window_open(session, now):
             return False
         fit = fit_session(session.episode)
         return fit is not None and fit.pk == session.pk
     return False
+
+
+def _fit_window_open(session: Session, now: datetime) -> bool:
+    return session.scheduled_at <= now <= session.scheduled_at + FIT_CHECK_OPEN_FOR
 
 
 def open_ending_request(episode: Episode) -> EndingRequest | None:
@@ -85,55 +89,87 @@ def exit_form_is_open(episode: Episode, now: datetime) -> bool:
 
 def exit_forms(user: User, now: datetime) -> list[OpenForm]:
     """Exit feedback waiting for the client: their ended episodes whose ending asked for it
-    (:func:`endings_asking_for_exit_feedback`) and that they have not answered yet."""
-    answered = Response.objects.filter(
-        episode=OuterRef("episode"), respondent=user, phase=Phase.EXIT
-    )
-    endings = (
+    (:func:`endings_asking_for_exit_feedback`) and that they have not answered yet. One query
+    when there is none (the usual case), two otherwise."""
+    endings = list(
         endings_asking_for_exit_feedback(now)
         .filter(episode__client__user=user)
-        .exclude(Exists(answered))
         .select_related("episode__therapist")
         .order_by("-exit_requested_at")
     )
-    return [OpenForm(phase=Phase.EXIT, session=None, episode=e.episode) for e in endings]
+    if not endings:
+        return []
+    answered = set(
+        Response.objects.filter(
+            respondent=user, phase=Phase.EXIT, episode__in=[e.episode_id for e in endings]
+        ).values_list("episode_id", flat=True)
+    )
+    return [
+        OpenForm(phase=Phase.EXIT, session=None, episode=e.episode)
+        for e in endings
+        if e.episode_id not in answered
+    ]
 
 
-def open_forms(user: User, episode: Episode | None, now: datetime) -> list[OpenForm]:
-    """Forms waiting for the client: check-in and feedback of their active episode, the fit
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for the client: open forms, and their next session."""
+
+    forms: list[OpenForm]
+    next_session: Session | None
+
+
+def waiting_for_client(user: User, episode: Episode | None, now: datetime) -> Waiting:
+    """Forms waiting for the client — check-in and feedback of their active episode, the fit
     check-in once it is due, and the exit feedback of an episode that ended recently (the
-    client may have no active episode any more)."""
+    client may have no active episode any more) — and the next session. The rules are
+    :func:`form_is_open` and :func:`exit_forms`; the reads are the episode's sessions and the
+    client's answers, once each (plus the exit feedback's)."""
     if episode is None:
-        return exit_forms(user, now)
-    candidates = list(
-        Session.objects.filter(
-            episode=episode,
-            scheduled_at__gte=now - FEEDBACK_OPEN_FOR,
-            scheduled_at__lte=now + CHECK_IN_OPENS,
-        )
-        .select_related("episode")
-        .order_by("scheduled_at")
+        return Waiting(exit_forms(user, now), None)
+    # Attended sessions (for the fit session) and the ones around now; ``session.episode`` is
+    # ``episode`` itself (the related manager sets it), so the rules read no more.
+    sessions = list(
+        episode.sessions.filter(
+            Q(attendance=Attendance.ATTENDED) | Q(scheduled_at__gte=now - FEEDBACK_OPEN_FOR)
+        ).order_by("scheduled_at", "number")
     )
     done = set(
-        Response.objects.filter(respondent=user, session__in=candidates).values_list(
-            "session_id", "phase"
-        )
+        Response.objects.filter(
+            respondent=user,
+            episode=episode,
+            phase__in=(Phase.CHECK_IN, Phase.FEEDBACK, Phase.FIT_CHECK),
+        ).values_list("session_id", "phase")
     )
     forms = []
-    for session in candidates:
+    for session in sessions:
+        if not now - FEEDBACK_OPEN_FOR <= session.scheduled_at <= now + CHECK_IN_OPENS:
+            continue
         for phase in (Phase.FEEDBACK, Phase.CHECK_IN):
             if (session.pk, phase) not in done and form_is_open(session, phase, now):
                 forms.append(OpenForm(phase=phase, session=session))
-    fit = fit_session(episode)
+    attended = sorted(
+        (s for s in sessions if s.attendance == Attendance.ATTENDED), key=lambda s: s.number
+    )
+    at = fit_check_at()
+    fit = attended[at - 1] if len(attended) >= at else None  # care.queries.fit_session
     if (
         fit is not None
-        and form_is_open(fit, Phase.FIT_CHECK, now)
-        and not Response.objects.filter(
-            respondent=user, episode=episode, phase=Phase.FIT_CHECK
-        ).exists()
+        and episode.status == EpisodeStatus.ACTIVE
+        and _fit_window_open(fit, now)
+        and not any(phase == Phase.FIT_CHECK for _, phase in done)
     ):
         forms.append(OpenForm(phase=Phase.FIT_CHECK, session=fit))
-    return forms + exit_forms(user, now)
+    upcoming = next(
+        (s for s in sessions if s.attendance == Attendance.SCHEDULED and s.scheduled_at >= now),
+        None,
+    )
+    return Waiting(forms + exit_forms(user, now), upcoming)
+
+
+def open_forms(user: User, episode: Episode | None, now: datetime) -> list[OpenForm]:
+    """The forms of :func:`waiting_for_client`."""
+    return waiting_for_client(user, episode, now).forms
 
 
 def next_session(episode: Episode | None, now: datetime) -> Session | None:

@@ -40,11 +40,11 @@ from attune.portal.queries import (
     goals_with_ratings,
     how_my_therapist_works,
     messages_of_client,
-    next_session,
     open_ending_request,
     open_forms,
     own_message,
     progress_in_words,
+    waiting_for_client,
 )
 
 FORM_TITLES = {
@@ -74,13 +74,14 @@ def home(request: HttpRequest) -> HttpResponse:
         if episode is not None
         else 0
     )
+    waiting = waiting_for_client(request.user, episode, now)
     return render(
         request,
         "portal/home.html",
         {
             "episode": episode,
-            "forms": open_forms(request.user, episode, now),
-            "next_session": next_session(episode, now),
+            "forms": waiting.forms,
+            "next_session": waiting.next_session,
             "progress": [
                 (line, progress_svg(line)) for line in progress_in_words(request.user, episode)
             ],
