@@ -14,9 +14,10 @@ from django.utils import timezone
 from attune.alerts.evaluation import evaluate_episode
 from attune.alerts.models import Alert
 from attune.care.models import Attendance
+from attune.care.services import end_episode
 from attune.measures.models import Phase, Response
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
-from attune.portal.queries import feedback_for_therapist
+from attune.portal.queries import exit_form_is_open, exit_forms, feedback_for_therapist
 from tests.answers import store_feedback_without_evaluation
 from tests.care_helpers import exit_post
 from tests.conftest import PASSWORD
@@ -239,22 +240,50 @@ def test_asking_for_an_ending_conversation(signed_in, episode):
     signed_in.post(reverse("portal:ending"), {"reason": "again"})
     assert EndingRequest.objects.count() == 1
     page = signed_in.get(reverse("portal:ending")).content.decode()
-    assert reverse("portal:exit-feedback", args=[episode.pk]) in page
+    # The exit feedback waits for the recorded ending: asking is not ending.
+    assert reverse("portal:exit-feedback", args=[episode.pk]) not in page
+    assert 'data-testid="exit-after-ending"' in page
     assert episode.status == "active"
 
 
-def test_exit_feedback_can_be_given_when_asking_to_end(signed_in, episode):
+def test_exit_feedback_waits_until_the_ending_is_recorded(
+    signed_in, episode, django_capture_on_commit_callbacks
+):
+    """Asking for an ending conversation does not open the exit feedback; the therapist's
+    recorded ending (asking for it) does (portal.queries.endings_asking_for_exit_feedback)."""
     exit_url = reverse("portal:exit-feedback", args=[episode.pk])
+    signed_in.post(reverse("portal:ending"), {"reason": "I think I want to stop."})
+    assert EndingRequest.objects.filter(episode=episode).exists()
+    assert exit_url not in signed_in.get(reverse("portal:home")).content.decode()
+    assert exit_url not in signed_in.get(reverse("portal:ending")).content.decode()
     assert "This form isn't open" in signed_in.get(exit_url).content.decode()
-    signed_in.post(reverse("portal:ending"), {"reason": ""})
+    refused = signed_in.post(exit_url, exit_post(overall=6, not_helped="Too little structure."))
+    assert refused.status_code == 200
+    assert not Response.objects.filter(phase=Phase.EXIT).exists()
+    assert exit_form_is_open(episode, timezone.now()) is False
+    assert exit_forms(episode.client.user, timezone.now()) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        end_episode(
+            episode=episode, kind="planned", ended_on=timezone.localdate(), note="",
+            by=episode.therapist, portal_url="", request_exit_feedback=True,
+        )  # fmt: skip
+    assert exit_form_is_open(episode, timezone.now()) is True
     assert exit_url in signed_in.get(reverse("portal:home")).content.decode()
     response = signed_in.post(exit_url, exit_post(overall=6, not_helped="Too little structure."))
     assert response.status_code == 302
     stored = Response.objects.get(phase=Phase.EXIT)
     assert stored.episode == episode
-    items, html = therapist_view(episode)
-    assert items[0].exit_response == stored
-    assert reverse("workspace:response", args=[stored.pk]) in html
+
+
+def test_an_ending_without_asking_for_exit_feedback_keeps_it_closed(signed_in, episode):
+    signed_in.post(reverse("portal:ending"), {"reason": ""})
+    end_episode(
+        episode=episode, kind="early", ended_on=timezone.localdate(), note="",
+        by=episode.therapist, portal_url="", request_exit_feedback=False,
+    )  # fmt: skip
+    assert exit_form_is_open(episode, timezone.now()) is False
+    assert exit_forms(episode.client.user, timezone.now()) == []
 
 
 def test_withdrawing_the_ending_request(signed_in, episode):

@@ -135,15 +135,24 @@ def test_the_composer_offers_three_choices_on_a_phone(phone, live_server, client
 
 
 def test_rating_a_goal_on_a_phone(phone, live_server, client_user, episode):
+    Goal.objects.create(episode=episode, description="Go back to work part-time")
+    Goal.objects.create(episode=episode, description="See friends once a week")
     goal = Goal.objects.create(episode=episode, description="Sleep through the night")
     login(phone, live_server, client_user.email)
+    with phone.expect_navigation():
+        phone.get_by_test_id("more").get_by_role("link", name="Your goals").click()
     card = phone.get_by_test_id(f"goal-{goal.pk}")
     expect(card.get_by_role("group", name="Sleep through the night")).to_be_visible()
     card.locator("label.option").get_by_text("7", exact=True).click()
     assert_no_horizontal_scroll(phone)
     with phone.expect_navigation():
         card.get_by_role("button", name="Save my rating").click()
-    expect(phone.locator(".messages")).to_contain_text("your rating is saved")
+    # The confirmation is where the person is looking: next to the goal, on screen, focused.
+    saved = phone.get_by_test_id(f"goal-{goal.pk}").get_by_test_id("saved-here")
+    expect(saved).to_contain_text("your rating of 7 is saved")
+    expect(saved).to_be_in_viewport()
+    expect(saved).to_be_focused()
+    expect(phone.locator(".messages")).to_have_count(0)
     expect(phone.get_by_test_id(f"goal-{goal.pk}").get_by_test_id("latest-rating")).to_contain_text(
         "7 of 10"
     )

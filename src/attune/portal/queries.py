@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import User
-from attune.alerts.outcomes import reliable_change
+from attune.alerts.outcomes import caseness, reliable_change
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Goal, GoalRating, Session
-from attune.care.queries import fit_session
+from attune.care.queries import fit_check_at, fit_session
 from attune.directory.rendering import render_markdown
 from attune.measures.models import Phase, Response
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
@@ -53,91 +53,123 @@ def form_is_open(session: Session, phase: str, now: datetime) -> bool:
         return attended and started and now - session.scheduled_at <= FEEDBACK_OPEN_FOR
     if phase == Phase.FIT_CHECK:
         # After the n-th attended session (ATTUNE_FIT_CHECK_SESSION), for a few weeks.
-        if not session.scheduled_at <= now <= session.scheduled_at + FIT_CHECK_OPEN_FOR:
+        if not _fit_window_open(session, now):
             return False
         fit = fit_session(session.episode)
         return fit is not None and fit.pk == session.pk
     return False
 
 
+def _fit_window_open(session: Session, now: datetime) -> bool:
+    return session.scheduled_at <= now <= session.scheduled_at + FIT_CHECK_OPEN_FOR
+
+
 def open_ending_request(episode: Episode) -> EndingRequest | None:
     return EndingRequest.objects.filter(episode=episode, withdrawn_at__isnull=True).first()
 
 
-def exit_form_is_open(episode: Episode, now: datetime) -> bool:
-    """The exit feedback is open once the ending asked for it, for ``EXIT_OPEN_FOR`` — or while
-    the client has asked for an ending conversation (they may give it when asking, or after)."""
-    if episode.status == EpisodeStatus.ACTIVE:
-        return open_ending_request(episode) is not None
+def endings_asking_for_exit_feedback(now: datetime) -> QuerySet[Ending]:
+    """The one rule of when the exit feedback is open: **only after the ending is recorded**,
+    when the therapist's ending asked for it, for ``EXIT_OPEN_FOR`` from then.
+
+    Asking for an ending conversation does not open it: the therapy goes on until the two have
+    talked, and that conversation may change what happens (docs/workflows.md, "The client's home
+    and after a session feedback"; docs/decisions.md, issue 12). The
+    form asks the client to look back on a therapy that has ended; offered earlier it would
+    treat the request as the ending itself."""
     return Ending.objects.filter(
-        episode=episode, exit_requested_at__isnull=False, exit_requested_at__gte=now - EXIT_OPEN_FOR
-    ).exists()
+        exit_requested_at__isnull=False, exit_requested_at__gte=now - EXIT_OPEN_FOR
+    )
+
+
+def exit_form_is_open(episode: Episode, now: datetime) -> bool:
+    """Whether this episode's exit feedback is open (:func:`endings_asking_for_exit_feedback`)."""
+    return endings_asking_for_exit_feedback(now).filter(episode=episode).exists()
 
 
 def exit_forms(user: User, now: datetime) -> list[OpenForm]:
-    """Exit feedback waiting for the client: their recently ended episodes whose ending asked for
-    it and that they have not answered yet."""
-    answered = Response.objects.filter(
-        episode=OuterRef("episode"), respondent=user, phase=Phase.EXIT
-    )
-    endings = (
-        Ending.objects.filter(
-            episode__client__user=user,
-            exit_requested_at__isnull=False,
-            exit_requested_at__gte=now - EXIT_OPEN_FOR,
-        )
-        .exclude(Exists(answered))
+    """Exit feedback waiting for the client: their ended episodes whose ending asked for it
+    (:func:`endings_asking_for_exit_feedback`) and that they have not answered yet. One query
+    when there is none (the usual case), two otherwise."""
+    endings = list(
+        endings_asking_for_exit_feedback(now)
+        .filter(episode__client__user=user)
         .select_related("episode__therapist")
         .order_by("-exit_requested_at")
     )
-    forms = [OpenForm(phase=Phase.EXIT, session=None, episode=e.episode) for e in endings]
-    asked = (
-        EndingRequest.objects.filter(
-            episode__client__user=user,
-            episode__status=EpisodeStatus.ACTIVE,
-            withdrawn_at__isnull=True,
-        )
-        .exclude(Exists(answered))
-        .select_related("episode__therapist")
+    if not endings:
+        return []
+    answered = set(
+        Response.objects.filter(
+            respondent=user, phase=Phase.EXIT, episode__in=[e.episode_id for e in endings]
+        ).values_list("episode_id", flat=True)
     )
-    return forms + [OpenForm(phase=Phase.EXIT, session=None, episode=r.episode) for r in asked]
+    return [
+        OpenForm(phase=Phase.EXIT, session=None, episode=e.episode)
+        for e in endings
+        if e.episode_id not in answered
+    ]
 
 
-def open_forms(user: User, episode: Episode | None, now: datetime) -> list[OpenForm]:
-    """Forms waiting for the client: check-in and feedback of their active episode, the fit
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for the client: open forms, and their next session."""
+
+    forms: list[OpenForm]
+    next_session: Session | None
+
+
+def waiting_for_client(user: User, episode: Episode | None, now: datetime) -> Waiting:
+    """Forms waiting for the client — check-in and feedback of their active episode, the fit
     check-in once it is due, and the exit feedback of an episode that ended recently (the
-    client may have no active episode any more)."""
+    client may have no active episode any more) — and the next session. The rules are
+    :func:`form_is_open` and :func:`exit_forms`; the reads are the episode's sessions and the
+    client's answers, once each (plus the exit feedback's)."""
     if episode is None:
-        return exit_forms(user, now)
-    candidates = list(
-        Session.objects.filter(
-            episode=episode,
-            scheduled_at__gte=now - FEEDBACK_OPEN_FOR,
-            scheduled_at__lte=now + CHECK_IN_OPENS,
-        )
-        .select_related("episode")
-        .order_by("scheduled_at")
+        return Waiting(exit_forms(user, now), None)
+    # Attended sessions (for the fit session) and the ones around now; ``session.episode`` is
+    # ``episode`` itself (the related manager sets it), so the rules read no more.
+    sessions = list(
+        episode.sessions.filter(
+            Q(attendance=Attendance.ATTENDED) | Q(scheduled_at__gte=now - FEEDBACK_OPEN_FOR)
+        ).order_by("scheduled_at", "number")
     )
     done = set(
-        Response.objects.filter(respondent=user, session__in=candidates).values_list(
-            "session_id", "phase"
-        )
+        Response.objects.filter(
+            respondent=user,
+            episode=episode,
+            phase__in=(Phase.CHECK_IN, Phase.FEEDBACK, Phase.FIT_CHECK),
+        ).values_list("session_id", "phase")
     )
     forms = []
-    for session in candidates:
+    for session in sessions:
+        if not now - FEEDBACK_OPEN_FOR <= session.scheduled_at <= now + CHECK_IN_OPENS:
+            continue
         for phase in (Phase.FEEDBACK, Phase.CHECK_IN):
             if (session.pk, phase) not in done and form_is_open(session, phase, now):
                 forms.append(OpenForm(phase=phase, session=session))
-    fit = fit_session(episode)
+    attended = sorted(
+        (s for s in sessions if s.attendance == Attendance.ATTENDED), key=lambda s: s.number
+    )
+    at = fit_check_at()
+    fit = attended[at - 1] if len(attended) >= at else None  # care.queries.fit_session
     if (
         fit is not None
-        and form_is_open(fit, Phase.FIT_CHECK, now)
-        and not Response.objects.filter(
-            respondent=user, episode=episode, phase=Phase.FIT_CHECK
-        ).exists()
+        and episode.status == EpisodeStatus.ACTIVE
+        and _fit_window_open(fit, now)
+        and not any(phase == Phase.FIT_CHECK for _, phase in done)
     ):
         forms.append(OpenForm(phase=Phase.FIT_CHECK, session=fit))
-    return forms + exit_forms(user, now)
+    upcoming = next(
+        (s for s in sessions if s.attendance == Attendance.SCHEDULED and s.scheduled_at >= now),
+        None,
+    )
+    return Waiting(forms + exit_forms(user, now), upcoming)
+
+
+def open_forms(user: User, episode: Episode | None, now: datetime) -> list[OpenForm]:
+    """The forms of :func:`waiting_for_client`."""
+    return waiting_for_client(user, episode, now).forms
 
 
 def next_session(episode: Episode | None, now: datetime) -> Session | None:
@@ -150,26 +182,33 @@ def next_session(episode: Episode | None, now: datetime) -> Session | None:
     )
 
 
-def recent_check_ins(user: User, episode: Episode | None, limit: int = 8) -> list[Response]:
-    if episode is None:
-        return []
-    responses = (
-        Response.objects.filter(respondent=user, episode=episode, phase=Phase.CHECK_IN)
-        .select_related("instrument_version__instrument", "session")
-        .defer("instrument_version__definition")  # parsed once per process
-        .order_by("-submitted_at")[: limit * 2]
-    )
-    return list(responses)
-
-
 # ------------------------------------------------------------------------- progress in words
 
 #: What each outcome questionnaire asks about, in a client's words.
 ABOUT = {"phq9": "low mood", "gad7": "worry and anxiety"}
+#: The order the questionnaires are shown in (each on its own graph, never mixed).
+ORDER = ("phq9", "gad7")
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    """One check-in score: when, the score, and the questionnaire's own word for it."""
+
+    at: datetime
+    score: int
+    band: str
 
 
 @dataclass(frozen=True)
 class ProgressLine:
+    """One questionnaire's course for the client: the sentences, and the points of its graph.
+
+    ``usual_below`` is the clinical cut-off (caseness) the engine uses — PHQ-9 10, GAD-7 8
+    (caseness of the NHS Talking Therapies manual, PHQ-9 ≥ 10 and GAD-7 ≥ 8; Kroenke, Spitzer &
+    Williams 2001; Spitzer, Kroenke, Williams & Löwe 2006; docs/sources.md, "Outcomes") — read from
+    :func:`attune.alerts.outcomes.caseness`, so the graph's shaded "usual range" (scores below
+    it) can never disagree with the alerts. None when the engine has no cut-off."""
+
     instrument: str
     about: str
     first: int
@@ -177,11 +216,23 @@ class ProgressLine:
     count: int
     sentence: str
     band_sentence: str
+    code: str = ""
+    maximum: int = 0
+    usual_below: int | None = None
+    band: str = ""
+    points: tuple[ProgressPoint, ...] = ()
+
+    @property
+    def in_usual_range(self) -> bool | None:
+        if self.usual_below is None:
+            return None
+        return self.latest < self.usual_below
 
 
 def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]:
-    """The client's check-in scores, first against latest, in plain language. No alerts, no
-    clinical labels without an explanation."""
+    """The client's check-in scores per questionnaire, first against latest, in plain language,
+    with every score for the graph. No alerts, no clinical labels without an explanation. One
+    query."""
     if episode is None:
         return []
     responses = (
@@ -202,7 +253,9 @@ def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]
         by_instrument.setdefault(response.instrument_version.instrument.code, []).append(response)
     therapist = episode.therapist.first_name or "your therapist"
     lines = []
-    for code, given in by_instrument.items():
+    ordered = sorted(by_instrument, key=lambda c: (ORDER.index(c) if c in ORDER else 99, c))
+    for code in ordered:
+        given = by_instrument[code]
         first, latest = given[0], given[-1]
         instrument = latest.instrument_version.parsed
         scale = instrument.scales[0]
@@ -243,7 +296,28 @@ def progress_in_words(user: User, episode: Episode | None) -> list[ProgressLine]
             if band
             else ""
         )
-        lines.append(ProgressLine(name, about, a, b, len(given), sentence, band_sentence))
+        cutoff = caseness(code)
+        points = []
+        for r in given:
+            score = int(r.score or 0)
+            word = scale.band_for(score)
+            points.append(ProgressPoint(r.submitted_at, score, word.label.lower() if word else ""))
+        lines.append(
+            ProgressLine(
+                name,
+                about,
+                a,
+                b,
+                len(given),
+                sentence,
+                band_sentence,
+                code=code,
+                maximum=scale.max,
+                usual_below=None if cutoff is None else int(cutoff),
+                band=band.label.lower() if band else "",
+                points=tuple(points),
+            )
+        )
     return lines
 
 

@@ -31,19 +31,20 @@ from attune.measures.services import (
 )
 from attune.notifications.services import safety_message_context
 from attune.portal import composer, exports
+from attune.portal.after_feedback import after_feedback
 from attune.portal.models import DeletionRequest, FeedbackMessage, Intent
+from attune.portal.progress_chart import progress_svg
 from attune.portal.queries import (
     exit_form_is_open,
     form_is_open,
     goals_with_ratings,
     how_my_therapist_works,
     messages_of_client,
-    next_session,
     open_ending_request,
     open_forms,
     own_message,
     progress_in_words,
-    recent_check_ins,
+    waiting_for_client,
 )
 
 FORM_TITLES = {
@@ -61,39 +62,71 @@ def _require_client(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-#: The article library (built in another app; linked by path until its URL name exists).
-ARTICLES_PATH = "/articles/"
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """What is waiting, the next session, the composer and the progress graphs; the rest (goals,
+    how the therapist works, articles, their data) is one link away."""
     _require_client(request)
-    return _home(request)
-
-
-def _home(
-    request: HttpRequest, rating_errors: dict[int, str] | None = None, status: int = 200
-) -> HttpResponse:
     now = timezone.now()
     episode = active_episode_of_client(request.user)
-    own = messages_of_client(request.user, episode, now)
+    own_count = (
+        FeedbackMessage.objects.filter(episode=episode, client__user=request.user).count()
+        if episode is not None
+        else 0
+    )
+    waiting = waiting_for_client(request.user, episode, now)
     return render(
         request,
         "portal/home.html",
         {
             "episode": episode,
-            "forms": open_forms(request.user, episode, now),
-            "next_session": next_session(episode, now),
-            "check_ins": recent_check_ins(request.user, episode),
-            "progress": progress_in_words(request.user, episode),
+            "forms": waiting.forms,
+            "next_session": waiting.next_session,
+            "progress": [
+                (line, progress_svg(line)) for line in progress_in_words(request.user, episode)
+            ],
+            "own_message_count": own_count,
+            "ending_request": open_ending_request(episode) if episode else None,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- goals
+
+#: The session key of a confirmation shown next to the thing it confirms (not at the top of
+#: the page, where a person who just pressed a button further down would not see it).
+NEAR = "attune:saved-near"
+
+
+def _saved_near(request: HttpRequest, goal: int, text: str) -> None:
+    request.session[NEAR] = {"goal": goal, "text": text}
+
+
+def _pop_saved_near(request: HttpRequest) -> dict[str, object]:
+    found = request.session.pop(NEAR, None)
+    return found if isinstance(found, dict) else {}
+
+
+@login_required
+@require_GET
+def goals(request: HttpRequest) -> HttpResponse:
+    _require_client(request)
+    return _goals(request)
+
+
+def _goals(
+    request: HttpRequest, rating_errors: dict[int, str] | None = None, status: int = 200
+) -> HttpResponse:
+    episode = active_episode_of_client(request.user)
+    return render(
+        request,
+        "portal/goals.html",
+        {
+            "episode": episode,
             "goals": goals_with_ratings(episode),
             "rating_errors": rating_errors or {},
             "rating_scale": range(11),
-            "how_works": how_my_therapist_works(episode),
-            "own_messages": own[:3],
-            "own_message_count": len(own),
-            "ending_request": open_ending_request(episode) if episode else None,
-            "articles_path": ARTICLES_PATH,
+            "saved": {} if rating_errors else _pop_saved_near(request),
         },
         status=status,
     )
@@ -102,7 +135,8 @@ def _home(
 @login_required
 @require_POST
 def rate_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
-    """The client's own 0–10 rating of one of their goals (a wrong id is a 404)."""
+    """The client's own 0–10 rating of one of their goals (a wrong id is a 404). The
+    confirmation appears next to the goal, which the redirect scrolls to and focuses."""
     _require_client(request)
     goal = get_object_or_404(
         Goal.objects.filter(
@@ -111,12 +145,31 @@ def rate_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
         pk=goal_id,
     )
     try:
-        composer.rate_goal(goal=goal, by=request.user, rating=request.POST.get("rating", ""))
+        stored = composer.rate_goal(
+            goal=goal, by=request.user, rating=request.POST.get("rating", "")
+        )
     except ValidationError as error:
         message = "; ".join(error.messages)
-        return _home(request, rating_errors={goal.pk: message}, status=400)
-    messages.success(request, "Thank you — your rating is saved.")
-    return redirect(f"{reverse('portal:home')}#goal-{goal.pk}")
+        return _goals(request, rating_errors={goal.pk: message}, status=400)
+    _saved_near(request, goal.pk, f"Thank you — your rating of {stored.rating} is saved.")
+    return redirect(f"{reverse('portal:goals')}#goal-{goal.pk}-saved")
+
+
+# --------------------------------------------------------------------------- how my therapist works
+
+
+@login_required
+@require_GET
+def therapist(request: HttpRequest) -> HttpResponse:
+    """How the client's therapist works: their own words and the explainers of their
+    approaches (Markdown rendered safely), with the article library."""
+    _require_client(request)
+    episode = active_episode_of_client(request.user)
+    return render(
+        request,
+        "portal/therapist.html",
+        {"episode": episode, "how_works": how_my_therapist_works(episode)},
+    )
 
 
 @login_required
@@ -237,10 +290,19 @@ def thanks(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
     if not responses:
         return redirect(f"portal:{phase.replace('_', '-')}", session_id=session.pk)
     level = highest_safety_level(r.safety_level for r in responses)
+    offer = after_feedback(responses) if phase == Phase.FEEDBACK else None
     return render(
         request,
         "portal/thanks.html",
-        {"session": session, "phase": phase, "responses": responses}
+        {
+            "session": session,
+            "phase": phase,
+            "responses": responses,
+            "offer": offer,
+            "ending_request": (
+                open_ending_request(session.episode) if offer and offer.offers else None
+            ),
+        }
         | safety_message_context(level),
     )
 
@@ -334,6 +396,8 @@ def composer_page(request: HttpRequest) -> HttpResponse:
     episode = active_episode_of_client(request.user)
     context = _composer_context(request, episode)
     context |= {"values": {"text": "", "intent": "", "share_at_session": False}}
+    if request.method != "POST" and episode is not None:
+        context["values"] = _prefilled(request, episode) or context["values"]
     if request.method != "POST" or episode is None:
         context["idempotency_key"] = uuid.uuid4()
         return render(request, "portal/composer.html", context)
@@ -363,6 +427,23 @@ def composer_page(request: HttpRequest) -> HttpResponse:
         return redirect("portal:composer-message", message_id=message.pk)
     context |= {"values": values, "errors": errors, "idempotency_key": key}
     return render(request, "portal/composer.html", context, status=400)
+
+
+def _prefilled(request: HttpRequest, episode: Episode) -> dict[str, object] | None:
+    """``?after=<session id>`` (the link of the thank-you page after a session feedback): the
+    composer starts with the words and the choice that feedback calls for — "I felt
+    misunderstood when …", for the next session. Only the session's id is in the address,
+    never what was answered; another client's session, or anything else, prefills nothing."""
+    raw = request.GET.get("after", "")
+    if not raw.isdigit() or len(raw) > 18:
+        return None
+    session = sessions_of_client(request.user).filter(pk=int(raw), episode=episode).first()
+    if session is None:
+        return None
+    offer = after_feedback(stored_form(session, request.user, Phase.FEEDBACK))
+    if not offer.offers:
+        return None
+    return {"text": offer.starter, "intent": Intent.NEXT_SESSION, "share_at_session": False}
 
 
 def _saved_message(message: FeedbackMessage) -> str:
@@ -445,7 +526,8 @@ def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 def ending(request: HttpRequest) -> HttpResponse:
-    """Ask for an ending conversation (and, if the client wishes, give exit feedback)."""
+    """Ask for an ending conversation, or withdraw the request. The exit feedback waits for the
+    recorded ending (``portal.queries.endings_asking_for_exit_feedback``)."""
     _require_client(request)
     episode = active_episode_of_client(request.user)
     request_open = open_ending_request(episode) if episode else None
