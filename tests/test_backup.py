@@ -58,13 +58,22 @@ def test_a_backup_restores_the_practice_as_it_was(tmp_path, database_url):
     make = "from attune.accounts.models import User; User.objects.create_user('{}', 'pw-123456')"
     _attune(env, "shell", "-c", make.format("kept.before@example.org"))
     before = _attune(env, "shell", "-c", COUNT)
+    photos = tmp_path / "var" / "media" / "therapists"  # uploaded files (ATTUNE_MEDIA_ROOT)
+    photos.mkdir(parents=True)
+    (photos / "kept.jpg").write_bytes(b"kept photo")
 
     result = json.loads(_attune(env, "backup", "--json", "--output", str(tmp_path / "b.bak")))
     assert Path(result["path"]).stat().st_size == result["size_bytes"] > 0
     assert oct(Path(result["path"]).stat().st_mode)[-3:] == "600"
+    assert result["media_path"] == str(tmp_path / "b.bak.media.tar.gz")
+    assert oct(Path(result["media_path"]).stat().st_mode)[-3:] == "600"
 
     _attune(env, "shell", "-c", make.format("added.after@example.org"))
+    (photos / "added.jpg").write_bytes(b"added photo")
+    (photos / "kept.jpg").write_bytes(b"changed photo")
     assert _attune(env, "shell", "-c", COUNT) != before
     assert "Stop the app servers" in _attune(env, "restore", str(tmp_path / "b.bak"))
     _attune(env, "restore", str(tmp_path / "b.bak"), "--yes")
     assert _attune(env, "shell", "-c", COUNT) == before
+    assert sorted(p.name for p in photos.iterdir()) == ["kept.jpg"]
+    assert (photos / "kept.jpg").read_bytes() == b"kept photo"

@@ -1,5 +1,6 @@
 """Backing up and restoring a practice's database: SQLite's online backup, PostgreSQL's
-pg_dump / pg_restore.
+pg_dump / pg_restore — and the uploaded files beside it (therapists' photos under
+``MEDIA_ROOT``), as ``<backup>.media.tar.gz``.
 
 A backup holds clinical data: keep it encrypted and off the machine (docs/deployment.md). The
 private notes inside it are ciphertext; keep the note keys (``ATTUNE_NOTES_KEYS``) apart from
@@ -12,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +28,15 @@ class Backup:
     path: Path
     engine: str  # "sqlite" or "postgresql"
     size_bytes: int
+    media_path: Path | None = None  # the uploaded files, when there are any
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": str(self.path), "engine": self.engine, "size_bytes": self.size_bytes}
+        return {
+            "path": str(self.path),
+            "engine": self.engine,
+            "size_bytes": self.size_bytes,
+            "media_path": str(self.media_path) if self.media_path else None,
+        }
 
 
 def _database() -> dict[str, Any]:
@@ -67,6 +75,42 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise RuntimeError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")
 
 
+def media_archive(path: Path) -> Path:
+    """Where the uploaded files of the backup at ``path`` are kept: beside it."""
+    return path.with_name(path.name + ".media.tar.gz")
+
+
+def _back_up_media(path: Path) -> Path | None:
+    media = Path(settings.MEDIA_ROOT)
+    if not media.is_dir() or not any(p.is_file() for p in media.rglob("*")):
+        return None
+    archive = media_archive(path)
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(media, arcname=".")
+    os.chmod(archive, 0o600)
+    return archive
+
+
+def _restore_media(path: Path) -> Path | None:
+    """Put the backup's uploaded files in place of today's; a backup without any leaves them."""
+    archive = media_archive(path)
+    if not archive.is_file():
+        return None
+    media = Path(settings.MEDIA_ROOT)
+    staging = media.with_name(media.name + ".restoring")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(staging, filter="data")  # no absolute paths, links out or devices
+    replaced = media.with_name(media.name + ".before-restore")
+    shutil.rmtree(replaced, ignore_errors=True)
+    if media.exists():
+        media.rename(replaced)
+    staging.rename(media)
+    shutil.rmtree(replaced, ignore_errors=True)
+    return archive
+
+
 def backup(path: Path) -> Backup:
     """Write a consistent copy of the database to ``path`` while Attune keeps serving."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +127,12 @@ def backup(path: Path) -> Backup:
             ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", db["NAME"]], _pg_env(db)
         )
     os.chmod(path, 0o600)  # clinical data: readable by the service account only
-    return Backup(path=path, engine=engine(), size_bytes=path.stat().st_size)
+    return Backup(
+        path=path,
+        engine=engine(),
+        size_bytes=path.stat().st_size,
+        media_path=_back_up_media(path),
+    )
 
 
 def restore(path: Path) -> Backup:
@@ -111,4 +160,9 @@ def restore(path: Path) -> Backup:
             ],
             _pg_env(db),
         )
-    return Backup(path=path, engine=engine(), size_bytes=path.stat().st_size)
+    return Backup(
+        path=path,
+        engine=engine(),
+        size_bytes=path.stat().st_size,
+        media_path=_restore_media(path),
+    )

@@ -38,3 +38,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Backed up the {done.engine} database to {done.path} ({done.size_bytes:,} bytes)."
             )
+            if done.media_path:
+                self.stdout.write(f"Backed up the uploaded files to {done.media_path}.")

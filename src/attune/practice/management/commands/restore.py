@@ -27,7 +27,8 @@ class Command(BaseCommand):
         path: Path = options["path"]
         if not options["yes"]:
             self.stdout.write(
-                f"This replaces everything in the {backup.engine()} database with {path}. "
+                f"This replaces everything in the {backup.engine()} database (and the uploaded "
+                f"files, if the backup has them) with {path}. "
                 "Stop the app servers, then run again with --yes."
             )
             return
@@ -36,3 +37,5 @@ class Command(BaseCommand):
         except (RuntimeError, ValueError, OSError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"Restored the {done.engine} database from {done.path}.")
+        if done.media_path:
+            self.stdout.write(f"Restored the uploaded files from {done.media_path}.")
