@@ -19,15 +19,14 @@ from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Sessi
 from attune.matching.models import ConsultationRequest, ConsultationStatus
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
+from attune.outcomes.queries import outcomes_report
 from attune.portal.models import DeletionRequest, DeletionStatus
 from attune.practice.models import Practice
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
 from attune.reminders.services import create_link
 from attune.workspace.practice_page import (
-    Figure,
     _therapists,
     form_completion,
-    practice_outcomes,
     practice_page,
     waited,
 )
@@ -137,42 +136,27 @@ def outcome_practice(practice, therapist, colleague):
     return practice
 
 
-def test_outcomes_worked_values(outcome_practice):
-    result = practice_outcomes(outcome_practice.pk, timezone.localdate())
-    assert (result.ended, result.transferred, result.assessable) == (13, 1, 12)
-    assert (result.caseness_start, result.improved, result.recovered, result.deteriorated) == (
-        11,
-        11,
-        6,
-        1,
-    )
-    assert result.assessable_figure.shown == "12 of 13 (92 %)"
-    assert result.improvement.shown == "11 of 12 (92 %)"
-    assert result.recovery.shown == "6 of 11 (55 %)"
-    assert result.deterioration.shown == "fewer than 5"  # 1: suppressed, no rate
-
-
-def test_outcomes_follow_the_practices_thresholds(settings, outcome_practice):
-    # With PHQ-9 reliable change at 8 points, "18 → 11" (−7) is no longer reliable improvement
-    # (GAD-7 9 → 8 is −1): the five colleague's clients drop out, the six recoveries (−8) stay.
-    settings.ATTUNE_ENGINE = {"reliable_change": {"phq9_reliable_change": 8}}
-    result = practice_outcomes(outcome_practice.pk, timezone.localdate())
-    assert (result.improved, result.recovered, result.deteriorated) == (6, 6, 0)
-
-
-def test_small_numbers_are_suppressed():
-    assert Figure(4, 40).shown == "fewer than 5"
-    assert Figure(0, 40).shown == "fewer than 5"
-    assert Figure(5, 40).shown == "5 of 40 (13 %)"  # halves round up
-    assert Figure(3, 3).shown == "fewer than 5"
-
-
-def test_the_outcomes_section_shows_rates_and_no_names(client, outcome_practice, practice_admin):
+def test_the_outcomes_section_is_this_years_total_of_the_outcome_figures(
+    client, outcome_practice, practice_admin
+):
+    """One home for the NHS Talking Therapies measures: the practice page shows the outcome
+    figures' total for the current reporting year, with their suppression, and links there."""
     as_user(client, practice_admin)
-    outcomes = section(client.get(URL), "practice-outcomes")
-    for shown in ("13", "12 of 13 (92 %)", "11 of 12 (92 %)", "6 of 11 (55 %)", "fewer than 5"):
-        assert shown in outcomes
-    assert "ONS" in outcomes  # the source of the suppression rule is named
+    response = client.get(URL)
+    outcomes = section(response, "practice-outcomes")
+    report = outcomes_report(practice_admin, year=None, quarter=None, today=timezone.localdate())
+    total = report.total
+    assert total.counts.finished == 12  # 13 ended; one had a single session: not a course
+    html = response.content.decode()
+    cells = re.findall(r'<dd data-testid="outcome-[a-z]+">([^<]*)</dd>', html)
+    assert cells == [
+        total.finished.text,
+        total.recovery.text,
+        total.improvement.text,
+        total.deterioration.text,
+    ]
+    assert cells[0] == "12" and cells[3] == "not shown (small numbers)"  # 1 deterioration
+    assert reverse("outcomes:practice") in html
     for client_record in Client.objects.select_related("user"):
         assert client_record.display_name not in outcomes
 
@@ -184,7 +168,7 @@ def test_a_practice_with_few_endings_shows_no_rate(client, practice, therapist, 
     response = client.get(URL)
     assert "%" not in section(response, "practice-outcomes")
     cells = re.findall(r'<dd data-testid="outcome-[a-z]+">([^<]*)</dd>', response.content.decode())
-    assert cells == ["fewer than 5"] * 5  # ended, assessable, and the three rates
+    assert cells == ["fewer than 10"] + ["not shown (small numbers)"] * 3
 
 
 # --------------------------------------------------------------------------- forms

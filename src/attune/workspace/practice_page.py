@@ -2,8 +2,9 @@
 
 Every read is scoped to one practice and built to a fixed number of queries, however many
 therapists, clients, sessions or episodes it has. Nothing here reads an answer, a note or an
-intake text: forms are counted as given or not, consultations by their age, outcomes only as
-de-identified practice-wide rates with small numbers suppressed. Times are in the practice's
+intake text: forms are counted as given or not, consultations by their age. Outcomes come from
+the outcome figures (``attune.outcomes``, the one home of the NHS Talking Therapies measures and
+their small-number suppression). Times are in the practice's
 time zone (``settings.TIME_ZONE``).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
@@ -19,23 +20,15 @@ from django.utils import timezone
 from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role, User
-from attune.alerts.outcomes import MEASURES, episode_outcomes
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.matching.models import ConsultationRequest
 from attune.measures.models import Phase, Response
 from attune.portal.models import DeletionRequest, DeletionStatus
 from attune.practice.models import TherapistProfile
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
-from attune.workspace.past_clients import months_before
 
 #: "The last 4 weeks" of form completion and failed reminders.
 RECENT = timedelta(days=28)
-#: How far back the practice outcomes look (episodes ended in the last 12 months).
-OUTCOME_MONTHS = 12
-#: A count under this is shown as "fewer than 5", and no rate is given for it: the UK's
-#: long-standing small-number rule for health statistics (ONS, *Review of the Dissemination
-#: of Health Statistics: Confidentiality Guidance*, 2006; NHS Digital's HES protocol).
-SUPPRESS_BELOW = 5
 #: How many failed reminders are listed by name (all are counted).
 FAILED_LISTED = 20
 
@@ -324,112 +317,6 @@ def capacity(
     ]
 
 
-# --------------------------------------------------------------------------- outcomes
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A count out of a total, shown only when neither is small."""
-
-    count: int
-    of: int
-
-    @property
-    def suppressed(self) -> bool:
-        return self.count < SUPPRESS_BELOW  # the total is never smaller than the count
-
-    @property
-    def shown(self) -> str:
-        if self.suppressed:
-            return f"fewer than {SUPPRESS_BELOW}"
-        return f"{self.count} of {self.of} ({percent(self.count, self.of)} %)"
-
-
-@dataclass(frozen=True)
-class PracticeOutcomes:
-    """NHS Talking Therapies outcomes of the episodes ended in the last 12 months, practice-wide
-    (first against last check-in score, ``alerts.outcomes.episode_outcomes``)."""
-
-    since: date
-    ended: int
-    transferred: int
-    assessable: int  # a first and a last PHQ-9 or GAD-7 score
-    caseness_start: int  # of the assessable, at caseness at the start
-    improved: int
-    recovered: int
-    deteriorated: int
-
-    @property
-    def ended_shown(self) -> str:
-        return f"fewer than {SUPPRESS_BELOW}" if self.ended < SUPPRESS_BELOW else str(self.ended)
-
-    @property
-    def assessable_figure(self) -> Figure:
-        return Figure(self.assessable, self.ended)
-
-    @property
-    def improvement(self) -> Figure:
-        return Figure(self.improved, self.assessable)
-
-    @property
-    def recovery(self) -> Figure:
-        return Figure(self.recovered, self.caseness_start)
-
-    @property
-    def deterioration(self) -> Figure:
-        return Figure(self.deteriorated, self.assessable)
-
-
-def practice_outcomes(practice_id: int, today: date) -> PracticeOutcomes:
-    """Two queries: the episodes ended since ``OUTCOME_MONTHS`` before ``today`` and their
-    PHQ-9 and GAD-7 check-in scores. A transferred episode is counted apart: the client's care
-    went on with a colleague, so it is not an ending of treatment."""
-    since = months_before(today, OUTCOME_MONTHS)
-    ended_statuses = [EpisodeStatus.ENDED_PLANNED, EpisodeStatus.ENDED_EARLY]
-    statuses = dict(
-        Episode.objects.filter(client__practice_id=practice_id, ended_on__gte=since)
-        .exclude(status=EpisodeStatus.ACTIVE)
-        .values_list("pk", "status")
-    )
-    ended = sorted(pk for pk, status in statuses.items() if status in ended_statuses)
-    scores: dict[tuple[int, str], list[float]] = {}
-    rows = (
-        Response.objects.filter(
-            episode__client__practice_id=practice_id,
-            episode__ended_on__gte=since,
-            episode__status__in=ended_statuses,
-            phase=Phase.CHECK_IN,
-            instrument_version__instrument__code__in=MEASURES,
-            score__isnull=False,
-        )
-        .order_by("submitted_at", "pk")
-        .values_list("episode_id", "instrument_version__instrument__code", "score")
-    )
-    for episode_id, code, score in rows:
-        scores.setdefault((episode_id, code), []).append(float(score))
-
-    def pair(episode_id: int, code: str) -> tuple[float, float]:
-        values = scores.get((episode_id, code), [])
-        return (values[0], values[-1]) if len(values) >= 2 else (math.nan, math.nan)
-
-    phq9 = [pair(e, "phq9") for e in ended]
-    gad7 = [pair(e, "gad7") for e in ended]
-    result = episode_outcomes(
-        [p[0] for p in phq9], [p[1] for p in phq9], [g[0] for g in gad7], [g[1] for g in gad7]
-    )
-    paired = result.paired
-    return PracticeOutcomes(
-        since=since,
-        ended=len(ended),
-        transferred=sum(s == EpisodeStatus.TRANSFERRED for s in statuses.values()),
-        assessable=int(paired.sum()),
-        caseness_start=int((paired & result.caseness_start).sum()),
-        improved=int((paired & result.reliable_improvement).sum()),
-        recovered=int((paired & result.recovery).sum()),
-        deteriorated=int((paired & result.reliable_deterioration).sum()),
-    )
-
-
 # --------------------------------------------------------------------------- the page
 
 
@@ -472,10 +359,7 @@ class PracticePage:
     consultations: list[ConsultationsWaiting]
     forms: FormCompletion
     capacity: list[Capacity]
-    outcomes: PracticeOutcomes
     overview: Overview
-    suppress_below: int = SUPPRESS_BELOW
-    outcome_months: int = OUTCOME_MONTHS
     recent_days: int = field(default=RECENT.days)
 
     @property
@@ -494,6 +378,5 @@ def practice_page(practice_id: int, now: datetime) -> PracticePage:
         consultations=waiting,
         forms=form_completion(practice_id, now, therapists),
         capacity=capacity(therapists, waiting),
-        outcomes=practice_outcomes(practice_id, timezone.localdate(now)),
         overview=overview(practice_id),
     )

@@ -22,6 +22,7 @@ from attune.engine.signals import GOOD_NEWS
 from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
 from attune.notes.queries import note_session_numbers
+from attune.outcomes.queries import outcomes_report
 from attune.portal.queries import feedback_for_therapist
 from attune.supervision.queries import episode_supervision
 from attune.workspace.before_session import before_next_session
@@ -126,7 +127,13 @@ def practice(request: HttpRequest) -> HttpResponse:
     _require(request, "practice.view_practice_page")
     practice_id = request.user.practice_id  # an account without a practice sees a notice
     page = practice_page(practice_id, timezone.now()) if practice_id is not None else None
-    return render(request, "workspace/practice.html", {"page": page})
+    # This year's outcomes as the outcome figures page computes them: one home for the rule.
+    outcomes = (
+        outcomes_report(request.user, year=None, quarter=None, today=timezone.localdate())
+        if page is not None
+        else None
+    )
+    return render(request, "workspace/practice.html", {"page": page, "outcomes": outcomes})
 
 
 @login_required
