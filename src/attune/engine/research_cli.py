@@ -33,6 +33,7 @@ from typing import NoReturn
 
 import numpy as np
 
+from attune.engine import clinical_significance as cs
 from attune.engine import outcomes as jt
 from attune.engine import sudden_gains as sg
 
@@ -168,6 +169,12 @@ class _Person:
 
 
 def _outcomes(ns: argparse.Namespace) -> int:
+    if ns.approach is None and ns.reliability is None and ns.rc is None:
+        raise CliError("one of the arguments --reliability --rc is required")
+    if ns.approach is None:
+        for flag, value in _APPROACH_ONLY.items():
+            if getattr(ns, value) is not None:
+                raise CliError(f"{flag} needs --approach")
     if ns.pre == ns.post:
         raise CliError("--pre and --post name the same time")
     if (ns.functional_mean is None) != (ns.functional_sd is None):
@@ -231,6 +238,8 @@ def _outcomes(ns: argparse.Namespace) -> int:
         )
     pre = np.array([scores["pre"][p] for p in complete], dtype=np.float64)
     post = np.array([scores["post"][p] for p in complete], dtype=np.float64)
+    if ns.approach is not None:
+        return _approach(ns, table.path, complete, len(order), pre, post, cutoff_given)
     pre_mean = float(pre.mean())
 
     sd: float | None = ns.sd
@@ -335,6 +344,232 @@ def _outcomes(ns: argparse.Namespace) -> int:
     n = len(complete)
     for name in jt.CATEGORIES:
         out.append(f"{name:<13} {counts[name]:>4}  {100.0 * counts[name] / n:5.1f} %")
+    print("\n".join(out))
+    return 0
+
+
+_APPROACH_ONLY: dict[str, str] = {
+    "--rci-method": "rci_method",
+    "--reliability-post": "reliability_post",
+    "--cutoff-type": "cutoff_type",
+    "--pct-improvement": "pct_improvement",
+    "--pct-deterioration": "pct_deterioration",
+    "--mid-improvement": "mid_improvement",
+    "--mid-deterioration": "mid_deterioration",
+}
+
+_APPROACH_TITLES: dict[str, str] = {
+    "distribution": "Distribution-based approach (cs_distribution)",
+    "percentage": "Percentage-change approach (cs_percentage)",
+    "anchor": "Anchor-based approach, individual level (cs_anchor)",
+    "statistical": "Statistical approach, population cut-off (cs_statistical)",
+    "combined": "Combined approach, RCI and cut-off (cs_combined)",
+}
+
+_USES: dict[str, frozenset[str]] = {
+    "distribution": frozenset({"rci_method", "reliability_post", "reliability"}),
+    "percentage": frozenset({"pct_improvement", "pct_deterioration"}),
+    "anchor": frozenset({"mid_improvement", "mid_deterioration"}),
+    "statistical": frozenset({"cutoff_type", "cutoff", "functional_mean", "functional_sd"}),
+    "combined": frozenset(
+        {
+            "rci_method",
+            "reliability_post",
+            "reliability",
+            "cutoff_type",
+            "cutoff",
+            "functional_mean",
+            "functional_sd",
+        }
+    ),
+}
+
+_FLAGS: dict[str, str] = {
+    **{v: k for k, v in _APPROACH_ONLY.items()},
+    "reliability": "--reliability",
+    "cutoff": "--cutoff",
+    "functional_mean": "--functional-mean",
+    "functional_sd": "--functional-sd",
+}
+
+
+def _approach_cutoff(
+    ns: argparse.Namespace, pre: np.ndarray, direction: int, cutoff_given: float | None
+) -> cs.Cutoff:
+    if cutoff_given is not None:
+        if ns.cutoff_type is not None:
+            raise CliError("give either a --cutoff value or --cutoff-type, not both")
+        return cs.Cutoff("given", cutoff_given, None, None, None, None)
+    kind = "a" if ns.cutoff is not None else (ns.cutoff_type or "a")  # --cutoff a
+    if kind != "a" and ns.functional_mean is None:
+        raise CliError(
+            f"--cutoff-type {kind} needs --m-functional and --sd-functional (the functional "
+            "population's mean and SD)"
+        )
+    if len(pre) < 2:
+        raise CliError("only one complete case: the cut-off cannot be estimated, give --cutoff")
+    try:
+        return cs.cutoff_from_data(
+            pre,
+            kind,
+            direction=direction,
+            m_functional=ns.functional_mean,
+            sd_functional=ns.functional_sd,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _approach(
+    ns: argparse.Namespace,
+    path: str,
+    complete: list[str],
+    ids_in_file: int,
+    pre: np.ndarray,
+    post: np.ndarray,
+    cutoff_given: float | None,
+) -> int:
+    """``attune outcomes --approach …``: one of the clinicalsignificance R package's approaches.
+
+    See :mod:`attune.engine.clinical_significance` for the formulas and their sources.
+    """
+    approach: str = ns.approach
+    for name, flag in _FLAGS.items():
+        if getattr(ns, name) is not None and name not in _USES[approach]:
+            raise CliError(f"{flag} is not used by --approach {approach}")
+    if ns.rc is not None:
+        raise CliError("--rc is not used with --approach (give --reliability)")
+    higher = bool(ns.higher_is_better)
+    direction = 1 if higher else -1
+    method: str | None = None
+    result: cs.RciResult | None = None
+    cutoff: cs.Cutoff | None = None
+    if approach in ("distribution", "combined"):
+        method = ns.rci_method or "jt"
+        if ns.reliability is None:
+            raise CliError(f"--approach {approach} needs --reliability")
+        if ns.reliability_post is not None and method != "nk":
+            raise CliError("--reliability-post is only used by --rci-method nk")
+        if approach == "combined" and method == "ha":
+            raise CliError(
+                "--approach combined with --rci-method ha (true-score cut-off) is not "
+                "implemented; use another --rci-method"
+            )
+        if ns.reliability_post is not None and not 0 <= ns.reliability_post < 1:
+            raise CliError("--reliability-post must be at least 0 and below 1")
+        try:
+            result = cs.rci_by_method(
+                pre, post, method, ns.reliability, reliability_post=ns.reliability_post
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    if approach in ("statistical", "combined"):
+        cutoff = _approach_cutoff(ns, pre, direction, cutoff_given)
+    try:
+        if approach == "distribution":
+            assert result is not None
+            categories = cs.distribution_categories(result, direction)
+        elif approach == "combined":
+            assert result is not None and cutoff is not None
+            categories = cs.combined_categories(
+                pre, post, result, cutoff.value, direction=direction
+            )
+        elif approach == "statistical":
+            assert cutoff is not None
+            categories = cs.statistical_categories(pre, post, cutoff.value, direction=direction)
+        elif approach == "percentage":
+            if ns.pct_improvement is None:
+                raise CliError("--approach percentage needs --pct-improvement (0.5 = 50 %)")
+            categories = cs.percentage_categories(
+                pre, post, ns.pct_improvement, ns.pct_deterioration, direction=direction
+            )
+        else:
+            if ns.mid_improvement is None:
+                raise CliError("--approach anchor needs --mid-improvement (points)")
+            categories = cs.anchor_categories(
+                pre, post, ns.mid_improvement, ns.mid_deterioration, direction=direction
+            )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    summary = cs.summarise(categories)
+    names = categories.names()
+    rcis: list[float | None] = (
+        [float(v) for v in result.rci] if result is not None else [None] * len(complete)
+    )
+    people = [
+        _Person(pid, float(a), float(b), r, name)
+        for pid, a, b, r, name in zip(_ids(complete), pre, post, rcis, names, strict=True)
+    ]
+    n = len(complete)
+    if ns.json:
+        _emit(
+            {
+                "n": n,
+                "counts": {row.category: row.n for row in summary},
+                "rci_points": None,
+                "cutoff": None if cutoff is None else cutoff.value,
+                "cutoff_criterion": None if cutoff is None else cutoff.type,
+                "higher_is_better": higher,
+                "reliability": ns.reliability,
+                "sd": None if result is None else result.sd_pre,
+                "sdiff": None if result is None else result.s_diff,
+                "pre_mean": float(pre.mean()),
+                "ids_in_file": ids_in_file,
+                "people": [p.as_dict() for p in people],
+                "approach": approach,
+                "rci_method": method,
+                "summary": [row.as_dict() for row in summary],
+                "rci": None if result is None else result.constants(),
+                "cutoff_info": None if cutoff is None else cutoff.as_dict(),
+                "pct_improvement": ns.pct_improvement,
+                "pct_deterioration": (
+                    None if approach != "percentage" else ns.pct_deterioration or ns.pct_improvement
+                ),
+                "mid_improvement": ns.mid_improvement,
+                "mid_deterioration": (
+                    None if approach != "anchor" else ns.mid_deterioration or ns.mid_improvement
+                ),
+            }
+        )
+        return 0
+    out = [
+        f"{_APPROACH_TITLES[approach]} of '{ns.score}' in {path}: time {ns.pre} → {ns.post}, "
+        f"{'higher' if higher else 'lower'} is better",
+        f"complete cases: {n} of {ids_in_file} ids",
+    ]
+    if result is not None:
+        out.append(
+            f"RCI method {method!s} (reliability {result.reliability:g}"
+            + (f", post {result.reliability_post:g}" if result.reliability_post is not None else "")
+            + f"): reliable when |RCI| > {result.critical_value:g}; pre M {_fixed(result.m_pre)} "
+            f"SD {_fixed(result.sd_pre)}, post M {_fixed(result.m_post)} "
+            f"SD {_fixed(result.sd_post)}"
+        )
+    if cutoff is not None:
+        out.append(f"cut-off {cutoff.type}: {_fixed(cutoff.value)}")
+    if approach == "percentage":
+        det = ns.pct_deterioration or ns.pct_improvement
+        out.append(
+            f"improved: a change of {100 * ns.pct_improvement:g} % or more toward health; "
+            f"deteriorated: {100 * det:g} % or more the other way"
+        )
+    if approach == "anchor":
+        det = ns.mid_deterioration if ns.mid_deterioration is not None else ns.mid_improvement
+        out.append(
+            f"improved: {_fmt(ns.mid_improvement)} points or more toward health; "
+            f"deteriorated: {_fmt(det)} points or more the other way"
+        )
+    out.append("")
+    width = max(4, *(len(str(p.id)) for p in people))
+    out.append(f"{'id':<{width}}  {'pre':>7}  {'post':>7}  {'change':>7}  {'RCI':>6}  category")
+    for p in people:
+        out.append(
+            f"{p.id!s:<{width}}  {_score(p.pre):>7}  {_score(p.post):>7}  "
+            f"{_score(p.post - p.pre):>7}  {_fixed(p.rci):>6}  {p.category}"
+        )
+    out.append("")
+    for row in summary:
+        out.append(f"{row.category:<13} {row.n:>4}  {row.percent:6.2f} %")
     print("\n".join(out))
     return 0
 
@@ -460,7 +695,7 @@ def _parser() -> _Parser:
     out.add_argument("--score", required=True, metavar="COL", help="column with the score")
     out.add_argument("--pre", required=True, metavar="T", help="value of --time at pre")
     out.add_argument("--post", required=True, metavar="T", help="value of --time at post")
-    rule = out.add_mutually_exclusive_group(required=True)
+    rule = out.add_mutually_exclusive_group()
     rule.add_argument(
         "--reliability",
         type=float,
@@ -492,6 +727,41 @@ def _parser() -> _Parser:
     )
     out.add_argument(
         "--functional-sd", type=float, metavar="S", help="functional-population SD (criterion c)"
+    )
+    pkg = out.add_argument_group(
+        "clinicalsignificance approaches",
+        "the R package's approaches and names (cs_distribution, cs_percentage, cs_anchor, "
+        "cs_statistical, cs_combined); without --approach: Jacobson-Truax as above",
+    )
+    pkg.add_argument("--approach", choices=cs.APPROACHES, help="the package's approach")
+    pkg.add_argument(
+        "--rci-method",
+        choices=cs.RCI_METHODS,
+        help="RCI method for distribution/combined (default jt)",
+    )
+    pkg.add_argument(
+        "--reliability-post", type=float, metavar="R", help="post reliability (nk; default R)"
+    )
+    pkg.add_argument(
+        "--cutoff-type", choices=cs.CUTOFF_TYPES, help="population cut-off a, b or c (default a)"
+    )
+    pkg.add_argument(
+        "--m-functional", type=float, dest="functional_mean", metavar="M", help=argparse.SUPPRESS
+    )
+    pkg.add_argument(
+        "--sd-functional", type=float, dest="functional_sd", metavar="S", help=argparse.SUPPRESS
+    )
+    pkg.add_argument(
+        "--pct-improvement", type=float, metavar="F", help="percentage approach: 0.5 = 50 %%"
+    )
+    pkg.add_argument(
+        "--pct-deterioration", type=float, metavar="F", help="default --pct-improvement"
+    )
+    pkg.add_argument(
+        "--mid-improvement", type=float, metavar="POINTS", help="anchor approach: the MID"
+    )
+    pkg.add_argument(
+        "--mid-deterioration", type=float, metavar="POINTS", help="default --mid-improvement"
     )
     out.add_argument("--json", action="store_true", help="print JSON instead of a table")
     out.set_defaults(run=_outcomes)
