@@ -35,6 +35,7 @@ import numpy as np
 
 from attune.engine import clinical_significance as cs
 from attune.engine import outcomes as jt
+from attune.engine import sudden_gain_reports as sgr
 from attune.engine import sudden_gains as sg
 
 __all__ = ["COMMANDS", "CliError", "main"]
@@ -610,7 +611,7 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
     summary = sg.summarise(events)
     ids = _ids(raw_ids)
     kind = "losses" if ns.losses else "gains"
-    event_rows = [
+    event_rows: list[dict[str, object]] = [
         {
             "id": ids[e.person],
             "session": e.session,
@@ -629,6 +630,15 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
         for e in events
     ]
     intervals = sg.count_testable_intervals(scores)
+    reports = sgr.report_gains(scores, events)
+    for item, report in zip(event_rows, reports, strict=True):
+        item.update(report.as_dict())
+        item["id_sg"] = f"{item['id']}_sg_{report.event.session}"
+    chosen = sgr.by_person(reports, ns.multiple_sg_select)
+    bysg = sgr.describe_bysg(reports)
+    byperson = sgr.describe_byperson(chosen, len(raw_ids), len(events))
+    by_index = {id(r): i for i, r in enumerate(reports)}
+    byperson_rows = [event_rows[by_index[id(chosen[p])]] for p in sorted(chosen)]
     if ns.json:
         _emit(
             {
@@ -642,6 +652,11 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
                 "people_with_multiple_gains": summary.people_with_multiple,
                 "mean_magnitude": summary.mean_magnitude,
                 "events": event_rows,
+                "reversals": bysg["sg_reversal_n"],
+                "describe_bysg": bysg,
+                "multiple_sg_select": ns.multiple_sg_select,
+                "describe_byperson": byperson,
+                "byperson": byperson_rows,
             }
         )
         return 0
@@ -660,15 +675,28 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
         f"{_fmt(summary.mean_magnitude)}",
     ]
     if events:
+        out.append(
+            f"reversals: {bysg['sg_reversal_n']} of {summary.events} "
+            f"({_fmt(bysg['sg_reversal_pct'])} %); magnitude SD {_fmt(bysg['sg_magnitude_sd'])}"
+        )
+        out.append(
+            f"by person ({ns.multiple_sg_select} {singular} of each): {byperson['sg_n']} people, "
+            f"{byperson['sg_reversal_n']} reversed, mean magnitude "
+            f"{_fmt(byperson['sg_magnitude_m'])} (SD {_fmt(byperson['sg_magnitude_sd'])})"
+        )
         width = max(2, *(len(str(r["id"])) for r in event_rows))
         out.append("")
-        out.append(f"{'id':<{width}}  {'session':<8}  {'before → after':<14}  {'size':>5}  t")
-        for e, r in zip(events, event_rows, strict=True):
+        out.append(
+            f"{'id':<{width}}  {'session':<8}  {'before → after':<14}  {'size':>5}  t      "
+            f"{'mean pre':>8}  {'mean post':>9}  reversed"
+        )
+        for e, r, rep in zip(events, event_rows, reports, strict=True):
             step = f"{e.session} → {e.session + 1}"
             jump = f"{_score(e.pre_score)} → {_score(e.post_score)}"
             out.append(
                 f"{r['id']!s:<{width}}  {step:<8}  {jump:<14}  {_score(e.magnitude):>5}  "
-                f"{e.critical_value:.3f}"
+                f"{e.critical_value:.3f}  {_fixed(e.pre_mean):>8}  {_fixed(e.post_mean):>9}  "
+                f"{'yes' if rep.reversal else 'no'}"
             )
     print("\n".join(out))
     return 0
@@ -790,6 +818,12 @@ def _parser() -> _Parser:
         help="criterion 1: smallest jump in points (default 7, the BDI value)",
     )
     gains.add_argument("--losses", action="store_true", help="find sudden losses instead")
+    gains.add_argument(
+        "--multiple-sg-select",
+        choices=sgr.MULTIPLE_SG_SELECT,
+        default="first",
+        help="by-person data: which gain of a person with several (default first)",
+    )
     gains.add_argument("--json", action="store_true", help="print JSON instead of a table")
     gains.set_defaults(run=_sudden_gains)
     return parser
