@@ -8,10 +8,16 @@ out. ``attune.cli`` hands these two commands here before Django is set up.
   [--cutoff C | --functional-mean M --functional-sd S] [--json]`` — Jacobson & Truax (1991)
   reliable change and clinical significance on long-format data (one row per person and time),
   complete cases only. See :mod:`attune.engine.outcomes` for the formulas and their sources.
+  With ``--approach distribution|percentage|anchor|statistical|combined`` (and ``--rci-method
+  jt|gln|en|ha|hll|nk``, ``--cutoff-type``, ``--pct-improvement``, ``--mid-improvement`` …) the
+  ``clinicalsignificance`` R package's approaches, names and defaults; see
+  :mod:`attune.engine.clinical_significance`.
 * ``attune sudden-gains FILE.csv --id COL --columns C1,C2,... [--cutoff POINTS] [--losses]
   [--json]`` — Tang & DeRubeis (1999) sudden gains (or losses) with the suddengains R package's
   defaults on wide-format data (one row per person, one column per session). See
-  :mod:`attune.engine.sudden_gains`.
+  :mod:`attune.engine.sudden_gains`. Reversals, by-person data (``--multiple-sg-select``) and
+  the values around each gain as the package's ``create_bysg`` / ``create_byperson`` /
+  ``describe_sg``: :mod:`attune.engine.sudden_gain_reports`.
 
 Bad input (a missing file, an unknown column, a value that is not a number, no complete cases)
 ends with one clear line on stderr and exit code 2, never a traceback. Full documentation with
