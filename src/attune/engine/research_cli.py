@@ -175,6 +175,19 @@ class _Person:
         }
 
 
+def _people_table(people: Sequence[_Person]) -> list[str]:
+    """The per-person table of ``attune outcomes``, framed by blank lines."""
+    width = max(4, *(len(str(p.id)) for p in people))
+    lines = ["", f"{'id':<{width}}  {'pre':>7}  {'post':>7}  {'change':>7}  {'RCI':>6}  category"]
+    for p in people:
+        lines.append(
+            f"{p.id!s:<{width}}  {_score(p.pre):>7}  {_score(p.post):>7}  "
+            f"{_score(p.post - p.pre):>7}  {_fixed(p.rci):>6}  {p.category}"
+        )
+    lines.append("")
+    return lines
+
+
 def _outcomes(ns: argparse.Namespace) -> int:
     if ns.approach is None and ns.reliability is None and ns.rc is None:
         raise CliError("one of the arguments --reliability --rc is required")
@@ -339,15 +352,7 @@ def _outcomes(ns: argparse.Namespace) -> int:
             ),
         }[criterion or "given"]
         out.append(f"cut-off: {_fmt(cutoff) if criterion == 'given' else _fixed(cutoff)} ({how})")
-    out.append("")
-    width = max(4, *(len(str(p.id)) for p in people))
-    out.append(f"{'id':<{width}}  {'pre':>7}  {'post':>7}  {'change':>7}  {'RCI':>6}  category")
-    for p in people:
-        out.append(
-            f"{p.id!s:<{width}}  {_score(p.pre):>7}  {_score(p.post):>7}  "
-            f"{_score(p.post - p.pre):>7}  {_fixed(p.rci):>6}  {p.category}"
-        )
-    out.append("")
+    out.extend(_people_table(people))
     n = len(complete)
     for name in jt.CATEGORIES:
         out.append(f"{name:<13} {counts[name]:>4}  {100.0 * counts[name] / n:5.1f} %")
@@ -566,15 +571,7 @@ def _approach(
             f"improved: {_fmt(ns.mid_improvement)} points or more toward health; "
             f"deteriorated: {_fmt(det)} points or more the other way"
         )
-    out.append("")
-    width = max(4, *(len(str(p.id)) for p in people))
-    out.append(f"{'id':<{width}}  {'pre':>7}  {'post':>7}  {'change':>7}  {'RCI':>6}  category")
-    for p in people:
-        out.append(
-            f"{p.id!s:<{width}}  {_score(p.pre):>7}  {_score(p.post):>7}  "
-            f"{_score(p.post - p.pre):>7}  {_fixed(p.rci):>6}  {p.category}"
-        )
-    out.append("")
+    out.extend(_people_table(people))
     for row in summary:
         out.append(f"{row.category:<13} {row.n:>4}  {row.percent:6.2f} %")
     print("\n".join(out))
