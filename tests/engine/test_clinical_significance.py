@@ -136,12 +136,34 @@ def test_combined_matches_the_package(
 
 
 @needs_data
-def test_combined_ha_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(
-        capsys, "outcomes", *BASE, "--score", "hamd", "--approach", "combined",
-        "--reliability", 0.8, "--rci-method", "ha",
+def test_combined_ha_matches_the_package(capsys: pytest.CaptureFixture[str]) -> None:
+    # [SNAP-C] cs_combined(..., hamd, reliability = 0.8, m_functional = 8, sd_functional = 8,
+    # cutoff_type = "c", rci_method = "HA"): individual 23 / 9 / 7 / 1 / 0; group level
+    # Changed 0.90, Functional 0.76.
+    result = run_json(
+        capsys, "--score", "hamd", "--approach", "combined", "--reliability", 0.8,
+        "--rci-method", "ha", "--cutoff-type", "c", "--m-functional", 8, "--sd-functional", 8,
     )  # fmt: skip
-    assert code == 2 and out == "" and "not implemented" in err
+    assert [(r["category"], r["n"]) for r in result["summary"]] == [
+        ("recovered", 23), ("improved", 9), ("unchanged", 7), ("deteriorated", 1), ("harmed", 0),
+    ]  # fmt: skip
+    assert result["group_level"]["changed"] == pytest.approx(0.90, abs=0.005)
+    assert result["group_level"]["functional"] == pytest.approx(0.76, abs=0.005)
+    assert result["cutoff_criterion"] == "c_true"
+
+
+@needs_data
+def test_significance_level_uses_the_normal_quantile(capsys: pytest.CaptureFixture[str]) -> None:
+    """``significance_level = 0.05`` (the package's current argument) gives Φ⁻¹(.975) =
+    1.959964 (Φ⁻¹(.95) = 1.644854 for HA) instead of the rounded 1.96 / 1.65 of the published
+    snapshots; on claus_2020 HAMD no RCI lies between the two, so the [SNAP-D] counts stay."""
+    for method, critical, expected in (("jt", 1.959964, (29, 10, 1)), ("ha", 1.644854, (32, 7, 1))):
+        result = run_json(
+            capsys, "--score", "hamd", "--approach", "distribution", "--reliability", 0.8,
+            "--rci-method", method, "--significance-level", 0.05,
+        )  # fmt: skip
+        assert result["rci"]["critical_value"] == pytest.approx(critical, abs=1e-6)
+        assert table(result) == three(*expected)
 
 
 # --------------------------------------------------------------------------- statistical

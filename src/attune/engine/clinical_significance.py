@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Final, Literal
 
 import numpy as np
@@ -69,11 +70,13 @@ __all__ = [
     "CategoryCount",
     "Categories",
     "Cutoff",
+    "HaCombined",
     "RciResult",
     "anchor_categories",
     "combined_categories",
     "cutoff_from_data",
     "distribution_categories",
+    "ha_combined",
     "percentage_categories",
     "rci_by_method",
     "statistical_categories",
@@ -216,13 +219,23 @@ def rci_by_method(
     reliability: float,
     *,
     reliability_post: float | None = None,
+    significance_level: float | None = None,
 ) -> RciResult:
     """RCI of every person by one of the package's distribution-based methods.
 
     Formulas and sources in the module docstring (``.calc_rci_<method>`` in the
     ``clinicalsignificance`` R package). ``reliability_post`` is only used by ``nk`` (default:
     ``reliability``, as ``cs_distribution()``). Means and SDs come from the complete cases.
+    The critical value is 1.96 (1.65 for ``ha``, one-sided) as in the package's published
+    results; with ``significance_level`` α it is the normal quantile ``Φ⁻¹(1 − α/2)``
+    (``Φ⁻¹(1 − α)`` for ``ha``), the package's ``significance_level`` argument.
     """
+    critical = CRITICAL_VALUES.get(method, 1.96)
+    if significance_level is not None:
+        if not 0 < significance_level < 1:
+            raise ValueError("the significance level must be between 0 and 1")
+        tail = significance_level if method == "ha" else significance_level / 2.0
+        critical = NormalDist().inv_cdf(1.0 - tail)
     if method not in RCI_METHODS:
         raise ValueError(f"unknown RCI method {method!r}; choose from {', '.join(RCI_METHODS)}")
     _check_reliability("reliability", reliability)
@@ -276,7 +289,7 @@ def rci_by_method(
     return RciResult(
         method=method,
         rci=np.asarray(values, dtype=np.float64),
-        critical_value=CRITICAL_VALUES[method],
+        critical_value=critical,
         m_pre=m_pre,
         sd_pre=sd_pre,
         m_post=m_post,
@@ -460,3 +473,103 @@ def combined_categories(
         },
         ("recovered", "improved", "unchanged", "deteriorated", "harmed"),
     )
+
+
+# --------------------------------------------------------------------------- Hageman & Arrindell
+
+
+@dataclass(frozen=True)
+class HaCombined:
+    """The Hageman & Arrindell (1999) combined analysis: categories, the true-score cut-off and
+    the group-level proportions (``cs_combined(rci_method = "HA")``)."""
+
+    categories: Categories
+    cutoff: Cutoff
+    cs_indiv: FloatArray
+    changed: float
+    functional: float
+
+
+def ha_combined(
+    result: RciResult,
+    pre: ArrayLike,
+    post: ArrayLike,
+    cutoff_type: str,
+    *,
+    direction: int,
+    m_functional: float | None = None,
+    sd_functional: float | None = None,
+) -> HaCombined:
+    """Hageman & Arrindell (1999, Behav Res Ther 37:1169-1193) combined approach, as
+    ``cs_combined(rci_method = "HA")`` (``.calc_cutoff_ha_data``, ``.calc_cutoff_ha``,
+    ``create_summary_table.cs_combined``).
+
+    With ``SE = SD_pre·√(1 − r)`` and the reliabilities ``r_t = (SD_t² − SE²)/SD_t²`` of the
+    clinical (pre), post and functional distributions, the *true-score* cut-offs are
+    a = ``M_clin + direction·2·SD_clin·√r_clin``, b = ``M_func − direction·2·SD_func·√r_func``
+    (the package writes ``SD_clin·√r_clin`` here; we keep Jacobson & Truax's functional SD),
+    c = ``(SD_clin√r_clin·M_func + SD_func√r_func·M_clin) / (SD_clin√r_clin + SD_func√r_func)``.
+    A person is functional after treatment when ``direction·CS_indiv`` exceeds the HA critical
+    value, ``CS_indiv = (M_post + (post − M_post)·r_post − cutoff) / (√r_post·SE)``.
+    Recovered = clinical before (the raw pre score on the clinical side of the cut-off),
+    functional after and reliably improved — this reproduces the package's published snapshot
+    (``tests/testthat/_snaps/cs_combined.md``: 23 recovered on claus_2020 HAMD); later package
+    code drops the "clinical before" condition. Nobody is "harmed". Group level:
+    ``changed = Φ(−M_change / (SD_change·√r_dd))`` and ``functional = Φ((cutoff − M_post) /
+    (SD_post·√r_post))`` for lower-is-better (1 − Φ for higher-is-better).
+    """
+    if result.method != "ha" or result.r_dd is None or result.se_measurement is None:
+        raise ValueError("the HA combined analysis needs an RCI by the 'ha' method")
+    _check_direction(direction)
+    pre_a, post_a = _pair(pre, post)
+    se = result.se_measurement
+    m_c, sd_c = result.m_pre, result.sd_pre
+    m_post, sd_post = result.m_post, result.sd_post
+
+    def rel(sd: float) -> float:
+        return (sd**2 - se**2) / sd**2
+
+    r_c, r_post = rel(sd_c), rel(sd_post)
+    if not r_post > 0:
+        raise ValueError("the post scores' reliability (HA) is not positive")
+    r_f: float | None = None
+    if cutoff_type == "a":
+        value = m_c + direction * 2.0 * sd_c * math.sqrt(r_c)
+    else:
+        if m_functional is None or sd_functional is None or not sd_functional > 0:
+            raise ValueError(f"cut-off {cutoff_type} needs the functional mean and a positive SD")
+        r_f = rel(sd_functional)
+        if not r_f > 0:
+            raise ValueError("the functional SD is smaller than the standard error of measurement")
+        if cutoff_type == "b":
+            value = m_functional - direction * 2.0 * sd_functional * math.sqrt(r_f)
+        elif cutoff_type == "c":
+            w_c, w_f = sd_c * math.sqrt(r_c), sd_functional * math.sqrt(r_f)
+            value = (w_c * m_functional + w_f * m_c) / (w_c + w_f)
+        else:
+            raise ValueError(f"unknown cut-off type {cutoff_type!r}; choose a, b or c")
+    cutoff = Cutoff(f"{cutoff_type}_true", float(value), m_c, sd_c, m_functional, sd_functional)
+    cs_indiv = (m_post + (post_a - m_post) * r_post - value) / (math.sqrt(r_post) * se)
+    functional_post = direction * cs_indiv > result.critical_value
+    improved, deteriorated = _reliable(result, direction)
+    clinical_pre = direction * pre_a < direction * value
+    recovered = clinical_pre & functional_post & improved
+    categories = Categories(
+        {
+            "recovered": recovered,
+            "improved": improved & ~recovered,
+            "unchanged": ~improved & ~deteriorated,
+            "deteriorated": deteriorated,
+            "harmed": np.zeros(pre_a.shape, dtype=np.bool_),
+        },
+        ("recovered", "improved", "unchanged", "deteriorated", "harmed"),
+    )
+    change = post_a - pre_a
+    normal = NormalDist()
+    z_changed = (0.0 - float(change.mean())) / (float(change.std(ddof=1)) * math.sqrt(result.r_dd))
+    z_functional = (value - m_post) / (sd_post * math.sqrt(r_post))
+    if direction == -1:
+        changed, functional = normal.cdf(z_changed), normal.cdf(z_functional)
+    else:
+        changed, functional = 1.0 - normal.cdf(z_changed), 1.0 - normal.cdf(z_functional)
+    return HaCombined(categories, cutoff, np.asarray(cs_indiv), changed, functional)

@@ -363,6 +363,7 @@ def _outcomes(ns: argparse.Namespace) -> int:
 _APPROACH_ONLY: dict[str, str] = {
     "--rci-method": "rci_method",
     "--reliability-post": "reliability_post",
+    "--significance-level": "significance_level",
     "--cutoff-type": "cutoff_type",
     "--pct-improvement": "pct_improvement",
     "--pct-deterioration": "pct_deterioration",
@@ -379,7 +380,9 @@ _APPROACH_TITLES: dict[str, str] = {
 }
 
 _USES: dict[str, frozenset[str]] = {
-    "distribution": frozenset({"rci_method", "reliability_post", "reliability"}),
+    "distribution": frozenset(
+        {"rci_method", "reliability_post", "reliability", "significance_level"}
+    ),
     "percentage": frozenset({"pct_improvement", "pct_deterioration"}),
     "anchor": frozenset({"mid_improvement", "mid_deterioration"}),
     "statistical": frozenset({"cutoff_type", "cutoff", "functional_mean", "functional_sd"}),
@@ -388,6 +391,7 @@ _USES: dict[str, frozenset[str]] = {
             "rci_method",
             "reliability_post",
             "reliability",
+            "significance_level",
             "cutoff_type",
             "cutoff",
             "functional_mean",
@@ -462,25 +466,48 @@ def _approach(
             raise CliError(f"--approach {approach} needs --reliability")
         if ns.reliability_post is not None and method != "nk":
             raise CliError("--reliability-post is only used by --rci-method nk")
-        if approach == "combined" and method == "ha":
-            raise CliError(
-                "--approach combined with --rci-method ha (true-score cut-off) is not "
-                "implemented; use another --rci-method"
-            )
         if ns.reliability_post is not None and not 0 <= ns.reliability_post < 1:
             raise CliError("--reliability-post must be at least 0 and below 1")
         try:
             result = cs.rci_by_method(
-                pre, post, method, ns.reliability, reliability_post=ns.reliability_post
+                pre,
+                post,
+                method,
+                ns.reliability,
+                reliability_post=ns.reliability_post,
+                significance_level=ns.significance_level,
             )
         except ValueError as exc:
             raise CliError(str(exc)) from None
-    if approach in ("statistical", "combined"):
+    ha: cs.HaCombined | None = None
+    if approach == "combined" and method == "ha":
+        assert result is not None
+        if cutoff_given is not None:
+            raise CliError(
+                "--rci-method ha computes its own true-score cut-off: give --cutoff-type"
+            )
+        kind = "a" if ns.cutoff is not None else (ns.cutoff_type or "a")
+        try:
+            ha = cs.ha_combined(
+                result,
+                pre,
+                post,
+                kind,
+                direction=direction,
+                m_functional=ns.functional_mean,
+                sd_functional=ns.functional_sd,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        cutoff = ha.cutoff
+    elif approach in ("statistical", "combined"):
         cutoff = _approach_cutoff(ns, pre, direction, cutoff_given)
     try:
         if approach == "distribution":
             assert result is not None
             categories = cs.distribution_categories(result, direction)
+        elif ha is not None:
+            categories = ha.categories
         elif approach == "combined":
             assert result is not None and cutoff is not None
             categories = cs.combined_categories(
@@ -537,6 +564,10 @@ def _approach(
                 "pct_deterioration": (
                     None if approach != "percentage" else ns.pct_deterioration or ns.pct_improvement
                 ),
+                "group_level": (
+                    None if ha is None else {"changed": ha.changed, "functional": ha.functional}
+                ),
+                "significance_level": ns.significance_level,
                 "mid_improvement": ns.mid_improvement,
                 "mid_deterioration": (
                     None if approach != "anchor" else ns.mid_deterioration or ns.mid_improvement
@@ -574,6 +605,12 @@ def _approach(
     out.extend(_people_table(people))
     for row in summary:
         out.append(f"{row.category:<13} {row.n:>4}  {row.percent:6.2f} %")
+    if ha is not None:
+        out.append("")
+        out.append(
+            f"group level (Hageman & Arrindell): changed {ha.changed:.2f}, "
+            f"functional {ha.functional:.2f}"
+        )
     print("\n".join(out))
     return 0
 
@@ -772,6 +809,12 @@ def _parser() -> _Parser:
     )
     pkg.add_argument(
         "--reliability-post", type=float, metavar="R", help="post reliability (nk; default R)"
+    )
+    pkg.add_argument(
+        "--significance-level",
+        type=float,
+        metavar="ALPHA",
+        help="critical RCI value from the normal quantile (default: 1.96, 1.65 for ha)",
     )
     pkg.add_argument(
         "--cutoff-type", choices=cs.CUTOFF_TYPES, help="population cut-off a, b or c (default a)"
