@@ -8,10 +8,16 @@ out. ``attune.cli`` hands these two commands here before Django is set up.
   [--cutoff C | --functional-mean M --functional-sd S] [--json]`` — Jacobson & Truax (1991)
   reliable change and clinical significance on long-format data (one row per person and time),
   complete cases only. See :mod:`attune.engine.outcomes` for the formulas and their sources.
+  With ``--approach distribution|percentage|anchor|statistical|combined`` (and ``--rci-method
+  jt|gln|en|ha|hll|nk``, ``--cutoff-type``, ``--pct-improvement``, ``--mid-improvement`` …) the
+  ``clinicalsignificance`` R package's approaches, names and defaults; see
+  :mod:`attune.engine.clinical_significance`.
 * ``attune sudden-gains FILE.csv --id COL --columns C1,C2,... [--cutoff POINTS] [--losses]
   [--json]`` — Tang & DeRubeis (1999) sudden gains (or losses) with the suddengains R package's
   defaults on wide-format data (one row per person, one column per session). See
-  :mod:`attune.engine.sudden_gains`.
+  :mod:`attune.engine.sudden_gains`. Reversals, by-person data (``--multiple-sg-select``) and
+  the values around each gain as the package's ``create_bysg`` / ``create_byperson`` /
+  ``describe_sg``: :mod:`attune.engine.sudden_gain_reports`.
 
 Bad input (a missing file, an unknown column, a value that is not a number, no complete cases)
 ends with one clear line on stderr and exit code 2, never a traceback. Full documentation with
@@ -33,7 +39,9 @@ from typing import NoReturn
 
 import numpy as np
 
+from attune.engine import clinical_significance as cs
 from attune.engine import outcomes as jt
+from attune.engine import sudden_gain_reports as sgr
 from attune.engine import sudden_gains as sg
 
 __all__ = ["COMMANDS", "CliError", "main"]
@@ -167,7 +175,26 @@ class _Person:
         }
 
 
+def _people_table(people: Sequence[_Person]) -> list[str]:
+    """The per-person table of ``attune outcomes``, framed by blank lines."""
+    width = max(4, *(len(str(p.id)) for p in people))
+    lines = ["", f"{'id':<{width}}  {'pre':>7}  {'post':>7}  {'change':>7}  {'RCI':>6}  category"]
+    for p in people:
+        lines.append(
+            f"{p.id!s:<{width}}  {_score(p.pre):>7}  {_score(p.post):>7}  "
+            f"{_score(p.post - p.pre):>7}  {_fixed(p.rci):>6}  {p.category}"
+        )
+    lines.append("")
+    return lines
+
+
 def _outcomes(ns: argparse.Namespace) -> int:
+    if ns.approach is None and ns.reliability is None and ns.rc is None:
+        raise CliError("one of the arguments --reliability --rc is required")
+    if ns.approach is None:
+        for flag, value in _APPROACH_ONLY.items():
+            if getattr(ns, value) is not None:
+                raise CliError(f"{flag} needs --approach")
     if ns.pre == ns.post:
         raise CliError("--pre and --post name the same time")
     if (ns.functional_mean is None) != (ns.functional_sd is None):
@@ -231,6 +258,8 @@ def _outcomes(ns: argparse.Namespace) -> int:
         )
     pre = np.array([scores["pre"][p] for p in complete], dtype=np.float64)
     post = np.array([scores["post"][p] for p in complete], dtype=np.float64)
+    if ns.approach is not None:
+        return _approach(ns, table.path, complete, len(order), pre, post, cutoff_given)
     pre_mean = float(pre.mean())
 
     sd: float | None = ns.sd
@@ -323,18 +352,265 @@ def _outcomes(ns: argparse.Namespace) -> int:
             ),
         }[criterion or "given"]
         out.append(f"cut-off: {_fmt(cutoff) if criterion == 'given' else _fixed(cutoff)} ({how})")
-    out.append("")
-    width = max(4, *(len(str(p.id)) for p in people))
-    out.append(f"{'id':<{width}}  {'pre':>7}  {'post':>7}  {'change':>7}  {'RCI':>6}  category")
-    for p in people:
-        out.append(
-            f"{p.id!s:<{width}}  {_score(p.pre):>7}  {_score(p.post):>7}  "
-            f"{_score(p.post - p.pre):>7}  {_fixed(p.rci):>6}  {p.category}"
-        )
-    out.append("")
+    out.extend(_people_table(people))
     n = len(complete)
     for name in jt.CATEGORIES:
         out.append(f"{name:<13} {counts[name]:>4}  {100.0 * counts[name] / n:5.1f} %")
+    print("\n".join(out))
+    return 0
+
+
+_APPROACH_ONLY: dict[str, str] = {
+    "--rci-method": "rci_method",
+    "--reliability-post": "reliability_post",
+    "--significance-level": "significance_level",
+    "--cutoff-type": "cutoff_type",
+    "--pct-improvement": "pct_improvement",
+    "--pct-deterioration": "pct_deterioration",
+    "--mid-improvement": "mid_improvement",
+    "--mid-deterioration": "mid_deterioration",
+}
+
+_APPROACH_TITLES: dict[str, str] = {
+    "distribution": "Distribution-based approach (cs_distribution)",
+    "percentage": "Percentage-change approach (cs_percentage)",
+    "anchor": "Anchor-based approach, individual level (cs_anchor)",
+    "statistical": "Statistical approach, population cut-off (cs_statistical)",
+    "combined": "Combined approach, RCI and cut-off (cs_combined)",
+}
+
+_USES: dict[str, frozenset[str]] = {
+    "distribution": frozenset(
+        {"rci_method", "reliability_post", "reliability", "significance_level"}
+    ),
+    "percentage": frozenset({"pct_improvement", "pct_deterioration"}),
+    "anchor": frozenset({"mid_improvement", "mid_deterioration"}),
+    "statistical": frozenset({"cutoff_type", "cutoff", "functional_mean", "functional_sd"}),
+    "combined": frozenset(
+        {
+            "rci_method",
+            "reliability_post",
+            "reliability",
+            "significance_level",
+            "cutoff_type",
+            "cutoff",
+            "functional_mean",
+            "functional_sd",
+        }
+    ),
+}
+
+_FLAGS: dict[str, str] = {
+    **{v: k for k, v in _APPROACH_ONLY.items()},
+    "reliability": "--reliability",
+    "cutoff": "--cutoff",
+    "functional_mean": "--functional-mean",
+    "functional_sd": "--functional-sd",
+}
+
+
+def _approach_cutoff(
+    ns: argparse.Namespace, pre: np.ndarray, direction: int, cutoff_given: float | None
+) -> cs.Cutoff:
+    if cutoff_given is not None:
+        if ns.cutoff_type is not None:
+            raise CliError("give either a --cutoff value or --cutoff-type, not both")
+        return cs.Cutoff("given", cutoff_given, None, None, None, None)
+    kind = "a" if ns.cutoff is not None else (ns.cutoff_type or "a")  # --cutoff a
+    if kind != "a" and ns.functional_mean is None:
+        raise CliError(
+            f"--cutoff-type {kind} needs --m-functional and --sd-functional (the functional "
+            "population's mean and SD)"
+        )
+    if len(pre) < 2:
+        raise CliError("only one complete case: the cut-off cannot be estimated, give --cutoff")
+    try:
+        return cs.cutoff_from_data(
+            pre,
+            kind,
+            direction=direction,
+            m_functional=ns.functional_mean,
+            sd_functional=ns.functional_sd,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _approach(
+    ns: argparse.Namespace,
+    path: str,
+    complete: list[str],
+    ids_in_file: int,
+    pre: np.ndarray,
+    post: np.ndarray,
+    cutoff_given: float | None,
+) -> int:
+    """``attune outcomes --approach …``: one of the clinicalsignificance R package's approaches.
+
+    See :mod:`attune.engine.clinical_significance` for the formulas and their sources.
+    """
+    approach: str = ns.approach
+    for name, flag in _FLAGS.items():
+        if getattr(ns, name) is not None and name not in _USES[approach]:
+            raise CliError(f"{flag} is not used by --approach {approach}")
+    if ns.rc is not None:
+        raise CliError("--rc is not used with --approach (give --reliability)")
+    higher = bool(ns.higher_is_better)
+    direction = 1 if higher else -1
+    method: str | None = None
+    result: cs.RciResult | None = None
+    cutoff: cs.Cutoff | None = None
+    if approach in ("distribution", "combined"):
+        method = ns.rci_method or "jt"
+        if ns.reliability is None:
+            raise CliError(f"--approach {approach} needs --reliability")
+        if ns.reliability_post is not None and method != "nk":
+            raise CliError("--reliability-post is only used by --rci-method nk")
+        if ns.reliability_post is not None and not 0 <= ns.reliability_post < 1:
+            raise CliError("--reliability-post must be at least 0 and below 1")
+        try:
+            result = cs.rci_by_method(
+                pre,
+                post,
+                method,
+                ns.reliability,
+                reliability_post=ns.reliability_post,
+                significance_level=ns.significance_level,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    ha: cs.HaCombined | None = None
+    if approach == "combined" and method == "ha":
+        assert result is not None
+        if cutoff_given is not None:
+            raise CliError(
+                "--rci-method ha computes its own true-score cut-off: give --cutoff-type"
+            )
+        kind = "a" if ns.cutoff is not None else (ns.cutoff_type or "a")
+        try:
+            ha = cs.ha_combined(
+                result,
+                pre,
+                post,
+                kind,
+                direction=direction,
+                m_functional=ns.functional_mean,
+                sd_functional=ns.functional_sd,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        cutoff = ha.cutoff
+    elif approach in ("statistical", "combined"):
+        cutoff = _approach_cutoff(ns, pre, direction, cutoff_given)
+    try:
+        if approach == "distribution":
+            assert result is not None
+            categories = cs.distribution_categories(result, direction)
+        elif ha is not None:
+            categories = ha.categories
+        elif approach == "combined":
+            assert result is not None and cutoff is not None
+            categories = cs.combined_categories(
+                pre, post, result, cutoff.value, direction=direction
+            )
+        elif approach == "statistical":
+            assert cutoff is not None
+            categories = cs.statistical_categories(pre, post, cutoff.value, direction=direction)
+        elif approach == "percentage":
+            if ns.pct_improvement is None:
+                raise CliError("--approach percentage needs --pct-improvement (0.5 = 50 %)")
+            categories = cs.percentage_categories(
+                pre, post, ns.pct_improvement, ns.pct_deterioration, direction=direction
+            )
+        else:
+            if ns.mid_improvement is None:
+                raise CliError("--approach anchor needs --mid-improvement (points)")
+            categories = cs.anchor_categories(
+                pre, post, ns.mid_improvement, ns.mid_deterioration, direction=direction
+            )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    summary = cs.summarise(categories)
+    names = categories.names()
+    rcis: list[float | None] = (
+        [float(v) for v in result.rci] if result is not None else [None] * len(complete)
+    )
+    people = [
+        _Person(pid, float(a), float(b), r, name)
+        for pid, a, b, r, name in zip(_ids(complete), pre, post, rcis, names, strict=True)
+    ]
+    n = len(complete)
+    if ns.json:
+        _emit(
+            {
+                "n": n,
+                "counts": {row.category: row.n for row in summary},
+                "rci_points": None,
+                "cutoff": None if cutoff is None else cutoff.value,
+                "cutoff_criterion": None if cutoff is None else cutoff.type,
+                "higher_is_better": higher,
+                "reliability": ns.reliability,
+                "sd": None if result is None else result.sd_pre,
+                "sdiff": None if result is None else result.s_diff,
+                "pre_mean": float(pre.mean()),
+                "ids_in_file": ids_in_file,
+                "people": [p.as_dict() for p in people],
+                "approach": approach,
+                "rci_method": method,
+                "summary": [row.as_dict() for row in summary],
+                "rci": None if result is None else result.constants(),
+                "cutoff_info": None if cutoff is None else cutoff.as_dict(),
+                "pct_improvement": ns.pct_improvement,
+                "pct_deterioration": (
+                    None if approach != "percentage" else ns.pct_deterioration or ns.pct_improvement
+                ),
+                "group_level": (
+                    None if ha is None else {"changed": ha.changed, "functional": ha.functional}
+                ),
+                "significance_level": ns.significance_level,
+                "mid_improvement": ns.mid_improvement,
+                "mid_deterioration": (
+                    None if approach != "anchor" else ns.mid_deterioration or ns.mid_improvement
+                ),
+            }
+        )
+        return 0
+    out = [
+        f"{_APPROACH_TITLES[approach]} of '{ns.score}' in {path}: time {ns.pre} → {ns.post}, "
+        f"{'higher' if higher else 'lower'} is better",
+        f"complete cases: {n} of {ids_in_file} ids",
+    ]
+    if result is not None:
+        out.append(
+            f"RCI method {method!s} (reliability {result.reliability:g}"
+            + (f", post {result.reliability_post:g}" if result.reliability_post is not None else "")
+            + f"): reliable when |RCI| > {result.critical_value:g}; pre M {_fixed(result.m_pre)} "
+            f"SD {_fixed(result.sd_pre)}, post M {_fixed(result.m_post)} "
+            f"SD {_fixed(result.sd_post)}"
+        )
+    if cutoff is not None:
+        out.append(f"cut-off {cutoff.type}: {_fixed(cutoff.value)}")
+    if approach == "percentage":
+        det = ns.pct_deterioration or ns.pct_improvement
+        out.append(
+            f"improved: a change of {100 * ns.pct_improvement:g} % or more toward health; "
+            f"deteriorated: {100 * det:g} % or more the other way"
+        )
+    if approach == "anchor":
+        det = ns.mid_deterioration if ns.mid_deterioration is not None else ns.mid_improvement
+        out.append(
+            f"improved: {_fmt(ns.mid_improvement)} points or more toward health; "
+            f"deteriorated: {_fmt(det)} points or more the other way"
+        )
+    out.extend(_people_table(people))
+    for row in summary:
+        out.append(f"{row.category:<13} {row.n:>4}  {row.percent:6.2f} %")
+    if ha is not None:
+        out.append("")
+        out.append(
+            f"group level (Hageman & Arrindell): changed {ha.changed:.2f}, "
+            f"functional {ha.functional:.2f}"
+        )
     print("\n".join(out))
     return 0
 
@@ -375,7 +651,7 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
     summary = sg.summarise(events)
     ids = _ids(raw_ids)
     kind = "losses" if ns.losses else "gains"
-    event_rows = [
+    event_rows: list[dict[str, object]] = [
         {
             "id": ids[e.person],
             "session": e.session,
@@ -394,6 +670,15 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
         for e in events
     ]
     intervals = sg.count_testable_intervals(scores)
+    reports = sgr.report_gains(scores, events)
+    for item, report in zip(event_rows, reports, strict=True):
+        item.update(report.as_dict())
+        item["id_sg"] = f"{item['id']}_sg_{report.event.session}"
+    chosen = sgr.by_person(reports, ns.multiple_sg_select)
+    bysg = sgr.describe_bysg(reports)
+    byperson = sgr.describe_byperson(chosen, len(raw_ids), len(events))
+    by_index = {id(r): i for i, r in enumerate(reports)}
+    byperson_rows = [event_rows[by_index[id(chosen[p])]] for p in sorted(chosen)]
     if ns.json:
         _emit(
             {
@@ -407,6 +692,11 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
                 "people_with_multiple_gains": summary.people_with_multiple,
                 "mean_magnitude": summary.mean_magnitude,
                 "events": event_rows,
+                "reversals": bysg["sg_reversal_n"],
+                "describe_bysg": bysg,
+                "multiple_sg_select": ns.multiple_sg_select,
+                "describe_byperson": byperson,
+                "byperson": byperson_rows,
             }
         )
         return 0
@@ -425,15 +715,28 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
         f"{_fmt(summary.mean_magnitude)}",
     ]
     if events:
+        out.append(
+            f"reversals: {bysg['sg_reversal_n']} of {summary.events} "
+            f"({_fmt(bysg['sg_reversal_pct'])} %); magnitude SD {_fmt(bysg['sg_magnitude_sd'])}"
+        )
+        out.append(
+            f"by person ({ns.multiple_sg_select} {singular} of each): {byperson['sg_n']} people, "
+            f"{byperson['sg_reversal_n']} reversed, mean magnitude "
+            f"{_fmt(byperson['sg_magnitude_m'])} (SD {_fmt(byperson['sg_magnitude_sd'])})"
+        )
         width = max(2, *(len(str(r["id"])) for r in event_rows))
         out.append("")
-        out.append(f"{'id':<{width}}  {'session':<8}  {'before → after':<14}  {'size':>5}  t")
-        for e, r in zip(events, event_rows, strict=True):
+        out.append(
+            f"{'id':<{width}}  {'session':<8}  {'before → after':<14}  {'size':>5}  t      "
+            f"{'mean pre':>8}  {'mean post':>9}  reversed"
+        )
+        for e, r, rep in zip(events, event_rows, reports, strict=True):
             step = f"{e.session} → {e.session + 1}"
             jump = f"{_score(e.pre_score)} → {_score(e.post_score)}"
             out.append(
                 f"{r['id']!s:<{width}}  {step:<8}  {jump:<14}  {_score(e.magnitude):>5}  "
-                f"{e.critical_value:.3f}"
+                f"{e.critical_value:.3f}  {_fixed(e.pre_mean):>8}  {_fixed(e.post_mean):>9}  "
+                f"{'yes' if rep.reversal else 'no'}"
             )
     print("\n".join(out))
     return 0
@@ -460,7 +763,7 @@ def _parser() -> _Parser:
     out.add_argument("--score", required=True, metavar="COL", help="column with the score")
     out.add_argument("--pre", required=True, metavar="T", help="value of --time at pre")
     out.add_argument("--post", required=True, metavar="T", help="value of --time at post")
-    rule = out.add_mutually_exclusive_group(required=True)
+    rule = out.add_mutually_exclusive_group()
     rule.add_argument(
         "--reliability",
         type=float,
@@ -493,6 +796,47 @@ def _parser() -> _Parser:
     out.add_argument(
         "--functional-sd", type=float, metavar="S", help="functional-population SD (criterion c)"
     )
+    pkg = out.add_argument_group(
+        "clinicalsignificance approaches",
+        "the R package's approaches and names (cs_distribution, cs_percentage, cs_anchor, "
+        "cs_statistical, cs_combined); without --approach: Jacobson-Truax as above",
+    )
+    pkg.add_argument("--approach", choices=cs.APPROACHES, help="the package's approach")
+    pkg.add_argument(
+        "--rci-method",
+        choices=cs.RCI_METHODS,
+        help="RCI method for distribution/combined (default jt)",
+    )
+    pkg.add_argument(
+        "--reliability-post", type=float, metavar="R", help="post reliability (nk; default R)"
+    )
+    pkg.add_argument(
+        "--significance-level",
+        type=float,
+        metavar="ALPHA",
+        help="critical RCI value from the normal quantile (default: 1.96, 1.65 for ha)",
+    )
+    pkg.add_argument(
+        "--cutoff-type", choices=cs.CUTOFF_TYPES, help="population cut-off a, b or c (default a)"
+    )
+    pkg.add_argument(
+        "--m-functional", type=float, dest="functional_mean", metavar="M", help=argparse.SUPPRESS
+    )
+    pkg.add_argument(
+        "--sd-functional", type=float, dest="functional_sd", metavar="S", help=argparse.SUPPRESS
+    )
+    pkg.add_argument(
+        "--pct-improvement", type=float, metavar="F", help="percentage approach: 0.5 = 50 %%"
+    )
+    pkg.add_argument(
+        "--pct-deterioration", type=float, metavar="F", help="default --pct-improvement"
+    )
+    pkg.add_argument(
+        "--mid-improvement", type=float, metavar="POINTS", help="anchor approach: the MID"
+    )
+    pkg.add_argument(
+        "--mid-deterioration", type=float, metavar="POINTS", help="default --mid-improvement"
+    )
     out.add_argument("--json", action="store_true", help="print JSON instead of a table")
     out.set_defaults(run=_outcomes)
 
@@ -520,6 +864,12 @@ def _parser() -> _Parser:
         help="criterion 1: smallest jump in points (default 7, the BDI value)",
     )
     gains.add_argument("--losses", action="store_true", help="find sudden losses instead")
+    gains.add_argument(
+        "--multiple-sg-select",
+        choices=sgr.MULTIPLE_SG_SELECT,
+        default="first",
+        help="by-person data: which gain of a person with several (default first)",
+    )
     gains.add_argument("--json", action="store_true", help="print JSON instead of a table")
     gains.set_defaults(run=_sudden_gains)
     return parser
