@@ -46,22 +46,12 @@ def _check_ins(responses: list[Response], response_url: Callable[[int], str]) ->
     for response in responses:
         if response.phase != "check_in":
             continue
-        parts.append(
-            format_html(
-                '<a href="{}">{} {}</a>',
-                response_url(response.pk),
-                mark_safe(_value(response.instrument_version.instrument.short_name)),  # noqa: S308
-                mark_safe(_value(response.score)),  # noqa: S308
-            )
-        )
+        name = _value(response.instrument_version.instrument.short_name)
+        parts.append(f'<a href="{response_url(response.pk)}">{name} {_value(response.score)}</a>')
         if response.safety_level:
-            parts.append(
-                format_html(
-                    ' <span class="chip {}" title="{}">item 9</span>',
-                    severity_css(response.safety_level),
-                    severity_label(response.safety_level),
-                )
-            )
+            css = conditional_escape(severity_css(response.safety_level))
+            title = conditional_escape(severity_label(response.safety_level))
+            parts.append(f' <span class="chip {css}" title="{title}">item 9</span>')
         parts.append("<br>")
     return "".join(parts)
 
@@ -71,13 +61,7 @@ def _feedback(responses: list[Response], response_url: Callable[[int], str]) -> 
     for response in responses:
         if response.phase != "feedback":
             continue
-        parts.append(
-            format_html(
-                '<a href="{}">{}/40</a>',
-                response_url(response.pk),
-                mark_safe(_value(response.score)),  # noqa: S308
-            )
-        )
+        parts.append(f'<a href="{response_url(response.pk)}">{_value(response.score)}/40</a>')
         answers = response.answers if isinstance(response.answers, dict) else {}
         rupture = answers.get("rupture")
         if rupture and rupture != "no":
@@ -115,11 +99,13 @@ def session_row(context: Any, session: Session) -> SafeString:
             'this session">fit check-in</span>'
         )
     responses = list(session.responses.all())
-    response_url = context.render_context.get("session_row_response_url")
-    if response_url is None:
-        response_url = context.render_context["session_row_response_url"] = _url_of(
-            "workspace:response"
+    urls = context.render_context.get("session_row_urls")
+    if urls is None:
+        urls = context.render_context["session_row_urls"] = (
+            _url_of("workspace:response"),
+            _url_of("care:session-record"),
         )
+    response_url, record_url = urls
     modalities = ", ".join(_value(m.name) for m in session.modalities.all())
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
@@ -133,10 +119,9 @@ def session_row(context: Any, session: Session) -> SafeString:
     episode = context.get("episode")
     record = ""
     if context.get("can_act") and episode is not None and episode.is_active:
-        record = format_html(
-            '<td><a href="{}" aria-label="Record session {}">Record</a></td>',
-            reverse("care:session-record", args=[session.pk]),
-            mark_safe(number),  # noqa: S308
+        record = (
+            f'<td><a href="{record_url(session.pk)}" aria-label="Record session {number}">'
+            "Record</a></td>"
         )
     cells.append(f"  {record}\n</tr>\n")
     return mark_safe("\n".join(cells))  # noqa: S308 (every value above is escaped)
