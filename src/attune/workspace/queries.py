@@ -34,7 +34,7 @@ from attune.alerts.models import (
 )
 from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
-from attune.measures.models import InstrumentVersion, Response
+from attune.measures.models import Response
 from attune.practice.models import Modality, TherapistProfile
 from attune.workspace.client_voice import ClientVoice, ending_requested, wants_to_talk
 from attune.workspace.sparkline import sparkline as svg_sparkline
@@ -530,28 +530,22 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
     sessions = list(Session.objects.filter(episode=ep).order_by("number"))
     by_pk = {s.pk: s for s in sessions}
     responses: dict[int, list[Response]] = defaultdict(list)
-    # The page reads answers and totals, not the scales' detail (scores).
+    # The page reads answers and totals, not the scales' detail (scores), nor the instruments'
+    # definitions (``InstrumentVersion.parsed`` keeps each parsed once per process).
     found = list(
         Response.objects.filter(session_id__in=list(by_pk))
-        .defer("scores")
+        .defer("scores", "instrument_version__definition")
+        .select_related("instrument_version__instrument")
         .order_by("instrument_version__instrument__code", "submitted_at", "pk")
     )
-    # One instrument version object shared by its responses: its definition is read and
-    # parsed once per process.
-    versions = InstrumentVersion.objects.defer("definition").select_related("instrument")
-    version_of = {v.pk: v for v in versions.filter(pk__in={r.instrument_version_id for r in found})}
-    version_field, session_field = Response.instrument_version.field, Response.session.field
+    session_field = Response.session.field
     for response in found:
-        version_field.set_cached_value(response, version_of[response.instrument_version_id])
         session_field.set_cached_value(response, by_pk[response.session_id])
         responses[response.session_id].append(response)
-    # The few modalities once each, shared by the sessions that used them (by name).
     links = Session.modalities.through.objects.filter(session_id__in=list(by_pk))
-    pairs = list(links.values_list("session_id", "modality_id"))
-    modality_of = {m.pk: m for m in Modality.objects.filter(pk__in={m for _, m in pairs})}
     modalities: dict[int, list[Modality]] = defaultdict(list)
-    for session_id, modality_id in pairs:
-        modalities[session_id].append(modality_of[modality_id])
+    for link in links.select_related("modality"):
+        modalities[link.session_id].append(link.modality)
     for session in sessions:
         used = sorted(modalities.get(session.pk, []), key=lambda m: (m.name, m.pk))
         _hand_out(session, "responses", Response, responses.get(session.pk, []))
