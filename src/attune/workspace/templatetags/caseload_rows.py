@@ -18,7 +18,7 @@ from django.utils.timezone import template_localtime
 
 from attune.alerts.templatetags.alert_levels import severity_css
 from attune.workspace.queries import CaseloadRow
-from attune.workspace.templatetags.session_rows import _url_of, _value
+from attune.workspace.templatetags.session_rows import _value, url_for_ids
 
 register = template.Library()
 
@@ -76,8 +76,8 @@ def caseload_row(context: Any, row: CaseloadRow) -> SafeString:
     urls = context.render_context.get("caseload_row_urls")
     if urls is None:
         urls = context.render_context["caseload_row_urls"] = (
-            _url_of("workspace:episode"),
-            _url_of("workspace:report"),
+            url_for_ids("workspace:episode"),
+            url_for_ids("workspace:report"),
         )
     episode_url, report_url = urls
     ep = row.episode

@@ -8,6 +8,7 @@ to a ``{{ variable }}``.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ from attune.measures.models import Response
 register = template.Library()
 
 
-def _url_of(name: str) -> Callable[[int], str]:
+def url_for_ids(name: str) -> Callable[[int], str]:
     """``reverse(name, args=[pk])`` for many ids at the cost of one ``reverse``: the id
     converter writes an id as its digits (``attune.converters.RecordId``), so the URL of id 0
     with its last "0" replaced is the URL of any id."""
@@ -36,8 +37,11 @@ def _url_of(name: str) -> Callable[[int], str]:
 
 def _value(value: object) -> str:
     """``{{ value }}`` with autoescaping: local time, localised numbers, escaped text."""
-    if type(value) is int:  # what localize() gives an integer without thousand separators
+    kind = type(value)
+    if kind is int:  # what localize() gives an integer without thousand separators
         return str(value)
+    if kind is str:  # neither localised nor converted: escaped only (as escape() does)
+        return html.escape(value)
     return conditional_escape(str(localize(template_localtime(value))))
 
 
@@ -102,8 +106,8 @@ def session_row(context: Any, session: Session) -> SafeString:
     urls = context.render_context.get("session_row_urls")
     if urls is None:
         urls = context.render_context["session_row_urls"] = (
-            _url_of("workspace:response"),
-            _url_of("care:session-record"),
+            url_for_ids("workspace:response"),
+            url_for_ids("care:session-record"),
         )
     response_url, record_url = urls
     modalities = ", ".join(_value(m.name) for m in session.modalities.all())
