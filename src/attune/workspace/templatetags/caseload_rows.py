@@ -18,7 +18,7 @@ from django.utils.timezone import template_localtime
 
 from attune.alerts.templatetags.alert_levels import severity_css
 from attune.workspace.queries import CaseloadRow
-from attune.workspace.templatetags.session_rows import _value, url_for_ids
+from attune.workspace.templatetags.session_rows import _value, page_urls
 
 register = template.Library()
 
@@ -73,13 +73,7 @@ def _open_alerts(row: CaseloadRow) -> str:
 @register.simple_tag(takes_context=True)
 def caseload_row(context: Any, row: CaseloadRow) -> SafeString:
     """The row ``workspace/caseload.html`` drew for ``row``, with the whitespace around it."""
-    urls = context.render_context.get("caseload_row_urls")
-    if urls is None:
-        urls = context.render_context["caseload_row_urls"] = (
-            url_for_ids("workspace:episode"),
-            url_for_ids("workspace:report"),
-        )
-    episode_url, report_url = urls
+    episode_url, report_url = page_urls(context, "workspace:episode", "workspace:report")
     ep = row.episode
     pk = _value(ep.pk)
     attended = ep.sessions_attended

@@ -9,7 +9,7 @@ what the template engine does to a ``{{ variable }}``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django import template
@@ -36,36 +36,41 @@ def _join(values: Iterable[object], separator: str) -> str:
     return separator.join(_value(v) for v in values)
 
 
+def _scored_rows(rows: Iterable[Mapping[str, Any]], tail: Callable[[Mapping], str]) -> str:
+    """Rows of the outcome or the alliance table: the session, then ``tail(row)``'s cells."""
+    return "".join(
+        f"{_OPEN}{_value(row['session'])}</th>\n            {tail(row)}"
+        f"            <td>{_note(row)}{_CLOSE}"
+        for row in rows
+    )
+
+
+def _outcome_cells(row: Mapping[str, Any]) -> str:
+    cells = "".join(
+        f"<td>{_value(c['score'])}{_CASE if c['case'] else ''}</td>"
+        f"<td>{_value(c['expected'])}</td><td>{_value(c['band'])}</td>"
+        f"<td>{_value(c['reliable'])}</td>"
+        for c in row["cells"]
+    )
+    return f"{cells}\n"
+
+
+def _alliance_cells(row: Mapping[str, Any]) -> str:
+    domains = "".join(f"<td>{_value(v)}</td>" for v in row["domains"])
+    return (
+        f"{domains}\n            <td>{_value(row['total'])}</td>\n"
+        f"            <td>{_join(row['markers'], '; ')}</td>\n"
+    )
+
+
 @register.simple_tag
 def outcome_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
-    out = []
-    for row in rows:
-        cells = "".join(
-            f"<td>{_value(c['score'])}"
-            f"{_CASE if c['case'] else ''}</td>"
-            f"<td>{_value(c['expected'])}</td><td>{_value(c['band'])}</td>"
-            f"<td>{_value(c['reliable'])}</td>"
-            for c in row["cells"]
-        )
-        out.append(
-            f"{_OPEN}{_value(row['session'])}</th>\n            {cells}\n"
-            f"            <td>{_note(row)}{_CLOSE}"
-        )
-    return mark_safe("".join(out))  # noqa: S308 (every value is escaped above)
+    return mark_safe(_scored_rows(rows, _outcome_cells))  # noqa: S308 (escaped above)
 
 
 @register.simple_tag
 def alliance_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
-    out = []
-    for row in rows:
-        domains = "".join(f"<td>{_value(v)}</td>" for v in row["domains"])
-        out.append(
-            f"{_OPEN}{_value(row['session'])}</th>\n            {domains}\n"
-            f"            <td>{_value(row['total'])}</td>\n"
-            f"            <td>{_join(row['markers'], '; ')}</td>\n"
-            f"            <td>{_note(row)}{_CLOSE}"
-        )
-    return mark_safe("".join(out))  # noqa: S308 (every value is escaped above)
+    return mark_safe(_scored_rows(rows, _alliance_cells))  # noqa: S308 (escaped above)
 
 
 @register.simple_tag

@@ -35,6 +35,16 @@ def url_for_ids(name: str) -> Callable[[int], str]:
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
+def page_urls(context: Any, *names: str) -> tuple[Callable[[int], str], ...]:
+    """``url_for_ids`` of each of ``names``, made once per rendering (kept in its render
+    context) and shared by every row drawn with it."""
+    cache = context.render_context.setdefault("page_urls", {})
+    found = cache.get(names)
+    if found is None:
+        found = cache[names] = tuple(url_for_ids(name) for name in names)
+    return found
+
+
 def _value(value: object) -> str:
     """``{{ value }}`` with autoescaping: local time, localised numbers, escaped text."""
     kind = type(value)
@@ -103,13 +113,7 @@ def session_row(context: Any, session: Session) -> SafeString:
             'this session">fit check-in</span>'
         )
     responses = list(session.responses.all())
-    urls = context.render_context.get("session_row_urls")
-    if urls is None:
-        urls = context.render_context["session_row_urls"] = (
-            url_for_ids("workspace:response"),
-            url_for_ids("care:session-record"),
-        )
-    response_url, record_url = urls
+    response_url, record_url = page_urls(context, "workspace:response", "care:session-record")
     modalities = ", ".join(_value(m.name) for m in session.modalities.all())
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
