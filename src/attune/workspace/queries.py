@@ -554,23 +554,32 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
     return ep
 
 
-#: One empty query per model, shared by the querysets ``_hand_out`` makes (a query is never
-#: changed in place: building on a queryset copies its query first).
+class HandedOut(QuerySet):
+    """Rows read by ``episode_for_page``, handed out as a relation's prefetched queryset.
+
+    ``.all()``, iteration, ``len``, ``bool``, indexing, ``count`` and ``exists`` read the rows.
+    Building a new query on it (``filter``, ``order_by``, ``first`` on unordered rows…) raises
+    rather than answer from the database or from nothing: the page reads what it loaded."""
+
+    def _chain(self) -> QuerySet:
+        raise TypeError(
+            f"{self.model.__name__} rows read for the episode page: use .all() or read them "
+            "in the query (workspace.queries.episode_for_page)."
+        )
+
+
+#: One empty query per model, shared by the querysets ``_hand_out`` makes (never used to
+#: read: a ``HandedOut`` queryset holds its rows and builds no query).
 _EMPTY: dict[type[models.Model], Query] = {}
 
 
 def _hand_out(obj: models.Model, relation: str, model: type[models.Model], rows: list) -> None:
-    """``obj.<relation>.all()`` answers ``rows`` without a query, as after a prefetch.
-
-    The queryset handed out is an empty one holding the rows: ``.all()``, iteration, ``len``,
-    ``count`` and ``exists`` read the rows; anything that would build a new query from it
-    (``.filter()``) finds nothing rather than another record's rows.
-    """
+    """``obj.<relation>.all()`` answers ``rows`` without a query, as after a prefetch."""
     empty = _EMPTY.get(model)
     if empty is None:
         empty = _EMPTY[model] = Query(model)
         empty.set_empty()
-    held = QuerySet(model=model, query=empty)
+    held = HandedOut(model=model, query=empty)
     held._result_cache = rows
     held._prefetch_done = True
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
