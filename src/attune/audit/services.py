@@ -49,6 +49,34 @@ def record(
     return event
 
 
+def record_reads(actor: User, objs: list[models.Model], episode_id: int | None) -> None:
+    """``record(actor, "read", obj, episode_id)`` for each of ``objs`` in one INSERT: a page
+    that reads many records of one episode (the private notes' timeline) writes its events at
+    once rather than one round trip each (issue 11, web load)."""
+    if any(obj.pk is None for obj in objs):
+        raise ValueError("Audit a record after it has been saved: it needs an id.")
+    events = [
+        AuditEvent(
+            actor=actor,
+            action=AuditAction.READ,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            episode_id=episode_id,
+        )
+        for obj in objs
+    ]
+    AuditEvent.objects.bulk_create(events)
+    for event in events:
+        log.info(
+            "audit %s %s %s %s by user %s",
+            event.action,
+            event.object_type,
+            event.object_id,
+            "",
+            actor.pk,
+        )
+
+
 _ADMIN_ACTIONS = {1: AuditAction.CREATE, 2: AuditAction.UPDATE, 3: AuditAction.DELETE}
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import F, QuerySet
 
 from attune.accounts.models import User
 from attune.care.models import Episode, Session
 from attune.measures.models import Phase, Response
 from attune.notes.models import ProcessNote
-from attune.notes.services import ReadNote, read_note
+from attune.notes.services import ReadNote, read_notes
 
 
 def _own_notes(author: User, episode: Episode) -> QuerySet[ProcessNote]:
@@ -42,9 +41,12 @@ def notes_for(author: User, episode: Episode) -> list[ReadNote]:
         .select_related("session", "episode")
         .order_by(F("session__number").asc(nulls_last=True), "created_at", "pk")
     )
-    # One transaction for the reads' audit events: one write to the database, not one per note.
-    with transaction.atomic():
-        return [ReadNote(note=note, content=read_note(reader=author, note=note)) for note in notes]
+    # The reads' audit events in one INSERT, after every note was opened.
+    found = list(notes)
+    contents = read_notes(reader=author, notes=found)
+    return [
+        ReadNote(note=note, content=content) for note, content in zip(found, contents, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------- beside the form

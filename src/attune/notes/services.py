@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from attune.accounts.models import User
 from attune.audit.models import AuditAction
-from attune.audit.services import record
+from attune.audit.services import record, record_reads
 from attune.care.models import Session
 from attune.notes.crypto import decrypt_json, encrypt_json
 from attune.notes.models import ProcessNote, Transference
@@ -149,6 +149,22 @@ def write_note(
         note.save(update_fields=["ciphertext", "updated_at"])
         record(author, AuditAction.UPDATE, note, episode)
     return note
+
+
+def read_notes(*, reader: User, notes: list[ProcessNote]) -> list[NoteContent]:
+    """``read_note`` for several notes: every one decrypted first, then the reads written to
+    the audit trail in one go (``audit.services.record_reads``); if one cannot be opened,
+    ``NotesCryptoError`` and nothing is audited."""
+    for note in notes:
+        if not may_view_note(reader, note):
+            raise PermissionDenied
+    contents = [NoteContent.from_json(decrypt_json(note.ciphertext)) for note in notes]
+    by_episode: dict[int | None, list[ProcessNote]] = {}
+    for note in notes:
+        by_episode.setdefault(note.episode_id, []).append(note)
+    for episode_id, read in by_episode.items():
+        record_reads(reader, read, episode_id)
+    return contents
 
 
 def read_note(*, reader: User, note: ProcessNote) -> NoteContent:

@@ -10,9 +10,10 @@ Three badges, each read the same way the episode page reads it:
   therapy?" (session feedback) is at or above the engine's threshold
   (``FitCheckConfig.stopping_at_least``: "sometimes" or "yes", ``attune.engine.batch.STOPPING``).
 
-The caseload gathers them for all its clients at once: two annotations on its episode query
-and at most two more queries (the messages, then the sessions of the few episodes that have
-one), however many clients.
+The caseload gathers them for all its clients at once: the ending requests in one query of
+ids (``ending_requested``), the latest stopping answer with its scores
+(``workspace.queries._score_facts``), and at most two more queries for "wants to talk" (the
+messages, then the sessions of the few episodes that have one), however many clients.
 """
 
 from __future__ import annotations
@@ -22,10 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Subquery
-
-from attune.care.models import Episode, Session
-from attune.measures.queries import stopping_answers_of_outer_episode
+from attune.care.models import Session
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import bring_up_session
 
@@ -75,15 +73,14 @@ class ClientVoice:
         return [b for b in BADGES if on[b.code]]
 
 
-def voice_annotations() -> dict[str, Exists | Subquery]:
-    """Annotations for an Episode query: ``voice_ending_requested`` and ``voice_stopping``."""
-    latest_stopping = stopping_answers_of_outer_episode().values("stopping_code")[:1]
-    return {
-        "voice_ending_requested": Exists(
-            EndingRequest.objects.filter(episode=OuterRef("pk"), withdrawn_at__isnull=True)
-        ),
-        "voice_stopping": Subquery(latest_stopping),
-    }
+def ending_requested(episode_ids: Iterable[int]) -> set[int]:
+    """The episodes whose client asked for an ending conversation and has not withdrawn: one
+    query of ids."""
+    return set(
+        EndingRequest.objects.filter(
+            episode_id__in=list(episode_ids), withdrawn_at__isnull=True
+        ).values_list("episode_id", flat=True)
+    )
 
 
 def wants_to_talk(episode_ids: Iterable[int], now: datetime) -> set[int]:
@@ -108,13 +105,3 @@ def wants_to_talk(episode_ids: Iterable[int], now: datetime) -> set[int]:
     return {
         m.episode_id for m in waiting if bring_up_session(m, sessions[m.episode_id], now) is None
     }
-
-
-def client_voice(episode: Episode, wants: set[int], stopping: frozenset[str]) -> ClientVoice:
-    """The voice of one episode annotated with ``voice_annotations``; ``wants`` from
-    ``wants_to_talk``, ``stopping`` from ``alerts.outcomes.thinking_of_stopping_codes``."""
-    return ClientVoice(
-        ending_requested=bool(getattr(episode, "voice_ending_requested", False)),
-        wants_to_talk=episode.pk in wants,
-        thinking_of_stopping=getattr(episode, "voice_stopping", None) in stopping,
-    )

@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from django.db import models
 from django.db.models import (
+    BooleanField,
     Count,
-    Max,
-    Min,
-    OuterRef,
+    ExpressionWrapper,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
 )
+from django.db.models.fields.json import KT
+from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -33,24 +34,10 @@ from attune.alerts.models import (
 )
 from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
-from attune.measures.models import InstrumentVersion, Response
-from attune.practice.models import TherapistProfile
-from attune.workspace.client_voice import (
-    ClientVoice,
-    client_voice,
-    voice_annotations,
-    wants_to_talk,
-)
+from attune.measures.models import Response
+from attune.practice.models import Modality, TherapistProfile
+from attune.workspace.client_voice import ClientVoice, ending_requested, wants_to_talk
 from attune.workspace.sparkline import sparkline as svg_sparkline
-
-
-def _latest_score(code: str) -> Subquery:
-    return Subquery(
-        Response.objects.filter(episode=OuterRef("pk"), instrument_version__instrument__code=code)
-        .order_by("-submitted_at", "-pk")
-        .values("score")[:1]
-    )
-
 
 # --------------------------------------------------------------------------- the caseload
 
@@ -210,77 +197,134 @@ class CaseloadRow:
         return Attendance(value).label if value in Attendance.values else ""
 
 
-def _phq9_trends(episode_ids: list[int]) -> dict[int, list[int]]:
-    """The latest ``TREND_LENGTH`` PHQ-9 scores of each episode, oldest first: one query.
+#: The instruments whose latest score the caseload shows (``CaseloadFacts``).
+_LATEST_SCORES = {"phq9": "phq9", "gad7": "gad7", "session_feedback": "alliance"}
 
-    Every PHQ-9 score of these episodes as plain pairs, the latest kept in Python: a few hundred
-    integers cost less than building the window query (ROW_NUMBER) that kept them in SQL."""
-    if not episode_ids:
-        return {}
+
+@dataclass
+class _EpisodeFacts:
+    """What the caseload shows of one episode besides its alerts, read as plain values."""
+
+    phq9: int | None = None
+    gad7: int | None = None
+    alliance: int | None = None
+    trend: list[int] = field(default_factory=list)
+    stopping: str | None = None
+    sessions_attended: int = 0
+    last_session_at: datetime | None = None
+    last_past_at: datetime | None = None
+    last_past_attendance: str | None = None
+    next_session_at: datetime | None = None
+
+
+def _score_facts(facts: dict[int, _EpisodeFacts]) -> None:
+    """The latest PHQ-9, GAD-7 and session-feedback totals, the PHQ-9 trend (latest
+    ``TREND_LENGTH`` scores, oldest first) and the latest answer to "thinking of stopping" of
+    each episode: one query of plain values, oldest first, the latest kept in Python.
+
+    Plain values rather than one subquery per figure on the episode query: building and
+    compiling those subqueries cost the page more than reading a few hundred numbers
+    (issue 11, web load)."""
+    has_stopping = ExpressionWrapper(Q(answers__has_key="stopping"), output_field=BooleanField())
     rows = (
         Response.objects.filter(
-            episode_id__in=episode_ids,
-            instrument_version__instrument__code="phq9",
-            score__isnull=False,
+            episode_id__in=list(facts),
+            instrument_version__instrument__code__in=list(_LATEST_SCORES),
         )
         .order_by("episode_id", "submitted_at", "pk")
-        .values_list("episode_id", "score")
+        .values_list(
+            "episode_id",
+            "instrument_version__instrument__code",
+            "score",
+            has_stopping,
+            KT("answers__stopping"),
+        )
     )
-    trends: dict[int, list[int]] = defaultdict(list)
-    for episode_id, score in rows:
-        trends[episode_id].append(score)
-    return {episode_id: scores[-TREND_LENGTH:] for episode_id, scores in trends.items()}
+    for episode_id, code, score, stopping_asked, stopping in rows:
+        episode = facts[episode_id]
+        setattr(episode, _LATEST_SCORES[code], score)
+        if code == "phq9" and score is not None:
+            episode.trend.append(score)
+        elif code == "session_feedback" and stopping_asked:
+            # The same answer as ``measures.queries.stopping_answers_of_outer_episode``[:1].
+            episode.stopping = stopping
+    for episode in facts.values():
+        del episode.trend[:-TREND_LENGTH]
+
+
+def _session_facts(facts: dict[int, _EpisodeFacts], now: datetime) -> None:
+    """Sessions attended, the last attended, the latest past one (and its attendance) and the
+    next one booked, of each episode: one query of plain values."""
+    rows = (
+        Session.objects.filter(episode_id__in=list(facts))
+        .order_by("episode_id", "scheduled_at", "number")
+        .values_list("episode_id", "scheduled_at", "attendance")
+    )
+    for episode_id, at, attendance in rows:
+        episode = facts[episode_id]
+        if attendance == Attendance.ATTENDED:
+            episode.sessions_attended += 1
+            episode.last_session_at = at  # ascending: the latest wins
+        if at < now:
+            episode.last_past_at, episode.last_past_attendance = at, attendance
+        elif attendance == Attendance.SCHEDULED and episode.next_session_at is None:
+            episode.next_session_at = at
+
+
+def _open_alerts(episode_ids: list[int]) -> dict[int, list[Alert]]:
+    """The open alerts of each episode, newest first: one query (notes are not open)."""
+    found: dict[int, list[Alert]] = defaultdict(list)
+    for alert in Alert.objects.open().filter(episode_id__in=episode_ids).order_by("-opened_at"):
+        found[alert.episode_id].append(alert)
+    return found
 
 
 def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
     """The therapist's active clients, those needing attention first (see ``alert_level``).
 
-    Three queries however long the caseload: the episodes with their latest scores and
-    sessions, their open alerts, and their PHQ-9 trends; and at most two for the client's
-    voice (``client_voice.wants_to_talk``).
+    A fixed number of queries however long the caseload: the episodes with their clients,
+    their open alerts, their scores (``_score_facts``), their sessions (``_session_facts``),
+    the ending requests not withdrawn, and at most two for the client's voice
+    (``client_voice.wants_to_talk``). Plain values read and summed in Python: simpler to build
+    than the subqueries that did it in SQL, which cost the page most of its time.
     """
-    attended = Q(sessions__attendance=Attendance.ATTENDED)
-    past = Session.objects.filter(episode=OuterRef("pk"), scheduled_at__lt=now).order_by(
-        "-scheduled_at", "-number"
-    )
     episodes = list(
-        Episode.objects.filter(therapist=therapist, status=EpisodeStatus.ACTIVE)
-        .select_related("client__user")
-        .annotate(
-            phq9=_latest_score("phq9"),
-            gad7=_latest_score("gad7"),
-            alliance=_latest_score("session_feedback"),
-            sessions_attended=Count("sessions", filter=attended, distinct=True),
-            last_session_at=Max("sessions__scheduled_at", filter=attended),
-            last_past_at=Subquery(past.values("scheduled_at")[:1]),
-            last_past_attendance=Subquery(past.values("attendance")[:1]),
-            next_session_at=Min(
-                "sessions__scheduled_at",
-                filter=Q(
-                    sessions__attendance=Attendance.SCHEDULED, sessions__scheduled_at__gte=now
-                ),
-            ),
-            **voice_annotations(),
+        Episode.objects.filter(therapist=therapist, status=EpisodeStatus.ACTIVE).select_related(
+            "client__user"
         )
-        .prefetch_related(
-            Prefetch(
-                "alerts",
-                queryset=Alert.objects.open().order_by("-opened_at"),  # notes are not open
-                to_attr="open_alert_list",
+    )
+    ids = [e.pk for e in episodes]
+    facts = {pk: _EpisodeFacts() for pk in ids}
+    alerts: dict[int, list[Alert]] = {}
+    ending: set[int] = set()
+    wants: set[int] = set()
+    if ids:
+        _score_facts(facts)
+        _session_facts(facts, now)
+        alerts = _open_alerts(ids)
+        ending = ending_requested(ids)
+        wants = wants_to_talk(ids, now)
+    stopping = thinking_of_stopping_codes()
+    rows = []
+    for e in episodes:
+        f = facts[e.pk]
+        # The attributes the caseload's template reads on the episode.
+        e.phq9, e.gad7, e.alliance = f.phq9, f.gad7, f.alliance
+        e.sessions_attended, e.last_session_at = f.sessions_attended, f.last_session_at
+        e.last_past_at, e.last_past_attendance = f.last_past_at, f.last_past_attendance
+        e.next_session_at = f.next_session_at
+        rows.append(
+            CaseloadRow(
+                episode=e,
+                open_alerts=alerts.get(e.pk, []),
+                trend=f.trend,
+                voice=ClientVoice(
+                    ending_requested=e.pk in ending,
+                    wants_to_talk=e.pk in wants,
+                    thinking_of_stopping=f.stopping in stopping,
+                ),
             )
         )
-    )
-    trends = _phq9_trends([e.pk for e in episodes])
-    wants, stopping = wants_to_talk([e.pk for e in episodes], now), thinking_of_stopping_codes()
-    rows = [
-        CaseloadRow(
-            episode=e,
-            open_alerts=e.open_alert_list,
-            trend=trends.get(e.pk, []),
-            voice=client_voice(e, wants, stopping),
-        )
-        for e in episodes
-    ]
     rows.sort(
         key=lambda row: (row.attention, _fold(row.episode.client.display_name), row.episode.pk)
     )
@@ -462,32 +506,20 @@ def client_matches(client: Client, name: str) -> bool:
 
 
 def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
-    return (
+    """The episode with what its page reads: client, therapist, goals with their ratings,
+    alerts with their events, and its sessions (``ep.sessions.all()``, by number) each with its
+    modalities and responses (``session.modalities.all()``, ``session.responses.all()``, by
+    instrument code) — each response with its instrument version (without the definition,
+    which ``InstrumentVersion.parsed`` keeps per process) and its session.
+
+    The sessions' modalities and responses are read in one query each and handed out in Python
+    (``_hand_out``) rather than prefetched: a prefetch builds a filtered queryset per session
+    and relation, which cost the page more than the queries themselves (issue 11, web load).
+    """
+    ep = (
         episodes.select_related("client__user", "therapist")
         .prefetch_related(
             "goals__ratings",
-            Prefetch(
-                "sessions",
-                queryset=Session.objects.order_by("number").prefetch_related(
-                    "modalities",
-                    Prefetch(
-                        "responses",
-                        # One instrument version object shared by its responses (a prefetch,
-                        # not a join): its definition is read and parsed once per process.
-                        # The page reads answers and totals, not the scales' detail (scores).
-                        queryset=Response.objects.defer("scores")
-                        .prefetch_related(
-                            Prefetch(
-                                "instrument_version",
-                                InstrumentVersion.objects.defer("definition").select_related(
-                                    "instrument"
-                                ),
-                            )
-                        )
-                        .order_by("instrument_version__instrument__code"),
-                    ),
-                ),
-            ),
             Prefetch(
                 "alerts",
                 queryset=Alert.objects.prefetch_related("events__actor").order_by("-opened_at"),
@@ -495,6 +527,63 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
         )
         .get(pk=pk)
     )
+    sessions = list(Session.objects.filter(episode=ep).order_by("number"))
+    by_pk = {s.pk: s for s in sessions}
+    responses: dict[int, list[Response]] = defaultdict(list)
+    # The page reads answers and totals, not the scales' detail (scores), nor the instruments'
+    # definitions (``InstrumentVersion.parsed`` keeps each parsed once per process).
+    found = list(
+        Response.objects.filter(session_id__in=list(by_pk))
+        .defer("scores", "instrument_version__definition")
+        .select_related("instrument_version__instrument")
+        .order_by("instrument_version__instrument__code", "submitted_at", "pk")
+    )
+    session_field = Response.session.field
+    for response in found:
+        session_field.set_cached_value(response, by_pk[response.session_id])
+        responses[response.session_id].append(response)
+    links = Session.modalities.through.objects.filter(session_id__in=list(by_pk))
+    modalities: dict[int, list[Modality]] = defaultdict(list)
+    for link in links.select_related("modality"):
+        modalities[link.session_id].append(link.modality)
+    for session in sessions:
+        used = sorted(modalities.get(session.pk, []), key=lambda m: (m.name, m.pk))
+        _hand_out(session, "responses", Response, responses.get(session.pk, []))
+        _hand_out(session, "modalities", Modality, used)
+    _hand_out(ep, "sessions", Session, sessions)
+    return ep
+
+
+class HandedOut(QuerySet):
+    """Rows read by ``episode_for_page``, handed out as a relation's prefetched queryset.
+
+    ``.all()``, iteration, ``len``, ``bool``, indexing, ``count`` and ``exists`` read the rows.
+    Building a new query on it (``filter``, ``order_by``, ``first`` on unordered rows…) raises
+    rather than answer from the database or from nothing: the page reads what it loaded."""
+
+    def _chain(self) -> QuerySet:
+        raise TypeError(
+            f"{self.model.__name__} rows read for the episode page: use .all() or read them "
+            "in the query (workspace.queries.episode_for_page)."
+        )
+
+
+#: One empty query per model, shared by the querysets ``_hand_out`` makes (never used to
+#: read: a ``HandedOut`` queryset holds its rows and builds no query).
+_EMPTY: dict[type[models.Model], Query] = {}
+
+
+def _hand_out(obj: models.Model, relation: str, model: type[models.Model], rows: list) -> None:
+    """``obj.<relation>.all()`` answers ``rows`` without a query, as after a prefetch."""
+    empty = _EMPTY.get(model)
+    if empty is None:
+        empty = _EMPTY[model] = Query(model)
+        empty.set_empty()
+    held = HandedOut(model=model, query=empty)
+    held._result_cache = rows
+    held._prefetch_done = True
+    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[relation] = held
 
 
 def supervisees(supervisor: User) -> list[TherapistProfile]:

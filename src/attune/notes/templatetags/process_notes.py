@@ -12,6 +12,7 @@ from attune.care.models import Attendance
 from attune.notes.crypto import NotesCryptoError
 from attune.notes.queries import notes_for
 from attune.notes.rules import may_write_for
+from attune.workspace.templatetags.session_rows import url_for_ids
 
 register = template.Library()
 log = logging.getLogger(__name__)
@@ -42,4 +43,11 @@ def private_notes(context: template.Context, episode: Any) -> dict[str, Any]:
         if can_write
         else []
     )
-    return {"show": True, "notes": notes, "writable": writable, "error": error}
+    # The links' addresses made once each, not one {% url %} per note and session (issue 11).
+    note_url, session_url = url_for_ids("notes:detail"), url_for_ids("notes:session")
+    return {
+        "show": True,
+        "notes": [(read, note_url(read.note.pk)) for read in notes],
+        "writable": [(session, session_url(session.pk)) for session in writable],
+        "error": error,
+    }

@@ -8,6 +8,7 @@ to a ``{{ variable }}``.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ from attune.measures.models import Response
 register = template.Library()
 
 
-def _url_of(name: str) -> Callable[[int], str]:
+def url_for_ids(name: str) -> Callable[[int], str]:
     """``reverse(name, args=[pk])`` for many ids at the cost of one ``reverse``: the id
     converter writes an id as its digits (``attune.converters.RecordId``), so the URL of id 0
     with its last "0" replaced is the URL of any id."""
@@ -34,10 +35,23 @@ def _url_of(name: str) -> Callable[[int], str]:
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
+def page_urls(context: Any, *names: str) -> tuple[Callable[[int], str], ...]:
+    """``url_for_ids`` of each of ``names``, made once per rendering (kept in its render
+    context) and shared by every row drawn with it."""
+    cache = context.render_context.setdefault("page_urls", {})
+    found = cache.get(names)
+    if found is None:
+        found = cache[names] = tuple(url_for_ids(name) for name in names)
+    return found
+
+
 def _value(value: object) -> str:
     """``{{ value }}`` with autoescaping: local time, localised numbers, escaped text."""
-    if type(value) is int:  # what localize() gives an integer without thousand separators
+    kind = type(value)
+    if kind is int:  # what localize() gives an integer without thousand separators
         return str(value)
+    if kind is str:  # neither localised nor converted: escaped only (as escape() does)
+        return html.escape(value)
     return conditional_escape(str(localize(template_localtime(value))))
 
 
@@ -46,22 +60,12 @@ def _check_ins(responses: list[Response], response_url: Callable[[int], str]) ->
     for response in responses:
         if response.phase != "check_in":
             continue
-        parts.append(
-            format_html(
-                '<a href="{}">{} {}</a>',
-                response_url(response.pk),
-                mark_safe(_value(response.instrument_version.instrument.short_name)),  # noqa: S308
-                mark_safe(_value(response.score)),  # noqa: S308
-            )
-        )
+        name = _value(response.instrument_version.instrument.short_name)
+        parts.append(f'<a href="{response_url(response.pk)}">{name} {_value(response.score)}</a>')
         if response.safety_level:
-            parts.append(
-                format_html(
-                    ' <span class="chip {}" title="{}">item 9</span>',
-                    severity_css(response.safety_level),
-                    severity_label(response.safety_level),
-                )
-            )
+            css = conditional_escape(severity_css(response.safety_level))
+            title = conditional_escape(severity_label(response.safety_level))
+            parts.append(f' <span class="chip {css}" title="{title}">item 9</span>')
         parts.append("<br>")
     return "".join(parts)
 
@@ -71,13 +75,7 @@ def _feedback(responses: list[Response], response_url: Callable[[int], str]) -> 
     for response in responses:
         if response.phase != "feedback":
             continue
-        parts.append(
-            format_html(
-                '<a href="{}">{}/40</a>',
-                response_url(response.pk),
-                mark_safe(_value(response.score)),  # noqa: S308
-            )
-        )
+        parts.append(f'<a href="{response_url(response.pk)}">{_value(response.score)}/40</a>')
         answers = response.answers if isinstance(response.answers, dict) else {}
         rupture = answers.get("rupture")
         if rupture and rupture != "no":
@@ -115,11 +113,7 @@ def session_row(context: Any, session: Session) -> SafeString:
             'this session">fit check-in</span>'
         )
     responses = list(session.responses.all())
-    response_url = context.render_context.get("session_row_response_url")
-    if response_url is None:
-        response_url = context.render_context["session_row_response_url"] = _url_of(
-            "workspace:response"
-        )
+    response_url, record_url = page_urls(context, "workspace:response", "care:session-record")
     modalities = ", ".join(_value(m.name) for m in session.modalities.all())
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
@@ -133,10 +127,9 @@ def session_row(context: Any, session: Session) -> SafeString:
     episode = context.get("episode")
     record = ""
     if context.get("can_act") and episode is not None and episode.is_active:
-        record = format_html(
-            '<td><a href="{}" aria-label="Record session {}">Record</a></td>',
-            reverse("care:session-record", args=[session.pk]),
-            mark_safe(number),  # noqa: S308
+        record = (
+            f'<td><a href="{record_url(session.pk)}" aria-label="Record session {number}">'
+            "Record</a></td>"
         )
     cells.append(f"  {record}\n</tr>\n")
     return mark_safe("\n".join(cells))  # noqa: S308 (every value above is escaped)
