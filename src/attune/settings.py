@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "attune.matching",
     "attune.supervision",
     "attune.notifications",
+    "attune.api",
     "post_office",
     "django.contrib.admin",
     "django.contrib.auth",

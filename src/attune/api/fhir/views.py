@@ -1,0 +1,402 @@
+"""FHIR R4 read and search, ``/fhir/r4/`` (application/fhir+json).
+
+Thin: the token (``api.auth``), the scoped query the web pages use
+(``care.queries.episodes_visible_to``; a record outside the caller's care is a 404), the same
+django-rules permissions (``care.view_episode``, ``measures.view_response``), then the
+builders in ``api.fhir.resources``. Errors are ``OperationOutcome`` resources.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET
+
+from attune.accounts.models import Role, User
+from attune.api.auth import record_reads, token_user
+from attune.api.fhir import resources as fr
+from attune.audit.models import AuditAction
+from attune.audit.services import record
+from attune.care.models import Client, Episode
+from attune.care.queries import episodes_visible_to
+from attune.measures.models import InstrumentVersion, Response
+
+CONTENT_TYPE = "application/fhir+json"
+MAX_COUNT = 500
+DEFAULT_COUNT = 100
+MAX_ID = 999_999_999_999_999_999
+
+
+class SearchError(ValueError):
+    """A search parameter that cannot be read: 400 with an OperationOutcome."""
+
+
+def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body), content_type=CONTENT_TYPE, status=status)
+
+
+def _outcome(status: int, code: str, text: str) -> HttpResponse:
+    response = fhir_response(fr.operation_outcome(code, text), status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="attune"'
+    return response
+
+
+def _not_found() -> HttpResponse:
+    return _outcome(404, "not-found", "No such resource.")
+
+
+def _forbidden() -> HttpResponse:
+    return _outcome(403, "forbidden", "You may not read this resource.")
+
+
+def fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A token (401 without a usable one), a clinician (403 otherwise), GET only (405)."""
+
+    @require_GET
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        token = token_user(request, area="fhir")
+        if token is None:
+            return _outcome(401, "login", "A valid personal access token is needed.")
+        if not token.user.has_perm("care.use_workspace"):
+            return _outcome(403, "forbidden", "FHIR access is for clinicians' records.")
+        try:
+            return view(request, *args, **kwargs)
+        except SearchError as error:
+            return _outcome(400, "invalid", str(error))
+
+    return wrapped
+
+
+def _base(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("fhir:metadata")).removesuffix("metadata")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- search parameters
+
+
+def _ids(request: HttpRequest, names: tuple[str, ...], kind: str) -> list[int]:
+    """``patient=12``, ``patient=Patient/12``, ``subject=Patient/12`` (several: any of them)."""
+    found = []
+    for name in names:
+        for raw in request.GET.getlist(name):
+            for value in raw.split(","):
+                value = value.strip().removeprefix(f"{kind}/")
+                if not re.fullmatch(r"[0-9]{1,18}", value):
+                    raise SearchError(f"{name} must be a {kind} id, e.g. {kind}/12.")
+                found.append(int(value))
+    return found
+
+
+_DATE = re.compile(r"(eq|ne|ge|gt|le|lt|sa|eb|ap)?(\d{4}(-\d{2}(-\d{2})?)?)$")
+
+
+def _date_bounds(value: str) -> tuple[datetime, datetime]:
+    """The instant range a FHIR date of year, month, day or second precision covers."""
+    match = _DATE.match(value)
+    tz = timezone.get_current_timezone()
+    if match:
+        text = match.group(2)
+        try:
+            parts = [int(p) for p in text.split("-")]
+            start = datetime(
+                parts[0],
+                parts[1] if len(parts) > 1 else 1,
+                parts[2] if len(parts) > 2 else 1,
+                tzinfo=tz,
+            )
+        except ValueError:
+            raise SearchError(f"Not a date: {value[:40]!r}.") from None
+        if len(parts) == 1:
+            end = (
+                start.replace(year=start.year + 1)
+                if start.year < 9999
+                else start + timedelta(days=365)
+            )
+        elif len(parts) == 2:
+            end = (start + timedelta(days=32)).replace(day=1)
+        else:
+            end = start + timedelta(days=1)
+        return start, end
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise SearchError(f"Not a date: {value[:40]!r}.")
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, tz)
+    return moment, moment + timedelta(seconds=1)
+
+
+def _date_filter(request: HttpRequest, names: tuple[str, ...], field: str) -> Q:
+    condition = Q()
+    for name in names:
+        for raw in request.GET.getlist(name):
+            prefix = raw[:2] if raw[:2] in ("eq", "ne", "ge", "gt", "le", "lt") else "eq"
+            value = raw[2:] if raw[:2] == prefix else raw
+            start, end = _date_bounds(value)
+            condition &= {
+                "eq": Q(**{f"{field}__gte": start, f"{field}__lt": end}),
+                "ne": ~Q(**{f"{field}__gte": start, f"{field}__lt": end}),
+                "ge": Q(**{f"{field}__gte": start}),
+                "gt": Q(**{f"{field}__gte": end}),
+                "le": Q(**{f"{field}__lt": end}),
+                "lt": Q(**{f"{field}__lt": start}),
+            }[prefix]
+    return condition
+
+
+def _paging(request: HttpRequest) -> tuple[int, int]:
+    def number(name: str, default: int, high: int) -> int:
+        raw = request.GET.get(name, "")
+        if raw == "":
+            return default
+        if not re.fullmatch(r"[0-9]{1,9}", raw):
+            raise SearchError(f"{name} must be a whole number.")
+        return min(int(raw), high)
+
+    return number("_count", DEFAULT_COUNT, MAX_COUNT), number("_offset", 0, 10**9)
+
+
+def _search_bundle(request: HttpRequest, page: list[dict[str, Any]], total: int) -> HttpResponse:
+    count, offset = _paging(request)
+    params = {k: request.GET.getlist(k) for k in request.GET if k not in ("_offset",)}
+    self_url = request.build_absolute_uri(request.path)
+    query = urlencode(params, doseq=True)
+    next_url = None
+    if offset + count < total:
+        next_url = f"{self_url}?{urlencode({**params, '_offset': offset + count}, doseq=True)}"
+    return fhir_response(
+        fr.bundle(
+            page, _base(request), f"{self_url}?{query}" if query else self_url, next_url, total
+        )
+    )
+
+
+# --------------------------------------------------------------------------- scoped reads
+
+
+def _episodes(request: HttpRequest) -> QuerySet[Episode]:
+    return episodes_visible_to(_user(request))
+
+
+def _responses(request: HttpRequest) -> QuerySet[Response]:
+    # A form kept in progress for its safety answer too: the web page shows it as well.
+    return Response.all_objects.filter(episode__in=_episodes(request)).select_related(
+        "instrument_version__instrument", "episode__client__user", "episode__therapist"
+    )
+
+
+def _readable(request: HttpRequest, response: Response) -> bool:
+    """``measures.view_response``, asked once per treating therapist and request (the
+    predicate decides on the episode's therapist; a supervisor's check is a query)."""
+    answers: dict[int, bool] = request.__dict__.setdefault("_fhir_readable", {})
+    key = response.episode.therapist_id
+    if key not in answers:
+        answers[key] = _user(request).has_perm("measures.view_response", response)
+    return answers[key]
+
+
+def _patient_filter(request: HttpRequest) -> Q:
+    ids = _ids(request, ("patient", "subject"), "Patient")
+    return Q(episode__client_id__in=ids) if ids else Q()
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+@require_GET
+def metadata(request: HttpRequest) -> HttpResponse:
+    """The CapabilityStatement: public, as FHIR expects (it holds no record)."""
+    return fhir_response(fr.capability_statement(_base(request), "2026-11-29"))
+
+
+def _questionnaire_versions() -> QuerySet[InstrumentVersion]:
+    return InstrumentVersion.objects.select_related("instrument").order_by(
+        "instrument__code", "version"
+    )
+
+
+@fhir_view
+def questionnaire_read(request: HttpRequest, questionnaire_id: str) -> HttpResponse:
+    for version in _questionnaire_versions():
+        if fr.questionnaire_id(version) == questionnaire_id:
+            return fhir_response(fr.questionnaire(version))
+    return _not_found()
+
+
+@fhir_view
+def questionnaire_search(request: HttpRequest) -> HttpResponse:
+    urls = request.GET.getlist("url")
+    found = [
+        fr.questionnaire(v)
+        for v in _questionnaire_versions()
+        if not urls or fr.questionnaire_url(v.instrument.code) in urls
+    ]
+    count, offset = _paging(request)
+    return _search_bundle(request, found[offset : offset + count], len(found))
+
+
+@fhir_view
+def questionnaire_response_read(request: HttpRequest, response_id: int) -> HttpResponse:
+    response = _responses(request).filter(pk=response_id).first()
+    if response is None:
+        return _not_found()
+    if not _readable(request, response):
+        return _forbidden()
+    record(_user(request), AuditAction.READ, response, episode=response.episode_id, detail="fhir")
+    return fhir_response(fr.questionnaire_response(response, response.episode.client))
+
+
+@fhir_view
+def questionnaire_response_search(request: HttpRequest) -> HttpResponse:
+    count, offset = _paging(request)
+    found = (
+        _responses(request)
+        .filter(_patient_filter(request))
+        .filter(_date_filter(request, ("authored",), "submitted_at"))
+        .order_by("submitted_at", "pk")
+    )
+    readable = [r for r in found if _readable(request, r)]
+    page = readable[offset : offset + count]
+    record_reads(_user(request), page, detail="fhir search")
+    return _search_bundle(
+        request,
+        [fr.questionnaire_response(r, r.episode.client) for r in page],
+        len(readable),
+    )
+
+
+def _codes(request: HttpRequest) -> set[str]:
+    codes = set()
+    for raw in request.GET.getlist("code"):
+        for value in raw.split(","):
+            system, bar, code = value.partition("|")
+            if bar and system not in ("", fr.LOINC):
+                codes.add("\x00unknown")  # another system: matches nothing
+            codes.add(code if bar else system)
+    return codes
+
+
+def _observation_code(response: Response, part: str) -> str:
+    instrument = response.instrument_version.parsed
+    if part == "item9":
+        return instrument.item("phq9_9").loinc or ""
+    return next((s.loinc or "" for s in instrument.scales if s.code == part), "")
+
+
+@fhir_view
+def observation_read(request: HttpRequest, response_id: int, part: str) -> HttpResponse:
+    response = _responses(request).filter(pk=response_id).first()
+    if response is None:
+        return _not_found()
+    if not _readable(request, response):
+        return _forbidden()
+    found = fr.observation(response, response.episode.client, part)
+    if found is None:
+        return _not_found()
+    record(_user(request), AuditAction.READ, response, episode=response.episode_id, detail="fhir")
+    return fhir_response(found)
+
+
+@fhir_view
+def observation_search(request: HttpRequest) -> HttpResponse:
+    count, offset = _paging(request)
+    codes = _codes(request)
+    responses = (
+        _responses(request)
+        .filter(_patient_filter(request))
+        .filter(_date_filter(request, ("date",), "submitted_at"))
+        .order_by("submitted_at", "pk")
+    )
+    matches: list[tuple[Response, str]] = []
+    for response in responses:
+        if not _readable(request, response):
+            continue
+        for obs_id in fr.observation_ids(response):
+            part = obs_id.split("-", 1)[1]
+            if not codes or _observation_code(response, part) in codes:
+                matches.append((response, part))
+    page = matches[offset : offset + count]
+    entries = []
+    for response, part in page:
+        found = fr.observation(response, response.episode.client, part)
+        if found is not None:
+            entries.append(found)
+    record_reads(_user(request), list({r.pk: r for r, _ in page}.values()), detail="fhir search")
+    return _search_bundle(request, entries, len(matches))
+
+
+def _visible_clients(request: HttpRequest) -> dict[int, tuple[Client, list[int]]]:
+    """Clients of the caller's readable episodes, with their therapists' ids. ``care.view_episode``
+    is asked once per therapist (it decides on the episode's therapist; a supervisor's check
+    is a query), so the list costs the same few queries however many clients there are."""
+    user = _user(request)
+    clients: dict[int, tuple[Client, list[int]]] = {}
+    allowed: dict[int, bool] = {}
+    for episode in (
+        _episodes(request).select_related("client__user", "therapist").order_by("client_id", "pk")
+    ):
+        if episode.therapist_id not in allowed:
+            allowed[episode.therapist_id] = user.has_perm("care.view_episode", episode)
+        if not allowed[episode.therapist_id]:
+            continue
+        entry = clients.setdefault(episode.client_id, (episode.client, []))
+        if episode.therapist_id not in entry[1]:
+            entry[1].append(episode.therapist_id)
+    return clients
+
+
+@fhir_view
+def patient_read(request: HttpRequest, client_id: int) -> HttpResponse:
+    if not _episodes(request).filter(client_id=client_id).exists():
+        return _not_found()
+    found = _visible_clients(request).get(client_id)
+    if found is None:
+        return _forbidden()
+    record(_user(request), AuditAction.READ, found[0], detail="fhir")
+    return fhir_response(fr.patient(found[0], found[1]))
+
+
+@fhir_view
+def patient_search(request: HttpRequest) -> HttpResponse:
+    count, offset = _paging(request)
+    wanted = set(_ids(request, ("_id",), "Patient"))
+    clients = [c for pk, c in _visible_clients(request).items() if not wanted or pk in wanted]
+    page = clients[offset : offset + count]
+    return _search_bundle(request, [fr.patient(c, t) for c, t in page], len(clients))
+
+
+@fhir_view
+def practitioner_read(request: HttpRequest, practitioner_id: int) -> HttpResponse:
+    """The caller, or a therapist of one of the caller's episodes (nobody else)."""
+    user = _user(request)
+    if practitioner_id == user.pk:
+        return fhir_response(fr.practitioner(user))
+    therapist = (
+        User.objects.filter(
+            pk=practitioner_id, role=Role.THERAPIST, episodes_as_therapist__in=_episodes(request)
+        )
+        .distinct()
+        .first()
+    )
+    if therapist is None:
+        return _not_found()
+    return fhir_response(fr.practitioner(therapist))
