@@ -320,7 +320,7 @@ def test_alerts_are_acknowledged_and_acted_on_through_the_alert_services(
         content_type="application/json",
         **bearer(raw),
     )
-    assert wrong.status_code == 422 and "does not fit" in wrong.json()["detail"]
+    assert wrong.status_code == 409 and "does not fit" in wrong.json()["detail"]
     done = client.post(
         f"/api/v1/alerts/{alert_id}/actions",
         {"action": "discussed", "note": "talked", "close": True},

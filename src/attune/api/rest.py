@@ -25,7 +25,7 @@ from ninja.security import HttpBearer
 from attune.accounts.models import User
 from attune.alerts import services as alert_services
 from attune.alerts.actions import allowed_actions
-from attune.alerts.models import Alert, AlertStatus
+from attune.alerts.models import ActionKind, Alert, AlertStatus
 from attune.alerts.outcomes import MEASURES, caseness, reliable_change
 from attune.api.auth import token_user
 from attune.audit.models import AuditAction
@@ -80,6 +80,9 @@ class Message(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {401: Message, 403: Message, 404: Message, 422: Message}
+#: An alert step that does not fit the alert's kind or state (closed, a note, an action of
+#: another kind, a safety follow-up without its instrument): 409, the message says why.
+ALERT_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: Message}
 
 
 # --------------------------------------------------------------------------- schemas
@@ -159,7 +162,8 @@ class AlertOut(Schema):
 
 
 class ActionIn(Schema):
-    action: str = Field(..., max_length=40)
+    #: One of the alert's ``allowed_actions`` (alerts.actions): which ones depends on its kind.
+    action: ActionKind
     note: str = Field("", max_length=2000)
     follow_up_instrument: str = Field("", max_length=100)
     close: bool = False
@@ -465,7 +469,7 @@ def acknowledge_alert(request: HttpRequest, alert_id: int = RecordId) -> AlertOu
 
 @api.post(
     "/alerts/{id:alert_id}/actions",
-    response={200: AlertOut, **ERRORS},
+    response={200: AlertOut, **ALERT_ERRORS},
     auth=WRITE,
     tags=["alerts"],
 )
@@ -473,7 +477,8 @@ def record_alert_action(
     request: HttpRequest, payload: ActionIn, alert_id: int = RecordId
 ) -> AlertOut:
     """Record what was done (one of the alert's ``allowed_actions``), optionally closing it
-    (``alerts.services.record_action``; a safety alert closes only after a safety follow-up)."""
+    (``alerts.services.record_action``; a safety alert closes only after a safety follow-up).
+    409: the action does not fit the alert's kind or state; the message says why."""
     alert = _alert(request, alert_id, "alerts.act_on_alert")
     try:
         alert = alert_services.record_action(
@@ -485,7 +490,7 @@ def record_alert_action(
             close_after=payload.close,
         )
     except ValidationError as error:
-        raise HttpError(422, " ".join(error.messages)) from None
+        raise HttpError(409, " ".join(error.messages)) from None
     return _alert_out(alert)
 
 
