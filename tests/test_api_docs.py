@@ -52,7 +52,15 @@ def _run(client, command: str):
 
 
 def test_every_curl_example_in_the_api_docs_works(client, therapist, record_ids, upcoming):
+    from datetime import timedelta
+
+    from attune.measures.models import Response
+
+    later = upcoming.episode.sessions.create(
+        number=3, scheduled_at=upcoming.scheduled_at + timedelta(days=7)
+    )
     values = {
+        "NEXT_SESSION": later.pk,
         "ATTUNE": "http://testserver",
         "TOKEN": token_for(therapist),
         "EPISODE": record_ids["episode_id"],
@@ -64,6 +72,9 @@ def test_every_curl_example_in_the_api_docs_works(client, therapist, record_ids,
     commands = _commands(DOCS.read_text())
     assert len(commands) >= 15
     for command in commands:
-        expanded = re.sub(r"\$([A-Z]+)", lambda m: str(values[m.group(1)]), command)
+        expanded = re.sub(r"\$([A-Z_]+)", lambda m: str(values[m.group(1)]), command)
         response = _run(client, expanded)
         assert 200 <= response.status_code < 300, (command, response.content[:300])
+    # The REST check-in and the FHIR import were stored, each for its session.
+    assert Response.objects.filter(session=upcoming).count() == 2
+    assert Response.objects.filter(session=later).count() == 2

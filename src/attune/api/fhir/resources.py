@@ -376,6 +376,8 @@ SEARCH_PARAMS = {
 def capability_statement(base: str, date: str) -> dict[str, Any]:
     def rest_resource(kind: str, search: bool = True) -> dict[str, Any]:
         entry: dict[str, Any] = {"type": kind, "interaction": [{"code": "read"}]}
+        if kind == "QuestionnaireResponse":
+            entry["interaction"].append({"code": "create"})
         if search and kind in SEARCH_PARAMS:
             entry["interaction"].append({"code": "search-type"})
             entry["searchParam"] = [{"name": n, "type": t} for n, t in SEARCH_PARAMS[kind]]

@@ -14,8 +14,8 @@ urlpatterns = [
     ),
     path(
         "QuestionnaireResponse",
-        views.questionnaire_response_search,
-        name="questionnaireresponse-search",
+        views.questionnaire_response_type,
+        name="questionnaireresponse-type",
     ),
     path(
         "QuestionnaireResponse/<id:response_id>",

@@ -21,16 +21,19 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from attune.accounts.models import Role, User
 from attune.api.auth import record_reads, token_user
 from attune.api.fhir import resources as fr
+from attune.api.fhir.imports import UnreadableDocument, read_document
 from attune.audit.models import AuditAction
 from attune.audit.services import record
-from attune.care.models import Client, Episode
+from attune.care.models import Client, Episode, Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.models import InstrumentVersion, Response
+from attune.measures.services import submit_form
 
 CONTENT_TYPE = "application/fhir+json"
 MAX_COUNT = 500
@@ -63,8 +66,10 @@ def _forbidden() -> HttpResponse:
 
 def fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A token (401 without a usable one), a clinician (403 otherwise), GET only (405)."""
+    return _token_view(require_GET(view))
 
-    @require_GET
+
+def _token_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = token_user(request, area="fhir")
@@ -265,7 +270,93 @@ def questionnaire_response_read(request: HttpRequest, response_id: int) -> HttpR
     return fhir_response(fr.questionnaire_response(response, response.episode.client))
 
 
-@fhir_view
+@csrf_exempt  # a bearer token, never the session cookie: no cross-site request can carry it
+@_token_view
+@require_http_methods(["GET", "POST"])
+def questionnaire_response_type(request: HttpRequest) -> HttpResponse:
+    """GET: search. POST: import the client's form through the one submission flow."""
+    if request.method == "POST":
+        return _import(request)
+    return questionnaire_response_search(request)
+
+
+def _import(request: HttpRequest) -> HttpResponse:
+    """A QuestionnaireResponse (or a Bundle of the PHQ-9 and GAD-7 ones) for a session of a
+    client in the caller's care, stored by ``measures.services.submit_form``: validated and
+    scored like a web form, stored once (the same document again: 200 and what was stored),
+    and a PHQ-9 item-9 answer opens the safety alert and the therapist's notice in the same
+    transaction. Unreadable documents: 400; answers to check: 422 (a safety answer is still
+    kept and its alert opened, as for the web form)."""
+    if not request.api_token.can_write:  # type: ignore[attr-defined]
+        return _outcome(403, "forbidden", "This token is read-only.")
+    try:
+        form = read_document(request.body)
+    except UnreadableDocument as error:
+        return _outcome(error.status, error.code, str(error))
+    session = (
+        Session.objects.filter(
+            pk=form.session_id, episode__in=_episodes(request), episode__client_id=form.client_id
+        )
+        .select_related("episode__client__user", "episode__therapist")
+        .first()
+    )
+    if session is None:
+        return _outcome(404, "not-found", "No such patient and encounter in your care.")
+    episode = session.episode
+    user = _user(request)
+    if not user.has_perm("care.change_episode", episode):
+        return _forbidden()
+    result = submit_form(
+        episode=episode,
+        session=session,
+        respondent=episode.client.user,
+        phase=form.phase,
+        answers=form.answers,
+        idempotency_key=form.idempotency_key,
+    )
+    if not result.already_stored:
+        for response in result.responses:
+            record(user, AuditAction.CREATE, response, episode=episode, detail="fhir import")
+    if not result.ok:
+        issues = [
+            {
+                "severity": "error",
+                "code": "invalid",
+                "diagnostics": message,
+                "expression": [f"{instrument}.{item}"],
+            }
+            for instrument, items in result.errors.items()
+            for item, message in items.items()
+        ]
+        if result.kept_in_progress:
+            issues.append(
+                {
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": "The safety answer was kept and the therapist alerted; "
+                    "send the completed form again to complete it.",
+                }
+            )
+        body = fr.checked({"resourceType": "OperationOutcome", "issue": issues})
+        return fhir_response(body, 422)
+    stored = [fr.questionnaire_response(r, episode.client) for r in result.responses]
+    response = fhir_response(
+        fr.checked(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [
+                    {"fullUrl": f"{_base(request)}QuestionnaireResponse/{r['id']}", "resource": r}
+                    for r in stored
+                ],
+            }
+        ),
+        200 if result.already_stored else 201,
+    )
+    response["Location"] = f"{_base(request)}QuestionnaireResponse/{stored[0]['id']}"
+    return response
+
+
 def questionnaire_response_search(request: HttpRequest) -> HttpResponse:
     count, offset = _paging(request)
     found = (
