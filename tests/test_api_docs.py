@@ -59,7 +59,11 @@ def test_every_curl_example_in_the_api_docs_works(client, therapist, record_ids,
     later = upcoming.episode.sessions.create(
         number=3, scheduled_at=upcoming.scheduled_at + timedelta(days=7)
     )
+    from attune.api.calendar import create_feed
+
+    _feed, secret = create_feed(therapist)
     values = {
+        "CALENDAR": f"http://testserver/calendar/{secret}.ics",
         "NEXT_SESSION": later.pk,
         "ATTUNE": "http://testserver",
         "TOKEN": token_for(therapist),

@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs/", api_views.docs_page, name="api-docs"),
     path("api-tokens/", include("attune.api.urls")),
+    path("calendar/<slug:secret>.ics", api_views.calendar_feed, name="calendar-feed"),
     path("fhir/r4/", include("attune.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

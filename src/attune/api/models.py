@@ -42,3 +42,23 @@ class PersonalAccessToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == Scope.WRITE
+
+
+class CalendarFeed(models.Model):
+    """A therapist's private calendar address (``/calendar/<secret>.ics``): her sessions as
+    times only. Only the SHA-256 digest of the secret is kept; revoking it ends the address."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    prefix = models.CharField(max_length=24)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.prefix}…"

@@ -18,3 +18,5 @@ def owns_token(user: User, token: PersonalAccessToken | None) -> bool:
 
 rules.add_perm("api.manage_tokens", is_therapist | is_supervisor)
 rules.add_perm("api.revoke_token", (is_therapist | is_supervisor) & owns_token)
+# Only a therapist has sessions of her own to put in a calendar.
+rules.add_perm("api.keep_calendar", is_therapist)
