@@ -63,8 +63,10 @@ def test_a_bad_token_form_is_a_400_with_the_form_again(client, therapist):
     assert PersonalAccessToken.objects.count() == 0
 
 
-def test_the_token_page_is_for_clinicians(client, client_user, practice_admin, supervisor):
-    for who, status in ((client_user, 403), (practice_admin, 403), (supervisor, 200)):
+def test_the_token_page_is_for_clinicians_and_the_administrator(
+    client, client_user, practice_admin, supervisor
+):
+    for who, status in ((client_user, 403), (practice_admin, 200), (supervisor, 200)):
         as_user(client, who)
         assert client.get("/api-tokens/").status_code == status
 

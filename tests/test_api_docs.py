@@ -31,7 +31,7 @@ def _run(client, command: str):
     method, headers, body, url = "GET", {}, None, None
     while args:
         arg = args.pop(0)
-        if arg == "-s":
+        if arg in ("-s", "-i"):
             continue
         if arg == "-X":
             method = args.pop(0)
@@ -43,7 +43,8 @@ def _run(client, command: str):
         else:
             url = arg
     assert url is not None and url.startswith("http://testserver/"), command
-    path = url.removeprefix("http://testserver")
+    # A shell reads "\$export" as "$export"; Python's shlex keeps the backslash.
+    path = url.removeprefix("http://testserver").replace("\\$", "$")
     content_type = headers.pop("Content-Type", "application/json")
     extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
     if method == "POST":
@@ -51,7 +52,9 @@ def _run(client, command: str):
     return client.get(path, **extra)
 
 
-def test_every_curl_example_in_the_api_docs_works(client, therapist, record_ids, upcoming):
+def test_every_curl_example_in_the_api_docs_works(
+    client, therapist, practice_admin, record_ids, upcoming
+):
     from datetime import timedelta
 
     from attune.measures.models import Response
@@ -60,9 +63,13 @@ def test_every_curl_example_in_the_api_docs_works(client, therapist, record_ids,
         number=3, scheduled_at=upcoming.scheduled_at + timedelta(days=7)
     )
     from attune.api.calendar import create_feed
+    from attune.api.fhir.export import TYPES, start
 
     _feed, secret = create_feed(therapist)
+    job = start(user=practice_admin, types=list(TYPES), since=None, request_url="x")
     values = {
+        "ADMIN_TOKEN": token_for(practice_admin, scope="read"),
+        "EXPORT": job.pk,
         "CALENDAR": f"http://testserver/calendar/{secret}.ics",
         "NEXT_SESSION": later.pk,
         "ATTUNE": "http://testserver",

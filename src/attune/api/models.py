@@ -62,3 +62,27 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed {self.prefix}…"
+
+
+class ExportJob(models.Model):
+    """A FHIR Bulk Data ``$export`` of one practice, asked for by its administrator. The files
+    are written when downloaded, from the records as they were at ``transaction_time`` (the
+    manifest's ``transactionTime``: nothing stored later is included)."""
+
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="exports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports"
+    )
+    transaction_time = models.DateTimeField(default=timezone.now)
+    since = models.DateTimeField(null=True, blank=True)
+    types = models.JSONField(default=list)
+    request_url = models.CharField(max_length=500)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-transaction_time", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk}"

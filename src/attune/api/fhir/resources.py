@@ -407,6 +407,12 @@ def capability_statement(base: str, date: str) -> dict[str, Any]:
                         rest_resource("Patient"),
                         rest_resource("Practitioner", search=False),
                     ],
+                    "operation": [
+                        {
+                            "name": "export",
+                            "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                        }
+                    ],
                 }
             ],
         }

@@ -6,6 +6,9 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    path("$export", views.export_kickoff, name="export"),
+    path("$export-status/<id:job_id>", views.export_status, name="export-status"),
+    path("$export-files/<id:job_id>/<slug:kind>.ndjson", views.export_file, name="export-file"),
     path("Questionnaire", views.questionnaire_search, name="questionnaire-search"),
     path(
         "Questionnaire/<slug:questionnaire_id>",

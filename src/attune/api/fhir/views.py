@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -26,8 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from attune.accounts.models import Role, User
 from attune.api.auth import record_reads, token_user
+from attune.api.fhir import export
 from attune.api.fhir import resources as fr
 from attune.api.fhir.imports import UnreadableDocument, read_document
+from attune.api.models import ExportJob
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Client, Episode, Session
@@ -491,3 +493,92 @@ def practitioner_read(request: HttpRequest, practitioner_id: int) -> HttpRespons
     if therapist is None:
         return _not_found()
     return fhir_response(fr.practitioner(therapist))
+
+
+# --------------------------------------------------------------------------- bulk $export
+
+
+def _export_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The practice administrator's token only (401 without a usable token, 403 otherwise)."""
+
+    @csrf_exempt  # a bearer token, never the session cookie
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        token = token_user(request, area="fhir")
+        if token is None:
+            return _outcome(401, "login", "A valid personal access token is needed.")
+        if not token.user.has_perm("api.export_practice"):
+            return _outcome(403, "forbidden", "Only the practice administrator exports.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _job(request: HttpRequest, job_id: int) -> ExportJob | None:
+    return ExportJob.objects.filter(
+        pk=job_id, requested_by=_user(request), cancelled_at__isnull=True
+    ).first()
+
+
+@_export_view
+@require_GET
+def export_kickoff(request: HttpRequest) -> HttpResponse:
+    """``GET [base]/$export``: the whole practice, asynchronously (``Prefer: respond-async``)."""
+    if "respond-async" not in request.headers.get("Prefer", ""):
+        return _outcome(400, "invalid", "Send Prefer: respond-async.")
+    output_format = request.GET.get("_outputFormat", export.NDJSON)
+    if output_format not in export.OUTPUT_FORMATS:
+        return _outcome(400, "invalid", "_outputFormat must be application/fhir+ndjson.")
+    try:
+        types = export.parse_types(request.GET.get("_type", ""))
+    except ValueError as error:
+        return _outcome(400, "invalid", str(error))
+    since = None
+    if request.GET.get("_since"):
+        try:
+            since, _ = _date_bounds(request.GET["_since"])
+        except SearchError as error:
+            return _outcome(400, "invalid", str(error))
+    job = export.start(
+        user=_user(request), types=types, since=since, request_url=request.build_absolute_uri()
+    )
+    record(_user(request), AuditAction.EXPORT, job, detail="fhir $export")
+    response = HttpResponse(status=202)
+    response["Content-Location"] = request.build_absolute_uri(
+        reverse("fhir:export-status", args=[job.pk])
+    )
+    return response
+
+
+@_export_view
+@require_http_methods(["GET", "DELETE"])
+def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The manifest (the files are written as they are read: complete at once); DELETE
+    cancels (202), after which the status and the files are 404."""
+    job = _job(request, job_id)
+    if job is None:
+        return _not_found()
+    if request.method == "DELETE":
+        job.cancelled_at = timezone.now()
+        job.save(update_fields=["cancelled_at"])
+        record(_user(request), AuditAction.UPDATE, job, detail="fhir $export cancelled")
+        return HttpResponse(status=202)
+    file_url = request.build_absolute_uri(
+        reverse("fhir:export-file", args=[job.pk, "KIND"])
+    ).replace("KIND", "{kind}")
+    response = HttpResponse(
+        json.dumps(export.manifest(job, _base(request), file_url)),
+        content_type="application/json",
+    )
+    response["Expires"] = "0"
+    return response
+
+
+@_export_view
+@require_GET
+def export_file(request: HttpRequest, job_id: int, kind: str) -> HttpResponse:
+    job = _job(request, job_id)
+    if job is None or kind not in job.types:
+        return _not_found()
+    record(_user(request), AuditAction.EXPORT, job, detail=f"fhir $export {kind}"[:40])
+    return StreamingHttpResponse(export.lines(job, kind), content_type=export.NDJSON)
