@@ -52,6 +52,7 @@ def test_the_token_page_shows_a_new_token_once_and_stores_only_its_digest(client
     # Shown once: the list never shows it again.
     again = client.get("/api-tokens/")
     assert raw not in again.content.decode() and token.prefix in again.content.decode()
+    assert "<title>API tokens · Attune</title>" in again.content.decode()
     event = AuditEvent.objects.get(object_type="api.personalaccesstoken", action="create")
     assert raw not in event.detail and event.object_id == str(token.pk)
 

@@ -28,12 +28,12 @@ from attune.alerts.actions import allowed_actions
 from attune.alerts.models import ActionKind, Alert, AlertStatus
 from attune.alerts.outcomes import MEASURES, caseness, reliable_change
 from attune.api.auth import token_user
+from attune.api.entry import enter_for_client
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Client, Episode, Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.models import Phase, Response
-from attune.measures.services import submit_form
 
 #: The largest record id (the ``<id:…>`` URL converter's 18 digits): larger is a 404.
 MAX_ID = 999_999_999_999_999_999
@@ -389,18 +389,15 @@ def submit_responses(
     session = Session.objects.filter(episode=episode, pk=payload.session_id).first()
     if session is None:
         raise HttpError(404, "That session is not one of this episode's.")
-    user = _user(request)
-    result = submit_form(
-        episode=episode,
+    session.episode = episode  # already loaded with its client
+    result = enter_for_client(
+        by=_user(request),
         session=session,
-        respondent=episode.client.user,
         phase=payload.phase,
         answers=payload.answers,
         idempotency_key=payload.idempotency_key,
+        detail="api entered",
     )
-    for response in result.responses:
-        if not result.already_stored:
-            record(user, AuditAction.CREATE, response, episode=episode, detail="api entered")
     out = SubmissionOut(
         stored=bool(result.responses),
         already_stored=result.already_stored,

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from attune.accounts.models import Role, User
 from attune.api.auth import record_reads, token_user
+from attune.api.entry import enter_for_client
 from attune.api.fhir import export
 from attune.api.fhir import resources as fr
 from attune.api.fhir.imports import UnreadableDocument, read_document
@@ -35,7 +36,6 @@ from attune.audit.services import record
 from attune.care.models import Client, Episode, Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.models import InstrumentVersion, Response
-from attune.measures.services import submit_form
 
 CONTENT_TYPE = "application/fhir+json"
 MAX_COUNT = 500
@@ -66,6 +66,16 @@ def _forbidden() -> HttpResponse:
     return _outcome(403, "forbidden", "You may not read this resource.")
 
 
+def _refused(request: HttpRequest, perm: str, refusal: str) -> HttpResponse | None:
+    """401 without a usable token, 403 when its holder lacks ``perm``; None: go on."""
+    token = token_user(request, area="fhir")
+    if token is None:
+        return _outcome(401, "login", "A valid personal access token is needed.")
+    if not token.user.has_perm(perm):
+        return _outcome(403, "forbidden", refusal)
+    return None
+
+
 def fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A token (401 without a usable one), a clinician (403 otherwise), GET only (405)."""
     return _token_view(require_GET(view))
@@ -74,11 +84,9 @@ def fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 def _token_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        token = token_user(request, area="fhir")
-        if token is None:
-            return _outcome(401, "login", "A valid personal access token is needed.")
-        if not token.user.has_perm("care.use_workspace"):
-            return _outcome(403, "forbidden", "FHIR access is for clinicians' records.")
+        refused = _refused(request, "care.use_workspace", "FHIR access is for clinicians' records.")
+        if refused is not None:
+            return refused
         try:
             return view(request, *args, **kwargs)
         except SearchError as error:
@@ -308,17 +316,14 @@ def _import(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.has_perm("care.change_episode", episode):
         return _forbidden()
-    result = submit_form(
-        episode=episode,
+    result = enter_for_client(
+        by=user,
         session=session,
-        respondent=episode.client.user,
         phase=form.phase,
         answers=form.answers,
         idempotency_key=form.idempotency_key,
+        detail="fhir import",
     )
-    if not result.already_stored:
-        for response in result.responses:
-            record(user, AuditAction.CREATE, response, episode=episode, detail="fhir import")
     if not result.ok:
         issues = [
             {
@@ -504,12 +509,8 @@ def _export_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     @csrf_exempt  # a bearer token, never the session cookie
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        token = token_user(request, area="fhir")
-        if token is None:
-            return _outcome(401, "login", "A valid personal access token is needed.")
-        if not token.user.has_perm("api.export_practice"):
-            return _outcome(403, "forbidden", "Only the practice administrator exports.")
-        return view(request, *args, **kwargs)
+        refused = _refused(request, "api.export_practice", "Only the administrator exports.")
+        return refused or view(request, *args, **kwargs)
 
     return wrapped
 
