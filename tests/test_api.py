@@ -17,7 +17,7 @@ from attune.audit.models import AuditEvent
 from attune.measures.models import Response
 from attune.notifications.models import SafetyNotification
 from tests.answers import FREQUENCY
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer, stored_check_in, token_for
 from tests.care_helpers import as_user
 
 pytestmark = pytest.mark.django_db
@@ -342,21 +342,9 @@ def test_alerts_are_acknowledged_and_acted_on_through_the_alert_services(
 
 
 def test_outcomes_give_first_and_latest_with_reliable_change(client, therapist, episode):
-    from attune.measures.services import submit_form
-
     sessions = list(episode.sessions.order_by("number"))
     for session, value in zip(sessions, (3, 0), strict=True):
-        submit_form(
-            episode=episode,
-            session=session,
-            respondent=episode.client.user,
-            phase="check_in",
-            answers={
-                "phq9": {f"phq9_{n}": FREQUENCY[value] for n in range(1, 10)},
-                "gad7": {f"gad7_{n}": FREQUENCY[value] for n in range(1, 8)},
-            },
-            idempotency_key=uuid.uuid4(),
-        )
+        stored_check_in(episode, session, phq9=[value] * 9, gad7=[value] * 7)
     raw = token_for(therapist)
     body = client.get(f"/api/v1/episodes/{episode.pk}/outcomes", **bearer(raw)).json()
     phq9 = next(m for m in body["measures"] if m["instrument"] == "phq9")
@@ -393,21 +381,10 @@ def test_lists_make_the_same_number_of_queries_for_1_and_4_clients(
     """As the supervisor, whose permission checks are queries: asked once per episode or
     therapist, never once per row."""
     from attune.alerts.services import raise_alert
-    from attune.measures.services import submit_form
     from tests.conftest import make_episode
 
     def add_records(ep, session):
-        submit_form(
-            episode=ep,
-            session=session,
-            respondent=ep.client.user,
-            phase="check_in",
-            answers={
-                "phq9": {f"phq9_{n}": FREQUENCY[0] for n in range(1, 10)},
-                "gad7": {f"gad7_{n}": FREQUENCY[0] for n in range(1, 8)},
-            },
-            idempotency_key=uuid.uuid4(),
-        )
+        stored_check_in(ep, session, phq9=[0] * 9, gad7=[0] * 7)
         raise_alert(
             episode=ep,
             kind="low_alliance",

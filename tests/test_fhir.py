@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,9 +19,7 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from attune.audit.models import AuditEvent
 from attune.measures.models import Response
-from attune.measures.services import submit_form
-from tests.answers import FREQUENCY
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer, stored_check_in, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +29,7 @@ PHQ9 = [2, 2, 2, 2, 1, 1, 2, 0, 0]  # total 12 (the standards reference's exampl
 
 
 def _check_in(episode, session, phq9=PHQ9, at=AT):
-    result = submit_form(
-        episode=episode,
-        session=session,
-        respondent=episode.client.user,
-        phase="check_in",
-        answers={
-            "phq9": {f"phq9_{n}": FREQUENCY[v] for n, v in enumerate(phq9, start=1)},
-            "gad7": {f"gad7_{n}": FREQUENCY[1] for n in range(1, 8)},
-        },
-        idempotency_key=uuid.uuid4(),
-        now=at,
-    )
-    assert result.ok
+    result = stored_check_in(episode, session, phq9=phq9, at=at)
     return next(r for r in result.responses if r.instrument_version.instrument.code == "phq9")
 
 

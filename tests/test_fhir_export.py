@@ -4,15 +4,12 @@ status manifest, NDJSON files that parse with fhir.resources, cancel; every step
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from attune.audit.models import AuditEvent
-from attune.measures.services import submit_form
-from tests.answers import FREQUENCY
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer, stored_check_in, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +18,7 @@ ASYNC = {"HTTP_PREFER": "respond-async", "HTTP_ACCEPT": "application/fhir+json"}
 
 @pytest.fixture
 def check_in(episode, last_attended):
-    return submit_form(
-        episode=episode,
-        session=last_attended,
-        respondent=episode.client.user,
-        phase="check_in",
-        answers={
-            "phq9": {f"phq9_{n}": FREQUENCY[1] for n in range(1, 10)},
-            "gad7": {f"gad7_{n}": FREQUENCY[1] for n in range(1, 8)},
-        },
-        idempotency_key=uuid.uuid4(),
-    )
+    return stored_check_in(episode, last_attended)
 
 
 def _path(url: str) -> str:
