@@ -171,6 +171,8 @@ def test_a_token_cannot_read_or_write_another_therapists_clients(
         (f"/api/v1/episodes/{episode.pk}/responses", _check_in_payload(episode.sessions.last())),
         (f"/api/v1/alerts/{record_ids['alert_id']}/acknowledge", {}),
         (f"/api/v1/alerts/{record_ids['alert_id']}/actions", {"action": "discussed"}),
+        (f"/api/v1/episodes/{episode.pk}/sessions", {"scheduled_at": "2030-01-01T10:00:00Z"}),
+        (f"/api/v1/sessions/{record_ids['session_id']}/attendance", {"attendance": "cancelled"}),
     ]
     stored = Response.all_objects.count()
     for url, body in writes:
@@ -178,6 +180,10 @@ def test_a_token_cannot_read_or_write_another_therapists_clients(
         assert status in (403, 404), url
     assert Response.all_objects.count() == stored
     assert Alert.objects.get(pk=record_ids["alert_id"]).status == AlertStatus.OPEN
+    assert [s.attendance for s in episode.sessions.order_by("number")] == [
+        "attended",
+        "scheduled",
+    ]
 
 
 def test_a_supervisor_reads_but_does_not_write(client, supervisor, episode, record_ids):
@@ -417,3 +423,69 @@ def test_lists_make_the_same_number_of_queries_for_1_and_4_clients(
         add_records(ep, ep.sessions.get(number=1))
     after = {url: _queries(client, url, headers) for url in urls}
     assert after == before
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def test_the_treating_therapist_books_a_session_and_records_attendance(
+    client, therapist, episode, upcoming, supervisor, colleague
+):
+    raw = token_for(therapist)
+    when = (upcoming.scheduled_at + timedelta(days=7)).isoformat()
+    booked = client.post(
+        f"/api/v1/episodes/{episode.pk}/sessions",
+        {"scheduled_at": when, "duration_minutes": 50},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert booked.status_code == 201 and booked.json()["number"] == 3
+    again = client.post(
+        f"/api/v1/episodes/{episode.pk}/sessions",
+        {"scheduled_at": when},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert again.status_code == 200 and again.json()["id"] == booked.json()["id"]
+    too_early = client.post(
+        f"/api/v1/episodes/{episode.pk}/sessions",
+        {"scheduled_at": (upcoming.scheduled_at - timedelta(hours=1)).isoformat()},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert too_early.status_code == 422 and "must come after" in too_early.json()["detail"]
+    far = client.post(
+        f"/api/v1/episodes/{episode.pk}/sessions",
+        {"scheduled_at": "9999-12-31T23:00:00Z"},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert far.status_code == 422
+    upcoming.progress_note = "kept as it was"
+    upcoming.save()
+    future = client.post(
+        f"/api/v1/sessions/{upcoming.pk}/attendance",
+        {"attendance": "attended"},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert future.status_code == 422  # attended is recorded once the session's time has come
+    cancelled = client.post(
+        f"/api/v1/sessions/{upcoming.pk}/attendance",
+        {"attendance": "cancelled"},
+        content_type="application/json",
+        **bearer(raw),
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["attendance"] == "cancelled"
+    upcoming.refresh_from_db()
+    assert upcoming.attendance == "cancelled" and upcoming.progress_note == "kept as it was"
+    for other in (supervisor, colleague):
+        response = client.post(
+            f"/api/v1/sessions/{upcoming.pk}/attendance",
+            {"attendance": "scheduled"},
+            content_type="application/json",
+            **bearer(token_for(other)),
+        )
+        assert response.status_code in (403, 404)
+    upcoming.refresh_from_db()
+    assert upcoming.attendance == "cancelled"

@@ -72,6 +72,8 @@ def test_every_curl_example_in_the_api_docs_works(
         "EXPORT": job.pk,
         "CALENDAR": f"http://testserver/calendar/{secret}.ics",
         "NEXT_SESSION": later.pk,
+        "PAST_SESSION": upcoming.episode.sessions.get(number=1).pk,
+        "WHEN": (later.scheduled_at + timedelta(days=7)).isoformat(),
         "ATTUNE": "http://testserver",
         "TOKEN": token_for(therapist),
         "EPISODE": record_ids["episode_id"],

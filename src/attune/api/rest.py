@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, NinjaAPI, Path, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import AwareDatetime
 
 from attune.accounts.models import User
 from attune.alerts import services as alert_services
@@ -31,8 +33,9 @@ from attune.api.auth import token_user
 from attune.api.entry import enter_for_client
 from attune.audit.models import AuditAction
 from attune.audit.services import record
-from attune.care.models import Client, Episode, Session
+from attune.care.models import Attendance, Client, Episode, Session
 from attune.care.queries import episodes_visible_to
+from attune.care.services import DURATION_MINUTES, record_session, schedule_session
 from attune.measures.models import Phase, Response
 
 #: The largest record id (the ``<id:…>`` URL converter's 18 digits): larger is a 404.
@@ -317,17 +320,93 @@ def get_episode(request: HttpRequest, episode_id: int = RecordId) -> EpisodeOut:
 )
 def list_sessions(request: HttpRequest, episode_id: int = RecordId) -> list[SessionOut]:
     episode = _episode(request, episode_id)
-    return [
-        SessionOut(
-            id=s.pk,
-            episode_id=s.episode_id,
-            number=s.number,
-            scheduled_at=s.scheduled_at,
-            duration_minutes=s.duration_minutes,
-            attendance=s.attendance,
+    return [_session_out(s) for s in Session.objects.filter(episode=episode).order_by("number")]
+
+
+#: How far from today a session may be booked through the API (the web form's date picker
+#: keeps to sensible dates; a program could send year 9999).
+BOOKING_WINDOW = timedelta(days=2 * 366)
+
+
+class ScheduleIn(Schema):
+    scheduled_at: AwareDatetime
+    duration_minutes: int = Field(50, ge=DURATION_MINUTES[0], le=DURATION_MINUTES[1])
+
+
+class AttendanceIn(Schema):
+    attendance: Attendance
+
+
+def _session_out(s: Session) -> SessionOut:
+    return SessionOut(
+        id=s.pk,
+        episode_id=s.episode_id,
+        number=s.number,
+        scheduled_at=s.scheduled_at,
+        duration_minutes=s.duration_minutes,
+        attendance=s.attendance,
+    )
+
+
+@api.post(
+    "/episodes/{id:episode_id}/sessions",
+    response={**ERRORS, 200: SessionOut, 201: SessionOut},
+    auth=WRITE,
+    tags=["care"],
+)
+def schedule(request: HttpRequest, payload: ScheduleIn, episode_id: int = RecordId) -> Status:
+    """Book the next session (``care.services.schedule_session``; the treating therapist
+    only). The same time again returns the session booked then (200). 422: the episode has
+    ended, the time is before the episode or the last session, or more than two years away."""
+    episode = _episode(request, episode_id, perm="care.change_episode")
+    now = timezone.now()
+    if not now - BOOKING_WINDOW <= payload.scheduled_at <= now + BOOKING_WINDOW:
+        raise HttpError(422, "Please book a session within two years of today.")
+    before = set(episode.sessions.values_list("pk", flat=True))
+    try:
+        session = schedule_session(
+            episode=episode,
+            scheduled_at=payload.scheduled_at,
+            duration_minutes=payload.duration_minutes,
+            by=_user(request),
         )
-        for s in Session.objects.filter(episode=episode).order_by("number")
-    ]
+    except ValidationError as error:
+        raise HttpError(422, " ".join(error.messages)) from None
+    return Status(200 if session.pk in before else 201, _session_out(session))
+
+
+@api.post(
+    "/sessions/{id:session_id}/attendance",
+    response={**ERRORS, 200: SessionOut},
+    auth=WRITE,
+    tags=["care"],
+)
+def attendance(
+    request: HttpRequest, payload: AttendanceIn, session_id: int = RecordId
+) -> SessionOut:
+    """Record how the session went (``care.services.record_session``, which re-evaluates the
+    episode's signals); its modalities and progress note stay as they are. 422: attended or
+    not attended recorded before the session's time."""
+    session = (
+        Session.objects.filter(episode__in=_episodes(request), pk=session_id)
+        .select_related("episode__client__user", "episode__therapist")
+        .first()
+    )
+    if session is None:
+        raise HttpError(404, "Not found.")
+    if not _user(request).has_perm("care.change_episode", session.episode):
+        raise HttpError(403, "You may not do this.")
+    try:
+        record_session(
+            session=session,
+            attendance=payload.attendance,
+            modalities=list(session.modalities.all()),
+            progress_note=session.progress_note,
+            by=_user(request),
+        )
+    except ValidationError as error:
+        raise HttpError(422, " ".join(error.messages)) from None
+    return _session_out(session)
 
 
 # --------------------------------------------------------------------------- responses
