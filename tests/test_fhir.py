@@ -210,7 +210,10 @@ def test_search_by_patient_and_date(client, auth, episode, last_attended, upcomi
 
 @pytest.mark.parametrize(
     "query",
-    ["patient=abc", "authored=yesterday", "authored=ge2026-13-01", "_count=-1", "patient=1,x"],
+    [
+        *("patient=abc", "authored=yesterday", "authored=ge2026-13-01", "_count=-1"),
+        *("patient=1,x", "authored=9999", "authored=gt9999-12", "authored=9999-12-31T23:59:59"),
+    ],
 )
 def test_a_bad_search_is_400_with_an_operation_outcome(client, auth, query):
     body = _get(client, f"/fhir/r4/QuestionnaireResponse?{query}", auth, 400)

@@ -124,6 +124,13 @@ _DATE = re.compile(r"(eq|ne|ge|gt|le|lt|sa|eb|ap)?(\d{4}(-\d{2}(-\d{2})?)?)$")
 
 def _date_bounds(value: str) -> tuple[datetime, datetime]:
     """The instant range a FHIR date of year, month, day or second precision covers."""
+    try:
+        return _bounds(value)
+    except OverflowError:  # the last days of year 9999
+        raise SearchError(f"Not a date Attune can search by: {value[:40]!r}.") from None
+
+
+def _bounds(value: str) -> tuple[datetime, datetime]:
     match = _DATE.match(value)
     tz = timezone.get_current_timezone()
     if match:
