@@ -54,6 +54,11 @@ def test_create_use_and_revoke_a_token(
     expect(page.get_by_test_id("token-table")).to_contain_text("Revoked")
     audit(page, "token revoked")
     assert call() == 401
+    with page.expect_navigation():
+        page.get_by_role("button", name="Make a calendar address").click()
+    feed_url = page.get_by_test_id("feed-url").inner_text()
+    assert "/calendar/cal_" in feed_url and feed_url.endswith(".ics")
+    audit(page, "calendar address made")
     page.goto(f"{live_server.url}/api/docs/")
     expect(page.get_by_test_id("api-operations")).to_contain_text("/api/v1/alerts")
     audit(page, "API reference")
