@@ -57,3 +57,39 @@ def test_spoiled_filters_and_forms_never_give_a_server_error(request, client, re
                 if status >= 500:
                     broken.append(("POST", url, variant, status))
     assert broken == []
+
+
+TOKEN_URLS = re.compile(r"^/(api/v1/|fhir/r4/)")
+#: Search parameters the FHIR endpoints read and the API's filters.
+TOKEN_FILTERS = (
+    *("patient", "subject", "authored", "date", "code", "_count", "_offset", "_id", "url"),
+    *("status", "episode_id"),
+)
+
+
+@pytest.mark.parametrize("who", ["therapist", "supervisor"])
+def test_spoiled_api_and_fhir_requests_never_give_a_server_error(request, client, record_ids, who):
+    """The REST API and FHIR with a token (issue 14): spoiled search parameters, JSON bodies
+    of the wrong shape and bodies that are not JSON are a 4xx, never a 500."""
+    from tests.api_helpers import bearer, token_for
+
+    headers = bearer(token_for(request.getfixturevalue(who)))
+    bodies = [
+        "\x00{",
+        "[]",
+        '{"session_id": 99999999999999999999999, "phase": "check_in", "answers": {"phq9": '
+        '{"phq9_9": "\\u0000"}}, "idempotency_key": "00000000-0000-0000-0000-000000000000"}',
+        '{"action": "' + LONG + '", "note": null, "close": "maybe"}',
+    ]
+    broken = []
+    for url in (u for u in _urls(record_ids) if TOKEN_URLS.match(u)):
+        for variant, spoil in SPOILED.items():
+            query = {name: spoil(name) for name in TOKEN_FILTERS}
+            status = client.get(url, query, **headers).status_code
+            if status >= 500:
+                broken.append(("GET", url, variant, status))
+        for body in bodies:
+            status = client.post(url, body, content_type="application/json", **headers).status_code
+            if status >= 500:
+                broken.append(("POST", url, body[:20], status))
+    assert broken == []

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "attune.supervision",
     "attune.outcomes",
     "attune.notifications",
+    "attune.api",
     "post_office",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from attune.accounts import views as accounts_views
+from attune.api import views as api_views
+from attune.api.rest import api
 from attune.converters import RecordId
 
 register_converter(RecordId, "id")
@@ -28,5 +30,10 @@ urlpatterns = [
     path("", include("attune.reminders.urls")),
     path("", include("attune.directory.urls")),
     path("", include("attune.matching.urls")),
+    path("api/v1/", api.urls),
+    path("api/docs/", api_views.docs_page, name="api-docs"),
+    path("api-tokens/", include("attune.api.urls")),
+    path("calendar/<slug:secret>.ics", api_views.calendar_feed, name="calendar-feed"),
+    path("fhir/r4/", include("attune.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
