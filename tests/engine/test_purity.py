@@ -291,6 +291,16 @@ def test_every_app_has_a_layer():
     assert sorted(apps - set(RANK)) == []
 
 
+def test_the_architecture_document_names_every_app():
+    text = (ATTUNE_DIR.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [
+        app
+        for app in RANK
+        if app != "__init__" and f"`{app}/`" not in text and f"`{app}.py`" not in text
+    ]
+    assert missing == []
+
+
 def test_the_pure_core_imports_no_django():
     graph = import_graph()
     offenders = [
