@@ -102,8 +102,10 @@ def test_every_inline_import_says_why():
     for path, number, line, ok in found:
         if not ok and (path, line) not in NO_REASON_YET:
             print(f"  {path}:{number}: {line}")
-    assert sorted(without - NO_REASON_YET.keys()) == [], "say why on the line above"
-    assert sorted(NO_REASON_YET.keys() - without) == [], "has a reason or is gone: unlist it"
+    missing = sorted(without - NO_REASON_YET.keys())
+    stale = sorted(NO_REASON_YET.keys() - without)
+    assert missing == [], f"say why, on the import's line or the line above: {missing}"
+    assert stale == [], f"these have a reason now or are gone, unlist them: {stale}"
 
 
 def test_a_comment_above_a_run_of_imports_covers_it():
