@@ -25,6 +25,14 @@ test: $(VENV)/.installed-dev chromium
 	$(BIN)/attune makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_WORKERS)
 
+# The static checks alone, without the test suite: style, types of the engine, the layering
+# (tests/engine/test_purity.py) and the reasons for inline imports (tests/test_inline_imports.py).
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy --strict src/attune/engine
+	$(BIN)/pytest -q -p no:cacheprovider tests/engine/test_purity.py tests/test_inline_imports.py
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 

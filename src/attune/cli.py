@@ -19,6 +19,8 @@ RESEARCH_COMMANDS = frozenset({"outcomes", "sudden-gains"})
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in RESEARCH_COMMANDS:
+        # inline: the research commands run without Django: the engine's CLI is imported only for
+        #   them
         from attune.engine import research_cli
 
         raise SystemExit(research_cli.main(args))
@@ -29,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
         # The published demo logins sign in with a password only (settings.ATTUNE_DEMO).
         os.environ.setdefault("ATTUNE_DEMO", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attune.settings")
+    # inline: Django only after DJANGO_SETTINGS_MODULE and ATTUNE_DEMO are set, never for the
+    #   research commands
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["attune", *args])

@@ -1,4 +1,22 @@
-"""The engine is a functional core: importing all of it pulls in no Django."""
+"""The engine is a functional core, and the apps around it keep to their layers.
+
+The first two tests are the engine's own purity: no engine module imports Django or another
+part of Attune, and importing all of it loads no Django.
+
+The rest check the layering written down in ``docs/architecture.md`` (issue 15) on the import
+graph of the whole ``attune`` package, built by grimp from the source (every ``import``,
+including those inside functions and under ``TYPE_CHECKING``):
+
+- every app belongs to one layer — pure core, shared helpers, data apps, UI apps, wiring — and
+  imports only from its own layer or those below it (the pure core imports no Django at all);
+- inside a layer the apps are ranked, and an app imports only from apps ranked before it. A
+  cycle between apps needs at least one import against that order, so with no such import there
+  is no cycle; a new cycle cannot come in without a new entry in ``KNOWN_EXCEPTIONS``.
+
+Today's imports against the order are listed, each with why it exists and the issue that removes
+it, in ``KNOWN_EXCEPTIONS``. The test fails on any import against the order that is not listed,
+and on a listed import that no longer exists: the list only shrinks.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +24,16 @@ import ast
 import pkgutil
 import subprocess
 import sys
+from collections import defaultdict
+from functools import cache
 from pathlib import Path
+
+import grimp
 
 import attune.engine
 
 ENGINE_DIR = Path(attune.engine.__file__).parent
+ATTUNE_DIR = ENGINE_DIR.parent
 
 
 def test_no_engine_module_imports_django():
@@ -42,3 +65,286 @@ def test_importing_every_engine_module_loads_no_django():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# The layers, lowest first; inside each layer the apps in the order they may import each other
+# (an app imports only from apps before it). "App" is the first name under ``attune``: a package
+# (``attune.care``) or a top-level module (``attune.converters``). See docs/architecture.md.
+LAYERS: dict[str, tuple[str, ...]] = {
+    # Plain typed Python and numpy: no Django, no other app.
+    "pure core": ("engine", "simulation", "analytics"),
+    # Small project-wide helpers with no models: URL converters, id-checking form fields, the
+    # visitor's address, response middleware.
+    "shared": ("converters", "record_fields", "client_address", "middleware"),
+    # Models, services, queries, rules (several also serve their own pages today).
+    "data": (
+        "accounts",
+        "audit",
+        "notifications",
+        "practice",
+        "measures",
+        "care",
+        "alerts",
+        "notes",
+        "supervision",
+        "reminders",
+        "matching",
+        "directory",
+    ),
+    # Pages and HTTP interfaces: views, forms, templates.
+    "ui": ("api", "outcomes", "portal", "workspace"),
+    # What puts the project together: settings, URLs, the command line, the demo loader.
+    "wiring": ("settings", "urls", "wsgi", "cli", "__main__", "demo", "__init__"),
+}
+
+# Imports against the order above that exist today: (importer module, imported module) ->
+# why it exists, the issue that removes it. Remove an entry when its import goes; never add one
+# without a reason and an issue.
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
+    # --- a data app importing a UI app or the wiring -------------------------------------------
+    ("attune.accounts.templatetags.attune_accounts", "attune.demo.loader"): (
+        "the demo banner lists the demo logins from the loader; issue 15 (move the list to a "
+        "data-free module the loader imports)"
+    ),
+    ("attune.care.ending_summary", "attune.portal.models"): (
+        "the ending summary reads the client's EndingRequest, a model portal owns; issue 15 "
+        "(portal's models into a data app)"
+    ),
+    ("attune.care.ending_summary", "attune.portal.queries"): (
+        "open_ending_request lives in portal.queries; issue 15 (portal's models into a data app)"
+    ),
+    ("attune.care.referral_history", "attune.workspace.charts"): (
+        "the referral history draws the outcome series with workspace's chart helpers; issue 15 "
+        "(one ORM -> engine adapter module)"
+    ),
+    ("attune.care.referral_history", "attune.workspace.report_chart"): (
+        "the referral history draws the report's SVG chart; issue 15 (one ORM -> engine adapter "
+        "module)"
+    ),
+    ("attune.notes.templatetags.process_notes", "attune.workspace.templatetags.session_rows"): (
+        "the process-note tag reuses workspace's url_for_ids; issue 15 (decryption and audit in "
+        "the notes service, called from the view)"
+    ),
+    ("attune.practice.management.commands.serve", "attune.settings"): (
+        "`attune serve` prints the site address with the settings' own site_url_from; issue 15 "
+        "(one typed settings module)"
+    ),
+    ("attune.reminders.queries", "attune.portal.queries"): (
+        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
+    ),
+    ("attune.reminders.services", "attune.portal.queries"): (
+        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
+    ),
+    ("attune.reminders.views", "attune.portal.queries"): (
+        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
+    ),
+    # --- a data app importing a data app ranked after it (each one closes a cycle) -------------
+    ("attune.accounts.front", "attune.practice.models"): (
+        "the visitors' front page lists the practice's therapists: a page living in accounts; "
+        "issue 15 (UI apps apart from data apps)"
+    ),
+    ("attune.accounts.front", "attune.practice.services"): (
+        "the visitors' front page lists the practice's therapists: a page living in accounts; "
+        "issue 15 (UI apps apart from data apps)"
+    ),
+    ("attune.accounts.invitations", "attune.practice.models"): (
+        "an invitation names the practice it invites to; issue 15 (UI apps apart from data apps)"
+    ),
+    ("attune.accounts.mfa_secrets", "attune.notes.crypto"): (
+        "the MFA secrets are sealed with the notes' key ring; issue 15 (crypto as a shared helper)"
+    ),
+    ("attune.accounts.adapter", "attune.notifications.outbox"): (
+        "allauth's e-mails go through the one outbox; issue 15 (the outbox below accounts)"
+    ),
+    ("attune.audit.services", "attune.care.models"): (
+        "an audit event names the episode it is about (care <-> audit); issue 15"
+    ),
+    ("attune.notifications.services", "attune.alerts.models"): (
+        "safety notices and their escalation read the Alert; issue 15 (notices into alerts)"
+    ),
+    ("attune.practice.rules", "attune.care.rules"): (
+        "is_practice_admin is defined among care's predicates (practice <-> care); issue 15 "
+        "(the predicate into practice.rules)"
+    ),
+    ("attune.practice.views", "attune.care.models"): (
+        "the practice page counts active episodes (EpisodeStatus) itself; issue 15 (the read "
+        "into a care query)"
+    ),
+    ("attune.measures.rules", "attune.care.rules"): (
+        "who may read a response is who may read its episode (measures <-> care; Response "
+        "points at care.Episode by name); issue 15"
+    ),
+    ("attune.measures.services", "attune.care.models"): (
+        "submit_form takes the Episode and Session it stores a Response for (measures <-> "
+        "care); issue 15"
+    ),
+    ("attune.care.ending_summary", "attune.alerts.evaluation"): (
+        "the ORM -> engine adapter lives in alerts.evaluation (care <-> alerts); issue 15 (one "
+        "adapter module)"
+    ),
+    ("attune.care.ending_summary", "attune.alerts.outcomes"): (
+        "reliable change is read through alerts.outcomes; issue 15 (one adapter module)"
+    ),
+    ("attune.care.referral_history", "attune.alerts.outcomes"): (
+        "reliable change is read through alerts.outcomes; issue 15 (one adapter module)"
+    ),
+    ("attune.care.services", "attune.alerts.evaluation"): (
+        "ending an episode re-evaluates its signals; issue 15 (one adapter module, "
+        "care/services.py split by topic)"
+    ),
+    ("attune.care.queries", "attune.alerts.models"): (
+        "the caseload orders clients by their open alerts (care <-> alerts); issue 15"
+    ),
+    ("attune.care.referral", "attune.matching.queries"): (
+        "the warm referral is ranked by the matching engine; issue 15 (referral out of care)"
+    ),
+    ("attune.care.referral", "attune.matching.services"): (
+        "the warm referral is ranked by the matching engine; issue 15 (referral out of care)"
+    ),
+    ("attune.measures.services", "attune.alerts.evaluation"): (
+        "submitting a form re-evaluates the episode (measures <-> alerts); issue 15 (one "
+        "adapter module)"
+    ),
+    ("attune.measures.services", "attune.alerts.services"): (
+        "submitting item 9 >= 1 opens the safety alert in the same transaction (measures <-> "
+        "alerts); issue 15"
+    ),
+}
+
+
+def app_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+RANK = {app: i for i, app in enumerate(app for apps in LAYERS.values() for app in apps)}
+LAYER_OF = {app: layer for layer, apps in LAYERS.items() for app in apps}
+
+
+@cache
+def import_graph() -> grimp.ImportGraph:
+    return grimp.build_graph("attune", include_external_packages=True, cache_dir=None)
+
+
+@cache
+def module_imports() -> frozenset[tuple[str, str]]:
+    graph = import_graph()
+    return frozenset(
+        (importer, imported)
+        for importer in graph.modules
+        if importer.startswith("attune")
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if imported.startswith("attune") and ".migrations" not in importer
+    )
+
+
+def against_the_order() -> set[tuple[str, str]]:
+    return {
+        (importer, imported)
+        for importer, imported in module_imports()
+        if RANK[app_of(imported)] > RANK[app_of(importer)]
+    }
+
+
+def app_graph() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = defaultdict(set)
+    for importer, imported in module_imports():
+        if app_of(importer) != app_of(imported):
+            edges[app_of(importer)].add(app_of(imported))
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one app (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(app: str) -> None:
+        index[app] = low[app] = len(index)
+        stack.append(app)
+        for other in sorted(edges.get(app, ())):
+            if other not in index:
+                visit(other)
+                low[app] = min(low[app], low[other])
+            elif other in stack:
+                low[app] = min(low[app], index[other])
+        if low[app] == index[app]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == app:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component, key=RANK.__getitem__))
+
+    for app in sorted(edges, key=RANK.__getitem__):
+        if app not in index:
+            visit(app)
+    return found
+
+
+def test_every_app_has_a_layer():
+    apps = {app_of(m) for m in import_graph().modules if m.startswith("attune")}
+    assert sorted(apps - set(RANK)) == []
+
+
+def test_the_architecture_document_names_every_app():
+    text = (ATTUNE_DIR.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [
+        app
+        for app in RANK
+        if app != "__init__" and f"`{app}/`" not in text and f"`{app}.py`" not in text
+    ]
+    assert missing == []
+
+
+def test_the_pure_core_imports_no_django():
+    graph = import_graph()
+    offenders = [
+        module
+        for module in sorted(graph.modules)
+        if module.startswith("attune.") and LAYER_OF[app_of(module)] == "pure core"
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported == "django" or imported.startswith("django.")
+    ]
+    assert offenders == []
+
+
+def test_imports_keep_to_the_layers_and_the_order():
+    found = against_the_order()
+    across_layers = {
+        pair for pair in found if LAYER_OF[app_of(pair[0])] != LAYER_OF[app_of(pair[1])]
+    }
+    edges = app_graph()
+    print(
+        f"\nlayering: {len(module_imports())} imports between attune modules, "
+        f"{sum(len(v) for v in edges.values())} between apps; "
+        f"{len(found)} against the order ({len(across_layers)} across layers), "
+        f"{len(KNOWN_EXCEPTIONS)} known exceptions"
+    )
+    for app in sorted(edges, key=RANK.__getitem__):
+        print(f"  {app} ({LAYER_OF[app]}) -> {', '.join(sorted(edges[app], key=RANK.get))}")
+    for component in cycles(edges):
+        print(f"  tied in a cycle today ({len(component)} apps): {', '.join(component)}")
+    new = sorted(found - KNOWN_EXCEPTIONS.keys())
+    gone = sorted(KNOWN_EXCEPTIONS.keys() - found)
+    assert new == [], f"imports against the layering (docs/architecture.md): {new}"
+    assert gone == [], f"these imports are gone, remove them from KNOWN_EXCEPTIONS: {gone}"
+
+
+def test_without_the_known_exceptions_no_app_cycle_is_left():
+    """The order is a real order: once the known exceptions go, no cycle between apps remains."""
+    edges: dict[str, set[str]] = defaultdict(set)
+    for importer, imported in module_imports() - KNOWN_EXCEPTIONS.keys():
+        if app_of(importer) != app_of(imported):
+            edges[app_of(importer)].add(app_of(imported))
+    assert cycles(edges) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"care": {"alerts"}, "alerts": {"measures"}, "measures": {"care"}}) == [
+        ["measures", "care", "alerts"]
+    ]

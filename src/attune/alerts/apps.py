@@ -7,6 +7,7 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
+        # inline: apps.py is imported before the models are ready; evaluation imports them
         from attune.alerts.evaluation import engine_config
 
         try:

@@ -165,6 +165,8 @@ def raise_safety_alert(response: Response) -> Alert:
     assessment (C-SSRS, ASQ), never the item alone (NICE NG225; The Joint Commission NPSG 15.01.01).
     The wording is the engine's (``attune.engine.safety.safety_wording``).
     """
+    # inline: notifications.services imports alerts.models (alerts <-> notifications); the engine
+    #   import could go to the top
     from attune.engine.safety import safety_wording
     from attune.notifications.services import queue_therapist_notification
 

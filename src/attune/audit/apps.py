@@ -3,6 +3,7 @@ from django.db.models.signals import post_save
 
 
 def _admin_change_saved(sender: object, instance: object, created: bool, **kwargs: object) -> None:
+    # inline: apps.py is imported before the models are ready; audit.services imports them
     from attune.audit.services import record_admin_change
 
     if created:

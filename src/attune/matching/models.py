@@ -130,6 +130,7 @@ class ConsultationRequest(models.Model):
     @property
     def intake_summary(self) -> dict[str, object]:
         """The intake with names instead of slugs (for ``matching/_intake.html``)."""
+        # inline: matching.queries imports matching.models: at the top it would be circular
         from attune.matching.queries import intake_summary
 
         return intake_summary(self.intake)

@@ -85,6 +85,7 @@ def seed_examples(path: Path = SEED_PATH) -> list[Example]:
 
 
 def _pipeline(seed: int, c: float) -> Any:
+    # inline: scikit-learn is the optional `train` extra: imported only when training
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -121,6 +122,7 @@ def fit(
     examples: Sequence[Example], areas: Sequence[str], seed: int = SEED, c: float = C
 ) -> Fitted:
     """Fit the pipeline and round its numbers in place (see the module docstring)."""
+    # inline: threadpoolctl comes with scikit-learn (the optional `train` extra)
     from threadpoolctl import threadpool_limits
 
     pipeline = _pipeline(seed, c)
@@ -141,6 +143,7 @@ def fit(
 
 def sklearn_probabilities(fitted: Fitted, texts: Sequence[str]) -> FloatArray:
     """scikit-learn's calibrated probability of each area (texts × areas)."""
+    # inline: threadpoolctl comes with scikit-learn (the optional `train` extra)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
@@ -187,6 +190,7 @@ def out_of_fold(
 ) -> FloatArray:
     """Calibrated probabilities of each ``pool`` example from a fit that did not see it
     (seeded ``folds``-fold split of ``pool``; ``always`` is in every training part)."""
+    # inline: scikit-learn is the optional `train` extra: imported only when training
     from sklearn.model_selection import KFold
 
     out = np.zeros((len(pool), len(areas)))

@@ -5,6 +5,7 @@ from django.db.models.signals import post_migrate
 
 
 def _load_definitions(sender: AppConfig, **kwargs: Any) -> None:
+    # inline: apps.py is imported before the models are ready; definitions_sync imports them
     from attune.measures.definitions_sync import sync_definitions
 
     sync_definitions()

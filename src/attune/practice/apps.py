@@ -5,6 +5,7 @@ from django.db.models.signals import post_migrate
 
 
 def _load_vocabulary(sender: AppConfig, **kwargs: Any) -> None:
+    # inline: apps.py is imported before the models are ready; vocabulary imports them
     from attune.practice.vocabulary import sync_vocabulary
 
     sync_vocabulary()

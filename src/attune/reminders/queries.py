@@ -34,6 +34,7 @@ def not_completed(therapist: User, now: datetime) -> list[NotCompleted]:
     """Check-ins and feedback of her active clients' recent and coming sessions that were not
     answered, newest first. Only her own clients (``episodes_visible_to``), a fixed number of
     queries whatever the number of sessions."""
+    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
     from attune.portal.queries import CHECK_IN_OPENS, FEEDBACK_OPEN_FOR, form_is_open
 
     if therapist.role != Role.THERAPIST:

@@ -209,6 +209,7 @@ def due_reminders(now: datetime | None = None) -> list[Due]:
     A form already reminded about (sent, or being sent) is not due again; one whose e-mails
     failed is due again until ``ATTUNE_REMINDER_MAX_ATTEMPTS`` (default 3) attempts failed.
     """
+    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
     from attune.portal.queries import form_is_open
 
     now = now or timezone.now()
@@ -320,6 +321,7 @@ def resend(
 ) -> ReminderDelivery:
     """Send a new link to the same form (the therapist's action). The earlier links stay valid
     until they expire; whichever is used first completes the form and the others then say so."""
+    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
     from attune.portal.queries import exit_form_is_open, form_is_open
 
     now = now or timezone.now()
@@ -388,6 +390,7 @@ def send_now(
     It is the automatic reminder sent early (claimed the same way, so ``attune
     send-reminders`` will not send a second one); once one exists, "Send again" (``resend``)
     is the way."""
+    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
     from attune.portal.queries import form_is_open
 
     now = now or timezone.now()

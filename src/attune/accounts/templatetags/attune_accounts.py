@@ -16,6 +16,8 @@ def demo_logins() -> dict[str, object]:
     ``attune.demo.loader.DEMO_LOGINS``: ``attune demo`` prints the same list."""
     if not settings.ATTUNE_DEMO:
         return {"logins": ()}
+    # inline: the demo loader (the simulator, every app) loads in demo mode only; accounts -> demo
+    #   is a layering exception
     from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 
     return {"logins": DEMO_LOGINS, "password": DEMO_PASSWORD}

@@ -42,6 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
+            # inline: scikit-learn is the optional `train` extra: checked here for a clear message
             import sklearn
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise CommandError(
