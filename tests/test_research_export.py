@@ -282,3 +282,17 @@ def test_a_superuser_exports_only_her_practices_pseudonyms(client, practice, the
     rows = rows_of(export(client))
     assert len(rows) == 2 and str(ep.client_id) not in {r["client"] for r in rows}
     assert AuditEvent.objects.get(action="export").actor == root
+
+
+def test_without_pyarrow_the_page_says_how_to_enable_parquet(client, monkeypatch, therapist):
+    """No pyarrow on the server (``sys.modules`` entry None makes the import fail): CSV only,
+    the page says how to add Parquet, and a Parquet POST is a 400, not an export."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    as_user(client, therapist)
+    page = client.get("/practice/outcomes/").content.decode()
+    assert 'data-testid="parquet-missing"' in page and "attune[research]" in page
+    assert 'value="parquet"' not in page and 'value="csv"' in page
+    assert export(client, "parquet").status_code == 400
+    assert not AuditEvent.objects.filter(action="export").exists()
