@@ -34,6 +34,10 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
 
 from attune.accounts.models import User
 from attune.audit.models import AuditAction
@@ -157,6 +161,14 @@ def _scope_code(user: User) -> str:
     return {"practice_admin": "practice", "supervisor": "supervisees"}.get(user.role, "own")
 
 
+def _names(links: QuerySet[Any], key: str, name: str) -> dict[int, list[str]]:
+    """A many-to-many's category names by record id, alphabetical (one query)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for pk, value in links.order_by(name).values_list(key, name):
+        out[pk].append(value)
+    return out
+
+
 def research_rows(user: User) -> Export | None:
     """The export's rows for ``user``'s scope, ordered by episode and session (None: no scope)."""
     scope = scope_for(user)
@@ -179,7 +191,7 @@ def research_rows(user: User) -> Export | None:
             "episode__ending__kind",
         )
     )
-    first: dict[int, object] = {}
+    first: dict[int, datetime] = {}
     for s in sessions:
         if s[4] not in first or s[2] < first[s[4]]:
             first[s[4]] = s[2]
@@ -195,21 +207,17 @@ def research_rows(user: User) -> Export | None:
         .values_list("session_id", "instrument_version__instrument__code", "score")
     ):
         scores[(session_id, code)] = score  # the latest, should a form be given twice
-    modalities: dict[int, list[str]] = defaultdict(list)
-    for session_id, name in (
-        Session.modalities.through.objects.filter(session__episode_id__in=episodes)
-        .order_by("modality__name")
-        .values_list("session_id", "modality__name")
-    ):
-        modalities[session_id].append(name)
-    areas: dict[int, list[str]] = defaultdict(list)
-    for episode_id, name in (
-        Episode.problem_areas.through.objects.filter(episode_id__in=episodes)
-        .order_by("problemarea__name")
-        .values_list("episode_id", "problemarea__name")
-    ):
-        areas[episode_id].append(name)
-    rows = [
+    modalities = _names(
+        Session.modalities.through.objects.filter(session__episode_id__in=episodes),
+        "session_id",
+        "modality__name",
+    )
+    areas = _names(
+        Episode.problem_areas.through.objects.filter(episode_id__in=episodes),
+        "episode_id",
+        "problemarea__name",
+    )
+    rows: list[tuple[object, ...]] = [
         (
             pseudonym("client", client_id),
             pseudonym("episode", episode_id),
