@@ -296,3 +296,14 @@ def test_without_pyarrow_the_page_says_how_to_enable_parquet(client, monkeypatch
     assert 'value="parquet"' not in page and 'value="csv"' in page
     assert export(client, "parquet").status_code == 400
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_a_category_name_is_never_a_spreadsheet_formula(client, practice, therapist):
+    from attune.practice.models import ProblemArea
+
+    ep, _ = course(practice, therapist, sessions=1)
+    area = ProblemArea.objects.create(slug="formula", name='=HYPERLINK("http://x","y")')
+    ep.problem_areas.add(area)
+    as_user(client, therapist)
+    (row,) = rows_of(export(client))
+    assert row["problem_areas"] == '\'=HYPERLINK("http://x","y")'

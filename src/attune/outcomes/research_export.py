@@ -256,12 +256,23 @@ class _Echo:
         return value
 
 
+def _cell(value: object) -> object:
+    """A spreadsheet never reads a cell as a formula (CSV injection): a text starting with
+    = + - @ or a tab gets an apostrophe in front (category names are typed by people).
+    Numbers are left as they are; Parquet, typed, needs no such guard."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_lines(rows: Iterable[tuple[object, ...]]) -> Iterator[str]:
     """The header and one line per row, for a streamed response."""
     writer = csv.writer(_Echo())
     yield writer.writerow(NAMES)
     for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row])
+        yield writer.writerow([_cell(v) for v in row])
 
 
 def parquet_available() -> bool:
