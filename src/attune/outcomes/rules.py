@@ -20,3 +20,6 @@ from attune.care.rules import is_practice_admin, is_supervisor, is_therapist
 rules.add_perm("outcomes.view_outcomes", is_practice_admin | is_supervisor | is_therapist)
 # A table with one row per therapist: the administrator's and a supervisor's.
 rules.add_perm("outcomes.compare_therapists", is_practice_admin | is_supervisor)
+# The pseudonymised session-level research export (issue 13): the roles that see the page, each
+# for the same scope (:func:`attune.outcomes.queries.scope_for`); every export is audited.
+rules.add_perm("outcomes.export_research", is_practice_admin | is_supervisor | is_therapist)

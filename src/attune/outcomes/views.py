@@ -1,18 +1,27 @@
-"""The practice outcomes page: thin — the permission, the period from the query string, render."""
+"""The practice outcomes page and its research export: thin — the permission, the input, render."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from attune.alerts.evaluation import engine_config
 from attune.outcomes.charts import recovery_bars
 from attune.outcomes.national import ATTRIBUTION
 from attune.outcomes.queries import QUARTER_LABELS, BadPeriod, outcomes_report
+from attune.outcomes.research_export import (
+    FORMATS,
+    audit_export,
+    csv_lines,
+    dictionary_csv,
+    parquet_available,
+    parquet_bytes,
+    research_rows,
+)
 
 
 @require_GET
@@ -43,6 +52,8 @@ def practice_outcomes(request: HttpRequest) -> HttpResponse:
             "chart": recovery_bars(report) if report else None,
             "compare_therapists": request.user.has_perm("outcomes.compare_therapists"),
             "caseness": _thresholds(),
+            "can_export": request.user.has_perm("outcomes.export_research"),
+            "parquet": parquet_available(),
         },
     )
 
@@ -56,3 +67,49 @@ def _thresholds() -> dict[str, str]:
         "phq9_rc": f"{c.phq9_reliable_change:g}",
         "gad7_rc": f"{c.gad7_reliable_change:g}",
     }
+
+
+@require_POST
+@login_required
+def research_export(request: HttpRequest) -> HttpResponse:
+    """The pseudonymised session-level export of the caller's scope, as CSV (streamed) or
+    Parquet; POST because it writes an audit event, and nothing clinical is in the URL."""
+    if not request.user.has_perm("outcomes.export_research"):
+        raise PermissionDenied
+    fmt = request.POST.get("format", "")
+    if fmt not in FORMATS:
+        return HttpResponse("Choose CSV or Parquet.", status=400, content_type="text/plain")
+    if fmt == "parquet" and not parquet_available():
+        return HttpResponse(
+            "Parquet needs pyarrow: pip install 'attune[research]'.",
+            status=400,
+            content_type="text/plain",
+        )
+    export = research_rows(request.user)
+    if export is None:
+        return HttpResponse(
+            "Your account is not linked to a practice.", status=400, content_type="text/plain"
+        )
+    audit_export(request.user, export, fmt)
+    if fmt == "csv":
+        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
+            csv_lines(export.rows), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            parquet_bytes(export.rows), content_type="application/vnd.apache.parquet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="attune-research-export.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def research_dictionary(request: HttpRequest) -> HttpResponse:
+    """The export's data dictionary (column, type, meaning, source): no data in it."""
+    if not request.user.has_perm("outcomes.export_research"):
+        raise PermissionDenied
+    response = HttpResponse(dictionary_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="attune-research-dictionary.csv"'
+    return response
