@@ -1,0 +1,207 @@
+"""``attune outcomes`` / ``attune sudden-gains`` read CSV through Arrow and read Parquet.
+
+The outputs must be the very bytes the ``csv``-module reader gave (the reader without pyarrow
+is the reference: a child process where ``import pyarrow`` fails), and the messages for bad
+input must still name the first bad line.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from attune.engine import research_cli
+
+SESSIONS = ",".join(f"s{i}" for i in range(1, 9))
+LONG = (
+    "id,time,score\n"
+    "1,1,20\n1,2,9\n2,1,25\n2,2,24\n3,1,18\n3,2,NA\n4,1, 30 \n4,2,31.5\n"
+    "5,0,11\n5,1,22\n5,2,4\n6,2,7\n"
+)
+WIDE_ROWS = [
+    [30, 29, 28, 27, 15, 14, 13, 12],
+    [25, None, 24, 23, 22, 21, 20, 19],
+    [22, 21, 22, 10, 9, 10, 9, 8],
+    [18, 18, 17, 17, 17, 16, 16, 15],
+]
+OUTCOMES = ["--id", "id", "--time", "time", "--score", "score", "--pre", "1", "--post", "2"]
+
+
+def wide_csv() -> str:
+    lines = ["id," + SESSIONS]
+    for i, row in enumerate(WIDE_ROWS, start=1):
+        lines.append(f"p{i}," + ",".join("" if v is None else str(v) for v in row))
+    return "\n".join(lines) + "\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    code = research_cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def without_pyarrow(*args: object) -> tuple[int, str, str]:
+    """The command in a child process where pyarrow cannot be imported."""
+    script = (
+        "import sys; sys.modules['pyarrow'] = None; "
+        "from attune.engine.research_cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture
+def long_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "long.csv"
+    path.write_text(LONG, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--reliability", "0.8", "--cutoff", "a", "--json"],
+        ["--rc", "5", "--json"],
+        ["--reliability", "0.8", "--cutoff", "15"],
+        ["--approach", "combined", "--reliability", "0.8", "--rci-method", "hll", "--json"],
+    ],
+)
+def test_outcomes_arrow_reader_gives_the_csv_module_bytes(
+    capsys: pytest.CaptureFixture[str], long_csv: Path, extra: list[str]
+) -> None:
+    code, out, err = run(capsys, "outcomes", long_csv, *OUTCOMES, *extra)
+    assert (code, err) == (0, "")
+    assert (code, out, err) == without_pyarrow("outcomes", long_csv, *OUTCOMES, *extra)
+
+
+def test_outcomes_json_is_what_json_dumps_writes(
+    capsys: pytest.CaptureFixture[str], long_csv: Path
+) -> None:
+    code, out, _ = run(capsys, "outcomes", long_csv, *OUTCOMES, "--reliability", ".8", "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert out == json.dumps(result, indent=2) + "\n"
+    assert [p["id"] for p in result["people"]] == [1, 2, 4, 5]
+    assert result["people"][2] == {
+        "id": 4,
+        "pre": 30.0,
+        "post": 31.5,
+        "change": 1.5,
+        "rci": result["people"][2]["rci"],
+        "category": result["people"][2]["category"],
+    }
+    assert result["ids_in_file"] == 6
+
+
+def test_outcomes_reads_parquet_as_csv(
+    capsys: pytest.CaptureFixture[str], long_csv: Path, tmp_path: Path
+) -> None:
+    table = pa.table(
+        {
+            "id": pa.array([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 6]),
+            "time": pa.array([1, 2, 1, 2, 1, 2, 1, 2, 0, 1, 2, 2]),
+            "score": pa.array([20, 9, 25, 24, 18, None, 30, 31.5, 11, 22, 4, 7]),
+        }
+    )
+    parquet = tmp_path / "long.parquet"
+    pq.write_table(table, parquet)
+    args = [*OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"]
+    from_csv = run(capsys, "outcomes", long_csv, *args)
+    assert run(capsys, "outcomes", parquet, *args) == from_csv
+    assert from_csv[0] == 0
+
+
+def test_sudden_gains_arrow_and_parquet_give_the_csv_module_bytes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv(), encoding="utf-8")
+    parquet = tmp_path / "wide.parquet"
+    columns = {"id": [f"p{i}" for i in range(1, len(WIDE_ROWS) + 1)]}
+    for j, name in enumerate(SESSIONS.split(",")):
+        columns[name] = [row[j] for row in WIDE_ROWS]
+    pq.write_table(pa.table(columns), parquet)
+    for extra in (["--json"], [], ["--cutoff", "5", "--json"]):
+        args = ["--id", "id", "--columns", SESSIONS, *extra]
+        expected = without_pyarrow("sudden-gains", path, *args)
+        assert expected[0] == 0
+        assert run(capsys, "sudden-gains", path, *args) == expected
+        code, out, err = run(capsys, "sudden-gains", parquet, *args)
+        assert (code, out.replace(str(parquet), str(path)), err) == expected  # the title's path
+    assert json.loads(expected[1])["gains"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id,time,score\n1,1,20\n1,2,x\n2,1,2,\n", "line 3: 'x' in column 'score' is not a number"),
+        ("id,time,score\n1,1,20\n1,1,21\n2,1,x\n", "line 3: id 1 has a second row at time 1"),
+        ("id,time,score\n1,1,x\n1,1,21\n", "line 2: 'x' in column 'score' is not a number"),
+        ("id,time,score\n1,1,20\n ,2,3\n", "line 3: no id in column 'id'"),
+        ("id,time,score\n1,1,20\n1,2,inf\n", "line 3: 'inf' in column 'score' is not a finite"),
+        ("id,time,score\n1,1,20\n1,2,3\n1,7,zz\n", ""),
+    ],
+)
+def test_outcomes_messages_name_the_first_bad_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    result = run(capsys, "outcomes", path, *OUTCOMES, "--rc", "5")
+    assert result == without_pyarrow("outcomes", path, *OUTCOMES, "--rc", "5")
+    if message:
+        assert result[0] == 2
+        assert message in result[2]
+    else:
+        assert result[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("p2,1,2,3,x,5", "line 3: 'x' in column 's4' is not a number"),
+        ("p1,1,2,3,4,5", "line 3: id p1 appears twice"),
+        (",1,2,3,4,5", "line 3: no id in column 'id'"),
+    ],
+)
+def test_sudden_gains_messages_name_the_first_bad_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, row: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(f"id,s1,s2,s3,s4,s5\np1,1,2,3,4,5\n{row}\np3,1,2,3,y,5\n", encoding="utf-8")
+    args = ["--id", "id", "--columns", "s1,s2,s3,s4,s5"]
+    result = run(capsys, "sudden-gains", path, *args)
+    assert result == without_pyarrow("sudden-gains", path, *args)
+    assert result[0] == 2
+    assert message in result[2]
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path) -> None:
+    parquet = tmp_path / "long.parquet"
+    pq.write_table(pa.table({"id": [1], "time": [1], "score": [3.0]}), parquet)
+    code, out, err = without_pyarrow("outcomes", parquet, *OUTCOMES, "--rc", "5")
+    assert (code, out) == (2, "")
+    assert "reading Parquet needs pyarrow" in err
+    assert "pip install 'attune[research]'" in err
+    assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_parquet_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "fake.parquet"
+    path.write_text("id,time,score\n", encoding="utf-8")
+    code, out, err = run(capsys, "outcomes", path, *OUTCOMES, "--rc", "5")
+    assert (code, out) == (2, "")
+    assert "is not a readable Parquet file" in err
