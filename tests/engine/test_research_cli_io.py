@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -205,3 +206,99 @@ def test_a_file_that_is_not_parquet_is_a_clear_error(
     code, out, err = run(capsys, "outcomes", path, *OUTCOMES, "--rc", "5")
     assert (code, out) == (2, "")
     assert "is not a readable Parquet file" in err
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def is_svg(path: Path) -> bool:
+    import xml.etree.ElementTree as ET  # noqa: S405 - our own file, written just now
+
+    root = ET.parse(path).getroot()  # noqa: S314
+    return root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+@pytest.mark.parametrize(
+    "extra",
+    [["--reliability", "0.8", "--cutoff", "a"], ["--approach", "combined", "--reliability", ".8"]],
+)
+def test_outcomes_plot_is_written(
+    capsys: pytest.CaptureFixture[str],
+    long_csv: Path,
+    tmp_path: Path,
+    suffix: str,
+    extra: list[str],
+) -> None:
+    target = tmp_path / f"jt{suffix}"
+    plain = run(capsys, "outcomes", long_csv, *OUTCOMES, *extra, "--json")
+    assert run(capsys, "outcomes", long_csv, *OUTCOMES, *extra, "--json", "--plot", target) == plain
+    if suffix == ".png":
+        assert target.read_bytes().startswith(PNG_SIGNATURE)
+    else:
+        assert is_svg(target)
+        assert "cut-off" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_sudden_gains_plot_is_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv(), encoding="utf-8")
+    target = tmp_path / f"sg{suffix}"
+    code, out, err = run(
+        capsys, "sudden-gains", path, "--id", "id", "--columns", SESSIONS, "--plot", target
+    )
+    assert (code, err) == (0, "")
+    if suffix == ".png":
+        assert target.read_bytes().startswith(PNG_SIGNATURE)
+    else:
+        assert is_svg(target)
+        assert "2 events" in target.read_text(encoding="utf-8")
+
+
+def test_course_around_a_gain_is_aligned_at_it() -> None:
+    from attune.engine import research_plots, sudden_gains
+
+    scores = np.array([[np.nan if v is None else v for v in row] for row in WIDE_ROWS])
+    events = sudden_gains.identify_sudden_changes(scores, sudden_gains.SuddenGainConfig())
+    courses = research_plots.courses_around(scores, events)
+    assert courses.tolist() == [
+        [29.0, 28.0, 27.0, 15.0, 14.0, 13.0],
+        [22.0, 21.0, 22.0, 10.0, 9.0, 10.0],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("plot.pdf", "the file must end in .png or .svg"),
+        ("no/such/folder/plot.png", "does not exist"),
+    ],
+)
+def test_bad_plot_target_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], long_csv: Path, tmp_path: Path, target: str, message: str
+) -> None:
+    code, out, err = run(
+        capsys, "outcomes", long_csv, *OUTCOMES, "--rc", "5", "--plot", tmp_path / target
+    )
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+def test_plot_without_matplotlib_says_what_to_install(long_csv: Path, tmp_path: Path) -> None:
+    script = (
+        "import sys; sys.modules['matplotlib'] = None; "
+        "from attune.engine.research_cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    target = tmp_path / "jt.png"
+    args = ["outcomes", long_csv, *OUTCOMES, "--rc", "5", "--plot", target]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "--plot needs matplotlib" in done.stderr
+    assert "pip install 'attune[plot]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not target.exists()

@@ -41,6 +41,7 @@ import numpy as np
 
 from attune.engine import clinical_significance as cs
 from attune.engine import outcomes as jt
+from attune.engine import research_plots as plots
 from attune.engine import sudden_gain_reports as sgr
 from attune.engine import sudden_gains as sg
 
@@ -427,6 +428,22 @@ def _people_table(people: Sequence[_Person]) -> list[str]:
     return lines
 
 
+def _plot_target(ns: argparse.Namespace) -> Path | None:
+    """``--plot FILE``: checked before the work (extension, folder, matplotlib installed)."""
+    if ns.plot is None:
+        return None
+    target = Path(ns.plot)
+    if target.suffix.lower() not in plots.FORMATS:
+        raise CliError(f"--plot {ns.plot}: the file must end in .png or .svg")
+    if not target.parent.is_dir():
+        raise CliError(f"--plot {ns.plot}: the folder {target.parent} does not exist")
+    try:
+        plots.check_available()
+    except plots.PlotUnavailable as exc:
+        raise CliError(str(exc)) from None
+    return target
+
+
 def _long_scores(
     table: _Table, ns: argparse.Namespace
 ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
@@ -502,6 +519,7 @@ def _outcomes(ns: argparse.Namespace) -> int:
         if not math.isfinite(cutoff_given):
             raise CliError("--cutoff must be a finite number")
 
+    plot = _plot_target(ns)
     table = _read(ns.file)
     table.need(ns.id, ns.time, ns.score)
     order, times, pre, post = _long_scores(table, ns)
@@ -521,7 +539,7 @@ def _outcomes(ns: argparse.Namespace) -> int:
     keep = ~np.isnan(pre) & ~np.isnan(post)
     pre, post = pre[keep], post[keep]
     if ns.approach is not None:
-        return _approach(ns, table.path, complete, len(order), pre, post, cutoff_given)
+        return _approach(ns, table.path, complete, len(order), pre, post, cutoff_given, plot)
     pre_mean = float(pre.mean())
 
     sd: float | None = ns.sd
@@ -568,6 +586,16 @@ def _outcomes(ns: argparse.Namespace) -> int:
         None if ns.reliability is None else rci_array,
         [str(n) for n in names],
     )
+    if plot is not None:
+        plots.jacobson_truax_plot(
+            plot,
+            pre,
+            post,
+            people.names,
+            band=points,
+            cutoff=cutoff,
+            title=f"Jacobson–Truax: '{ns.score}', time {ns.pre} → {ns.post} (n = {len(pre)})",
+        )
     if ns.json:
         _emit(
             {
@@ -707,6 +735,7 @@ def _approach(
     pre: np.ndarray,
     post: np.ndarray,
     cutoff_given: float | None,
+    plot: Path | None = None,
 ) -> int:
     """``attune outcomes --approach …``: one of the clinicalsignificance R package's approaches.
 
@@ -802,6 +831,19 @@ def _approach(
         None if result is None else np.asarray(result.rci, dtype=np.float64),
         list(names),
     )
+    if plot is not None:
+        band = None
+        if result is not None and result.method == "jt" and result.s_diff is not None:
+            band = result.critical_value * result.s_diff
+        plots.jacobson_truax_plot(
+            plot,
+            pre,
+            post,
+            people.names,
+            band=band,
+            cutoff=None if cutoff is None else cutoff.value,
+            title=f"{_APPROACH_TITLES[approach]}: '{ns.score}' (n = {len(pre)})",
+        )
     n = len(complete)
     if ns.json:
         _emit(
@@ -927,6 +969,7 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(f"--cutoff: {exc}") from None
     table = _read(ns.file)
+    plot = _plot_target(ns)
     table.need(ns.id, *columns)
     raw_ids, scores = _wide_scores(table, ns.id, columns)
     if not np.any(~np.isnan(scores)):
@@ -963,6 +1006,13 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
     byperson = sgr.describe_byperson(chosen, len(raw_ids), len(events))
     by_index = {id(r): i for i, r in enumerate(reports)}
     byperson_rows = [event_rows[by_index[id(chosen[p])]] for p in sorted(chosen)]
+    if plot is not None:
+        plots.sudden_gains_plot(
+            plot,
+            scores,
+            events,
+            title=f"Sudden {kind} in {Path(table.path).name}, aligned at the {kind[:-1]}",
+        )
     if ns.json:
         _emit(
             {
@@ -1122,6 +1172,11 @@ def _parser() -> _Parser:
         "--mid-deterioration", type=float, metavar="POINTS", help="default --mid-improvement"
     )
     out.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    out.add_argument(
+        "--plot",
+        metavar="FILE.png|svg",
+        help="also draw the Jacobson–Truax plot (pre vs post, reliable-change band, cut-off)",
+    )
     out.set_defaults(run=_outcomes)
 
     gains = commands.add_parser(
@@ -1155,6 +1210,11 @@ def _parser() -> _Parser:
         help="by-person data: which gain of a person with several (default first)",
     )
     gains.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    gains.add_argument(
+        "--plot",
+        metavar="FILE.png|svg",
+        help="also draw the course around each gain, aligned at the gain",
+    )
     gains.set_defaults(run=_sudden_gains)
     return parser
 
