@@ -218,7 +218,9 @@ def _read_parquet(file: Path, path: str) -> _Table:
     return _Table(path, header, pa.table(text, names=header), table.num_rows)
 
 
-def _numbers(table: _Table, column: str, rows: Sequence[int], *, quiet: bool = False) -> np.ndarray:
+def _numbers(
+    table: _Table, column: str, rows: Sequence[int] | np.ndarray, *, quiet: bool = False
+) -> np.ndarray:
     """The scores of ``column`` at ``rows`` (0-based) as floats, NaN where missing.
 
     Vectorised through Arrow when the table was read by Arrow; on anything Arrow cannot cast
@@ -230,7 +232,7 @@ def _numbers(table: _Table, column: str, rows: Sequence[int], *, quiet: bool = F
         import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
         import pyarrow.compute as pc
 
-        picked = pc.take(arrow, pa.array(rows, type=pa.int64()))
+        picked = pc.take(arrow, pa.array(np.asarray(rows, dtype=np.int64)))
         stripped = pc.utf8_trim_whitespace(picked)
         missing = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(_MISSING)))
         values: np.ndarray | None
@@ -339,10 +341,17 @@ _PERSON_JSON = (
 
 
 def _json_floats(values: np.ndarray) -> list[str]:
-    """Finite floats as ``json`` writes them (``float.__repr__``); it refuses NaN, so do we."""
+    """Finite floats as ``json`` writes them (``float.__repr__``); it refuses NaN, so do we.
+
+    Scores take few distinct values (whole points): those are formatted once each.
+    """
     if not np.isfinite(values).all():
         raise ValueError("Out of range float values are not JSON compliant")
-    return list(map(float.__repr__, values.tolist()))
+    distinct, inverse = np.unique(values, return_inverse=True)
+    if len(distinct) * 4 > len(values):
+        return list(map(float.__repr__, values.tolist()))
+    texts = list(map(float.__repr__, distinct.tolist()))
+    return [texts[i] for i in inverse.ravel().tolist()]
 
 
 @dataclass(frozen=True)
@@ -373,7 +382,10 @@ class _People:
         ids = self.ids[start:stop]
         pre, post = self.pre[start:stop], self.post[start:stop]
         n = len(ids)
-        id_text = [int.__repr__(i) if type(i) is int else _json_str(str(i)) for i in ids]
+        if all(type(i) is int for i in ids):
+            id_text = list(map(int.__repr__, ids))
+        else:
+            id_text = list(map(_json_str, map(str, ids)))
         rci = ["null"] * n if self.rci is None else _json_floats(self.rci[start:stop])
         encoded = {name: _json_str(str(name)) for name in set(self.names[start:stop])}
         return list(
@@ -390,7 +402,9 @@ class _People:
 
 
 def _json_str(text: str) -> str:
-    return json.dumps(text)
+    """``json.dumps(text)``: the same C function it calls for a string (ensure_ascii)."""
+    encoded: str = json.encoder.encode_basestring_ascii(text)
+    return encoded
 
 
 # --------------------------------------------------------------------------- attune outcomes
@@ -444,6 +458,60 @@ def _plot_target(ns: argparse.Namespace) -> Path | None:
     return target
 
 
+def _time_roles(raw_times: Sequence[str], ns: argparse.Namespace) -> tuple[list[int], list[str]]:
+    """Per distinct raw time text: 0 neither, 1 pre, 2 post; and the stripped times in order."""
+    roles: list[int] = []
+    times: dict[str, None] = {}
+    for raw in raw_times:
+        time = raw.strip()
+        times.setdefault(time)
+        roles.append(1 if _same_time(time, ns.pre) else 2 if _same_time(time, ns.post) else 0)
+    return roles, list(times)
+
+
+def _one_chunk(column: Any) -> Any:
+    """One Arrow array (one dictionary when encoded, codes in order of first appearance)."""
+    return column.combine_chunks() if hasattr(column, "combine_chunks") else column
+
+
+def _long_scores_arrow(
+    table: _Table, ns: argparse.Namespace
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray] | None:
+    """:func:`_long_scores` in Arrow and numpy; ``None`` (read row by row) on any bad row.
+
+    Dictionary encoding gives each distinct text a code in order of first appearance, which is
+    the order the row-by-row reader kept (ids, times).
+    """
+    time_arrow, id_arrow = table.arrow(ns.time), table.arrow(ns.id)
+    if time_arrow is None or id_arrow is None:
+        return None
+    import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(_one_chunk(time_arrow))
+    roles, times = _time_roles(encoded.dictionary.to_pylist(), ns)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    which = np.asarray(roles, dtype=np.int8)[codes] if len(codes) else np.zeros(0, np.int8)
+    selected = np.flatnonzero(which)
+    which_selected = which[selected]
+    ids = pc.utf8_trim_whitespace(pc.take(id_arrow, pa.array(selected)))
+    if len(ids) and not pc.all(pc.greater(pc.utf8_length(ids), 0)).as_py():
+        return None  # an empty id: the row-by-row reader names its line
+    id_encoded = pc.dictionary_encode(_one_chunk(ids))
+    id_codes = id_encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    order: list[str] = id_encoded.dictionary.to_pylist()
+    is_pre, is_post = which_selected == 1, which_selected == 2
+    for mask in (is_pre, is_post):
+        if len(id_codes) and np.bincount(id_codes[mask], minlength=len(order)).max(initial=0) > 1:
+            return None  # an id twice at the same time: named row by row
+    values = _numbers(table, ns.score, selected)
+    pre = np.full(len(order), np.nan)
+    post = np.full(len(order), np.nan)
+    pre[id_codes[is_pre]] = values[is_pre]
+    post[id_codes[is_post]] = values[is_post]
+    return order, times, pre, post
+
+
 def _long_scores(
     table: _Table, ns: argparse.Namespace
 ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
@@ -453,6 +521,9 @@ def _long_scores(
     order, as the row-by-row reader did: an empty id, a second row of an id at the same time,
     a score that is not a number.
     """
+    fast = _long_scores_arrow(table, ns)
+    if fast is not None:
+        return fast
     time_col = table.column(ns.time)
     id_col = table.column(ns.id)
     which_of: dict[str, int] = {}  # raw time text -> 0 neither, 1 pre, 2 post
