@@ -1,7 +1,8 @@
-"""``attune outcomes`` and ``attune sudden-gains``: the engine's outcome maths on CSV files.
+"""``attune outcomes`` and ``attune sudden-gains``: the engine's outcome maths on CSV/Parquet.
 
-For researchers and analysts: no database, no Django, just a CSV in and a table (or ``--json``)
-out. ``attune.cli`` hands these two commands here before Django is set up.
+For researchers and analysts: no database, no Django, just a CSV (or Parquet, through pyarrow)
+in and a table (or ``--json``, and ``--plot FILE.png|svg``) out. ``attune.cli`` hands these two
+commands here before Django is set up.
 
 * ``attune outcomes FILE.csv --id COL --time COL --score COL --pre T --post T
   (--reliability R [--sd SD] | --rc POINTS) [--higher-is-better]
