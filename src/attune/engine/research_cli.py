@@ -133,9 +133,18 @@ def _read(path: str) -> _Table:
 
 
 def _csv_header(file: Path, path: str) -> list[str]:
+    return _csv_module(file, path, header_only=True)[0]
+
+
+def _csv_module(
+    file: Path, path: str, *, header_only: bool = False
+) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and (unless ``header_only``) the rows, by the ``csv`` module."""
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
+            reader = csv.DictReader(handle)
+            header = list(reader.fieldnames or [])
+            rows = [] if header_only else [dict(row) for row in reader]
     except UnicodeDecodeError:
         raise CliError(f"{path} is not a UTF-8 text file") from None
     except csv.Error as exc:
@@ -144,7 +153,7 @@ def _csv_header(file: Path, path: str) -> list[str]:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
     if not header:
         raise CliError(f"{path} is empty: a header row with the column names is needed")
-    return header
+    return header, rows
 
 
 def _read_csv_arrow(file: Path, header: list[str]) -> Any:
@@ -172,19 +181,7 @@ def _read_csv_arrow(file: Path, header: list[str]) -> Any:
 
 
 def _read_csv_module(file: Path, path: str) -> _Table:
-    try:
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            rows = [dict(row) for row in reader]
-    except UnicodeDecodeError:
-        raise CliError(f"{path} is not a UTF-8 text file") from None
-    except csv.Error as exc:
-        raise CliError(f"{path} is not a readable CSV file ({exc})") from None
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not header:
-        raise CliError(f"{path} is empty: a header row with the column names is needed")
+    header, rows = _csv_module(file, path)
     columns = {name: [row.get(name) or "" for row in rows] for name in header}
     return _Table(path, header, columns, len(rows))
 
