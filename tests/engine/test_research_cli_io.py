@@ -302,3 +302,25 @@ def test_plot_without_matplotlib_says_what_to_install(long_csv: Path, tmp_path: 
     assert "pip install 'attune[plot]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not target.exists()
+
+
+def test_a_file_arrow_reads_in_several_blocks_gives_the_same_bytes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Over 1 MB, Arrow reads in blocks (several chunks); ids and times keep their order."""
+    rng = np.random.default_rng(7)
+    people = 70_000
+    pre = rng.integers(0, 63, people)
+    post = rng.integers(0, 63, people)
+    lines = ["id,time,score"]
+    for i in rng.permutation(people).tolist():  # ids not in order, post rows before pre rows
+        lines.append(f"c{i},2,{'' if i % 50 == 0 else post[i]}")
+    lines += [f"c{i},1,{pre[i]}" for i in range(people)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 1_100_000
+    args = [*OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert result[0] == 0
+    assert result == without_pyarrow("outcomes", path, *args)
+    assert json.loads(result[1])["n"] == people - len(range(0, people, 50))
