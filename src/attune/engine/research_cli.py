@@ -189,7 +189,7 @@ def _read_csv_module(file: Path, path: str) -> _Table:
 def _read_parquet(file: Path, path: str) -> _Table:
     # Lazy for the same reason as in _read_csv_arrow: pyarrow is optional.
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # optional extra: only a Parquet file needs it
         import pyarrow.compute as pc  # type: ignore[import-untyped]
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:
@@ -228,7 +228,7 @@ def _numbers(
     arrow = table.arrow(column)
     if arrow is not None:
         import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
-        import pyarrow.compute as pc
+        import pyarrow.compute as pc  # optional extra, as above
 
         picked = pc.take(arrow, pa.array(np.asarray(rows, dtype=np.int64)))
         stripped = pc.utf8_trim_whitespace(picked)
@@ -484,7 +484,7 @@ def _long_scores_arrow(
     if time_arrow is None or id_arrow is None:
         return None
     import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # optional extra, as above
 
     encoded = pc.dictionary_encode(_one_chunk(time_arrow))
     roles, times = _time_roles(encoded.dictionary.to_pylist(), ns)

@@ -47,10 +47,10 @@ class PlotUnavailable(RuntimeError):
 def _pyplot() -> Any:
     # Imported here: matplotlib is optional and heavy (0.3 s); only --plot needs it.
     try:
-        import matplotlib
+        import matplotlib  # optional extra (attune[plot]), only for --plot
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # after use("Agg"): no display needed
     except ImportError:
         raise PlotUnavailable(
             "--plot needs matplotlib; install it with pip install 'attune[plot]' "

@@ -49,7 +49,7 @@ def _column(frame: Any, name: str) -> np.ndarray:
 def _frame(kind: str, columns: dict[str, list[Any]]) -> Any:
     # Imported here: each library is optional; the input's own library builds the output.
     if kind == "polars":
-        import polars as pl
+        import polars as pl  # optional: only when the caller passed a Polars frame
 
         return pl.DataFrame(columns, strict=False)
     import pandas as pd  # type: ignore[import-untyped]
