@@ -1,0 +1,326 @@
+"""``attune outcomes`` / ``attune sudden-gains`` read CSV through Arrow and read Parquet.
+
+The outputs must be the very bytes the ``csv``-module reader gave (the reader without pyarrow
+is the reference: a child process where ``import pyarrow`` fails), and the messages for bad
+input must still name the first bad line.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from attune.engine import research_cli
+
+SESSIONS = ",".join(f"s{i}" for i in range(1, 9))
+LONG = (
+    "id,time,score\n"
+    "1,1,20\n1,2,9\n2,1,25\n2,2,24\n3,1,18\n3,2,NA\n4,1, 30 \n4,2,31.5\n"
+    "5,0,11\n5,1,22\n5,2,4\n6,2,7\n"
+)
+WIDE_ROWS = [
+    [30, 29, 28, 27, 15, 14, 13, 12],
+    [25, None, 24, 23, 22, 21, 20, 19],
+    [22, 21, 22, 10, 9, 10, 9, 8],
+    [18, 18, 17, 17, 17, 16, 16, 15],
+]
+OUTCOMES = ["--id", "id", "--time", "time", "--score", "score", "--pre", "1", "--post", "2"]
+
+
+def wide_csv() -> str:
+    lines = ["id," + SESSIONS]
+    for i, row in enumerate(WIDE_ROWS, start=1):
+        lines.append(f"p{i}," + ",".join("" if v is None else str(v) for v in row))
+    return "\n".join(lines) + "\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    code = research_cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def without_pyarrow(*args: object) -> tuple[int, str, str]:
+    """The command in a child process where pyarrow cannot be imported."""
+    script = (
+        "import sys; sys.modules['pyarrow'] = None; "
+        "from attune.engine.research_cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture
+def long_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "long.csv"
+    path.write_text(LONG, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--reliability", "0.8", "--cutoff", "a", "--json"],
+        ["--rc", "5", "--json"],
+        ["--reliability", "0.8", "--cutoff", "15"],
+        ["--approach", "combined", "--reliability", "0.8", "--rci-method", "hll", "--json"],
+    ],
+)
+def test_outcomes_arrow_reader_gives_the_csv_module_bytes(
+    capsys: pytest.CaptureFixture[str], long_csv: Path, extra: list[str]
+) -> None:
+    code, out, err = run(capsys, "outcomes", long_csv, *OUTCOMES, *extra)
+    assert (code, err) == (0, "")
+    assert (code, out, err) == without_pyarrow("outcomes", long_csv, *OUTCOMES, *extra)
+
+
+def test_outcomes_json_is_what_json_dumps_writes(
+    capsys: pytest.CaptureFixture[str], long_csv: Path
+) -> None:
+    code, out, _ = run(capsys, "outcomes", long_csv, *OUTCOMES, "--reliability", ".8", "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert out == json.dumps(result, indent=2) + "\n"
+    assert [p["id"] for p in result["people"]] == [1, 2, 4, 5]
+    assert result["people"][2] == {
+        "id": 4,
+        "pre": 30.0,
+        "post": 31.5,
+        "change": 1.5,
+        "rci": result["people"][2]["rci"],
+        "category": result["people"][2]["category"],
+    }
+    assert result["ids_in_file"] == 6
+
+
+def test_outcomes_reads_parquet_as_csv(
+    capsys: pytest.CaptureFixture[str], long_csv: Path, tmp_path: Path
+) -> None:
+    table = pa.table(
+        {
+            "id": pa.array([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 6]),
+            "time": pa.array([1, 2, 1, 2, 1, 2, 1, 2, 0, 1, 2, 2]),
+            "score": pa.array([20, 9, 25, 24, 18, None, 30, 31.5, 11, 22, 4, 7]),
+        }
+    )
+    parquet = tmp_path / "long.parquet"
+    pq.write_table(table, parquet)
+    args = [*OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"]
+    from_csv = run(capsys, "outcomes", long_csv, *args)
+    assert run(capsys, "outcomes", parquet, *args) == from_csv
+    assert from_csv[0] == 0
+
+
+def test_sudden_gains_arrow_and_parquet_give_the_csv_module_bytes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv(), encoding="utf-8")
+    parquet = tmp_path / "wide.parquet"
+    columns = {"id": [f"p{i}" for i in range(1, len(WIDE_ROWS) + 1)]}
+    for j, name in enumerate(SESSIONS.split(",")):
+        columns[name] = [row[j] for row in WIDE_ROWS]
+    pq.write_table(pa.table(columns), parquet)
+    for extra in (["--json"], [], ["--cutoff", "5", "--json"]):
+        args = ["--id", "id", "--columns", SESSIONS, *extra]
+        expected = without_pyarrow("sudden-gains", path, *args)
+        assert expected[0] == 0
+        assert run(capsys, "sudden-gains", path, *args) == expected
+        code, out, err = run(capsys, "sudden-gains", parquet, *args)
+        assert (code, out.replace(str(parquet), str(path)), err) == expected  # the title's path
+    assert json.loads(expected[1])["gains"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id,time,score\n1,1,20\n1,2,x\n2,1,2,\n", "line 3: 'x' in column 'score' is not a number"),
+        ("id,time,score\n1,1,20\n1,1,21\n2,1,x\n", "line 3: id 1 has a second row at time 1"),
+        ("id,time,score\n1,1,x\n1,1,21\n", "line 2: 'x' in column 'score' is not a number"),
+        ("id,time,score\n1,1,20\n ,2,3\n", "line 3: no id in column 'id'"),
+        ("id,time,score\n1,1,20\n1,2,inf\n", "line 3: 'inf' in column 'score' is not a finite"),
+        ("id,time,score\n1,1,20\n1,2,3\n1,7,zz\n", ""),
+    ],
+)
+def test_outcomes_messages_name_the_first_bad_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    result = run(capsys, "outcomes", path, *OUTCOMES, "--rc", "5")
+    assert result == without_pyarrow("outcomes", path, *OUTCOMES, "--rc", "5")
+    if message:
+        assert result[0] == 2
+        assert message in result[2]
+    else:
+        assert result[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("p2,1,2,3,x,5", "line 3: 'x' in column 's4' is not a number"),
+        ("p1,1,2,3,4,5", "line 3: id p1 appears twice"),
+        (",1,2,3,4,5", "line 3: no id in column 'id'"),
+    ],
+)
+def test_sudden_gains_messages_name_the_first_bad_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, row: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(f"id,s1,s2,s3,s4,s5\np1,1,2,3,4,5\n{row}\np3,1,2,3,y,5\n", encoding="utf-8")
+    args = ["--id", "id", "--columns", "s1,s2,s3,s4,s5"]
+    result = run(capsys, "sudden-gains", path, *args)
+    assert result == without_pyarrow("sudden-gains", path, *args)
+    assert result[0] == 2
+    assert message in result[2]
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path: Path) -> None:
+    parquet = tmp_path / "long.parquet"
+    pq.write_table(pa.table({"id": [1], "time": [1], "score": [3.0]}), parquet)
+    code, out, err = without_pyarrow("outcomes", parquet, *OUTCOMES, "--rc", "5")
+    assert (code, out) == (2, "")
+    assert "reading Parquet needs pyarrow" in err
+    assert "pip install 'attune[research]'" in err
+    assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_parquet_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "fake.parquet"
+    path.write_text("id,time,score\n", encoding="utf-8")
+    code, out, err = run(capsys, "outcomes", path, *OUTCOMES, "--rc", "5")
+    assert (code, out) == (2, "")
+    assert "is not a readable Parquet file" in err
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def is_svg(path: Path) -> bool:
+    import xml.etree.ElementTree as ET  # noqa: S405 - our own file, written just now
+
+    root = ET.parse(path).getroot()  # noqa: S314
+    return root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+@pytest.mark.parametrize(
+    "extra",
+    [["--reliability", "0.8", "--cutoff", "a"], ["--approach", "combined", "--reliability", ".8"]],
+)
+def test_outcomes_plot_is_written(
+    capsys: pytest.CaptureFixture[str],
+    long_csv: Path,
+    tmp_path: Path,
+    suffix: str,
+    extra: list[str],
+) -> None:
+    target = tmp_path / f"jt{suffix}"
+    plain = run(capsys, "outcomes", long_csv, *OUTCOMES, *extra, "--json")
+    assert run(capsys, "outcomes", long_csv, *OUTCOMES, *extra, "--json", "--plot", target) == plain
+    if suffix == ".png":
+        assert target.read_bytes().startswith(PNG_SIGNATURE)
+    else:
+        assert is_svg(target)
+        assert "cut-off" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_sudden_gains_plot_is_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv(), encoding="utf-8")
+    target = tmp_path / f"sg{suffix}"
+    code, out, err = run(
+        capsys, "sudden-gains", path, "--id", "id", "--columns", SESSIONS, "--plot", target
+    )
+    assert (code, err) == (0, "")
+    if suffix == ".png":
+        assert target.read_bytes().startswith(PNG_SIGNATURE)
+    else:
+        assert is_svg(target)
+        assert "2 events" in target.read_text(encoding="utf-8")
+
+
+def test_course_around_a_gain_is_aligned_at_it() -> None:
+    from attune.engine import research_plots, sudden_gains
+
+    scores = np.array([[np.nan if v is None else v for v in row] for row in WIDE_ROWS])
+    events = sudden_gains.identify_sudden_changes(scores, sudden_gains.SuddenGainConfig())
+    courses = research_plots.courses_around(scores, events)
+    assert courses.tolist() == [
+        [29.0, 28.0, 27.0, 15.0, 14.0, 13.0],
+        [22.0, 21.0, 22.0, 10.0, 9.0, 10.0],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("plot.pdf", "the file must end in .png or .svg"),
+        ("no/such/folder/plot.png", "does not exist"),
+    ],
+)
+def test_bad_plot_target_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], long_csv: Path, tmp_path: Path, target: str, message: str
+) -> None:
+    code, out, err = run(
+        capsys, "outcomes", long_csv, *OUTCOMES, "--rc", "5", "--plot", tmp_path / target
+    )
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+def test_plot_without_matplotlib_says_what_to_install(long_csv: Path, tmp_path: Path) -> None:
+    script = (
+        "import sys; sys.modules['matplotlib'] = None; "
+        "from attune.engine.research_cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    target = tmp_path / "jt.png"
+    args = ["outcomes", long_csv, *OUTCOMES, "--rc", "5", "--plot", target]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "--plot needs matplotlib" in done.stderr
+    assert "pip install 'attune[plot]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not target.exists()
+
+
+def test_a_file_arrow_reads_in_several_blocks_gives_the_same_bytes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Over 1 MB, Arrow reads in blocks (several chunks); ids and times keep their order."""
+    rng = np.random.default_rng(7)
+    people = 70_000
+    pre = rng.integers(0, 63, people)
+    post = rng.integers(0, 63, people)
+    lines = ["id,time,score"]
+    for i in rng.permutation(people).tolist():  # ids not in order, post rows before pre rows
+        lines.append(f"c{i},2,{'' if i % 50 == 0 else post[i]}")
+    lines += [f"c{i},1,{pre[i]}" for i in range(people)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 1_100_000
+    args = [*OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert result[0] == 0
+    assert result == without_pyarrow("outcomes", path, *args)
+    assert json.loads(result[1])["n"] == people - len(range(0, people, 50))
