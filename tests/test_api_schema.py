@@ -8,7 +8,9 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -33,7 +35,21 @@ SERVICE_VALIDATED = {
 }
 
 
-def test_generated_requests_give_no_server_error_and_conform_to_the_schema(therapist, record_ids):
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """The real WSGI handler closes the database connection after each request; inside the
+    test's transaction on PostgreSQL that would close it under the test. Django's own test
+    client keeps it open the same way: without these two signal handlers."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_generated_requests_give_no_server_error_and_conform_to_the_schema(
+    therapist, record_ids, wsgi_keeps_the_test_connection
+):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     headers = {"Authorization": f"Bearer {token_for(therapist)}"}
     operations = [result.ok() for result in schema.get_all_operations()]
