@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.contrib.admin.models import LogEntry
 from django.db import models
@@ -49,10 +50,13 @@ def record(
     return event
 
 
-def record_reads(actor: User, objs: list[models.Model], episode_id: int | None) -> None:
-    """``record(actor, "read", obj, episode_id)`` for each of ``objs`` in one INSERT: a page
-    that reads many records of one episode (the private notes' timeline) writes its events at
-    once rather than one round trip each (issue 11, web load)."""
+def record_reads(
+    actor: User, objs: Sequence[models.Model], episode_id: int | None = None, *, detail: str = ""
+) -> None:
+    """``record(actor, "read", obj, episode_id, detail)`` for each of ``objs`` in one INSERT: a
+    page that reads many records (the private notes' timeline, a FHIR search's results) writes
+    its events at once rather than one round trip each (issue 11, web load). Without
+    ``episode_id``, each event takes its record's own ``episode_id``."""
     if any(obj.pk is None for obj in objs):
         raise ValueError("Audit a record after it has been saved: it needs an id.")
     events = [
@@ -61,7 +65,8 @@ def record_reads(actor: User, objs: list[models.Model], episode_id: int | None) 
             action=AuditAction.READ,
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
-            episode_id=episode_id,
+            episode_id=episode_id if episode_id is not None else getattr(obj, "episode_id", None),
+            detail=detail,
         )
         for obj in objs
     ]
@@ -72,7 +77,7 @@ def record_reads(actor: User, objs: list[models.Model], episode_id: int | None) 
             event.action,
             event.object_type,
             event.object_id,
-            "",
+            detail,
             actor.pk,
         )
 

@@ -25,14 +25,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attune.accounts.models import Role, User
-from attune.api.auth import record_reads, token_user
+from attune.api.auth import token_user
 from attune.api.entry import enter_for_client
 from attune.api.fhir import export
 from attune.api.fhir import resources as fr
 from attune.api.fhir.imports import UnreadableDocument, read_document
 from attune.api.models import ExportJob
 from attune.audit.models import AuditAction
-from attune.audit.services import record
+from attune.audit.services import record, record_reads
 from attune.care.models import Client, Episode, Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.models import InstrumentVersion, Response
