@@ -1,8 +1,7 @@
 """axe-core over every public page and every client page (issue 12), on a phone (390×844) and a
 desktop (1280×800): no "serious" or "critical" violation.
 
-One test per page and screen, so a page another engineer is still redesigning can be marked
-``xfail(strict=False)`` with the violation axe printed, without hiding the other pages. How axe
+One test per page and screen, so one page's violation never hides another's. How axe
 runs under the strict CSP: tests/browser/test_accessibility.py (``Audit``), reused here.
 
 Pages are reached as people reach them (the directory's first therapist by its link, "Find my
@@ -18,7 +17,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -183,19 +181,6 @@ def _session_path(number: int, form: str) -> Visit:
     return visit
 
 
-def _if_built(path: str) -> Visit:
-    """A client page another engineer is adding (issue 12): audited once its address resolves."""
-
-    def visit(page: Any, base: str, ctx: dict[str, Any]) -> None:
-        try:
-            resolve(path)
-        except Resolver404:
-            pytest.skip(f"{path} does not resolve on this branch yet")
-        _go(page, base, path)
-
-    return visit
-
-
 def _demo_front(page: Any, base: str, ctx: dict[str, Any]) -> None:
     ctx["settings"].ATTUNE_DEMO = True
     _go(page, base, "/")
@@ -240,23 +225,16 @@ CLIENT: dict[str, Visit] = {
     "ending, conversation asked for": _ending_requested,
     "exit feedback": _exit_feedback,
     "crisis help, signed in": _path("/help/"),
-    "my goals": _if_built("/me/goals/"),
-    "how my therapist works": _if_built("/me/therapist/"),
+    "my goals": _path("/me/goals/"),
+    "how my therapist works": _path("/me/therapist/"),
 }
-
-#: Violations on pages other engineers own (issue 12: the portal and Find my match are being
-#: redesigned on other branches): (page, screen) -> what axe reported. Expected to fail until
-#: the lead fixes them after merging; strict=False, so a fixed page simply passes.
-KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _params(pages: dict[str, Visit]) -> list[Any]:
     params = []
     for name in pages:
         for screen in VIEWPORTS:
-            reason = KNOWN.get((name, screen))
-            marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-            params.append(pytest.param(name, screen, marks=marks, id=f"{name}-{screen}"))
+            params.append(pytest.param(name, screen, id=f"{name}-{screen}"))
     return params
 
 
