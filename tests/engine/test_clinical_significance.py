@@ -18,7 +18,6 @@ the source named next to it:
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,12 +25,10 @@ import pytest
 
 from attune.engine import clinical_significance as cs
 from attune.engine import research_cli
+from tests.shared_data import OUTCOME_REFERENCE, needs
 
-DATA = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "outcome-reference"
-).resolve()
-CLAUS = DATA / "clinicalsignificance" / "claus_2020.csv"
-needs_data = pytest.mark.skipif(not CLAUS.exists(), reason=f"reference data not found at {DATA}")
+CLAUS = OUTCOME_REFERENCE / "clinicalsignificance" / "claus_2020.csv"
+needs_data = needs(CLAUS)
 BASE = (CLAUS, "--id", "id", "--time", "time", "--pre", 1, "--post", 4)
 
 

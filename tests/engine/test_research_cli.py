@@ -26,13 +26,10 @@ from typing import Any
 import pytest
 
 from attune.engine import research_cli
+from tests.shared_data import OUTCOME_REFERENCE, needs
 
-DATA = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "outcome-reference"
-).resolve()
-pytestmark = pytest.mark.skipif(
-    not DATA.exists(), reason=f"shared outcome-reference datasets not found at {DATA}"
-)
+DATA = OUTCOME_REFERENCE
+pytestmark = needs(DATA)
 CS = DATA / "clinicalsignificance"
 SGDATA = DATA / "suddengains" / "sgdata.csv"
 BTHEB = DATA / "hsaur-btheb" / "BtheB.csv"

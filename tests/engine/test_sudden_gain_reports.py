@@ -17,7 +17,6 @@ Published figures for the package's own ``sgdata`` (BDI, sessions ``bdi_s1`` …
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,13 +25,12 @@ import pytest
 from attune.engine import research_cli
 from attune.engine import sudden_gain_reports as rep
 from attune.engine import sudden_gains as sg
+from tests.shared_data import OUTCOME_REFERENCE, needs
 
-DATA = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "outcome-reference"
-).resolve()
+DATA = OUTCOME_REFERENCE
 SGDATA = DATA / "suddengains" / "sgdata.csv"
 SESSIONS = ",".join(f"bdi_s{i}" for i in range(1, 13))
-needs_data = pytest.mark.skipif(not SGDATA.exists(), reason=f"reference data not at {DATA}")
+needs_data = needs(SGDATA)
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: object) -> dict[str, Any]:

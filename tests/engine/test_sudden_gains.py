@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,12 +32,10 @@ from attune.engine.sudden_gains import (
     summarise,
     t_critical_value,
 )
+from tests.shared_data import OUTCOME_REFERENCE, needs
 
-SHARED = (Path(__file__).resolve().parents[2] / ".." / "shared").resolve()
-SGDATA = SHARED / "datasets" / "outcome-reference" / "suddengains" / "sgdata.csv"
-needs_sgdata = pytest.mark.skipif(
-    not SGDATA.exists(), reason=f"shared dataset folder not found: {SGDATA}"
-)
+SGDATA = OUTCOME_REFERENCE / "suddengains" / "sgdata.csv"
+needs_sgdata = needs(SGDATA)
 
 
 def _sgdata(columns: list[str]) -> tuple[list[str], np.ndarray]:
