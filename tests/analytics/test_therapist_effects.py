@@ -83,3 +83,19 @@ def test_the_numpy_reml_fit_matches_statsmodels_mixedlm(seed, icc, therapists, p
     assert b1 == pytest.approx(float(ref.fe_params[1]), abs=1e-3)
     assert tau2 == pytest.approx(float(np.asarray(ref.cov_re)[0, 0]), abs=2e-3)
     assert sigma2 == pytest.approx(float(ref.scale), rel=1e-3)
+
+
+def test_a_therapist_far_from_the_practice_is_placed_outside_the_range():
+    """One therapist's clients change 6 points more (better), one 6 points less; 40 courses
+    each among ten therapists: the model places them on either side, the rest within."""
+    rng = np.random.default_rng(11)
+    groups = np.repeat(np.arange(10), 40)
+    intake = rng.normal(15.0, 4.0, groups.size)
+    shift = np.zeros(10)
+    shift[1], shift[2] = -6.0, 6.0
+    change = -5.0 - 0.3 * (intake - 15.0) + shift[groups] + rng.normal(0.0, 4.0, groups.size)
+    model = therapist_model(intake, change, [f"T{g:02d}" for g in groups], n_boot=50)
+    places = {e.therapist: e.place for e in model.effects}
+    assert places["T01"] == "more improvement than expected"
+    assert places["T02"] == "less improvement than expected"
+    assert sum(p == "within the expected range" for p in places.values()) >= 6

@@ -202,7 +202,9 @@ def therapist_model(
         n = int(d.n[j])
         if n < min_cases:
             effects.append(
-                TherapistEffect(name, n, None, None, None, f"not placed (fewer than {min_cases})")
+                TherapistEffect(
+                    name, n, None, None, None, f"not placed (fewer than {min_cases} courses)"
+                )
             )
             continue
         w = lam / (1.0 + n * lam)
