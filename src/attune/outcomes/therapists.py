@@ -109,6 +109,7 @@ class TherapistOutcomes:
     min_cases: int
     k: SuppressionConfig
     compared: bool  # False: the practice comparison is withheld (``reason`` says why)
+    placeable: bool  # someone shown here has at least ``min_cases`` finished courses
     reason: str
     target: Shown  # the practice's recovery rate
     target_value: float | None
@@ -132,7 +133,7 @@ class TherapistOutcomes:
 
     @property
     def nobody_placed(self) -> bool:
-        return not self.placed_funnel and not self.placed_effects
+        return not self.placeable or (not self.placed_funnel and not self.placed_effects)
 
     @property
     def icc_text(self) -> str:
@@ -247,6 +248,7 @@ def therapist_outcomes(
         min_cases=config.min_cases,
         k=k,
         compared=not reason,
+        placeable=any(outcomes_counts[t].finished >= config.min_cases for t in shown_here),
         reason=reason,
         target=target,
         target_value=target_value,
