@@ -225,7 +225,7 @@ def therapist_outcomes(
     if not reason:
         paired = finished & ~np.isnan(phq9_first) & ~np.isnan(phq9_last)
         who = [str(t) for t, keep in zip(therapist, paired.tolist(), strict=True) if keep]
-        if int(paired.sum()) < k.below or len(set(who)) < 2:
+        if int(paired.sum()) < max(k.below, 3) or len(set(who)) < 2:
             model_reason = (
                 "Too few finished courses with a first and a last PHQ-9, or fewer than two "
                 "therapists, in this period to fit the model."
