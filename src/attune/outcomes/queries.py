@@ -44,6 +44,7 @@ from attune.engine.practice_outcomes import (
 )
 from attune.measures.models import Phase, Response
 from attune.outcomes.national import NationalYear, national_for
+from attune.outcomes.therapists import TherapistOutcomes, therapist_outcomes
 
 ENDED = (EpisodeStatus.ENDED_PLANNED, EpisodeStatus.ENDED_EARLY)
 YEAR = re.compile(r"^(\d{4})-(\d{2})$")
@@ -182,6 +183,7 @@ class Report:
     national: NationalYear | None
     national_same_year: bool
     k: SuppressionConfig
+    therapists: TherapistOutcomes | None = None
 
     @property
     def summary(self) -> list[Row]:
@@ -248,27 +250,9 @@ def available_years(episodes: QuerySet[Episode], today: date) -> list[str]:
     return [f"{y}-{(y + 1) % 100:02d}" for y in range(end, start - 1, -1)]
 
 
-def outcomes_report(
-    user: User, *, year: str | None, quarter: str | None, today: date
-) -> Report | None:
-    """The page's figures for ``user``'s scope (None: nothing to show). Raises
-    :class:`BadPeriod` for a year or quarter the page does not offer."""
-    scope = scope_for(user)
-    if scope is None:
-        return None
-    k = suppression()
-    ended = Episode.objects.filter(scope.episodes, status__in=ENDED, ended_on__isnull=False)
-    years = available_years(ended, today)
-    year = year or years[0]
-    start, end = year_bounds(year)
-    if year not in years:
-        raise BadPeriod(year)
-    q = 0
-    if quarter not in (None, "", "all"):
-        if quarter not in {"1", "2", "3", "4"}:
-            raise BadPeriod(str(quarter))
-        q = int(quarter)
-
+def _load_courses(ended: QuerySet[Episode], start: date, end: date, q: int) -> _Courses:
+    """The ended episodes of the period (quarter ``q``, 0 = the whole year) as arrays: two
+    queries — the episodes with their attended-session count, their check-in scores."""
     rows = list(
         ended.filter(ended_on__gte=start, ended_on__lte=end)
         .annotate(attended=Count("sessions", filter=Q(sessions__attendance=Attendance.ATTENDED)))
@@ -278,7 +262,6 @@ def outcomes_report(
     if q:
         rows = [r for r in rows if quarter_of(r[2]) == q]
     ids = [r[0] for r in rows]
-    index = {pk: i for i, pk in enumerate(ids)}
     n = len(ids)
     scores: dict[tuple[int, str], list[float]] = defaultdict(list)
     for episode_id, code, score in (
@@ -299,7 +282,7 @@ def outcomes_report(
             dtype=np.float64,
         )
 
-    courses = _Courses(
+    return _Courses(
         ids=ids,
         therapist=[r[1] for r in rows],
         quarter=np.asarray([quarter_of(r[2]) for r in rows], dtype=np.int64),
@@ -309,6 +292,68 @@ def outcomes_report(
         g0=pair("gad7", 0),
         g1=pair("gad7", -1),
     )
+
+
+def _therapist_section(
+    user: User,
+    scope_courses: _Courses,
+    practice_courses: _Courses,
+    names: dict[int, str],
+    k: SuppressionConfig,
+) -> TherapistOutcomes:
+    """The funnel and the therapist model: the practice's courses, shown as far as the scope."""
+    c = practice_courses
+    visible = {user.pk} if user.role == Role.THERAPIST else set(scope_courses.therapist)
+    per: dict[int, CourseCounts] = {}
+    if c.ids:
+        labels, codes = group_codes([str(t) for t in c.therapist])
+        out = course_outcomes(c.p0, c.p1, c.g0, c.g1, engine_config().reliable_change)
+        counts = grouped_counts(out, c.finished, codes, len(labels))
+        per = {int(label): counts[g] for g, label in enumerate(labels)}
+    return therapist_outcomes(
+        therapist=c.therapist,
+        finished=c.finished,
+        outcomes_counts=per,
+        phq9_first=c.p0,
+        phq9_last=c.p1,
+        visible=visible,
+        names=names,
+        k=k,
+    )
+
+
+def outcomes_report(
+    user: User,
+    *,
+    year: str | None,
+    quarter: str | None,
+    today: date,
+    therapists: bool = False,
+) -> Report | None:
+    """The page's figures for ``user``'s scope (None: nothing to show). Raises
+    :class:`BadPeriod` for a year or quarter the page does not offer. ``therapists``: add the
+    funnel plot and the therapist model (:mod:`attune.outcomes.therapists`) — the practice's
+    courses of the period: no more query for the administrator (her scope is the practice),
+    two more for a supervisor or a therapist."""
+    scope = scope_for(user)
+    if scope is None:
+        return None
+    k = suppression()
+    ended = Episode.objects.filter(scope.episodes, status__in=ENDED, ended_on__isnull=False)
+    years = available_years(ended, today)
+    year = year or years[0]
+    start, end = year_bounds(year)
+    if year not in years:
+        raise BadPeriod(year)
+    q = 0
+    if quarter not in (None, "", "all"):
+        if quarter not in {"1", "2", "3", "4"}:
+            raise BadPeriod(str(quarter))
+        q = int(quarter)
+
+    courses = _load_courses(ended, start, end, q)
+    ids, n = courses.ids, len(courses.ids)
+    index = {pk: i for i, pk in enumerate(ids)}
     everyone = [(i, "All finished courses") for i in range(n)]
     total = _rows(courses, everyone, k) or [
         Row("All finished courses", CourseCounts(), effect_size([], []), effect_size([], []), k)
@@ -324,6 +369,7 @@ def outcomes_report(
         )
     )
     by_therapist: list[Row] = []
+    names: dict[int, str] = {user.pk: user.display_name}
     if scope.by_therapist and n:
         names = {
             u.pk: u.display_name
@@ -355,6 +401,23 @@ def outcomes_report(
         k,
     )
     national, same = national_for(year)
+    section = None
+    if therapists:
+        if user.role == Role.PRACTICE_ADMIN:
+            practice_courses = courses  # her scope is the practice
+        elif user.practice_id is not None:
+            practice_courses = _load_courses(
+                Episode.objects.filter(
+                    client__practice_id=user.practice_id, status__in=ENDED, ended_on__isnull=False
+                ),
+                start,
+                end,
+                q,
+            )
+        else:
+            practice_courses = None
+        if practice_courses is not None:
+            section = _therapist_section(user, courses, practice_courses, names, k)
     return Report(
         scope=scope,
         year=year,
@@ -368,4 +431,5 @@ def outcomes_report(
         national=national,
         national_same_year=same,
         k=k,
+        therapists=section,
     )

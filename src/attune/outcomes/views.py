@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from attune.alerts.evaluation import engine_config
-from attune.outcomes.charts import recovery_bars
+from attune.outcomes.charts import caterpillar_svg, funnel_svg, recovery_bars
 from attune.outcomes.national import ATTRIBUTION
 from attune.outcomes.queries import QUARTER_LABELS, BadPeriod, outcomes_report
 from attune.outcomes.research_export import (
@@ -33,7 +33,7 @@ def practice_outcomes(request: HttpRequest) -> HttpResponse:
     quarter = request.GET.get("quarter") or None
     try:
         report = outcomes_report(
-            request.user, year=year, quarter=quarter, today=timezone.localdate()
+            request.user, year=year, quarter=quarter, today=timezone.localdate(), therapists=True
         )
     except BadPeriod:
         return render(
@@ -50,6 +50,10 @@ def practice_outcomes(request: HttpRequest) -> HttpResponse:
             "quarters": QUARTER_LABELS,
             "attribution": ATTRIBUTION,
             "chart": recovery_bars(report) if report else None,
+            "funnel_svg": funnel_svg(report.therapists) if report and report.therapists else "",
+            "caterpillar_svg": (
+                caterpillar_svg(report.therapists) if report and report.therapists else ""
+            ),
             "compare_therapists": request.user.has_perm("outcomes.compare_therapists"),
             "caseness": _thresholds(),
             "can_export": request.user.has_perm("outcomes.export_research"),
