@@ -48,9 +48,6 @@ NO_REASON_YET: dict[tuple[str, str], int] = {
     ("workspace/report.py", "attr-defined"): 2,
     ("workspace/report.py", "index"): 1,
     # in packages still being typed (issue 15)
-    ("accounts/middleware.py", "attr-defined"): 1,
-    ("accounts/models.py", "assignment"): 1,
-    ("accounts/models.py", "misc"): 1,
     ("api/auth.py", "attr-defined"): 1,
     ("api/fhir/resources.py", "no-any-return"): 1,
     ("api/fhir/views.py", "attr-defined"): 1,
