@@ -54,7 +54,6 @@ NO_REASON_YET: dict[tuple[str, str], int] = {
     ("api/fhir/views.py", "return-value"): 1,
     ("api/models.py", "operator"): 1,
     ("api/rest.py", "attr-defined, no-any-return"): 1,
-    ("matching/views.py", "arg-type"): 10,
 }
 
 
