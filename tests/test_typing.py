@@ -47,13 +47,6 @@ NO_REASON_YET: dict[tuple[str, str], int] = {
     ("workspace/report.py", "arg-type"): 1,
     ("workspace/report.py", "attr-defined"): 2,
     ("workspace/report.py", "index"): 1,
-    # in packages still being typed (issue 15)
-    ("api/auth.py", "attr-defined"): 1,
-    ("api/fhir/resources.py", "no-any-return"): 1,
-    ("api/fhir/views.py", "attr-defined"): 1,
-    ("api/fhir/views.py", "return-value"): 1,
-    ("api/models.py", "operator"): 1,
-    ("api/rest.py", "attr-defined, no-any-return"): 1,
 }
 
 
