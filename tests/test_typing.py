@@ -2,14 +2,16 @@
 
 ``mypy-strict-packages.txt`` names the packages that pass; ``make test`` and ``make lint`` run
 ``mypy --strict`` over exactly those and then this file as a script, which prints the figure
-("mypy --strict: 61 of 330 modules"). A module is a ``.py`` file, as mypy counts its "source files".
+("mypy --strict: 143 of 331 modules"). A module is a ``.py`` file, as mypy counts "source files".
 
 Every ``# type: ignore`` names its error codes and says why after a second ``#``::
 
     x = f()  # type: ignore[no-any-return]  # the library returns Any; it is a str
 
-Ignores written before this rule are counted in ``NO_REASON_YET`` per file and error codes; the
-counts only go down: one that has gained a reason or is gone fails the test until it is lowered.
+Ignores written before this rule are counted in ``NO_REASON_YET`` per file and error codes; no
+file may have more than its count. A count higher than what is left is printed, to be lowered,
+but does not fail: other branches type their packages at the same time, and one that removes an
+old ignore must not turn the suite red when it is merged.
 """
 
 from __future__ import annotations
@@ -126,13 +128,16 @@ def test_every_type_ignore_says_which_error_and_why():
         f"\ntype: ignore: {len(found)} under src/attune, {len(found) - without.total()} with codes "
         f"and a reason, {without.total()} listed without one"
     )
+    over = sorted(key for key in without if without[key] > NO_REASON_YET.get(key, 0))
     for path, number, codes, ok in found:
-        if not ok and without[path, codes] > NO_REASON_YET.get((path, codes), 0):
+        if not ok and (path, codes) in over:
             print(f"  {path}:{number}: type: ignore[{codes}]")
-    assert dict(without) == NO_REASON_YET, (
-        "write `# type: ignore[code]  # why` on a new ignore; lower the count in NO_REASON_YET "
-        "when one gains a reason or goes"
-    )
+    for key, count in sorted(NO_REASON_YET.items()):
+        if without[key] < count:
+            print(
+                f"  lower NO_REASON_YET{key} to {without[key]}: an ignore gained a reason or went"
+            )
+    assert over == [], f"write `# type: ignore[code]  # why` on the new ignores in {over}"
 
 
 def test_a_reason_follows_the_codes():
