@@ -6,6 +6,8 @@ export ATTUNE_VAR_DIR ?= $(CURDIR)/var
 # One pytest worker per core (pytest-xdist); each test file stays on one worker, so a file's
 # fixtures (a loaded demo, a browser) are built once. PYTEST_WORKERS= runs them serially.
 PYTEST_WORKERS ?= -n auto --dist loadfile
+# The packages that pass `mypy --strict` (mypy-strict-packages.txt, one path a line; it only grows).
+MYPY_STRICT := $(shell grep -v '^\#' mypy-strict-packages.txt)
 
 .PHONY: demo demo-reset test install install-dev lint chromium clean
 
@@ -21,17 +23,20 @@ demo-reset: $(VENV)/.installed
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy --strict src/attune/engine
+	$(BIN)/mypy --strict $(MYPY_STRICT)
+	@$(BIN)/python tests/test_typing.py
 	$(BIN)/attune makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_WORKERS)
 
-# The static checks alone, without the test suite: style, types of the engine, the layering
-# (tests/engine/test_purity.py) and the reasons for inline imports (tests/test_inline_imports.py).
+# The static checks alone, without the test suite: style, types (the strict list), the layering
+# (tests/engine/test_purity.py), the reasons for inline imports and type: ignores (tests/test_inline_imports.py,
+# tests/test_typing.py).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy --strict src/attune/engine
-	$(BIN)/pytest -q -p no:cacheprovider tests/engine/test_purity.py tests/test_inline_imports.py
+	$(BIN)/mypy --strict $(MYPY_STRICT)
+	@$(BIN)/python tests/test_typing.py
+	$(BIN)/pytest -q -p no:cacheprovider tests/engine/test_purity.py tests/test_inline_imports.py tests/test_typing.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -13,7 +13,7 @@ from attune.accounts import signin_trail
 from attune.client_address import client_address
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth has no type information: its classes are Any
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         "email_password_mismatch": "That e-mail and password don't match. Please try again.",

@@ -13,7 +13,7 @@ from attune.accounts.models import SignInEvent, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: UserAdmin[X] fails at run time
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
@@ -44,7 +44,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
+class SignInEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
     """The sign-in trail, for the administrator who looks after accounts: read only."""
 
     list_display = ["at", "kind", "user", "login", "ip", "detail"]
@@ -68,11 +68,11 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
     list_display = ["user", "type", "created_at", "last_used_at"]
     list_filter = ["type"]
     search_fields = ["user__email"]
-    fields = ["user", "type", "created_at", "last_used_at"]
+    fields = ("user", "type", "created_at", "last_used_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

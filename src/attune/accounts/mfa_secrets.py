@@ -21,7 +21,7 @@ SECRET_FIELDS = ("secret", "seed")
 SECRET_LISTS = ("migrated_codes",)
 
 
-class MFAAdapter(DefaultMFAAdapter):
+class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]  # allauth has no type information: its classes are Any
     def encrypt(self, text: str) -> str:
         return crypto.encrypt_text(text)
 

@@ -106,7 +106,7 @@ class IdleSessionMiddleware:
                 else settings.ATTUNE_IDLE_MINUTES_CLIENT
             )
             if seen is not None and now - seen > minutes * 60:
-                request.attune_logout_reason = "idle"  # type: ignore[attr-defined]
+                request.attune_logout_reason = "idle"  # type: ignore[attr-defined]  # for signals.py's getattr
                 logout(request)
                 messages.info(
                     request,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import rules
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -41,7 +41,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person with a login. E-mail is the login name; there is no separate username."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # no username: the e-mail address is the login
     email = models.EmailField("e-mail address", unique=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLIENT)
     practice = models.ForeignKey(
@@ -49,9 +49,9 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # stubs want Django's, which has usernames
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -35,9 +37,9 @@ class PersonalAccessToken(models.Model):
     def __str__(self) -> str:
         return f"Token {self.prefix}…"
 
-    def is_usable(self, now: object = None) -> bool:
+    def is_usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
-        return self.revoked_at is None and self.expires_at > now  # type: ignore[operator]
+        return self.revoked_at is None and self.expires_at > now
 
     @property
     def can_write(self) -> bool:

@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Path, Query, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
+from ninja.params.functions import Path, Query
 from ninja.security import HttpBearer
 from pydantic import AwareDatetime
 
@@ -31,6 +32,7 @@ from attune.alerts.models import ActionKind, Alert, AlertStatus
 from attune.alerts.outcomes import MEASURES, caseness, reliable_change
 from attune.api.auth import token_user
 from attune.api.entry import enter_for_client
+from attune.api.models import PersonalAccessToken
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Attendance, Client, Episode, Session
@@ -189,15 +191,21 @@ class OutcomesOut(Schema):
 # --------------------------------------------------------------------------- helpers
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth.user  # type: ignore[attr-defined, no-any-return]
+class ApiRequest(HttpRequest):
+    """What ninja hands an endpoint behind ``TokenAuth``: ``auth`` is the token it returned."""
+
+    auth: PersonalAccessToken
 
 
-def _episodes(request: HttpRequest) -> QuerySet[Episode]:
+def _user(request: ApiRequest) -> User:
+    return request.auth.user
+
+
+def _episodes(request: ApiRequest) -> QuerySet[Episode]:
     return episodes_visible_to(_user(request))
 
 
-def _episode(request: HttpRequest, episode_id: int, perm: str = "care.view_episode") -> Episode:
+def _episode(request: ApiRequest, episode_id: int, perm: str = "care.view_episode") -> Episode:
     episode = (
         _episodes(request).select_related("client__user", "therapist").filter(pk=episode_id).first()
     )
@@ -277,7 +285,7 @@ def _client_out(client: Client, episode_ids: list[int]) -> ClientOut:
 
 
 @api.get("/clients", response={200: list[ClientOut], **ERRORS}, tags=["care"])
-def list_clients(request: HttpRequest) -> list[ClientOut]:
+def list_clients(request: ApiRequest) -> list[ClientOut]:
     """The clients in the caller's care (a supervisor: her supervisees' clients)."""
     by_client: dict[int, tuple[Client, list[int]]] = {}
     for episode in _episodes(request).select_related("client__user").order_by("pk"):
@@ -286,7 +294,7 @@ def list_clients(request: HttpRequest) -> list[ClientOut]:
 
 
 @api.get("/clients/{id:client_id}", response={200: ClientOut, **ERRORS}, tags=["care"])
-def get_client(request: HttpRequest, client_id: int = RecordId) -> ClientOut:
+def get_client(request: ApiRequest, client_id: int = RecordId) -> ClientOut:
     episodes = list(
         _episodes(request).filter(client_id=client_id).select_related("client__user", "therapist")
     )
@@ -301,7 +309,9 @@ def get_client(request: HttpRequest, client_id: int = RecordId) -> ClientOut:
 
 
 @api.get("/episodes", response={200: list[EpisodeOut], **ERRORS}, tags=["care"])
-def list_episodes(request: HttpRequest, status: str | None = Query(None, max_length=20)):
+def list_episodes(
+    request: ApiRequest, status: str | None = Query(None, max_length=20)
+) -> list[EpisodeOut]:
     episodes = _episodes(request).order_by("pk")
     if status:
         episodes = episodes.filter(status=status)
@@ -309,7 +319,7 @@ def list_episodes(request: HttpRequest, status: str | None = Query(None, max_len
 
 
 @api.get("/episodes/{id:episode_id}", response={200: EpisodeOut, **ERRORS}, tags=["care"])
-def get_episode(request: HttpRequest, episode_id: int = RecordId) -> EpisodeOut:
+def get_episode(request: ApiRequest, episode_id: int = RecordId) -> EpisodeOut:
     episode = _episode(request, episode_id)
     record(_user(request), AuditAction.READ, episode, episode=episode, detail="api")
     return _episode_out(episode)
@@ -318,7 +328,7 @@ def get_episode(request: HttpRequest, episode_id: int = RecordId) -> EpisodeOut:
 @api.get(
     "/episodes/{id:episode_id}/sessions", response={200: list[SessionOut], **ERRORS}, tags=["care"]
 )
-def list_sessions(request: HttpRequest, episode_id: int = RecordId) -> list[SessionOut]:
+def list_sessions(request: ApiRequest, episode_id: int = RecordId) -> list[SessionOut]:
     episode = _episode(request, episode_id)
     return [_session_out(s) for s in Session.objects.filter(episode=episode).order_by("number")]
 
@@ -354,7 +364,9 @@ def _session_out(s: Session) -> SessionOut:
     auth=WRITE,
     tags=["care"],
 )
-def schedule(request: HttpRequest, payload: ScheduleIn, episode_id: int = RecordId) -> Status:
+def schedule(
+    request: ApiRequest, payload: ScheduleIn, episode_id: int = RecordId
+) -> Status[SessionOut]:
     """Book the next session (``care.services.schedule_session``; the treating therapist
     only). The same time again returns the session booked then (200). 422: the episode has
     ended, the time is before the episode or the last session, or more than two years away."""
@@ -382,7 +394,7 @@ def schedule(request: HttpRequest, payload: ScheduleIn, episode_id: int = Record
     tags=["care"],
 )
 def attendance(
-    request: HttpRequest, payload: AttendanceIn, session_id: int = RecordId
+    request: ApiRequest, payload: AttendanceIn, session_id: int = RecordId
 ) -> SessionOut:
     """Record how the session went (``care.services.record_session``, which re-evaluates the
     episode's signals); its modalities and progress note stay as they are. 422: attended or
@@ -417,7 +429,7 @@ def attendance(
     response={200: list[ResponseOut], **ERRORS},
     tags=["responses"],
 )
-def list_responses(request: HttpRequest, episode_id: int = RecordId) -> list[ResponseOut]:
+def list_responses(request: ApiRequest, episode_id: int = RecordId) -> list[ResponseOut]:
     """Completed forms of the episode (the outcome measures, the session feedback)."""
     episode = _episode(request, episode_id)
     user = _user(request)
@@ -434,7 +446,7 @@ def list_responses(request: HttpRequest, episode_id: int = RecordId) -> list[Res
 
 
 @api.get("/responses/{id:response_id}", response={200: ResponseOut, **ERRORS}, tags=["responses"])
-def get_response(request: HttpRequest, response_id: int = RecordId) -> ResponseOut:
+def get_response(request: ApiRequest, response_id: int = RecordId) -> ResponseOut:
     found = (
         Response.all_objects.filter(episode__in=_episodes(request), pk=response_id)
         .select_related("instrument_version__instrument", "episode__therapist")
@@ -456,8 +468,8 @@ def get_response(request: HttpRequest, response_id: int = RecordId) -> ResponseO
     tags=["responses"],
 )
 def submit_responses(
-    request: HttpRequest, payload: SubmissionIn, episode_id: int = RecordId
-) -> Status:
+    request: ApiRequest, payload: SubmissionIn, episode_id: int = RecordId
+) -> Status[SubmissionOut]:
     """Enter the client's check-in (PHQ-9 and GAD-7) or session feedback for one of the
     episode's sessions, through the one submission flow (``measures.services.submit_form``):
     validated and scored by the engine, stored exactly once per idempotency key, and a PHQ-9
@@ -493,7 +505,7 @@ def submit_responses(
 # --------------------------------------------------------------------------- alerts
 
 
-def _alert(request: HttpRequest, alert_id: int, perm: str) -> Alert:
+def _alert(request: ApiRequest, alert_id: int, perm: str) -> Alert:
     alert = (
         Alert.objects.filter(episode__in=_episodes(request), pk=alert_id)
         .select_related("episode")
@@ -508,7 +520,7 @@ def _alert(request: HttpRequest, alert_id: int, perm: str) -> Alert:
 
 @api.get("/alerts", response={200: list[AlertOut], **ERRORS}, tags=["alerts"])
 def list_alerts(
-    request: HttpRequest,
+    request: ApiRequest,
     status: Literal["open", "all"] = "open",
     episode_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> list[AlertOut]:
@@ -525,7 +537,7 @@ def list_alerts(
 
 
 @api.get("/alerts/{id:alert_id}", response={200: AlertOut, **ERRORS}, tags=["alerts"])
-def get_alert(request: HttpRequest, alert_id: int = RecordId) -> AlertOut:
+def get_alert(request: ApiRequest, alert_id: int = RecordId) -> AlertOut:
     alert = _alert(request, alert_id, "alerts.view_alert")
     record(_user(request), AuditAction.READ, alert, episode=alert.episode_id, detail="api")
     return _alert_out(alert)
@@ -537,7 +549,7 @@ def get_alert(request: HttpRequest, alert_id: int = RecordId) -> AlertOut:
     auth=WRITE,
     tags=["alerts"],
 )
-def acknowledge_alert(request: HttpRequest, alert_id: int = RecordId) -> AlertOut:
+def acknowledge_alert(request: ApiRequest, alert_id: int = RecordId) -> AlertOut:
     """Seen, nothing done yet (``alerts.services.acknowledge``)."""
     alert = _alert(request, alert_id, "alerts.act_on_alert")
     return _alert_out(alert_services.acknowledge(alert, _user(request)))
@@ -550,7 +562,7 @@ def acknowledge_alert(request: HttpRequest, alert_id: int = RecordId) -> AlertOu
     tags=["alerts"],
 )
 def record_alert_action(
-    request: HttpRequest, payload: ActionIn, alert_id: int = RecordId
+    request: ApiRequest, payload: ActionIn, alert_id: int = RecordId
 ) -> AlertOut:
     """Record what was done (one of the alert's ``allowed_actions``), optionally closing it
     (``alerts.services.record_action``; a safety alert closes only after a safety follow-up).
@@ -576,7 +588,7 @@ def record_alert_action(
 @api.get(
     "/episodes/{id:episode_id}/outcomes", response={200: OutcomesOut, **ERRORS}, tags=["outcomes"]
 )
-def episode_outcomes(request: HttpRequest, episode_id: int = RecordId) -> OutcomesOut:
+def episode_outcomes(request: ApiRequest, episode_id: int = RecordId) -> OutcomesOut:
     """First and latest PHQ-9 and GAD-7 totals with the engine's reliable change
     (``alerts.outcomes``: NHS Talking Therapies thresholds, Jacobson & Truax 1991)."""
     episode = _episode(request, episode_id)
@@ -587,7 +599,7 @@ def episode_outcomes(request: HttpRequest, episode_id: int = RecordId) -> Outcom
         .order_by("submitted_at", "pk")
         .values_list("instrument_version__instrument__code", "score")
     ):
-        scores[code].append(value)
+        scores[code].append(value)  # type: ignore[arg-type]  # .exclude(score=None) above
     record(_user(request), AuditAction.READ, episode, episode=episode, detail="api outcomes")
     measures = []
     for code in MEASURES:

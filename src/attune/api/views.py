@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.api.calendar import calendar, create_feed, feed_for, live_feed, revoke_feed
 from attune.api.models import CalendarFeed, Scope
 from attune.api.tokens import LIFETIMES, create_token, revoke_token, tokens_of
@@ -29,7 +30,7 @@ class TokenForm(forms.Form):
 
 
 @login_required
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("api.manage_tokens"):
         raise PermissionDenied
     form = TokenForm(request.POST or None)
@@ -49,7 +50,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: TokenForm,
     *,
     created: object = None,
@@ -74,7 +75,7 @@ def _page(
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     if not request.user.has_perm("api.manage_tokens"):
         raise PermissionDenied
     token = get_object_or_404(tokens_of(request.user), pk=token_id)
@@ -116,7 +117,7 @@ def docs_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_create(request: HttpRequest) -> HttpResponse:
+def calendar_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new private calendar address, shown once (the previous one stops working)."""
     if not request.user.has_perm("api.keep_calendar"):
         raise PermissionDenied
@@ -127,7 +128,7 @@ def calendar_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_revoke(request: HttpRequest, feed_id: int) -> HttpResponse:
+def calendar_revoke(request: AuthenticatedHttpRequest, feed_id: int) -> HttpResponse:
     if not request.user.has_perm("api.keep_calendar"):
         raise PermissionDenied
     feed = get_object_or_404(CalendarFeed.objects.filter(user=request.user), pk=feed_id)

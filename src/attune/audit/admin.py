@@ -16,28 +16,32 @@ from attune.audit.models import AuditEvent
 def _may_read_trail(request: HttpRequest) -> bool:
     user = request.user
     return bool(
-        user.is_active and user.is_staff and (user.is_superuser or user.role == Role.PRACTICE_ADMIN)
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (user.is_superuser or user.role == Role.PRACTICE_ADMIN)
     )
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
     list_display = ["at", "actor", "action", "object_type", "object_id", "episode_id", "detail"]
     list_filter = ["action", "object_type"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
     search_fields = ["actor__email", "actor__last_name"]
-    readonly_fields = ["at", "actor", "action", "object_type", "object_id", "episode_id", "detail"]
+    readonly_fields = ("at", "actor", "action", "object_type", "object_id", "episode_id", "detail")
     fields = readonly_fields
     actions = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         events = super().get_queryset(request)
-        if request.user.is_superuser:
+        user = request.user
+        if user.is_superuser:
             return events
-        if request.user.practice_id is None:
+        if not user.is_authenticated or user.practice_id is None:
             return events.none()
-        return events.filter(actor__practice_id=request.user.practice_id)
+        return events.filter(actor__practice_id=user.practice_id)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _may_read_trail(request)

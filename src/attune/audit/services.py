@@ -88,12 +88,13 @@ _ADMIN_ACTIONS = {1: AuditAction.CREATE, 2: AuditAction.UPDATE, 3: AuditAction.D
 def record_admin_change(entry: LogEntry) -> AuditEvent | None:
     """Copy a Django admin change (a password reset, a role changed, a person deactivated) into
     the trail: who, which record, when — the admin's own change message stays in the admin."""
-    if entry.content_type_id is None or not entry.object_id:
+    content_type = entry.content_type  # None, without a query, when content_type_id is None
+    if content_type is None or not entry.object_id:
         return None
     event = AuditEvent.objects.create(
         actor_id=entry.user_id,
         action=_ADMIN_ACTIONS.get(entry.action_flag, AuditAction.UPDATE),
-        object_type=f"{entry.content_type.app_label}.{entry.content_type.model}",
+        object_type=f"{content_type.app_label}.{content_type.model}",
         object_id=str(entry.object_id)[:64],
         detail="admin",
         at=entry.action_time,

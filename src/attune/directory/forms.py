@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import cast
+
 from django import forms
+from django.core.files.base import ContentFile
+from django.http import QueryDict
 
 from attune.directory.models import FeeRoute
 from attune.directory.photos import MAX_BYTES, MAX_SIDE, clean_photo
@@ -44,27 +49,38 @@ class DirectoryFilterForm(forms.Form):
         required=False, min_value=0, max_value=FEE_LIMIT, label="Fee up to (€)"
     )
 
-    def __init__(self, data, *, modalities, problem_areas, choices: FilterChoices) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, object],
+        *,
+        modalities: list[Modality],
+        problem_areas: list[ProblemArea],
+        choices: FilterChoices,
+    ) -> None:
         super().__init__(data)
         self.problem_areas = {a.slug: a for a in problem_areas}
         self.modalities = {m.slug: m for m in modalities}
-        self.fields["problem"].choices = [
+        self._choices("problem").choices = [
             ("", "Anything"),
             *((a.slug, a.name) for a in problem_areas),
         ]
-        self.fields["approach"].choices = [
+        self._choices("approach").choices = [
             ("", "Any approach"),
             *((m.slug, m.name) for m in modalities),
         ]
-        self.fields["language"].choices = [("", "Any language"), *choices.languages]
-        self.fields["district"].choices = [("", "Anywhere"), *choices.districts]
-        self.fields["gender"].choices = [("", "No preference"), *choices.genders]
-        self.fields["fees_paid"].choices = [("", "Any way"), *choices.fee_routes]
+        self._choices("language").choices = [("", "Any language"), *choices.languages]
+        self._choices("district").choices = [("", "Anywhere"), *choices.districts]
+        self._choices("gender").choices = [("", "No preference"), *choices.genders]
+        self._choices("fees_paid").choices = [("", "Any way"), *choices.fee_routes]
         for name in ("fee_min", "fee_max"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
 
+    def _choices(self, name: str) -> forms.ChoiceField:
+        """One of the ChoiceFields declared above (``self.fields`` is typed as plain Fields)."""
+        return cast(forms.ChoiceField, self.fields[name])
 
-def parse_filters(params) -> tuple[DirectoryFilterForm, DirectoryFilters, list[str]]:
+
+def parse_filters(params: QueryDict) -> tuple[DirectoryFilterForm, DirectoryFilters, list[str]]:
     """Validate the query string field by field: good values filter, bad ones become notes."""
     modalities = list(Modality.objects.only("id", "slug", "name"))
     problem_areas = list(ProblemArea.objects.only("id", "slug", "name"))
@@ -148,7 +164,7 @@ class MyEntryForm(forms.Form):
     )
     remove_photo = forms.BooleanField(label="Remove my photo", required=False)
 
-    def clean_photo(self):
+    def clean_photo(self) -> ContentFile[bytes] | None:
         photo = self.cleaned_data.get("photo")
         if not photo:
             return None

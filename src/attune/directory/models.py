@@ -105,4 +105,4 @@ class DirectoryEntry(models.Model):
     @property
     def photo_version(self) -> str:
         """Changes with the photo, so a new one is not hidden by a cached old one."""
-        return self.photo.name.rsplit("/", 1)[-1][:8] if self.photo else ""
+        return (self.photo.name or "").rsplit("/", 1)[-1][:8] if self.photo else ""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf.locale import LANG_INFO
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from attune.directory.models import Article, FeeRoute
+from attune.directory.models import Article, DirectoryEntry, FeeRoute
 from attune.directory.rendering import cross_references, render_markdown
 from attune.practice.models import Format, Modality, ProblemArea, TherapistProfile
 
@@ -55,7 +55,7 @@ def gender_label(key: str) -> str:
     return GENDER_LABELS.get(key, key[:1].upper() + key[1:])
 
 
-def entry_of(profile: TherapistProfile):
+def entry_of(profile: TherapistProfile) -> DirectoryEntry | None:
     """The therapist's directory entry, or None (loaded with the profile: no query)."""
     try:
         return profile.directory_entry
@@ -64,7 +64,8 @@ def entry_of(profile: TherapistProfile):
 
 
 def language_name(code: str) -> str:
-    return LANG_INFO.get(code, {}).get("name", code)
+    name: str = LANG_INFO.get(code, {}).get("name", code)
+    return name
 
 
 def format_label(code: str) -> str:

@@ -6,6 +6,8 @@ is a 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,16 +16,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.directory import queries, services
 from attune.directory.forms import MyEntryForm, parse_filters
 from attune.directory.rendering import render_markdown
-from attune.practice.models import Modality, ProblemArea
+from attune.practice.models import Modality, ProblemArea, TherapistProfile
 
 FIRST_CONSULTATION_SLUG = "your-first-consultation"
 MATCH_PATH = "/match/"  # owned by attune.matching; linked by path so neither app imports the other
 
 
-def _card(profile) -> dict:
+def _card(profile: TherapistProfile) -> dict[str, Any]:
     entry = queries.entry_of(profile)
     photo = ""
     if entry is not None and entry.photo:
@@ -72,7 +75,7 @@ def therapist(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_card(profile),
             "modalities": modalities,
-            "articles": profile.public_articles,
+            "articles": profile.public_articles,  # type: ignore[attr-defined]  # Prefetch(to_attr=) in profile_for_page
             "consultation_guide": queries.visible_articles()
             .filter(slug=FIRST_CONSULTATION_SLUG)
             .exists(),
@@ -94,7 +97,7 @@ def therapist_photo(request: HttpRequest, pk: int) -> FileResponse:
         .first()
     )
     entry = queries.entry_of(profile) if profile is not None else None
-    if entry is None or not entry.photo:
+    if entry is None or not entry.photo.name:  # (a FieldFile is true when it has a name)
         raise Http404("No photo")
     try:
         handle = entry.photo.storage.open(entry.photo.name, "rb")
@@ -109,12 +112,12 @@ def therapist_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_entry(request: HttpRequest) -> HttpResponse:
+def my_entry(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A therapist edits her own directory entry: in my words, district, pronouns, gender,
     how fees are paid, a photo."""
     if not request.user.has_perm("directory.edit_own_entry"):
         raise PermissionDenied
-    profile = request.user.therapist_profile  # type: ignore[union-attr]
+    profile = request.user.therapist_profile
     entry = queries.entry_of(profile)
     context = {"profile": profile, "entry": entry, "name": queries.public_name(profile)}
     if request.method != "POST":
@@ -215,7 +218,9 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
             "article": item,
             "body": queries.render_article(item),
             "author": author if show_author else None,
-            "author_name": queries.public_name(author) if show_author else "",
+            "author_name": queries.public_name(author)
+            if author is not None and show_author
+            else "",
             "related": queries.related_articles(item),
             "match_path": MATCH_PATH,
         },

@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -97,7 +98,7 @@ def submit_request(
     proposed_times: Sequence[datetime],
     hopes: str,
     intake: Mapping[str, object],
-    idempotency_key: object,
+    idempotency_key: UUID | str,
     base_url: str = "",
 ) -> ConsultationRequest:
     """Store the request once (the same idempotency key returns the stored one), send the
@@ -225,8 +226,11 @@ def take_on(*, request_obj: ConsultationRequest, by: User, base_url: str) -> Con
                 "You can take someone on after the consultation: once its time has passed, "
                 "or after you mark it as held."
             )
-        user = client_account(practice=by.practice, email=req.email, name=req.name)
-        client, _ = Client.objects.get_or_create(user=user, defaults={"practice": by.practice})
+        practice = by.practice
+        if practice is None:  # a therapist belongs to a practice; without one, no client
+            raise ValidationError("You are not a member of a practice.")
+        user = client_account(practice=practice, email=req.email, name=req.name)
+        client, _ = Client.objects.get_or_create(user=user, defaults={"practice": practice})
         if Episode.objects.filter(client=client, status=EpisodeStatus.ACTIVE).exists():
             raise ValidationError("This person already has an active therapy in the practice.")
         episode = Episode.objects.create(

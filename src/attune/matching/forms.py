@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -74,8 +74,8 @@ class MatchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.areas = list(ProblemArea.objects.order_by("name"))
-        self.fields["problem_areas"].choices = [(a.slug, a.name) for a in self.areas]
-        self.fields["modality"].choices = [("", "No preference")] + [
+        _choice_field(self, "problem_areas").choices = [(a.slug, a.name) for a in self.areas]
+        _choice_field(self, "modality").choices = [("", "No preference")] + [
             (m.slug, m.name) for m in Modality.objects.order_by("name")
         ]
         codes = sorted(
@@ -87,12 +87,13 @@ class MatchForm(forms.Form):
                 for code in (langs or [])
             }
         )
-        self.fields["language"].choices = [("", "No preference")] + sorted(
+        _choice_field(self, "language").choices = [("", "No preference")] + sorted(
             ((c, language_name(c)) for c in codes), key=lambda pair: pair[1]
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("text") or "").strip() and not data.get("problem_areas"):
             raise forms.ValidationError(
                 "Tell us a little about what brings you, or tick at least one problem area."
@@ -137,7 +138,8 @@ class ConsultationForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         times = [data.get(f"time_{i}") for i in (1, 2, 3)]
         chosen = [t for t in times if t is not None]
         now = timezone.now()
@@ -150,6 +152,15 @@ class ConsultationForm(forms.Form):
 
     def proposed_times(self) -> list[datetime]:
         return [t for t in (self.cleaned_data.get(f"time_{i}") for i in (1, 2, 3)) if t is not None]
+
+
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A ChoiceField declared on the form (``form.fields`` is typed as plain Fields)."""
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _display_name(profile: TherapistProfile) -> str:
+    return profile.user.display_name
 
 
 def _label(moment: datetime) -> str:
@@ -175,13 +186,14 @@ class OfferForm(forms.Form):
         super().__init__(*args, **kwargs)
         now = timezone.now()
         ahead = [t for t in (proposed or []) if t > now]
-        self.fields["time"].choices = [(t.isoformat(), _label(t)) for t in ahead] + [
+        _choice_field(self, "time").choices = [(t.isoformat(), _label(t)) for t in ahead] + [
             (self.OTHER, "Another time")
         ]
         self.fields["time"].initial = ahead[0].isoformat() if ahead else self.OTHER
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("time") == self.OTHER and data.get("other_time") is None:
             self.add_error("other_time", "Give the time you offer.")
         return data
@@ -189,7 +201,8 @@ class OfferForm(forms.Form):
     def offered_at(self) -> datetime:
         choice = self.cleaned_data["time"]
         if choice == self.OTHER:
-            return self.cleaned_data["other_time"]
+            other: datetime = self.cleaned_data["other_time"]
+            return other
         parsed = parse_datetime(choice)
         assert parsed is not None  # the choices are ISO datetimes
         return parsed
@@ -226,5 +239,6 @@ class DeclineForm(forms.Form):
     def __init__(self, *args: Any, colleagues: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if colleagues is not None:
-            self.fields["colleague"].queryset = colleagues
-            self.fields["colleague"].label_from_instance = lambda p: p.user.display_name
+            field = cast(RecordChoiceField, self.fields["colleague"])
+            field.queryset = colleagues
+            field.label_from_instance = _display_name  # type: ignore[method-assign, assignment]  # on this field only, as Django allows

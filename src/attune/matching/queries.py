@@ -123,7 +123,7 @@ def area_counts(therapist_ids: Sequence[int], area_slugs: Sequence[str]) -> Area
         .order_by("submitted_at", "pk")
         .values_list("episode_id", "instrument_version__instrument__code", "session_id", "score")
     ):
-        scores[(ep_id, code)].append(float(score))
+        scores[(ep_id, code)].append(float(score))  # type: ignore[arg-type]  # score__isnull=False
         sessions[ep_id].add(session_id)
 
     rows = [e for e in episodes if areas.get(e[0])]
@@ -257,6 +257,8 @@ def thread(req: ConsultationRequest) -> list[ConsultationMessage]:
 
 def colleagues_of(user: User) -> QuerySet[TherapistProfile]:
     """Published therapists of the same practice, to suggest when declining."""
+    if user.practice_id is None:  # a therapist without a practice has no colleagues
+        return TherapistProfile.objects.none()
     return (
         published_profiles()
         .filter(practice_id=user.practice_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.urls import NoReverseMatch, reverse
@@ -99,8 +100,9 @@ class Match:
     admissible: bool = True
 
     @property
-    def entry(self):  # noqa: ANN201 - the directory's DirectoryEntry, loaded with the profile
-        """The therapist's directory entry (pronouns, district, photo…), or None."""
+    def entry(self) -> Any:
+        """The therapist's directory entry (pronouns, district, photo…), or None: the directory's
+        DirectoryEntry, loaded with the profile (matching does not import directory)."""
         return getattr(self.profile, "directory_entry", None)
 
     @property

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.engine.matching import MIN_CASES
@@ -147,7 +148,7 @@ def match_results(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@ratelimit(key="ip", rate=_rate, method="POST", block=False)
+@ratelimit(key="ip", rate=_rate, method="POST", block=False)  # type: ignore[untyped-decorator]  # django-ratelimit has no types
 @require_http_methods(["GET", "POST"])
 def consult(request: HttpRequest, therapist_id: int) -> HttpResponse:
     """Ask a therapist for a first consultation, with the guide of questions worth asking."""
@@ -194,25 +195,25 @@ def consult_sent(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _therapist(request: HttpRequest) -> None:
+def _therapist(request: AuthenticatedHttpRequest) -> None:
     if not request.user.has_perm("matching.use_inbox"):
         raise PermissionDenied
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     _therapist(request)
     return render(
         request,
         "matching/inbox.html",
-        {"groups": inbox_groups(requests_for(request.user))},  # type: ignore[arg-type]
+        {"groups": inbox_groups(requests_for(request.user))},
     )
 
 
-def _own_request(request: HttpRequest, request_id: int) -> ConsultationRequest:
+def _own_request(request: AuthenticatedHttpRequest, request_id: int) -> ConsultationRequest:
     """Her own request, or 404 (another therapist's) / 403 (not a therapist)."""
     _therapist(request)
-    req = get_object_or_404(requests_for(request.user), pk=request_id)  # type: ignore[arg-type]
+    req = get_object_or_404(requests_for(request.user), pk=request_id)
     if not is_asked_therapist(request.user, req):
         raise PermissionDenied
     return req
@@ -222,7 +223,9 @@ def _proposed(req: ConsultationRequest) -> list[datetime]:
     return [t for t in (parse_datetime(s) for s in req.proposed_times) if t is not None]
 
 
-def _request_page(request: HttpRequest, req: ConsultationRequest, **forms: Any) -> HttpResponse:
+def _request_page(
+    request: AuthenticatedHttpRequest, req: ConsultationRequest, **forms: Any
+) -> HttpResponse:
     context: dict[str, Any] = {
         "req": req,
         "proposed": _proposed(req),
@@ -231,7 +234,7 @@ def _request_page(request: HttpRequest, req: ConsultationRequest, **forms: Any) 
         "taken_place": req.consultation_has_taken_place(),
         "offer_form": OfferForm(proposed=_proposed(req)),
         "message_form": MessageForm(label=f"A question or message to {req.name}"),
-        "decline_form": DeclineForm(colleagues=colleagues_of(request.user)),  # type: ignore[arg-type]
+        "decline_form": DeclineForm(colleagues=colleagues_of(request.user)),
     }
     context.update(forms)
     # Errors no form on the page shows (a closed request shows no forms; "held" and "take on"
@@ -248,9 +251,9 @@ def _request_page(request: HttpRequest, req: ConsultationRequest, **forms: Any) 
 
 
 @login_required
-def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
-    record(request.user, AuditAction.READ, req)  # type: ignore[arg-type]
+    record(request.user, AuditAction.READ, req)
     return _request_page(request, req)
 
 
@@ -269,14 +272,14 @@ def _done(request: HttpRequest, req: ConsultationRequest, text: str) -> HttpResp
 
 @login_required
 @require_POST
-def offer(request: HttpRequest, request_id: int) -> HttpResponse:
+def offer(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = OfferForm(request.POST, proposed=_proposed(req))
     if form.is_valid():
         try:
             consultations.offer_time(
                 request_obj=req,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 at=form.offered_at(),
                 message=form.cleaned_data["message"],
                 base_url=_base_url(request),
@@ -290,14 +293,14 @@ def offer(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def write(request: HttpRequest, request_id: int) -> HttpResponse:
+def write(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = MessageForm(request.POST, label=f"A question or message to {req.name}")
     if form.is_valid():
         try:
             consultations.write_to_person(
                 request_obj=req,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 body=form.cleaned_data["body"],
                 base_url=_base_url(request),
             )
@@ -310,10 +313,10 @@ def write(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def held(request: HttpRequest, request_id: int) -> HttpResponse:
+def held(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     try:
-        consultations.mark_held(request_obj=req, by=request.user)  # type: ignore[arg-type]
+        consultations.mark_held(request_obj=req, by=request.user)
     except ValidationError as error:
         return _request_page(request, req, take_on_errors=error.messages)
     return _done(request, req, "Marked as held.")
@@ -321,12 +324,12 @@ def held(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_on(request: HttpRequest, request_id: int) -> HttpResponse:
+def take_on(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     try:
         consultations.take_on(
             request_obj=req,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             base_url=_base_url(request),
         )
     except ValidationError as error:
@@ -341,14 +344,14 @@ def take_on(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decline(request: HttpRequest, request_id: int) -> HttpResponse:
+def decline(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
-    form = DeclineForm(request.POST, colleagues=colleagues_of(request.user))  # type: ignore[arg-type]
+    form = DeclineForm(request.POST, colleagues=colleagues_of(request.user))
     if form.is_valid():
         try:
             consultations.decline(
                 request_obj=req,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
                 colleague=form.cleaned_data["colleague"],
                 base_url=_base_url(request),
@@ -373,7 +376,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@ratelimit(key="ip", rate=PERSON_RATE, method="POST", block=False)
+@ratelimit(key="ip", rate=PERSON_RATE, method="POST", block=False)  # type: ignore[untyped-decorator]  # django-ratelimit has no types
 def person(request: HttpRequest, token: str) -> HttpResponse:
     """The person asking reads the therapist's messages, confirms the offered time, replies or
     withdraws. The link signs nobody in; a wrong or expired one gets a plain page (200: it is
@@ -392,11 +395,12 @@ def person(request: HttpRequest, token: str) -> HttpResponse:
             )
         )
     req = link.request
-    reply_form = MessageForm(label=f"Your reply to {req.therapist.display_name}")
+    reply_label = f"Your reply to {req.therapist.display_name}"
+    reply_form = MessageForm(label=reply_label)
     failed = False
     if request.method == "POST" and getattr(request, "limited", False):
         # A leaked link must not flood the therapist's inbox; the words typed stay in the form.
-        reply_form = MessageForm(request.POST, label=reply_form.fields["body"].label)
+        reply_form = MessageForm(request.POST, label=reply_label)
         messages.error(request, "Too many messages in a short time: please try again later.")
     elif request.method == "POST":
         action = request.POST.get("action", "")
@@ -412,7 +416,7 @@ def person(request: HttpRequest, token: str) -> HttpResponse:
                 consultations.person_withdraw(request_obj=req, base_url=_base_url(request))
                 messages.success(request, "Your request is withdrawn.")
             else:
-                reply_form = MessageForm(request.POST, label=reply_form.fields["body"].label)
+                reply_form = MessageForm(request.POST, label=reply_label)
                 if reply_form.is_valid():
                     consultations.person_reply(
                         request_obj=req,

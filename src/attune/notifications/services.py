@@ -160,9 +160,10 @@ class NotifyRun:
 def retry_failed() -> int:
     """Put safety e-mails the outbox gave up on back in the queue."""
     ids = SafetyNotification.objects.exclude(email=None).values_list("email_id", flat=True)
-    return Email.objects.filter(pk__in=list(ids), status=STATUS.failed).update(
+    requeued: int = Email.objects.filter(pk__in=list(ids), status=STATUS.failed).update(
         status=STATUS.requeued, number_of_retries=0, scheduled_time=timezone.now()
     )
+    return requeued
 
 
 def run(now: datetime | None = None) -> NotifyRun:

@@ -38,12 +38,10 @@ def write_demo_supervision(therapist: User, today: date) -> None:
             note="How do I raise an early ending without pushing him towards it?",
             now=max(brought.opened_at, _at(today - timedelta(days=1), 17)),
         )
-    discussed = (
-        alerts.filter(kind=AlertKind.NOT_ON_TRACK, status__in=OPEN_STATUSES)
-        .exclude(pk=getattr(brought, "pk", None))
-        .select_related("episode")
-        .first()
-    )
+    not_on_track = alerts.filter(kind=AlertKind.NOT_ON_TRACK, status__in=OPEN_STATUSES)
+    if brought is not None:
+        not_on_track = not_on_track.exclude(pk=brought.pk)
+    discussed = not_on_track.select_related("episode").first()
     if discussed is not None:
         write_note(
             author=User.objects.get(pk=supervisor),

@@ -130,7 +130,7 @@ def supervisee_figures(
     ):
         check_ins[therapist_id].append(done)
 
-    responses: dict[int, list[datetime | None]] = defaultdict(list)
+    responses: dict[int, list[timedelta | None]] = defaultdict(list)
     follow_up = Q(events__kind__in=(AlertEventKind.ACKNOWLEDGED, AlertEventKind.ACTION_RECORDED))
     for therapist_id, opened, first in (
         Alert.objects.filter(episode__therapist_id__in=ids, opened_at__gte=since)

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -47,6 +48,34 @@ from attune.care.models import Episode, EpisodeStatus
 from attune.engine.levels import level
 from attune.measures.queries import stopping_answers_of_outer_episode
 from attune.supervision.thresholds import SupervisionThresholds, thresholds
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _EpisodeAnnotations(TypedDict):
+        stopping_code: str | None
+        stopping_at: datetime | None
+        stopping_session: int | None
+        last_supervised_at: datetime | None
+
+    class _AlertAnnotations(TypedDict):
+        was_brought: bool
+        followed_up_at: datetime | None
+        brought_at: datetime | None
+
+    #: An active episode with what the queue reads about it (_episodes).
+    QueueEpisode = WithAnnotations[Episode, _EpisodeAnnotations]
+    #: An alert with when it was first followed up and last brought to supervision (_alerts).
+    QueueAlert = WithAnnotations[Alert, _AlertAnnotations]
+
+
+class _Where(TypedDict):
+    """Whose item it is: every QueueItem has these."""
+
+    therapist_id: int
+    episode_id: int
+    client_name: str
+
 
 SAFETY, ACT_SOON, BROUGHT, RUPTURES, STOPPING = (
     "safety_not_followed_up",
@@ -106,13 +135,13 @@ def _hours(delta: timedelta) -> str:
     return f"{hours / 24:.0f} days"
 
 
-def _episodes(therapist_ids: list[int]) -> list[Episode]:
+def _episodes(therapist_ids: list[int]) -> list[QueueEpisode]:
     latest_stopping = stopping_answers_of_outer_episode()
     return list(
         Episode.objects.filter(therapist_id__in=therapist_ids, status=EpisodeStatus.ACTIVE)
         .select_related("client__user")
         .annotate(
-            stopping_code=Subquery(latest_stopping.values("stopping_code")[:1]),
+            stopping_code=Subquery(latest_stopping.values("stopping_code")[:1]),  # type: ignore[misc]  # annotated by the measures query
             stopping_at=Subquery(latest_stopping.values("submitted_at")[:1]),
             stopping_session=Subquery(latest_stopping.values("session__number")[:1]),
             last_supervised_at=Max("supervision_notes__created_at"),
@@ -120,7 +149,9 @@ def _episodes(therapist_ids: list[int]) -> list[Episode]:
     )
 
 
-def _alerts(episode_ids: list[int], now: datetime, rules: SupervisionThresholds) -> list[Alert]:
+def _alerts(
+    episode_ids: list[int], now: datetime, rules: SupervisionThresholds
+) -> list[QueueAlert]:
     """The alerts any reason may need, with when they were first followed up and when the
     therapist brought them to supervision."""
     brought = AlertEvent.objects.filter(alert=OuterRef("pk"), action=ActionKind.SUPERVISION)
@@ -133,7 +164,7 @@ def _alerts(episode_ids: list[int], now: datetime, rules: SupervisionThresholds)
         | Q(kind=AlertKind.REPEATED_RUPTURES, status__in=OPEN_STATUSES)
         | Q(was_brought=True)
     )
-    return list(
+    alerts = (
         Alert.objects.filter(episode_id__in=episode_ids)
         .annotate(was_brought=Exists(brought))
         .filter(wanted)
@@ -143,6 +174,8 @@ def _alerts(episode_ids: list[int], now: datetime, rules: SupervisionThresholds)
         )
         .order_by("opened_at", "pk")
     )
+    # AlertQuerySet iterates as plain Alerts for the type checker; these carry the annotations.
+    return cast("list[QueueAlert]", list(alerts))
 
 
 def _brought_notes(alert_ids: list[int]) -> dict[int, str]:
@@ -161,13 +194,17 @@ def _brought_notes(alert_ids: list[int]) -> dict[int, str]:
 
 
 def _safety(
-    alert: Alert, name: str, episode: Episode, now: datetime, rules: SupervisionThresholds
+    alert: QueueAlert, name: str, episode: Episode, now: datetime, rules: SupervisionThresholds
 ) -> QueueItem | None:
     limit = timedelta(hours=rules.safety_follow_up_hours)
     rule = (
         f"Supervision rule: a safety alert is acknowledged or followed up within {_hours(limit)}."
     )
-    base = {"therapist_id": episode.therapist_id, "episode_id": episode.pk, "client_name": name}
+    base: _Where = {
+        "therapist_id": episode.therapist_id,
+        "episode_id": episode.pk,
+        "client_name": name,
+    }
     if alert.followed_up_at is None:
         if alert.status not in OPEN_STATUSES or now - alert.opened_at <= limit:
             return None
@@ -196,15 +233,19 @@ def _safety(
 
 
 def _items_for(
-    episode: Episode,
-    alerts: list[Alert],
+    episode: QueueEpisode,
+    alerts: list[QueueAlert],
     brought_notes: dict[int, str],
     now: datetime,
     rules: SupervisionThresholds,
     stopping: frozenset[str],
 ) -> list[QueueItem]:
     name = episode.client.display_name
-    base = {"therapist_id": episode.therapist_id, "episode_id": episode.pk, "client_name": name}
+    base: _Where = {
+        "therapist_id": episode.therapist_id,
+        "episode_id": episode.pk,
+        "client_name": name,
+    }
     items: list[QueueItem] = []
     for alert in alerts:
         if alert.kind == AlertKind.SAFETY:
@@ -261,9 +302,9 @@ def _items_for(
 
 
 def _ruptures(
-    episode: Episode, alerts: list[Alert], now: datetime, rules: SupervisionThresholds
+    episode: Episode, alerts: list[QueueAlert], now: datetime, rules: SupervisionThresholds
 ) -> QueueItem | None:
-    base = {
+    base: _Where = {
         "therapist_id": episode.therapist_id,
         "episode_id": episode.pk,
         "client_name": episode.client.display_name,
@@ -318,7 +359,7 @@ def queue(therapist_ids: Iterable[int], now: datetime | None = None) -> dict[int
         return out
     rules, stopping = thresholds(), thinking_of_stopping_codes()
     episodes = _episodes(ids)
-    alerts_of: dict[int, list[Alert]] = defaultdict(list)
+    alerts_of: dict[int, list[QueueAlert]] = defaultdict(list)
     alerts = _alerts([e.pk for e in episodes], now, rules)
     for alert in alerts:
         alerts_of[alert.episode_id].append(alert)

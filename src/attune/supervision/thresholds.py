@@ -27,6 +27,7 @@ message instead of being ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -51,7 +52,7 @@ def thresholds() -> SupervisionThresholds:
         raise ImproperlyConfigured(
             f"ATTUNE_SUPERVISION: unknown name(s) {', '.join(unknown)}; known: {', '.join(known)}."
         )
-    values: dict[str, float | int] = {}
+    values: dict[str, Any] = {}  # each a float or an int, as its field says
     for name, value in overrides.items():
         kind = float if known[name].type in (float, "float") else int
         try:

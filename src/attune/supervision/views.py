@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.accounts.models import Role, User
 from attune.care.models import Episode
 from attune.care.queries import episodes_visible_to
@@ -26,7 +27,7 @@ from attune.supervision.thresholds import thresholds
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The supervisor's home: each supervisee with what there is to discuss."""
     if not request.user.has_perm("supervision.use_supervision"):
         raise PermissionDenied
@@ -38,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def supervisee(request: HttpRequest, therapist_id: int) -> HttpResponse:
+def supervisee(request: AuthenticatedHttpRequest, therapist_id: int) -> HttpResponse:
     """One supervisee: the queue, figures about her work, and the latest notes written."""
     therapist = get_object_or_404(User, pk=therapist_id, role=Role.THERAPIST)
     if not may_supervise(request.user, therapist):
@@ -56,7 +57,7 @@ def _episode_url(episode_id: int) -> str:
 
 @login_required
 @require_POST
-def write_note(request: HttpRequest, episode_id: int) -> HttpResponse:
+def write_note(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     try:
         episode = (
             episodes_visible_to(request.user).select_related("client__user").get(pk=episode_id)
@@ -82,7 +83,7 @@ def write_note(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_note(request: HttpRequest, note_id: int) -> HttpResponse:
+def mark_note(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     note = get_object_or_404(
         SupervisionNote.objects.filter(
             episode__in=episodes_visible_to(request.user)

@@ -5,9 +5,11 @@ are — they still work — and `attune rotate-note-keys` encrypts them once the
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def seal(apps, schema_editor):
+def seal(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from attune.accounts.mfa_secrets import sealed
     from attune.notes.crypto import NotesCryptoError
 

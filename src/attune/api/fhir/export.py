@@ -51,8 +51,8 @@ def lines(job: ExportJob, kind: str) -> Iterator[str]:
             therapists = sorted(set(client.episodes.values_list("therapist_id", flat=True)))
             yield json.dumps(fr.patient(client, therapists)) + "\n"
     elif kind == "Practitioner":
-        therapists = User.objects.filter(practice=job.practice, role=Role.THERAPIST)
-        for user in therapists.order_by("pk").iterator(chunk_size=500):
+        practitioners = User.objects.filter(practice=job.practice, role=Role.THERAPIST)
+        for user in practitioners.order_by("pk").iterator(chunk_size=500):
             yield json.dumps(fr.practitioner(user)) + "\n"
     elif kind == "Questionnaire":
         for version in InstrumentVersion.objects.select_related("instrument").order_by("pk"):
@@ -89,6 +89,8 @@ def parse_types(raw: str) -> list[str]:
 
 
 def start(*, user: User, types: list[str], since: datetime | None, request_url: str) -> ExportJob:
+    if user.practice_id is None:  # never: api.export_practice asks for a practice (api.rules)
+        raise ValueError("Only a member of a practice exports it.")
     return ExportJob.objects.create(
         practice_id=user.practice_id,
         requested_by=user,

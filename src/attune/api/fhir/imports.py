@@ -126,18 +126,19 @@ def read_document(body: bytes) -> ImportedForm:
         else:
             raise UnreadableDocument("Send a QuestionnaireResponse, or a Bundle of them.")
     except PydanticError as error:
-        first = error.errors()[0] if error.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))[:80]
-        reason = str(first.get("msg", ""))[:120]
+        errors = error.errors()
+        where = ".".join(str(p) for p in errors[0]["loc"])[:80] if errors else ""
+        reason = str(errors[0]["msg"])[:120] if errors else ""
         raise UnreadableDocument(f"Not valid FHIR R4: {where} {reason}") from None
-    if not resources or not all(isinstance(r, QuestionnaireResponse) for r in resources):
+    responses = [r for r in resources if isinstance(r, QuestionnaireResponse)]
+    if not resources or len(responses) < len(resources):
         raise UnreadableDocument("The Bundle must hold QuestionnaireResponses only.")
-    subjects = {_reference_id(r.subject, "Patient", "subject") for r in resources}
-    sessions = {_reference_id(r.encounter, "Encounter", "encounter") for r in resources}
+    subjects = {_reference_id(r.subject, "Patient", "subject") for r in responses}
+    sessions = {_reference_id(r.encounter, "Encounter", "encounter") for r in responses}
     if len(subjects) > 1 or len(sessions) > 1:
         raise UnreadableDocument("All responses must be for the same patient and encounter.")
     answers: dict[str, dict[str, Any]] = {}
-    for qr in resources:
+    for qr in responses:
         if qr.status not in ("completed", "amended"):
             raise UnreadableDocument("Only completed responses can be imported.")
         code = _instrument_code(qr.questionnaire or "")

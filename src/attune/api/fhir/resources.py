@@ -47,7 +47,7 @@ def checked(resource: dict[str, Any]) -> dict[str, Any]:
     """Validate with fhir.resources (R4B) and return the model's own JSON (ordered, no nulls).
     A resource that fails is a programming error: it raises (pydantic ``ValidationError``)."""
     model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    return model.model_dump(mode="json", by_alias=True, exclude_none=True)  # type: ignore[no-any-return]
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def instant(moment: datetime) -> str:

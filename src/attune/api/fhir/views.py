@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -25,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attune.accounts.models import Role, User
-from attune.api.auth import token_user
+from attune.api.auth import TokenHttpRequest, token_user
 from attune.api.entry import enter_for_client
 from attune.api.fhir import export
 from attune.api.fhir import resources as fr
@@ -99,8 +100,8 @@ def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("fhir:metadata")).removesuffix("metadata")
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: TokenHttpRequest) -> User:
+    return request.user
 
 
 # --------------------------------------------------------------------------- search parameters
@@ -215,18 +216,18 @@ def _search_bundle(request: HttpRequest, page: list[dict[str, Any]], total: int)
 # --------------------------------------------------------------------------- scoped reads
 
 
-def _episodes(request: HttpRequest) -> QuerySet[Episode]:
+def _episodes(request: TokenHttpRequest) -> QuerySet[Episode]:
     return episodes_visible_to(_user(request))
 
 
-def _responses(request: HttpRequest) -> QuerySet[Response]:
+def _responses(request: TokenHttpRequest) -> QuerySet[Response]:
     # A form kept in progress for its safety answer too: the web page shows it as well.
     return Response.all_objects.filter(episode__in=_episodes(request)).select_related(
         "instrument_version__instrument", "episode__client__user", "episode__therapist"
     )
 
 
-def _readable(request: HttpRequest, response: Response) -> bool:
+def _readable(request: TokenHttpRequest, response: Response) -> bool:
     """``measures.view_response``, asked once per treating therapist and request (the
     predicate decides on the episode's therapist; a supervisor's check is a query)."""
     answers: dict[int, bool] = request.__dict__.setdefault("_fhir_readable", {})
@@ -277,7 +278,7 @@ def questionnaire_search(request: HttpRequest) -> HttpResponse:
 
 
 @fhir_view
-def questionnaire_response_read(request: HttpRequest, response_id: int) -> HttpResponse:
+def questionnaire_response_read(request: TokenHttpRequest, response_id: int) -> HttpResponse:
     response = _responses(request).filter(pk=response_id).first()
     if response is None:
         return _not_found()
@@ -290,21 +291,21 @@ def questionnaire_response_read(request: HttpRequest, response_id: int) -> HttpR
 @csrf_exempt  # a bearer token, never the session cookie: no cross-site request can carry it
 @_token_view
 @require_http_methods(["GET", "POST"])
-def questionnaire_response_type(request: HttpRequest) -> HttpResponse:
+def questionnaire_response_type(request: TokenHttpRequest) -> HttpResponse:
     """GET: search. POST: import the client's form through the one submission flow."""
     if request.method == "POST":
         return _import(request)
     return questionnaire_response_search(request)
 
 
-def _import(request: HttpRequest) -> HttpResponse:
+def _import(request: TokenHttpRequest) -> HttpResponse:
     """A QuestionnaireResponse (or a Bundle of the PHQ-9 and GAD-7 ones) for a session of a
     client in the caller's care, stored by ``measures.services.submit_form``: validated and
     scored like a web form, stored once (the same document again: 200 and what was stored),
     and a PHQ-9 item-9 answer opens the safety alert and the therapist's notice in the same
     transaction. Unreadable documents: 400; answers to check: 422 (a safety answer is still
     kept and its alert opened, as for the web form)."""
-    if not request.api_token.can_write:  # type: ignore[attr-defined]
+    if not request.api_token.can_write:
         return _outcome(403, "forbidden", "This token is read-only.")
     try:
         form = read_document(request.body)
@@ -371,7 +372,7 @@ def _import(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def questionnaire_response_search(request: HttpRequest) -> HttpResponse:
+def questionnaire_response_search(request: TokenHttpRequest) -> HttpResponse:
     count, offset = _paging(request)
     found = (
         _responses(request)
@@ -408,7 +409,7 @@ def _observation_code(response: Response, part: str) -> str:
 
 
 @fhir_view
-def observation_read(request: HttpRequest, response_id: int, part: str) -> HttpResponse:
+def observation_read(request: TokenHttpRequest, response_id: int, part: str) -> HttpResponse:
     response = _responses(request).filter(pk=response_id).first()
     if response is None:
         return _not_found()
@@ -422,7 +423,7 @@ def observation_read(request: HttpRequest, response_id: int, part: str) -> HttpR
 
 
 @fhir_view
-def observation_search(request: HttpRequest) -> HttpResponse:
+def observation_search(request: TokenHttpRequest) -> HttpResponse:
     count, offset = _paging(request)
     codes = _codes(request)
     responses = (
@@ -449,7 +450,7 @@ def observation_search(request: HttpRequest) -> HttpResponse:
     return _search_bundle(request, entries, len(matches))
 
 
-def _visible_clients(request: HttpRequest) -> dict[int, tuple[Client, list[int]]]:
+def _visible_clients(request: TokenHttpRequest) -> dict[int, tuple[Client, list[int]]]:
     """Clients of the caller's readable episodes, with their therapists' ids. ``care.view_episode``
     is asked once per therapist (it decides on the episode's therapist; a supervisor's check
     is a query), so the list costs the same few queries however many clients there are."""
@@ -470,7 +471,7 @@ def _visible_clients(request: HttpRequest) -> dict[int, tuple[Client, list[int]]
 
 
 @fhir_view
-def patient_read(request: HttpRequest, client_id: int) -> HttpResponse:
+def patient_read(request: TokenHttpRequest, client_id: int) -> HttpResponse:
     if not _episodes(request).filter(client_id=client_id).exists():
         return _not_found()
     found = _visible_clients(request).get(client_id)
@@ -481,7 +482,7 @@ def patient_read(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @fhir_view
-def patient_search(request: HttpRequest) -> HttpResponse:
+def patient_search(request: TokenHttpRequest) -> HttpResponse:
     count, offset = _paging(request)
     wanted = set(_ids(request, ("_id",), "Patient"))
     clients = [c for pk, c in _visible_clients(request).items() if not wanted or pk in wanted]
@@ -490,7 +491,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
 
 
 @fhir_view
-def practitioner_read(request: HttpRequest, practitioner_id: int) -> HttpResponse:
+def practitioner_read(request: TokenHttpRequest, practitioner_id: int) -> HttpResponse:
     """The caller, or a therapist of one of the caller's episodes (nobody else)."""
     user = _user(request)
     if practitioner_id == user.pk:
@@ -510,19 +511,19 @@ def practitioner_read(request: HttpRequest, practitioner_id: int) -> HttpRespons
 # --------------------------------------------------------------------------- bulk $export
 
 
-def _export_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _export_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """The practice administrator's token only (401 without a usable token, 403 otherwise)."""
 
     @csrf_exempt  # a bearer token, never the session cookie
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         refused = _refused(request, "api.export_practice", "Only the administrator exports.")
         return refused or view(request, *args, **kwargs)
 
     return wrapped
 
 
-def _job(request: HttpRequest, job_id: int) -> ExportJob | None:
+def _job(request: TokenHttpRequest, job_id: int) -> ExportJob | None:
     return ExportJob.objects.filter(
         pk=job_id, requested_by=_user(request), cancelled_at__isnull=True
     ).first()
@@ -530,7 +531,7 @@ def _job(request: HttpRequest, job_id: int) -> ExportJob | None:
 
 @_export_view
 @require_GET
-def export_kickoff(request: HttpRequest) -> HttpResponse:
+def export_kickoff(request: TokenHttpRequest) -> HttpResponse:
     """``GET [base]/$export``: the whole practice, asynchronously (``Prefer: respond-async``)."""
     if "respond-async" not in request.headers.get("Prefer", ""):
         return _outcome(400, "invalid", "Send Prefer: respond-async.")
@@ -560,7 +561,7 @@ def export_kickoff(request: HttpRequest) -> HttpResponse:
 
 @_export_view
 @require_http_methods(["GET", "DELETE"])
-def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
+def export_status(request: TokenHttpRequest, job_id: int) -> HttpResponse:
     """The manifest (the files are written as they are read: complete at once); DELETE
     cancels (202), after which the status and the files are 404."""
     job = _job(request, job_id)
@@ -584,7 +585,9 @@ def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @_export_view
 @require_GET
-def export_file(request: HttpRequest, job_id: int, kind: str) -> HttpResponse:
+def export_file(
+    request: TokenHttpRequest, job_id: int, kind: str
+) -> HttpResponse | StreamingHttpResponse:
     job = _job(request, job_id)
     if job is None or kind not in job.types:
         return _not_found()

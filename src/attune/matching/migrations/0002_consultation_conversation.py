@@ -4,9 +4,11 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def forward(apps, schema_editor):
+def forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Requests accepted under the old flow became clients: "taken on". Only new requests
     still wait for the therapist's answer."""
     Request = apps.get_model("matching", "ConsultationRequest")
@@ -14,7 +16,7 @@ def forward(apps, schema_editor):
     Request.objects.exclude(status="new").update(waiting_for_therapist=False)
 
 
-def backward(apps, schema_editor):
+def backward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Request = apps.get_model("matching", "ConsultationRequest")
     Request.objects.filter(status="taken_on").update(status="accepted")
 
