@@ -105,3 +105,29 @@ def test_the_web_application_loads_no_dask():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_pooling_settings_for_pgbouncer_and_the_psycopg_pool(tmp_path):
+    code = (
+        "import django, os\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'attune.settings'\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "for alias in ('default', 'replica'):\n"
+        "    d = settings.DATABASES[alias]\n"
+        "    print(alias, d['DISABLE_SERVER_SIDE_CURSORS'], d['OPTIONS']['pool']['max_size'],"
+        " d['CONN_MAX_AGE'])\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ATTUNE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://attune@db.example.org:6432/attune",
+        "DATABASE_REPLICA_URL": "postgres://attune@replica.example.org:6432/attune",
+        "DB_DISABLE_SERVER_SIDE_CURSORS": "true",
+        "DB_POOL": "true",
+        "DB_POOL_MAX": "20",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split("\n")[:2] == ["default True 20 0", "replica True 20 0"]

@@ -148,6 +148,20 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     ATTUNE_ANALYTICS_REPLICA = "replica"
 ATTUNE_ANALYTICS_PATHS = ("/practice/outcomes/",)
+# Connection pooling on PostgreSQL (docs/scaling.md). Behind pgbouncer in transaction mode set
+# DB_DISABLE_SERVER_SIDE_CURSORS=true (a cursor cannot outlive its transaction there). DB_POOL=true
+# uses Django's own psycopg pool per process instead (needs `pip install "psycopg[pool]"`).
+for _alias in DATABASES:
+    if DATABASES[_alias]["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    if os.environ.get("DB_DISABLE_SERVER_SIDE_CURSORS", "").lower() in ("1", "true", "yes"):
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if os.environ.get("DB_POOL", "").lower() in ("1", "true", "yes"):
+        DATABASES[_alias].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
+        }
+        DATABASES[_alias]["CONN_MAX_AGE"] = 0  # Django's pool requires it
 DATABASE_ROUTERS = ["attune.db_routers.AnalyticsReplicaRouter"]
 MIDDLEWARE = [*MIDDLEWARE, "attune.db_routers.AnalyticsReadsMiddleware"]
 

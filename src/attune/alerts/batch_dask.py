@@ -98,6 +98,7 @@ def evaluate_practice_on_dask(
         write_episodes(active, root / "active", chunk=chunk, with_as_of=True),
         curves=curves,
         config=config,
+        digest=False,
     )
     courses = evaluate_partitions(
         client,
@@ -106,6 +107,7 @@ def evaluate_practice_on_dask(
         config=config,
         keep_signals=False,
         evaluate_signals=False,
+        digest=False,
     )
     signals = run.signals or []
     alerts = sync_alerts({e.pk: e for e in active}, signals, timezone.now()) if signals else []

@@ -123,6 +123,7 @@ def evaluate_partition(
     config: EngineConfig = DEFAULT_CONFIG,
     keep_signals: bool = True,
     evaluate_signals: bool = True,
+    digest: bool = True,
 ) -> PartitionResult:
     """One task: read a partition, evaluate it (unless ``evaluate_signals`` is false: the
     outcomes only), count its practice outcomes."""
@@ -137,7 +138,7 @@ def evaluate_partition(
     return PartitionResult(
         episodes=part.batch.size,
         kinds=dict(Counter(s.kind for s in signals)),
-        digest=signal_digest(signals),
+        digest=signal_digest(signals) if digest else "",
         counts=counts,
         signals=signals if keep_signals else None,
         seconds=time.perf_counter() - started,
@@ -171,6 +172,7 @@ def evaluate_partitions(
     config: EngineConfig = DEFAULT_CONFIG,
     keep_signals: bool = True,
     evaluate_signals: bool = True,
+    digest: bool = True,
     timeout: float | None = None,
 ) -> BatchResult:
     """Evaluate every partition on the cluster of ``client`` and put the results together.
@@ -185,6 +187,7 @@ def evaluate_partitions(
         config=config,
         keep_signals=keep_signals,
         evaluate_signals=evaluate_signals,
+        digest=digest,
         pure=False,
     )
     wait(futures, timeout=timeout)  # raises TimeoutError rather than hang

@@ -175,4 +175,4 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 practices=options["practices"],
             )
-            return evaluate_partitions(client, paths, keep_signals=False)
+            return evaluate_partitions(client, paths, keep_signals=False, digest=False)
