@@ -21,7 +21,12 @@ from django.utils import timezone
 from attune.alerts.batch_dask import evaluate_practice_on_dask
 from attune.alerts.evaluation import evaluate_practice
 from attune.alerts.models import Alert
-from attune.batch.cluster import evaluate_partitions, signal_digest, simulate_partitions
+from attune.batch.cluster import (
+    connect,
+    evaluate_partitions,
+    signal_digest,
+    simulate_partitions,
+)
 from attune.batch.network import NETWORK, as_dict, combine, percentages, practice_counts
 from attune.batch.parquet import partition_paths, read_partition, write_partitions
 from attune.care.models import EpisodeStatus
@@ -250,3 +255,20 @@ def test_the_command_takes_the_dask_backend_and_simulated_input(capsys):
     assert total["recovery_percent"] == published_percentage(
         total["recovered"], total["finished"] - total["not_at_caseness"]
     )
+
+
+def test_a_running_scheduler_is_reached_by_its_address(client, simulated, tmp_path, capsys):
+    batch, practice = simulated
+    address = client.scheduler.address
+    assert address.startswith("tcp://")
+    paths = write_partitions(batch, tmp_path, rows_per_partition=2_500, practice=practice)
+    with connect(address) as other:
+        run = evaluate_partitions(other, paths, keep_signals=False, timeout=TIMEOUT)
+    assert run.digests == [signal_digest(evaluate(read_partition(p).batch)) for p in paths]
+    call_command(
+        "evaluate", "--backend", "dask", "--scheduler", address, "--simulate", "300", "--json"
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["episodes"] == 300
+    assert len(out["workers"]) >= 1
+    assert client.scheduler_info()["workers"]  # the cluster is still up: the command only left it
