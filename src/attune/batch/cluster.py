@@ -17,6 +17,7 @@ disk, or object storage through fsspec).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import resource
 import time
@@ -52,7 +53,9 @@ def connect(
     timeout: float = CONNECT_TIMEOUT,
 ) -> Iterator[Client]:
     """A Dask client: to ``scheduler`` (``tcp://host:port``) when given, otherwise to a new
-    ``LocalCluster`` of ``n_workers`` processes, closed again on exit."""
+    ``LocalCluster`` of ``n_workers`` processes, closed again on exit. Dask's own log lines
+    below WARNING are kept out of the output (the command is cron-friendly)."""
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     if scheduler:
         client = Client(scheduler, timeout=timeout)
         try:
@@ -66,6 +69,7 @@ def connect(
         processes=True,
         memory_limit=memory_limit,
         dashboard_address=":0",
+        silence_logs=logging.WARNING,
         timeout=timeout,
     )
     try:
