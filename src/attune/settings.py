@@ -136,6 +136,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# A read replica for analytics (docs/scaling.md): DATABASE_REPLICA_URL adds the alias "replica"
+# and the practice outcomes pages read from it (attune.db_routers); everything else, and every
+# write, uses "default". Unset: one database, nothing changes. In tests the replica mirrors default.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+ATTUNE_ANALYTICS_REPLICA: str | None = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    ATTUNE_ANALYTICS_REPLICA = "replica"
+ATTUNE_ANALYTICS_PATHS = ("/practice/outcomes/",)
+# Connection pooling on PostgreSQL (docs/scaling.md). Behind pgbouncer in transaction mode set
+# DB_DISABLE_SERVER_SIDE_CURSORS=true (a cursor cannot outlive its transaction there). DB_POOL=true
+# uses Django's own psycopg pool per process instead (needs `pip install "psycopg[pool]"`).
+for _alias in DATABASES:
+    if DATABASES[_alias]["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    if os.environ.get("DB_DISABLE_SERVER_SIDE_CURSORS", "").lower() in ("1", "true", "yes"):
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if os.environ.get("DB_POOL", "").lower() in ("1", "true", "yes"):
+        DATABASES[_alias].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
+        }
+        DATABASES[_alias]["CONN_MAX_AGE"] = 0  # Django's pool requires it
+DATABASE_ROUTERS = ["attune.db_routers.AnalyticsReplicaRouter"]
+MIDDLEWARE = [*MIDDLEWARE, "attune.db_routers.AnalyticsReadsMiddleware"]
+
 # The cache holds the sign-in rate limits (allauth) and must be shared by every worker and
 # server: production sets CACHE_URL=redis://127.0.0.1:6379/1 (Django's Redis backend). Without
 # it each process counts on its own (local memory), which is fine for the demo only.

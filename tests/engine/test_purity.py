@@ -72,10 +72,10 @@ def test_importing_every_engine_module_loads_no_django():
 # (``attune.care``) or a top-level module (``attune.converters``). See docs/architecture.md.
 LAYERS: dict[str, tuple[str, ...]] = {
     # Plain typed Python and numpy: no Django, no other app.
-    "pure core": ("engine", "simulation", "analytics", "research"),
+    "pure core": ("engine", "simulation", "analytics", "research", "batch"),
     # Small project-wide helpers with no models: URL converters, id-checking form fields, the
     # visitor's address, response middleware.
-    "shared": ("converters", "record_fields", "client_address", "middleware"),
+    "shared": ("converters", "record_fields", "client_address", "middleware", "db_routers"),
     # Models, services, queries, rules (several also serve their own pages today).
     "data": (
         "accounts",

@@ -1,0 +1,77 @@
+"""Analytics reads from a read replica (docs/scaling.md, docs/deployment.md).
+
+With ``DATABASE_REPLICA_URL`` set, the settings add the database alias ``replica`` and name it
+in ``ATTUNE_ANALYTICS_REPLICA``. Reads made inside :func:`analytics_reads` — every request to
+the practice outcomes pages (``ATTUNE_ANALYTICS_PATHS``, through
+:class:`AnalyticsReadsMiddleware`) — go to the replica; every write, and every other read, goes
+to ``default``. Sign-in state (sessions, the user, MFA) is always read from ``default``, so a
+replica that lags a little never signs anyone out. Without a replica nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+_ANALYTICS: ContextVar[bool] = ContextVar("attune_analytics_reads", default=False)
+
+#: Apps whose rows are always read from ``default`` (who is signed in must never lag).
+PRIMARY_ONLY = frozenset({"sessions", "accounts", "auth", "mfa", "account", "socialaccount"})
+#: Request paths whose reads are analytics (the practice outcomes page and its export).
+DEFAULT_ANALYTICS_PATHS = ("/practice/outcomes/",)
+
+
+def replica_alias() -> str | None:
+    """The replica's database alias, when one is configured."""
+    alias = getattr(settings, "ATTUNE_ANALYTICS_REPLICA", None)
+    return str(alias) if alias else None
+
+
+@contextmanager
+def analytics_reads() -> Iterator[None]:
+    """Within this block, reads of clinical and practice data go to the replica (if any)."""
+    token = _ANALYTICS.set(True)
+    try:
+        yield
+    finally:
+        _ANALYTICS.reset(token)
+
+
+class AnalyticsReplicaRouter:
+    """Django database router: analytics reads to the replica, the rest to ``default``."""
+
+    def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
+        alias = replica_alias()
+        if alias and _ANALYTICS.get() and model._meta.app_label not in PRIMARY_ONLY:
+            return alias
+        return None
+
+    def db_for_write(self, model: type[Any], **hints: Any) -> str | None:
+        return None
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
+        # The replica holds the same rows as default: objects from either may be related.
+        return True
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
+        # A replica follows its primary; it is never migrated on its own.
+        return False if db == replica_alias() else None
+
+
+class AnalyticsReadsMiddleware:
+    """Requests to ``ATTUNE_ANALYTICS_PATHS`` read inside :func:`analytics_reads`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        paths = tuple(getattr(settings, "ATTUNE_ANALYTICS_PATHS", DEFAULT_ANALYTICS_PATHS))
+        if replica_alias() and request.path.startswith(paths):
+            with analytics_reads():
+                return self.get_response(request)
+        return self.get_response(request)
