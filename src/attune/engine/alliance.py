@@ -68,10 +68,12 @@ __all__ = [
     "RuptureConfig",
     "RuptureCourse",
     "answer_code",
+    "answer_codes",
     "detect_low_alliance",
     "detect_repairs",
     "detect_repeated_ruptures",
     "detect_ruptures",
+    "fmt_numbers",
     "latest_column",
     "low_alliance_runs",
     "measured",
@@ -79,6 +81,7 @@ __all__ = [
     "own_baseline",
     "pack_cells",
     "plain_number",
+    "plain_numbers",
     "rupture_course",
     "ruptures",
 ]
@@ -252,6 +255,23 @@ def _fmt(value: float) -> str:
     if number is None:
         return "—"
     return f"{number:g}"
+
+
+def plain_numbers(values: FloatArray | IntArray, digits: int = 2) -> list[float | None]:
+    """:func:`plain_number` of every value, in bulk (the same numbers, faster)."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    whole = np.isfinite(flat)
+    whole[whole] = flat[whole] == np.trunc(flat[whole])
+    # a whole number is its own plain number (+ 0.0 turns -0.0 into 0.0, as int() does)
+    return [
+        value if is_whole else plain_number(value, digits)
+        for value, is_whole in zip((flat + 0.0).tolist(), whole.tolist(), strict=True)
+    ]
+
+
+def fmt_numbers(values: FloatArray | IntArray) -> list[str]:
+    """Every value as the signals' texts write it (one decimal at most, "—" if missing)."""
+    return ["—" if number is None else f"{number:g}" for number in plain_numbers(values, 1)]
 
 
 def _domains(alliance_row: FloatArray) -> dict[str, float | None]:
@@ -659,30 +679,70 @@ def answer_code(codes: tuple[str, ...], value: float) -> str | None:
     return codes[int(value)]
 
 
-def _rupture_evidence(
-    batch: EpisodeBatch, course: RuptureCourse, config: RuptureConfig, i: int, j: int
-) -> dict[str, object]:
-    triggers = [
-        name for name, on in (("drop", course.drop[i, j]), ("tension", course.tension[i, j])) if on
-    ]
-    return {
-        "session": int(batch.session_number[i, j]),
-        "triggers": triggers,
-        "total": plain_number(course.total[i, j]),
-        "baseline": plain_number(course.baseline[i, j]) if course.history[i, j] > 0 else None,
-        "baseline_sessions": int(min(course.history[i, j], config.baseline_sessions)),
-        "sd": plain_number(course.sd[i, j]),
-        "own_sd": plain_number(course.own_sd[i, j]),
-        "sd_floor": plain_number(config.sd_floor),
-        "z": plain_number(config.z),
-        "threshold": plain_number(course.threshold[i, j]),
-        "earlier_measurements": int(course.history[i, j]),
-        "client_reported": answer_code(RUPTURE, float(batch.rupture[i, j])),
-        "resolved": answer_code(RESOLVED, float(batch.resolved[i, j])),
-        "large": bool(course.large[i, j]),
-        "unresolved": bool(course.unresolved[i, j]),
-        "persists": bool(course.persists[i, j]),
-    }
+def answer_codes(codes: tuple[str, ...], values: FloatArray) -> list[str | None]:
+    """:func:`answer_code` of every value, in bulk (the same answers, faster)."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    whole = np.trunc(np.where(np.isfinite(flat), flat, -1.0))  # int() truncates toward zero
+    ok = (whole >= 0) & (whole < len(codes))
+    index = np.where(ok, whole, 0).astype(np.int64).tolist()
+    return [codes[k] if good else None for k, good in zip(index, ok.tolist(), strict=True)]
+
+
+def _rupture_evidences(
+    batch: EpisodeBatch,
+    course: RuptureCourse,
+    config: RuptureConfig,
+    rows: IntArray,
+    cols: IntArray,
+) -> list[dict[str, object]]:
+    """The evidence of the ruptures at cells (rows[k], cols[k]), gathered in bulk."""
+    cell = (rows, cols)
+    history = course.history[cell]
+    baseline = plain_numbers(course.baseline[cell])
+    sd_floor, z = plain_number(config.sd_floor), plain_number(config.z)
+    return [
+        {
+            "session": session,
+            "triggers": (["drop", "tension"] if tension else ["drop"])
+            if drop
+            else (["tension"] if tension else []),
+            "total": total,
+            "baseline": base if earlier > 0 else None,
+            "baseline_sessions": used,
+            "sd": sd,
+            "own_sd": own_sd,
+            "sd_floor": sd_floor,
+            "z": z,
+            "threshold": threshold,
+            "earlier_measurements": earlier,
+            "client_reported": reported,
+            "resolved": resolved,
+            "large": large,
+            "unresolved": unresolved,
+            "persists": persists,
+        }
+        for (
+            session, drop, tension, total, base, earlier, used, sd, own_sd, threshold, reported,
+            resolved, large, unresolved, persists,
+        ) in zip(
+            batch.session_number[cell].tolist(),
+            course.drop[cell].tolist(),
+            course.tension[cell].tolist(),
+            plain_numbers(course.total[cell]),
+            baseline,
+            history.tolist(),
+            np.minimum(history, config.baseline_sessions).astype(np.int64).tolist(),
+            plain_numbers(course.sd[cell]),
+            plain_numbers(course.own_sd[cell]),
+            plain_numbers(course.threshold[cell]),
+            answer_codes(RUPTURE, batch.rupture[cell]),
+            answer_codes(RESOLVED, batch.resolved[cell]),
+            course.large[cell].tolist(),
+            course.unresolved[cell].tolist(),
+            course.persists[cell].tolist(),
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 def _words(code: object) -> str:
@@ -690,7 +750,11 @@ def _words(code: object) -> str:
     return str(code or "").replace("_", " ")
 
 
-def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> list[Signal]:
+def detect_ruptures(
+    batch: EpisodeBatch,
+    config: RuptureConfig = DEFAULT_RUPTURE,
+    course: RuptureCourse | None = None,
+) -> list[Signal]:
     """ "rupture" at the first session of each distinct rupture; key ``rupture:s<N>``.
 
     Rule (:func:`rupture_course`): the session total is at or below the client's own baseline
@@ -702,53 +766,76 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
     persists past the repair window is the "unrepaired_rupture" alert
     (``RuptureConfig.alert_when_carried_on`` also alerts when it merely carries on into the
     next rated session). Sources: Stiles et al. 2004; Strauss et al. 2006; Muran et
-    al. 2009; Eubanks, Muran & Safran 2018.
+    al. 2009; Eubanks, Muran & Safran 2018. ``course``: :func:`rupture_course` of ``batch``
+    when the caller has it already (``evaluate`` shares one with the repair detectors).
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    course = rupture_course(batch, config)
-    alert = course.alert
+    course = course if course is not None else rupture_course(batch, config)
+    rows, cols = np.nonzero(course.rupture)
+    cell = (rows, cols)
+    evidence = _rupture_evidences(batch, course, config, rows, cols)
+    z, large_z = _fmt(config.z), _fmt(config.large_z)
+    carried_on = config.alert_when_carried_on
     found: list[Signal] = []
-    for i, j in np.argwhere(course.rupture).tolist():
-        number = int(batch.session_number[i, j])
-        ev = _rupture_evidence(batch, course, config, i, j)
+    for (
+        ev, episode_id, number, drop, tension, unresolved, large, persists, alert, how,
+        repaired, total, baseline, sd, threshold,
+    ) in zip(
+        evidence,
+        batch.episode_ids[rows].tolist(),
+        batch.session_number[cell].tolist(),
+        course.drop[cell].tolist(),
+        course.tension[cell].tolist(),
+        course.unresolved[cell].tolist(),
+        course.large[cell].tolist(),
+        course.persists[cell].tolist(),
+        course.alert[cell].tolist(),
+        course.repaired_how[cell].tolist(),
+        (course.repaired_at[cell] >= 0).tolist(),
+        fmt_numbers(course.total[cell]),
+        fmt_numbers(course.baseline[cell]),
+        fmt_numbers(course.sd[cell]),
+        fmt_numbers(course.threshold[cell]),
+        strict=True,
+    ):  # fmt: skip
         parts: list[str] = []
-        if course.drop[i, j]:
+        if drop:
             parts.append(
-                f"the session feedback total ({_fmt(course.total[i, j])} of 40) fell to or "
-                f"below the client's own recent level ({_fmt(course.baseline[i, j])}, the mean "
-                f"of their previous {ev['baseline_sessions']} ratings) minus {_fmt(config.z)} × "
-                f"their usual variation ({_fmt(course.sd[i, j])} points): "
-                f"{_fmt(course.threshold[i, j])}"
+                f"the session feedback total ({total} of 40) fell to or "
+                f"below the client's own recent level ({baseline}, the mean "
+                f"of their previous {ev['baseline_sessions']} ratings) minus {z} × "
+                f"their usual variation ({sd} points): "
+                f"{threshold}"
             )
-        if course.tension[i, j]:
-            said = _words(answer_code(RUPTURE, float(batch.rupture[i, j])))
+        if tension:
+            said = _words(ev["client_reported"])
             parts.append(
                 f'the client answered "{said}" to "Was there a moment you felt misunderstood, '
                 'uneasy or disconnected?"'
             )
         why: list[str] = []
-        if course.unresolved[i, j]:
+        if unresolved:
             why.append(f'the client said it was resolved "{_words(ev["resolved"])}" by the end')
-        if course.large[i, j]:
-            why.append(f"the drop is large (at least {_fmt(config.large_z)} × the usual variation)")
-        if course.persists[i, j] and config.alert_when_carried_on:
+        if large:
+            why.append(f"the drop is large (at least {large_z} × the usual variation)")
+        if persists and carried_on:
             why.append("it carried on into the next rated session")
-        if alert[i, j]:
+        if alert:
             status = " It is worth an early conversation because " + " and ".join(why) + "."
-        elif course.repaired_how[i, j] == RESOLVED_IN_SESSION:
+        elif how == RESOLVED_IN_SESSION:
             status = (
                 f' The client said it was resolved "{_words(ev["resolved"])}" by the end of the '
                 "session."
             )
-        elif course.repaired_at[i, j] >= 0:
+        elif repaired:
             status = " It has since been repaired."
         else:
             status = " For now it is a marker on the timeline."
-        severity: Severity = "yellow" if alert[i, j] else "info"
+        severity: Severity = "yellow" if alert else "info"
         found.append(
             Signal(
-                episode_id=int(batch.episode_ids[i]),
+                episode_id=episode_id,
                 kind="rupture",
                 severity=severity,
                 session_number=number,
@@ -768,7 +855,11 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
     return found
 
 
-def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> list[Signal]:
+def detect_repairs(
+    batch: EpisodeBatch,
+    config: RuptureConfig = DEFAULT_RUPTURE,
+    course: RuptureCourse | None = None,
+) -> list[Signal]:
     """ "repair" (info, good news) and "unrepaired_rupture" (red) for each decided rupture.
 
     Rule (:func:`rupture_course`): repaired when, within the next 3 rated sessions, the total
@@ -777,45 +868,70 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
     resolved within its own session is told by the rupture note itself (no separate repair).
     Keys ``repair:s<N>`` / ``unrepaired_rupture:s<N>`` with N the rupture session;
     ``session_number`` is the session where it was decided. Sources: Eubanks, Muran & Safran
-    2018 (r = .29); Stiles et al. 2004; Muran et al. 2009.
+    2018 (r = .29); Stiles et al. 2004; Muran et al. 2009. ``course``: as for
+    :func:`detect_ruptures`.
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    course = rupture_course(batch, config)
+    course = course if course is not None else rupture_course(batch, config)
     found: list[Signal] = []
     later = (course.repaired_at >= 0) & (course.repaired_how != RESOLVED_IN_SESSION)
     decided = later | (course.unrepaired_at >= 0)
-    for i, j in np.argwhere(course.rupture & decided).tolist():
-        number = int(batch.session_number[i, j])
-        ev = _rupture_evidence(batch, course, config, i, j)
+    rows, cols = np.nonzero(course.rupture & decided)
+    cell = (rows, cols)
+    evidence = _rupture_evidences(batch, course, config, rows, cols)
+    repaired_at = course.repaired_at[cell]
+    # the column where each was decided: repaired there, or judged unrepaired there
+    where = (
+        rows,
+        np.maximum(np.where(repaired_at >= 0, repaired_at, course.unrepaired_at[cell]), 0),
+    )
+    repair_sd = _fmt(config.repair_sd)
+    for (
+        ev, i, j, episode_id, number, is_repaired, how, at, reference, reference_text,
+        total_at, total_text, talked,
+    ) in zip(
+        evidence,
+        rows.tolist(),
+        cols.tolist(),
+        batch.episode_ids[rows].tolist(),
+        batch.session_number[cell].tolist(),
+        (repaired_at >= 0).tolist(),
+        course.repaired_how[cell].tolist(),
+        batch.session_number[where].tolist(),
+        plain_numbers(course.repair_reference[cell]),
+        fmt_numbers(course.repair_reference[cell]),
+        plain_numbers(course.total[where]),
+        fmt_numbers(course.total[where]),
+        answer_codes(TALKED_THROUGH, batch.talked_through[where]),
+        strict=True,
+    ):  # fmt: skip
         ev["rupture_session"] = number
-        ev["repair_reference"] = plain_number(course.repair_reference[i, j])
+        ev["repair_reference"] = reference
         ev["repair_window"] = config.repair_window
-        if course.repaired_at[i, j] >= 0:
-            r = int(course.repaired_at[i, j])
-            at = int(batch.session_number[i, r])
-            by_client = course.repaired_how[i, j] == CONFIRMED_LATER
+        if is_repaired:
+            by_client = how == CONFIRMED_LATER
             ev["repair_session"] = at
             ev["repaired_by"] = "client" if by_client else "ratings"
-            ev["repair_total"] = plain_number(course.total[i, r])
-            how = (
+            ev["repair_total"] = total_at
+            said = (
                 f"in session {at} the client said the difficult moment has been talked through "
-                f'("{answer_code(TALKED_THROUGH, float(batch.talked_through[i, r]))}")'
+                f'("{talked}")'
                 if by_client
-                else f"the session feedback came back to {_fmt(course.total[i, r])} of 40 in "
-                f"session {at}, at or above {_fmt(course.repair_reference[i, j])} (the earlier "
-                f"level minus {_fmt(config.repair_sd)} × the usual variation)"
+                else f"the session feedback came back to {total_text} of 40 in "
+                f"session {at}, at or above {reference_text} (the earlier "
+                f"level minus {repair_sd} × the usual variation)"
             )
             found.append(
                 Signal(
-                    episode_id=int(batch.episode_ids[i]),
+                    episode_id=episode_id,
                     kind="repair",
                     severity="info",
                     session_number=at,
                     key=f"repair:s{number}",
                     title=f"The rupture of session {number} looks repaired",
                     explanation=(
-                        f"After the possible rupture in session {number}, {how}. Repairing "
+                        f"After the possible rupture in session {number}, {said}. Repairing "
                         "ruptures is one of the strongest process links to good outcomes; it is "
                         "worth checking with the client that it feels resolved for them too."
                     ),
@@ -826,13 +942,12 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
             )
         else:
             u = int(course.unrepaired_at[i, j])
-            at = int(batch.session_number[i, u])
             after = course.total[i, j + 1 : u + 1]
             ev["judged_at_session"] = at
             ev["later_totals"] = [plain_number(v) for v in after[np.isfinite(after)]]
             found.append(
                 Signal(
-                    episode_id=int(batch.episode_ids[i]),
+                    episode_id=episode_id,
                     kind="unrepaired_rupture",
                     severity="red",
                     session_number=at,
@@ -841,7 +956,7 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
                     explanation=(
                         f"Since the possible rupture in session {number}, "
                         f"{config.repair_window} rated sessions have passed and the session "
-                        f"feedback has not come back to {_fmt(course.repair_reference[i, j])} of "
+                        f"feedback has not come back to {reference_text} of "
                         "40, nor has the client said it was talked through. Unrepaired ruptures "
                         "go with poorer outcomes and with dropping out; naming the moment and "
                         "your part in it usually helps."
@@ -855,23 +970,25 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
 
 
 def detect_repeated_ruptures(
-    batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
+    batch: EpisodeBatch,
+    config: RuptureConfig = DEFAULT_RUPTURE,
+    course: RuptureCourse | None = None,
 ) -> list[Signal]:
     """ "repeated_ruptures" (red), key ``repeated_ruptures``, once per episode.
 
     Rule: at least ``repeated_unrepaired`` (2) distinct ruptures judged unrepaired (a sustained
     drop is one rupture; repaired ones — by the ratings or by the client's word — never count).
     Fires at the session where the second was judged unrepaired. Sources: McLaughlin et al.
-    2014; Eubanks, Muran & Safran 2018; Safran, Muran & Eubanks-Carter 2011.
+    2014; Eubanks, Muran & Safran 2018; Safran, Muran & Eubanks-Carter 2011. ``course``: as
+    for :func:`detect_ruptures`.
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    course = rupture_course(batch, config)
+    course = course if course is not None else rupture_course(batch, config)
+    unrepaired = course.unrepaired_at >= 0
     found: list[Signal] = []
-    for i in range(batch.size):
-        cells = np.flatnonzero(course.unrepaired_at[i] >= 0)
-        if len(cells) < config.repeated_unrepaired:
-            continue
+    for i in np.flatnonzero(unrepaired.sum(axis=1) >= config.repeated_unrepaired).tolist():
+        cells = np.flatnonzero(unrepaired[i])
         judged = sorted(int(course.unrepaired_at[i, k]) for k in cells)
         c = judged[config.repeated_unrepaired - 1]
         number = int(batch.session_number[i, c])

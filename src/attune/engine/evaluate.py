@@ -22,6 +22,7 @@ from attune.engine.alliance import (
     detect_repairs,
     detect_repeated_ruptures,
     detect_ruptures,
+    rupture_course,
 )
 from attune.engine.as_if import DEFAULT_AS_IF, AsIfConfig, detect_as_if
 from attune.engine.batch import EpisodeBatch, FloatArray
@@ -102,6 +103,7 @@ def evaluate(
     curves = curves if curves is not None else reference_curves()
     runs = card_runs(batch, curves, config.not_on_track, sudden_loss=config.sudden_changes)
     off_track = np.asarray(runs.run_start >= 0)
+    course = rupture_course(batch, config.rupture)  # one course for the three rupture detectors
     found = [
         *detect_safety(batch, config.safety),
         *detect_not_on_track_card(batch, curves, config.not_on_track, runs=runs),
@@ -111,9 +113,9 @@ def evaluate(
             for s in detect_reliable_change(batch, config.reliable_change)
             if s.kind == "reliable_improvement"
         ),
-        *detect_ruptures(batch, config.rupture),
-        *detect_repairs(batch, config.rupture),
-        *detect_repeated_ruptures(batch, config.rupture),
+        *detect_ruptures(batch, config.rupture, course),
+        *detect_repairs(batch, config.rupture, course),
+        *detect_repeated_ruptures(batch, config.rupture, course),
         *detect_low_alliance(batch, config.low_alliance),
         *detect_dropout_risk(batch, config.dropout, off_track=off_track, as_of=as_of),
         *detect_as_if(batch, config.as_if),

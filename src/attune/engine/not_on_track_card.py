@@ -48,10 +48,12 @@ Lutz et al. (2019) — full references in docs/sources.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from attune.engine.alliance import latest_column
 from attune.engine.batch import ATTENDED, BoolArray, EpisodeBatch, FloatArray, IntArray
 from attune.engine.modality_review import ModalityReviewConfig, _runs
 from attune.engine.not_on_track import Assessment, NotOnTrackConfig, assess
@@ -321,68 +323,92 @@ def _n(x: float) -> str:
     return str(int(r)) if r == int(r) else f"{r:.1f}"
 
 
-def _detail(name: str, cr: CardRuns, batch: EpisodeBatch, i: int, j: int) -> dict[str, object]:
-    """The reason's plain sentence and its numbers at cell (i, j)."""
-    session = int(batch.session_number[i, j])
+def _details(
+    name: str, cr: CardRuns, batch: EpisodeBatch, rows: IntArray, cols: IntArray
+) -> list[tuple[str, dict[str, object]]]:
+    """The reason's plain sentence and its numbers at each cell (rows[k], cols[k]), in bulk."""
+    if rows.size == 0:
+        return []
+    cell = (rows, cols)
+    sessions = batch.session_number[cell].tolist()
+    out: list[tuple[str, dict[str, object]]] = []
     if name in ("phq9_band", "gad7_band"):
         a = cr.phq9 if name == "phq9_band" else cr.gad7
         assert a is not None
         label = a.curves.spec.label
-        red = int(a.status[i, j]) == 2
-        upper = float(a.red_upper[i, j] if red else a.yellow_upper[i, j])
-        level = a.config.red_level if red else a.config.yellow_level
-        score = float(a.trajectory.scores[i, j])
-        expected = float(a.expected[i, j])
-        intake = float(a.trajectory.intake[i])
-        text = (
-            f"{label} {_n(score)} at session {session} (intake {_n(intake)}): the expected "
-            f"course is about {_n(expected)} by now, and {_n(score)} is above {_n(upper)}, the "
-            f"upper limit of its {level * 100:g} % band."
-        )
-        numbers: dict[str, object] = {
-            "measure": label,
-            "session": session,
-            "score": round(score, 1),
-            "intake": round(intake, 1),
-            "expected": round(expected, 1),
-            "upper_limit": round(upper, 1),
-            "band": f"{level * 100:g} %",
-        }
-        return {"text": text, "numbers": numbers}
-    if name in ("deterioration", "non_response"):
-        parts = []
-        numbers = {"session": session}
-        for label, first, now in (
-            ("PHQ-9", cr.phq9_first[i], cr.phq9_now[i, j]),
-            ("GAD-7", cr.gad7_first[i], cr.gad7_now[i, j]),
+        red = a.status[cell] == 2
+        for session, is_red, upper, score, expected, intake in zip(
+            sessions,
+            red.tolist(),
+            np.where(red, a.red_upper[cell], a.yellow_upper[cell]).tolist(),
+            a.trajectory.scores[cell].tolist(),
+            a.expected[cell].tolist(),
+            a.trajectory.intake[rows].tolist(),
+            strict=True,
         ):
-            if np.isfinite(first) and np.isfinite(now):
-                parts.append(f"{label} {_n(first)} → {_n(now)}")
-                key = label.lower().replace("-", "")
-                numbers[f"{key}_first"] = round(float(first), 1)
-                numbers[f"{key}_now"] = round(float(now), 1)
-        scores = ", ".join(parts)
-        if name == "deterioration":
+            level = a.config.red_level if is_red else a.config.yellow_level
             text = (
-                f"{scores} by session {session}: worse than at the start by more than the "
-                "questionnaires' measurement error (6 PHQ-9 or 4 GAD-7 points)."
+                f"{label} {_n(score)} at session {session} (intake {_n(intake)}): the expected "
+                f"course is about {_n(expected)} by now, and {_n(score)} is above {_n(upper)}, "
+                f"the upper limit of its {level * 100:g} % band."
             )
-        else:
-            text = (
-                f"{scores} after {int(cr.attended[i, j])} attended sessions: still in the "
-                "clinical range without a reliable improvement (6 PHQ-9 or 4 GAD-7 points)."
-            )
-            numbers["attended_sessions"] = int(cr.attended[i, j])
-        return {"text": text, "numbers": numbers}
+            numbers: dict[str, object] = {
+                "measure": label,
+                "session": session,
+                "score": round(score, 1),
+                "intake": round(intake, 1),
+                "expected": round(expected, 1),
+                "upper_limit": round(upper, 1),
+                "band": f"{level * 100:g} %",
+            }
+            out.append((text, numbers))
+        return out
+    if name in ("deterioration", "non_response"):
+        for session, p_first, p_now, g_first, g_now, attended in zip(
+            sessions,
+            cr.phq9_first[rows].tolist(),
+            cr.phq9_now[cell].tolist(),
+            cr.gad7_first[rows].tolist(),
+            cr.gad7_now[cell].tolist(),
+            cr.attended[cell].tolist(),
+            strict=True,
+        ):
+            parts = []
+            numbers = {"session": session}
+            for label, key, first, now in (
+                ("PHQ-9", "phq9", p_first, p_now),
+                ("GAD-7", "gad7", g_first, g_now),
+            ):
+                if math.isfinite(first) and math.isfinite(now):
+                    parts.append(f"{label} {_n(first)} → {_n(now)}")
+                    numbers[f"{key}_first"] = round(first, 1)
+                    numbers[f"{key}_now"] = round(now, 1)
+            scores = ", ".join(parts)
+            if name == "deterioration":
+                text = (
+                    f"{scores} by session {session}: worse than at the start by more than the "
+                    "questionnaires' measurement error (6 PHQ-9 or 4 GAD-7 points)."
+                )
+            else:
+                text = (
+                    f"{scores} after {attended} attended sessions: still in the "
+                    "clinical range without a reliable improvement (6 PHQ-9 or 4 GAD-7 points)."
+                )
+                numbers["attended_sessions"] = attended
+            out.append((text, numbers))
+        return out
     if name == "review_approach":
-        text = (
-            f"Above the expected band at two measurements in a row after session 6 (latest "
-            f"session {session}) with the same combination of approaches."
-        )
-        return {"text": text, "numbers": {"session": session}}
-    score = float(batch.phq9[i, j])
-    text = f"The PHQ-9 rose suddenly to {_n(score)} by session {session} and stayed up."
-    return {"text": text, "numbers": {"session": session, "score": round(score, 1)}}
+        for session in sessions:
+            text = (
+                f"Above the expected band at two measurements in a row after session 6 (latest "
+                f"session {session}) with the same combination of approaches."
+            )
+            out.append((text, {"session": session}))
+        return out
+    for session, score in zip(sessions, batch.phq9[cell].tolist(), strict=True):
+        text = f"The PHQ-9 rose suddenly to {_n(score)} by session {session} and stayed up."
+        out.append((text, {"session": session, "score": round(score, 1)}))
+    return out
 
 
 def detect_not_on_track_card(
@@ -403,28 +429,46 @@ def detect_not_on_track_card(
     if n == 0 or t == 0:
         return []
     cr = runs if runs is not None else card_runs(batch, curves, config, gad7_curves, sudden_loss)
-    current = cr.run_start[:, -1]
-    cols = np.arange(t)[None, :]
-    in_current = (cols >= current[:, None]) & (current[:, None] >= 0)
+    fired = np.flatnonzero(cr.run_start[:, -1] >= 0)
+    if fired.size == 0:
+        return []
+    start = cr.run_start[fired, -1]
+    in_current = np.arange(t)[None, :] >= start[:, None]
+    # per reason: whether it held in the current run, its highest level there, and the details
+    # at its latest occurrence — for every fired episode at once
+    reasons = []
+    for name, label in REASONS:
+        level_at = np.where(in_current, cr.reasons[name][fired], 0)
+        held, last = latest_column(level_at > 0)
+        at = np.flatnonzero(held)
+        details = iter(_details(name, cr, batch, fired[at], last[at]))
+        reasons.append((label, held.tolist(), level_at.max(axis=1).tolist(), details))
+    has_judged, last_judged = latest_column(cr.judged[fired])
+    last = np.where(has_judged, last_judged, start)
+    curve = cr.phq9.curves.name
     out: list[Signal] = []
-    for i in np.flatnonzero(current >= 0).tolist():
-        start = int(current[i])
+    for k, (episode_id, start_session, latest_session) in enumerate(
+        zip(
+            batch.episode_ids[fired].tolist(),
+            batch.session_number[fired, start].tolist(),
+            batch.session_number[fired, last].tolist(),
+            strict=True,
+        )
+    ):
         listed: list[dict[str, object]] = []
         worst = 0
-        for name, label in REASONS:
-            held = np.flatnonzero(in_current[i] & (cr.reasons[name][i] > 0))
-            if held.size == 0:
+        for label, held_list, levels, details in reasons:
+            if not held_list[k]:
                 continue
-            j = int(held[-1])
-            level = int(cr.reasons[name][i, held].max())
+            level = levels[k]
             worst = max(worst, level)
-            detail = _detail(name, cr, batch, i, j)
+            text, numbers = next(details)
             listed.append(
                 {
                     "reason": label,
-                    "detail": detail["text"],
+                    "detail": text,
                     "severity": "red" if level == 2 else "yellow",
-                    **detail["numbers"],  # type: ignore[dict-item]
+                    **numbers,
                 }
             )
         severity: Severity = "red" if worst == 2 else "yellow"
@@ -434,8 +478,6 @@ def detect_not_on_track_card(
             actions.append(REVIEW_MODALITY)
         if severity == "red":
             actions.append(REVIEW_IN_SUPERVISION)
-        start_session = int(batch.session_number[i, start])
-        last = int(np.flatnonzero(cr.judged[i])[-1]) if cr.judged[i].any() else start
         title = (
             "Not on track: at risk of ending without benefit"
             if severity == "red"
@@ -453,7 +495,7 @@ def detect_not_on_track_card(
         )
         out.append(
             Signal(
-                episode_id=int(batch.episode_ids[i]),
+                episode_id=episode_id,
                 kind="not_on_track",
                 severity=severity,
                 session_number=start_session,
@@ -462,8 +504,8 @@ def detect_not_on_track_card(
                 explanation=explanation,
                 evidence={
                     "since_session": start_session,
-                    "latest_session": int(batch.session_number[i, last]),
-                    "curve": cr.phq9.curves.name,
+                    "latest_session": latest_session,
+                    "curve": curve,
                     "reasons": listed,
                 },
                 source=SOURCE,
