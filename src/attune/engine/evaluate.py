@@ -108,11 +108,7 @@ def evaluate(
         *detect_safety(batch, config.safety),
         *detect_not_on_track_card(batch, curves, config.not_on_track, runs=runs),
         # deterioration is a reason of the not-on-track card; improvement is a note
-        *(
-            s
-            for s in detect_reliable_change(batch, config.reliable_change)
-            if s.kind == "reliable_improvement"
-        ),
+        *detect_reliable_change(batch, config.reliable_change, kinds=("reliable_improvement",)),
         *detect_ruptures(batch, config.rupture, course),
         *detect_repairs(batch, config.rupture, course),
         *detect_repeated_ruptures(batch, config.rupture, course),

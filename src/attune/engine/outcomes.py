@@ -44,6 +44,7 @@ No Django import: this is part of :mod:`attune.engine`.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -427,24 +428,43 @@ class _Change:
         )
 
 
-def _change(
-    code: str, fl: FirstLatest, i: int, threshold: float, improved: bool, deteriorated: bool
-) -> _Change:
-    return _Change(
-        code=code,
-        first=float(fl.first[i]),
-        latest=float(fl.latest[i]),
-        threshold=float(threshold),
-        first_session=int(fl.first_session[i]),
-        latest_session=int(fl.latest_session[i]),
-        sessions=int(fl.count[i]),
-        reliable="improvement" if improved else "deterioration" if deteriorated else "none",
-    )
+def _changes(
+    code: str,
+    fl: FirstLatest,
+    rows: IntArray,
+    threshold: float,
+    improved: BoolArray,
+    deteriorated: BoolArray,
+) -> list[_Change]:
+    """One measure's change in each episode of ``rows`` (values gathered in bulk)."""
+    return [
+        _Change(
+            code=code,
+            first=first,
+            latest=latest,
+            threshold=float(threshold),
+            first_session=first_session,
+            latest_session=latest_session,
+            sessions=sessions,
+            reliable="improvement" if up else "deterioration" if down else "none",
+        )
+        for first, latest, first_session, latest_session, sessions, up, down in zip(
+            fl.first[rows].tolist(),
+            fl.latest[rows].tolist(),
+            fl.first_session[rows].tolist(),
+            fl.latest_session[rows].tolist(),
+            fl.count[rows].tolist(),
+            improved[rows].tolist(),
+            deteriorated[rows].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def detect_reliable_change(
     batch: EpisodeBatch,
     config: TalkingTherapiesConfig = DEFAULT_TALKING_THERAPIES,
+    kinds: Collection[str] = ("reliable_deterioration", "reliable_improvement"),
 ) -> list[Signal]:
     """Reliable improvement / deterioration from the first to the latest PHQ-9 and GAD-7.
 
@@ -455,6 +475,8 @@ def detect_reliable_change(
     ``reliable_deterioration`` / ``reliable_improvement``), so a re-evaluation updates the
     alert. Only a rise can fire a deterioration: a lower (better) score never does.
 
+    ``kinds``: the kinds wanted (``evaluate`` asks for the improvement only).
+
     Source: Jacobson & Truax (1991); NHS Talking Therapies definitions
     (clinical-science.md §1.1-1.3).
     """
@@ -463,42 +485,42 @@ def detect_reliable_change(
     phq = first_and_latest(batch.phq9, batch.session_number)
     gad = first_and_latest(batch.gad7, batch.session_number)
     out = talking_therapies_outcomes(phq.first, phq.latest, gad.first, gad.latest, config)
+    deteriorated = out.reliable_deterioration & ("reliable_deterioration" in kinds)
+    improved = out.reliable_improvement & ("reliable_improvement" in kinds)
+    rows = np.flatnonzero(deteriorated | improved)
+    phq_changes = _changes(
+        "phq9", phq, rows, config.phq9_reliable_change, out.phq9_improved, out.phq9_deteriorated
+    )
+    gad_changes = _changes(
+        "gad7", gad, rows, config.gad7_reliable_change, out.gad7_improved, out.gad7_deteriorated
+    )
     signals: list[Signal] = []
-    fired = out.reliable_deterioration | out.reliable_improvement
-    for i in np.flatnonzero(fired).tolist():
-        changes: list[_Change] = []
-        if out.phq9_paired[i]:
-            changes.append(
-                _change(
-                    "phq9",
-                    phq,
-                    i,
-                    config.phq9_reliable_change,
-                    bool(out.phq9_improved[i]),
-                    bool(out.phq9_deteriorated[i]),
-                )
-            )
-        if out.gad7_paired[i]:
-            changes.append(
-                _change(
-                    "gad7",
-                    gad,
-                    i,
-                    config.gad7_reliable_change,
-                    bool(out.gad7_improved[i]),
-                    bool(out.gad7_deteriorated[i]),
-                )
-            )
+    for (
+        episode_id, session, phq_change, gad_change, phq_paired, gad_paired, caseness, recovered,
+        reliable_recovery, worse, better,
+    ) in zip(
+        batch.episode_ids[rows].tolist(),
+        np.maximum(phq.latest_session[rows], gad.latest_session[rows]).tolist(),
+        phq_changes,
+        gad_changes,
+        out.phq9_paired[rows].tolist(),
+        out.gad7_paired[rows].tolist(),
+        out.caseness_start[rows].tolist(),
+        out.recovery[rows].tolist(),
+        out.reliable_recovery[rows].tolist(),
+        deteriorated[rows].tolist(),
+        improved[rows].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        changes = [
+            c for c, paired in ((phq_change, phq_paired), (gad_change, gad_paired)) if paired
+        ]
         status = _Status(
-            caseness_at_start=bool(out.caseness_start[i]),
-            recovered=bool(out.recovery[i]),
-            reliable_recovery=bool(out.reliable_recovery[i]),
+            caseness_at_start=caseness, recovered=recovered, reliable_recovery=reliable_recovery
         )
-        session = max(int(phq.latest_session[i]), int(gad.latest_session[i]))
-        episode_id = int(batch.episode_ids[i])
-        if out.reliable_deterioration[i]:
+        if worse:
             signals.append(_signal(episode_id, session, changes, status, "deterioration", config))
-        if out.reliable_improvement[i]:
+        if better:
             signals.append(_signal(episode_id, session, changes, status, "improvement", config))
     return signals
 
@@ -520,13 +542,14 @@ def _signal(
 ) -> Signal:
     fired = [c for c in changes if c.reliable == direction]
     main = fired[0]
+    measures = {c.code: c.as_dict() for c in changes}
     evidence: dict[str, object] = {
         "measure": _NAMES[main.code],
-        **{k: v for k, v in main.as_dict().items() if k != "reliable"},
+        **{k: v for k, v in measures[main.code].items() if k != "reliable"},
         "caseness_at_start": status.caseness_at_start,
         "recovered": status.recovered,
         "reliable_recovery": status.reliable_recovery,
-        "measures": {c.code: c.as_dict() for c in changes},
+        "measures": measures,
     }
     what = "; ".join(c.sentence() for c in fired)
     if direction == "deterioration":
