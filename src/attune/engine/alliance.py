@@ -78,10 +78,12 @@ __all__ = [
     "low_alliance_runs",
     "measured",
     "measured_totals",
+    "one_decimal_texts",
     "own_baseline",
     "pack_cells",
     "plain_number",
     "plain_numbers",
+    "rounded",
     "rupture_course",
     "ruptures",
 ]
@@ -257,21 +259,45 @@ def _fmt(value: float) -> str:
     return f"{number:g}"
 
 
+def rounded(values: FloatArray | IntArray, digits: int) -> FloatArray:
+    """Python's ``round(x, digits)`` of every value, vectorised, with the same results.
+
+    ``round`` rounds the exact decimal value of x half to even; ``rint(x · 10^digits)`` can
+    differ only where the product lands within its rounding error of a tie, so those few
+    values (and very large or missing ones) go through ``round`` itself.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    scale = 10.0**digits
+    with np.errstate(invalid="ignore", over="ignore"):
+        product = x * scale
+        out = np.asarray(np.rint(product) / scale, dtype=np.float64)
+        safe = (np.abs(product - np.floor(product) - 0.5) > 1e-6) & (np.abs(product) < 1e6)
+    for k in np.flatnonzero(~safe.ravel()).tolist():
+        value = float(x.flat[k])
+        out.flat[k] = round(value, digits) if math.isfinite(value) else value
+    return out
+
+
 def plain_numbers(values: FloatArray | IntArray, digits: int = 2) -> list[float | None]:
-    """:func:`plain_number` of every value, in bulk (the same numbers, faster)."""
-    flat = np.asarray(values, dtype=np.float64).ravel()
-    whole = np.isfinite(flat)
-    whole[whole] = flat[whole] == np.trunc(flat[whole])
-    # a whole number is its own plain number (+ 0.0 turns -0.0 into 0.0, as int() does)
-    return [
-        value if is_whole else plain_number(value, digits)
-        for value, is_whole in zip((flat + 0.0).tolist(), whole.tolist(), strict=True)
-    ]
+    """:func:`plain_number` of every value, vectorised (the same numbers)."""
+    r = (
+        rounded(np.asarray(values, dtype=np.float64).ravel(), digits) + 0.0
+    )  # + 0.0 turns -0.0 into 0.0, as int() does
+    finite = np.isfinite(r)
+    return [v if ok else None for v, ok in zip(r.tolist(), finite.tolist(), strict=True)]
 
 
 def fmt_numbers(values: FloatArray | IntArray) -> list[str]:
     """Every value as the signals' texts write it (one decimal at most, "—" if missing)."""
     return ["—" if number is None else f"{number:g}" for number in plain_numbers(values, 1)]
+
+
+def one_decimal_texts(values: FloatArray | IntArray) -> list[str]:
+    """Every (finite) value with one decimal at most, "14" or "14.5", as the signals write
+    scores (``str(int(r)) if r == int(r) else f"{r:.1f}"`` with ``r = round(x, 1)``)."""
+    r = rounded(np.asarray(values, dtype=np.float64).ravel(), 1)
+    whole = (np.isfinite(r) & (r == np.trunc(r))).tolist()
+    return [str(int(v)) if w else f"{v:.1f}" for v, w in zip(r.tolist(), whole, strict=True)]
 
 
 def _domains(alliance_row: FloatArray) -> dict[str, float | None]:
@@ -405,43 +431,59 @@ def detect_low_alliance(
     if not runs:
         return []
     base, fall_by, own_sd = own_baseline(batch, config)
-    totals = batch.alliance_total
-    is_measured = measured(batch)
+    rows = np.array([run.row for run in runs], dtype=np.int64)
+    t = batch.columns
+    totals = plain_numbers(batch.alliance_total[rows])  # row by row, t values each
+    measured_rows = measured(batch)[rows].tolist()
+    numbers = batch.session_number[rows].tolist()
+    low_at = plain_number(config.low_total_at_or_below)
+    low_text = _fmt(config.low_total_at_or_below)
     found: list[Signal] = []
-    for run in runs:
-        i = run.row
-        first = int(batch.session_number[i, run.start])
-        fired = int(batch.session_number[i, run.fired])
-        cols = [c for c in range(run.start, run.fired + 1) if is_measured[i, c]]
-        shown = [plain_number(totals[i, c]) for c in cols]
-        sessions = [int(batch.session_number[i, c]) for c in cols]
+    for k, (run, episode_id, base_n, sd_n, fall_n, base_t, fall_t) in enumerate(
+        zip(
+            runs,
+            batch.episode_ids[rows].tolist(),
+            plain_numbers(base[rows]),
+            plain_numbers(own_sd[rows]),
+            plain_numbers(fall_by[rows]),
+            fmt_numbers(base[rows]),
+            fmt_numbers(fall_by[rows]),
+            strict=True,
+        )
+    ):
+        row_numbers, row_measured = numbers[k], measured_rows[k]
+        first = row_numbers[run.start]
+        fired = row_numbers[run.fired]
+        cols = [c for c in range(run.start, run.fired + 1) if row_measured[c]]
+        shown = [totals[k * t + c] for c in cols]
+        sessions = [row_numbers[c] for c in cols]
         ongoing = run.ended < 0
         reasons: list[str] = []
         if run.by_level:
             reasons.append(
-                f"the totals were at or below {_fmt(config.low_total_at_or_below)} of 40 "
+                f"the totals were at or below {low_text} of 40 "
                 "(a mean of 7 per question, where most sessions are rated 9 or 10)"
             )
         if run.by_fall:
             reasons.append(
-                f"the totals fell at least {_fmt(fall_by[i])} points below this client's own "
-                f"first ratings (mean {_fmt(base[i])})"
+                f"the totals fell at least {fall_t} points below this client's own "
+                f"first ratings (mean {base_t})"
             )
         ev: dict[str, object] = {
             "from_session": first,
             "session": fired,
             "sessions": sessions,
             "totals": shown,
-            "low_total_at_or_below": plain_number(config.low_total_at_or_below),
-            "own_baseline": plain_number(base[i]),
-            "own_sd": plain_number(own_sd[i]),
-            "reliable_fall": plain_number(fall_by[i]),
+            "low_total_at_or_below": low_at,
+            "own_baseline": base_n,
+            "own_sd": sd_n,
+            "reliable_fall": fall_n,
             "by_level": run.by_level,
             "by_fall": run.by_fall,
             "ongoing": ongoing,
         }
         if not ongoing:
-            ev["back_to_usual_at_session"] = int(batch.session_number[i, run.ended])
+            ev["back_to_usual_at_session"] = row_numbers[run.ended]
         text = (
             f"Since session {first} the session feedback has been low at "
             f"{len(cols)} rated sessions in a row ({', '.join(_fmt(float(v or 0)) for v in shown)}"
@@ -455,7 +497,7 @@ def detect_low_alliance(
             )
         found.append(
             Signal(
-                episode_id=int(batch.episode_ids[i]),
+                episode_id=episode_id,
                 kind="low_alliance",
                 severity="yellow" if ongoing else "info",
                 session_number=fired,

@@ -48,12 +48,11 @@ Lutz et al. (2019) — full references in docs/sources.md.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from attune.engine.alliance import latest_column
+from attune.engine.alliance import latest_column, one_decimal_texts, rounded
 from attune.engine.batch import ATTENDED, BoolArray, EpisodeBatch, FloatArray, IntArray
 from attune.engine.modality_review import ModalityReviewConfig, _runs
 from attune.engine.not_on_track import Assessment, NotOnTrackConfig, assess
@@ -317,12 +316,6 @@ def card_runs(
     )
 
 
-def _n(x: float) -> str:
-    """A number as people write it, one decimal at most: 14, 16.5."""
-    r = round(float(x), 1)
-    return str(int(r)) if r == int(r) else f"{r:.1f}"
-
-
 def _details(
     name: str, cr: CardRuns, batch: EpisodeBatch, rows: IntArray, cols: IntArray
 ) -> list[tuple[str, dict[str, object]]]:
@@ -337,52 +330,65 @@ def _details(
         assert a is not None
         label = a.curves.spec.label
         red = a.status[cell] == 2
-        for session, is_red, upper, score, expected, intake in zip(
+        upper = np.where(red, a.red_upper[cell], a.yellow_upper[cell])
+        score = a.trajectory.scores[cell]
+        expected = a.expected[cell]
+        intake = a.trajectory.intake[rows]
+        for session, is_red, *numbers_and_texts in zip(
             sessions,
             red.tolist(),
-            np.where(red, a.red_upper[cell], a.yellow_upper[cell]).tolist(),
-            a.trajectory.scores[cell].tolist(),
-            a.expected[cell].tolist(),
-            a.trajectory.intake[rows].tolist(),
+            *(rounded(v, 1).tolist() for v in (score, intake, expected, upper)),
+            *(one_decimal_texts(v) for v in (score, intake, expected, upper)),
             strict=True,
         ):
+            score_1, intake_1, expected_1, upper_1, score_t, intake_t, expected_t, upper_t = (
+                numbers_and_texts
+            )
             level = a.config.red_level if is_red else a.config.yellow_level
             text = (
-                f"{label} {_n(score)} at session {session} (intake {_n(intake)}): the expected "
-                f"course is about {_n(expected)} by now, and {_n(score)} is above {_n(upper)}, "
+                f"{label} {score_t} at session {session} (intake {intake_t}): the expected "
+                f"course is about {expected_t} by now, and {score_t} is above {upper_t}, "
                 f"the upper limit of its {level * 100:g} % band."
             )
             numbers: dict[str, object] = {
                 "measure": label,
                 "session": session,
-                "score": round(score, 1),
-                "intake": round(intake, 1),
-                "expected": round(expected, 1),
-                "upper_limit": round(upper, 1),
+                "score": score_1,
+                "intake": intake_1,
+                "expected": expected_1,
+                "upper_limit": upper_1,
                 "band": f"{level * 100:g} %",
             }
             out.append((text, numbers))
         return out
     if name in ("deterioration", "non_response"):
-        for session, p_first, p_now, g_first, g_now, attended in zip(
-            sessions,
-            cr.phq9_first[rows].tolist(),
-            cr.phq9_now[cell].tolist(),
-            cr.gad7_first[rows].tolist(),
-            cr.gad7_now[cell].tolist(),
-            cr.attended[cell].tolist(),
-            strict=True,
-        ):
-            parts = []
-            numbers = {"session": session}
+        p_first, p_now = cr.phq9_first[rows], cr.phq9_now[cell]
+        g_first, g_now = cr.gad7_first[rows], cr.gad7_now[cell]
+        measures = [
+            (
+                label,
+                key,
+                (np.isfinite(first) & np.isfinite(now)).tolist(),
+                one_decimal_texts(first),
+                one_decimal_texts(now),
+                rounded(first, 1).tolist(),
+                rounded(now, 1).tolist(),
+            )
             for label, key, first, now in (
                 ("PHQ-9", "phq9", p_first, p_now),
                 ("GAD-7", "gad7", g_first, g_now),
-            ):
-                if math.isfinite(first) and math.isfinite(now):
-                    parts.append(f"{label} {_n(first)} → {_n(now)}")
-                    numbers[f"{key}_first"] = round(first, 1)
-                    numbers[f"{key}_now"] = round(now, 1)
+            )
+        ]
+        for k, (session, attended) in enumerate(
+            zip(sessions, cr.attended[cell].tolist(), strict=True)
+        ):
+            parts = []
+            numbers = {"session": session}
+            for label, key, both, first_t, now_t, first_1, now_1 in measures:
+                if both[k]:
+                    parts.append(f"{label} {first_t[k]} → {now_t[k]}")
+                    numbers[f"{key}_first"] = first_1[k]
+                    numbers[f"{key}_now"] = now_1[k]
             scores = ", ".join(parts)
             if name == "deterioration":
                 text = (
@@ -405,9 +411,12 @@ def _details(
             )
             out.append((text, {"session": session}))
         return out
-    for session, score in zip(sessions, batch.phq9[cell].tolist(), strict=True):
-        text = f"The PHQ-9 rose suddenly to {_n(score)} by session {session} and stayed up."
-        out.append((text, {"session": session, "score": round(score, 1)}))
+    phq9 = batch.phq9[cell]
+    for session, text_score, score in zip(
+        sessions, one_decimal_texts(phq9), rounded(phq9, 1).tolist(), strict=True
+    ):
+        text = f"The PHQ-9 rose suddenly to {text_score} by session {session} and stayed up."
+        out.append((text, {"session": session, "score": score}))
     return out
 
 
