@@ -19,9 +19,9 @@ from attune.engine.alliance import (
     one_decimal_texts,
     plain_number,
     plain_numbers,
-    rounded,
 )
 from attune.engine.batch import RESOLVED
+from attune.engine.numbers import rounded
 
 values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),

@@ -49,6 +49,7 @@ from attune.engine.batch import (
     FloatArray,
     IntArray,
 )
+from attune.engine.numbers import rounded
 from attune.engine.signals import (
     ACKNOWLEDGE_PROGRESS,
     INVITE_FEEDBACK,
@@ -83,7 +84,6 @@ __all__ = [
     "pack_cells",
     "plain_number",
     "plain_numbers",
-    "rounded",
     "rupture_course",
     "ruptures",
 ]
@@ -257,25 +257,6 @@ def _fmt(value: float) -> str:
     if number is None:
         return "—"
     return f"{number:g}"
-
-
-def rounded(values: FloatArray | IntArray, digits: int) -> FloatArray:
-    """Python's ``round(x, digits)`` of every value, vectorised, with the same results.
-
-    ``round`` rounds the exact decimal value of x half to even; ``rint(x · 10^digits)`` can
-    differ only where the product lands within its rounding error of a tie, so those few
-    values (and very large or missing ones) go through ``round`` itself.
-    """
-    x = np.asarray(values, dtype=np.float64)
-    scale = 10.0**digits
-    with np.errstate(invalid="ignore", over="ignore"):
-        product = x * scale
-        out = np.asarray(np.rint(product) / scale, dtype=np.float64)
-        safe = (np.abs(product - np.floor(product) - 0.5) > 1e-6) & (np.abs(product) < 1e6)
-    for k in np.flatnonzero(~safe.ravel()).tolist():
-        value = float(x.flat[k])
-        out.flat[k] = round(value, digits) if math.isfinite(value) else value
-    return out
 
 
 def plain_numbers(values: FloatArray | IntArray, digits: int = 2) -> list[float | None]:

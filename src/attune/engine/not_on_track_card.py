@@ -52,10 +52,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from attune.engine.alliance import latest_column, one_decimal_texts, rounded
+from attune.engine.alliance import latest_column, one_decimal_texts
 from attune.engine.batch import ATTENDED, BoolArray, EpisodeBatch, FloatArray, IntArray
 from attune.engine.modality_review import ModalityReviewConfig, _runs
 from attune.engine.not_on_track import Assessment, NotOnTrackConfig, assess
+from attune.engine.numbers import rounded
 from attune.engine.recovery import (
     Dose,
     Measure,

@@ -46,12 +46,13 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from attune.engine.batch import BoolArray, EpisodeBatch, FloatArray, IntArray
+from attune.engine.numbers import rounded
 from attune.engine.signals import (
     ACKNOWLEDGE_PROGRESS,
     INVITE_FEEDBACK,
@@ -390,42 +391,13 @@ def _signed(x: float) -> str:
     return ("+" if x > 0 else "") + _num(x)
 
 
-@dataclass(frozen=True)
-class _Change:
-    """One measure's first-to-latest change in one episode (for the evidence and the text)."""
+class _Change(NamedTuple):
+    """One measure's first-to-latest change in one episode: the evidence and the sentence."""
 
     code: str  # "phq9" | "gad7"
-    first: float
-    latest: float
-    threshold: float
-    first_session: int
-    latest_session: int
-    sessions: int
     reliable: str  # "improvement" | "deterioration" | "none"
-
-    @property
-    def change(self) -> float:
-        return self.latest - self.first
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "first": round(self.first, 1),
-            "latest": round(self.latest, 1),
-            "change": round(self.change, 1),
-            "threshold": round(self.threshold, 1),
-            "first_session": self.first_session,
-            "latest_session": self.latest_session,
-            "sessions": self.sessions,
-            "reliable": self.reliable,
-        }
-
-    def sentence(self) -> str:
-        verb = "rose" if self.change > 0 else "fell"
-        return (
-            f"{_NAMES[self.code]} {verb} from {_num(self.first)} at session {self.first_session} "
-            f"to {_num(self.latest)} at session {self.latest_session} ({_signed(self.change)} "
-            f"points; {_num(self.threshold)} or more is beyond measurement error)"
-        )
+    numbers: dict[str, object]
+    sentence: str
 
 
 def _changes(
@@ -436,29 +408,67 @@ def _changes(
     improved: BoolArray,
     deteriorated: BoolArray,
 ) -> list[_Change]:
-    """One measure's change in each episode of ``rows`` (values gathered in bulk)."""
-    return [
-        _Change(
-            code=code,
-            first=first,
-            latest=latest,
-            threshold=float(threshold),
-            first_session=first_session,
-            latest_session=latest_session,
-            sessions=sessions,
-            reliable="improvement" if up else "deterioration" if down else "none",
+    """One measure's change in each episode of ``rows`` (which have both scores), in bulk."""
+    first, latest = fl.first[rows], fl.latest[rows]
+    change = latest - first
+    threshold = float(threshold)
+    rounded_threshold, threshold_text = round(threshold, 1), _num(threshold)
+    name = _NAMES[code]
+    out: list[_Change] = []
+    for (
+        first_x, latest_x, change_x, first_1, latest_1, change_1, first_session, latest_session,
+        sessions, up, down,
+    ) in zip(
+        first.tolist(),
+        latest.tolist(),
+        change.tolist(),
+        rounded(first, 1).tolist(),
+        rounded(latest, 1).tolist(),
+        rounded(change, 1).tolist(),
+        fl.first_session[rows].tolist(),
+        fl.latest_session[rows].tolist(),
+        fl.count[rows].tolist(),
+        improved[rows].tolist(),
+        deteriorated[rows].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        reliable = "improvement" if up else "deterioration" if down else "none"
+        numbers: dict[str, object] = {
+            "first": first_1,
+            "latest": latest_1,
+            "change": change_1,
+            "threshold": rounded_threshold,
+            "first_session": first_session,
+            "latest_session": latest_session,
+            "sessions": sessions,
+            "reliable": reliable,
+        }
+        verb = "rose" if change_x > 0 else "fell"
+        sentence = (
+            f"{name} {verb} from {_num(first_x)} at session {first_session} "
+            f"to {_num(latest_x)} at session {latest_session} ({_signed(change_x)} "
+            f"points; {threshold_text} or more is beyond measurement error)"
         )
-        for first, latest, first_session, latest_session, sessions, up, down in zip(
-            fl.first[rows].tolist(),
-            fl.latest[rows].tolist(),
-            fl.first_session[rows].tolist(),
-            fl.latest_session[rows].tolist(),
-            fl.count[rows].tolist(),
-            improved[rows].tolist(),
-            deteriorated[rows].tolist(),
-            strict=True,
-        )
-    ]
+        out.append(_Change(code, reliable, numbers, sentence))
+    return out
+
+
+def _paired_changes(
+    code: str,
+    fl: FirstLatest,
+    rows: IntArray,
+    paired: BoolArray,
+    threshold: float,
+    improved: BoolArray,
+    deteriorated: BoolArray,
+) -> list[_Change | None]:
+    """:func:`_changes` for every episode of ``rows``; None where the measure is not paired."""
+    pick = paired[rows]
+    out: list[_Change | None] = [None] * len(rows)
+    changes = _changes(code, fl, rows[pick], threshold, improved, deteriorated)
+    for k, change in zip(np.flatnonzero(pick).tolist(), changes, strict=True):
+        out[k] = change
+    return out
 
 
 def detect_reliable_change(
@@ -488,23 +498,33 @@ def detect_reliable_change(
     deteriorated = out.reliable_deterioration & ("reliable_deterioration" in kinds)
     improved = out.reliable_improvement & ("reliable_improvement" in kinds)
     rows = np.flatnonzero(deteriorated | improved)
-    phq_changes = _changes(
-        "phq9", phq, rows, config.phq9_reliable_change, out.phq9_improved, out.phq9_deteriorated
+    phq_changes = _paired_changes(
+        "phq9",
+        phq,
+        rows,
+        out.phq9_paired,
+        config.phq9_reliable_change,
+        out.phq9_improved,
+        out.phq9_deteriorated,
     )
-    gad_changes = _changes(
-        "gad7", gad, rows, config.gad7_reliable_change, out.gad7_improved, out.gad7_deteriorated
+    gad_changes = _paired_changes(
+        "gad7",
+        gad,
+        rows,
+        out.gad7_paired,
+        config.gad7_reliable_change,
+        out.gad7_improved,
+        out.gad7_deteriorated,
     )
     signals: list[Signal] = []
     for (
-        episode_id, session, phq_change, gad_change, phq_paired, gad_paired, caseness, recovered,
-        reliable_recovery, worse, better,
+        episode_id, session, phq_change, gad_change, caseness, recovered, reliable_recovery,
+        worse, better,
     ) in zip(
         batch.episode_ids[rows].tolist(),
         np.maximum(phq.latest_session[rows], gad.latest_session[rows]).tolist(),
         phq_changes,
         gad_changes,
-        out.phq9_paired[rows].tolist(),
-        out.gad7_paired[rows].tolist(),
         out.caseness_start[rows].tolist(),
         out.recovery[rows].tolist(),
         out.reliable_recovery[rows].tolist(),
@@ -512,12 +532,8 @@ def detect_reliable_change(
         improved[rows].tolist(),
         strict=True,
     ):  # fmt: skip
-        changes = [
-            c for c, paired in ((phq_change, phq_paired), (gad_change, gad_paired)) if paired
-        ]
-        status = _Status(
-            caseness_at_start=caseness, recovered=recovered, reliable_recovery=reliable_recovery
-        )
+        changes = [c for c in (phq_change, gad_change) if c is not None]
+        status = (caseness, recovered, reliable_recovery)
         if worse:
             signals.append(_signal(episode_id, session, changes, status, "deterioration", config))
         if better:
@@ -525,33 +541,28 @@ def detect_reliable_change(
     return signals
 
 
-@dataclass(frozen=True)
-class _Status:
-    caseness_at_start: bool
-    recovered: bool
-    reliable_recovery: bool
-
-
 def _signal(
     episode_id: int,
     session: int,
     changes: list[_Change],
-    status: _Status,
+    status: tuple[bool, bool, bool],
     direction: str,
     config: TalkingTherapiesConfig,
 ) -> Signal:
+    """``status``: caseness at the start, recovered, reliable recovery."""
+    caseness_at_start, recovered, reliable_recovery = status
     fired = [c for c in changes if c.reliable == direction]
     main = fired[0]
-    measures = {c.code: c.as_dict() for c in changes}
+    measures = {c.code: dict(c.numbers) for c in changes}
     evidence: dict[str, object] = {
         "measure": _NAMES[main.code],
-        **{k: v for k, v in measures[main.code].items() if k != "reliable"},
-        "caseness_at_start": status.caseness_at_start,
-        "recovered": status.recovered,
-        "reliable_recovery": status.reliable_recovery,
+        **{k: v for k, v in main.numbers.items() if k != "reliable"},
+        "caseness_at_start": caseness_at_start,
+        "recovered": recovered,
+        "reliable_recovery": reliable_recovery,
         "measures": measures,
     }
-    what = "; ".join(c.sentence() for c in fired)
+    what = "; ".join(c.sentence for c in fired)
     if direction == "deterioration":
         return Signal(
             episode_id=episode_id,
@@ -569,7 +580,7 @@ def _signal(
             actions=(INVITE_FEEDBACK, REVIEW_MODALITY, REVIEW_IN_SUPERVISION),
         )
     explanation = f"{what}. This is a reliable improvement"
-    if status.reliable_recovery:
+    if reliable_recovery:
         explanation += (
             ", and the scores are now below the clinical cut-offs (PHQ-9 "
             f"{_num(config.phq9_caseness)}, GAD-7 {_num(config.gad7_caseness)}): a reliable "
@@ -581,7 +592,7 @@ def _signal(
         severity="info",
         session_number=session,
         key="reliable_improvement",
-        title="Reliable recovery" if status.reliable_recovery else "Reliable improvement",
+        title="Reliable recovery" if reliable_recovery else "Reliable improvement",
         explanation=explanation + ".",
         evidence=evidence,
         source=_SOURCE_TT,
