@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from attune.engine.batch import NONE, EpisodeBatch, empty_batch
 from attune.engine.evaluate import EngineConfig, evaluate
 from attune.engine.signals import KINDS, Signal, fingerprint
+from attune.engine.sudden_gains import detect_sudden_changes
 from attune.simulation.to_batch import simulate_batch
 
 
@@ -300,3 +301,17 @@ def test_a_random_batch_at_once_equals_its_episodes_one_by_one(seed: int, n: int
     rows = sorted(range(n), key=lambda i: int(batch.episode_ids[i]))
     alone = [repr(s) for i in rows for s in evaluate(batch.row(i))]
     assert together == alone
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(2, 22))
+def test_evaluate_reports_the_sudden_gains_of_detect_sudden_changes(
+    seed: int, n: int, t: int
+) -> None:
+    # evaluate identifies the sudden changes once for the card and the notes; its gains must stay
+    # exactly those of the detector in attune.engine.sudden_gains
+    batch = random_batch(seed, n, t)
+    kept = [repr(s) for s in evaluate(batch) if s.kind == "sudden_gain"]
+    detected = [s for s in detect_sudden_changes(batch) if s.kind == "sudden_gain"]
+    detected.sort(key=lambda s: (s.episode_id, s.session_number))
+    assert kept == [repr(s) for s in detected]

@@ -25,7 +25,7 @@ from attune.engine.alliance import (
     rupture_course,
 )
 from attune.engine.as_if import DEFAULT_AS_IF, AsIfConfig, detect_as_if
-from attune.engine.batch import EpisodeBatch, FloatArray
+from attune.engine.batch import EpisodeBatch, FloatArray, IntArray
 from attune.engine.dropout import DEFAULT_DROPOUT, DropoutConfig, detect_dropout_risk
 from attune.engine.fit import DEFAULT_FIT_CHECK, FitCheckConfig, detect_fit_check
 from attune.engine.not_on_track_card import (
@@ -42,7 +42,14 @@ from attune.engine.outcomes import (
 from attune.engine.recovery import RecoveryCurves, reference_curves
 from attune.engine.safety import DEFAULT_SAFETY, SafetyConfig, detect_safety
 from attune.engine.signals import KINDS, Signal
-from attune.engine.sudden_gains import PHQ9_SUDDEN_CHANGES, SuddenGainConfig, detect_sudden_changes
+from attune.engine.sudden_gains import (
+    PHQ9_SUDDEN_CHANGES,
+    SuddenChange,
+    SuddenGainConfig,
+    _measured_sessions,
+    _signal,
+    identify_sudden_changes,
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,19 @@ def evaluate(
     if batch.size == 0 or batch.columns == 0:
         return []
     curves = curves if curves is not None else reference_curves()
-    runs = card_runs(batch, curves, config.not_on_track, sudden_loss=config.sudden_changes)
+    # The sudden changes are identified once: the losses are a reason of the card, the gains a
+    # note (``detect_sudden_changes`` would find the losses a second time, as signals that are
+    # not kept).
+    values, sessions = _measured_sessions(batch)
+    gains = identify_sudden_changes(values, config.sudden_changes, losses=False)
+    losses = identify_sudden_changes(values, config.sudden_changes, losses=True)
+    runs = card_runs(
+        batch,
+        curves,
+        config.not_on_track,
+        sudden_loss=config.sudden_changes,
+        sudden_losses=losses,
+    )
     off_track = np.asarray(runs.run_start >= 0)
     course = rupture_course(batch, config.rupture)  # one course for the three rupture detectors
     found = [
@@ -117,8 +136,27 @@ def evaluate(
         *detect_as_if(batch, config.as_if),
         *detect_fit_check(batch, config.fit_check),
         # a sudden loss is a reason of the not-on-track card; a sudden gain is a note
-        *(s for s in detect_sudden_changes(batch, config.sudden_changes) if s.kind in KINDS),
+        *_sudden_gains(batch, gains, sessions, config.sudden_changes),
     ]
     order = {kind: i for i, kind in enumerate(KINDS)}
     found.sort(key=lambda s: (s.episode_id, order.get(s.kind, len(order)), s.session_number, s.key))
     return found
+
+
+def _sudden_gains(
+    batch: EpisodeBatch, gains: list[SuddenChange], sessions: IntArray, config: SuddenGainConfig
+) -> list[Signal]:
+    """The ``sudden_gain`` signals of ``detect_sudden_changes`` from gains already identified
+    (Tang & DeRubeis 1999; ``attune.engine.sudden_gains``): the same signal for each gain, the
+    pre- and post-gain columns read as session numbers (tests/engine/test_evaluate_pinned.py
+    holds the two equal)."""
+    return [
+        _signal(
+            batch,
+            e,
+            int(sessions[e.person, e.pre_column]),
+            int(sessions[e.person, e.post_column]),
+            config,
+        )
+        for e in gains
+    ]

@@ -48,6 +48,7 @@ Lutz et al. (2019) — full references in docs/sources.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,7 @@ from attune.engine.signals import (
 )
 from attune.engine.sudden_gains import (
     PHQ9_SUDDEN_CHANGES,
+    SuddenChange,
     SuddenGainConfig,
     _measured_sessions,
     identify_sudden_changes,
@@ -208,8 +210,13 @@ def card_runs(
     config: NotOnTrackCardConfig = DEFAULT_CARD,
     gad7_curves: RecoveryCurves | None = None,
     sudden_loss: SuddenGainConfig = PHQ9_SUDDEN_CHANGES,
+    sudden_losses: Sequence[SuddenChange] | None = None,
 ) -> CardRuns:
-    """Judge every measurement for every reason and follow the runs with hysteresis."""
+    """Judge every measurement for every reason and follow the runs with hysteresis.
+
+    ``sudden_losses``: the sudden losses of ``batch`` when the caller has them already
+    (``identify_sudden_changes`` of ``_measured_sessions(batch)`` with ``sudden_loss``).
+    """
     n, t = batch.attendance.shape
     phq = assess(batch, curves, config.band)
     gad: Assessment | None = None
@@ -255,11 +262,15 @@ def card_runs(
 
     loss = np.zeros((n, t), dtype=bool)
     values, sessions = _measured_sessions(batch)
-    for e in identify_sudden_changes(values, sudden_loss, losses=True):
-        number = int(sessions[e.person, e.post_column])
-        where = np.flatnonzero(batch.session_number[e.person] == number)
-        if where.size:
-            loss[e.person, where[0]] = True
+    if sudden_losses is None:
+        sudden_losses = identify_sudden_changes(values, sudden_loss, losses=True)
+    if sudden_losses:
+        # each loss is marked at the first column of its post-loss session
+        person = np.array([e.person for e in sudden_losses], dtype=np.int64)
+        post = np.array([e.post_column for e in sudden_losses], dtype=np.int64)
+        same = batch.session_number[person] == sessions[person, post][:, None]
+        found = same.any(axis=1)
+        loss[person[found], np.argmax(same, axis=1)[found]] = True
 
     zero = np.zeros((n, t), dtype=np.int64)
     reasons: dict[str, IntArray] = {
