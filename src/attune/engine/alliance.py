@@ -36,8 +36,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from attune.engine.batch import (
     DOMAINS,
@@ -621,31 +623,44 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
     repaired_at = np.full((n, t), -1, dtype=np.int64)
     repaired_how = np.zeros((n, t), dtype=np.int64)
     unrepaired_at = np.full((n, t), -1, dtype=np.int64)
-    rows = np.arange(n)
-    open_col = np.full(n, -1, dtype=np.int64)
-    open_ref = np.full(n, np.nan)
-    open_line = np.full(n, -np.inf)
-    seen = np.zeros(n, dtype=np.int64)
-    last_unrepaired = np.full(n, -1, dtype=np.int64)
+    # Only episodes with a trigger ever open a rupture; the session-by-session walk runs over
+    # them alone, on column-major copies (one contiguous row per session).
+    rows = np.flatnonzero(trigger.any(axis=1))
+    k = rows.size
+
+    def by_session(a: BoolArray | FloatArray) -> NDArray[Any]:
+        return np.ascontiguousarray(a[rows].T)
+
+    measured_j, value_j, trigger_j = by_session(is_measured), by_session(value), by_session(trigger)
+    confirmed_j, tension_j = by_session(confirmed), by_session(tension)
+    said_resolved_j, reference_j = by_session(said_resolved), by_session(reference)
+    line_j = by_session(np.nan_to_num(threshold, nan=-np.inf))
+    rupture_j = np.zeros((t, k), dtype=bool)
+    continued_j = np.zeros((t, k), dtype=bool)
+    open_col = np.full(k, -1, dtype=np.int64)
+    open_ref = np.full(k, np.nan)
+    open_line = np.full(k, -np.inf)
+    seen = np.zeros(k, dtype=np.int64)
+    last_unrepaired = np.full(k, -1, dtype=np.int64)
     for j in range(t):
         was_open = open_col >= 0
-        m = is_measured[:, j]
+        m = measured_j[j]
         advance = was_open & m
         seen = np.where(advance, seen + 1, seen)
-        back = advance & (value[:, j] >= open_ref - EPS)
-        confirm = was_open & confirmed[:, j]
+        back = advance & (value_j[j] >= open_ref - EPS)
+        confirm = was_open & confirmed_j[j]
         repaired = back | confirm
         first_after = advance & (seen == 1) & ~repaired
-        still = first_after & (trigger[:, j] | (value[:, j] <= open_line + EPS))
+        still = first_after & (trigger_j[j] | (value_j[j] <= open_line + EPS))
         persists[rows[still], open_col[still]] = True
-        continued[:, j] = was_open & trigger[:, j] & ~repaired
+        continued_j[j] = was_open & trigger_j[j] & ~repaired
         repaired_at[rows[repaired], open_col[repaired]] = j
         how = np.where(back, REPAIRED_BY_RATINGS, CONFIRMED_LATER)
         repaired_how[rows[repaired], open_col[repaired]] = how[repaired]
         over = advance & ~repaired & (seen >= config.repair_window)
         unrepaired_at[rows[over], open_col[over]] = j
         last_unrepaired = np.where(over, open_col, last_unrepaired)
-        late = ~was_open & confirmed[:, j] & (last_unrepaired >= 0)
+        late = ~was_open & confirmed_j[j] & (last_unrepaired >= 0)
         repaired_at[rows[late], last_unrepaired[late]] = j
         repaired_how[rows[late], last_unrepaired[late]] = CONFIRMED_LATER
         unrepaired_at[rows[late], last_unrepaired[late]] = -1
@@ -655,16 +670,18 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
         # a trigger opens a rupture unless one is still open; in the session that repairs the
         # open one, only a newly reported tension opens another (low ratings there belong to
         # the old one)
-        new = (trigger[:, j] & ~was_open) | (tension[:, j] & repaired)
-        rupture[:, j] = new
-        in_session = new & said_resolved[:, j]
-        repaired_at[in_session, j] = j
-        repaired_how[in_session, j] = RESOLVED_IN_SESSION
+        new = (trigger_j[j] & ~was_open) | (tension_j[j] & repaired)
+        rupture_j[j] = new
+        in_session = new & said_resolved_j[j]
+        repaired_at[rows[in_session], j] = j
+        repaired_how[rows[in_session], j] = RESOLVED_IN_SESSION
         opened = new & ~in_session
         open_col = np.where(opened, j, open_col)
-        open_ref = np.where(opened, reference[:, j], open_ref)
-        open_line = np.where(opened, np.nan_to_num(threshold[:, j], nan=-np.inf), open_line)
+        open_ref = np.where(opened, reference_j[j], open_ref)
+        open_line = np.where(opened, line_j[j], open_line)
         seen = np.where(opened, 0, seen)
+    rupture[rows] = rupture_j.T
+    continued[rows] = continued_j.T
 
     return RuptureCourse(
         total=total,
