@@ -14,6 +14,8 @@ evaluated one by one, on random batches.
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -315,3 +317,18 @@ def test_evaluate_reports_the_sudden_gains_of_detect_sudden_changes(
     detected = [s for s in detect_sudden_changes(batch) if s.kind == "sudden_gain"]
     detected.sort(key=lambda s: (s.episode_id, s.session_number))
     assert kept == [repr(s) for s in detected]
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_evaluate_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    batch = random_batch(7, 30, 12)
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        assert evaluate(batch)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError):
+            evaluate(batch, as_of=np.zeros(batch.size + 1))  # wrong shape: fails inside
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
