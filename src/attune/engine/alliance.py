@@ -298,10 +298,16 @@ def own_baseline(
     """Per episode: the mean of the first ``baseline_sessions`` rated totals, the fall that
     counts as reliable (1.96 · √(1 + 1/k) · max(own SD, floor); Jacobson & Truax 1991) and the
     client's own SD of those ratings (NaN until there are k ratings)."""
-    is_measured = measured(batch)
-    _, count, packed = pack_cells(is_measured, batch.alliance_total)
+    _, count, packed = pack_cells(measured(batch), batch.alliance_total)
+    return _baseline(count, packed, config)
+
+
+def _baseline(
+    count: IntArray, packed: FloatArray, config: LowAllianceConfig
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`own_baseline` from the packed ratings (:func:`pack_cells`) already at hand."""
     k = max(config.baseline_sessions, 1)
-    n = batch.size
+    n = count.shape[0]
     first = packed[:, :k] if packed.shape[1] >= k else np.full((n, k), np.nan)
     have = count >= k
     safe = np.where(have[:, None], first, 0.0)
@@ -340,12 +346,20 @@ def low_alliance_runs(
     ``clear_sessions`` consecutive rated sessions that are clear of both thresholds by
     ``clear_margin`` (hysteresis). Sessions without complete feedback are skipped.
     """
+    return _low_alliance(batch, config)[0]
+
+
+def _low_alliance(
+    batch: EpisodeBatch, config: LowAllianceConfig
+) -> tuple[list[LowAllianceRun], FloatArray, FloatArray, FloatArray]:
+    """:func:`low_alliance_runs` and the :func:`own_baseline` they were judged against (base,
+    reliable fall, own SD), computed once."""
     n, t = batch.attendance.shape
-    if n == 0 or t == 0:
-        return []
     is_measured = measured(batch)
     order, count, packed = pack_cells(is_measured, batch.alliance_total)
-    base, fall_by, _ = own_baseline(batch, config)
+    base, fall_by, own_sd = _baseline(count, packed, config)
+    if n == 0 or t == 0:
+        return [], base, fall_by, own_sd
     pos = np.arange(t)[None, :]
     inside = pos < count[:, None]
     after_base = inside & (pos >= config.baseline_sessions) & np.isfinite(base)[:, None]
@@ -393,7 +407,7 @@ def low_alliance_runs(
         run_clear = np.where(end | fire, 0, run_clear)
     runs.extend(current.values())
     runs.sort(key=lambda r: (r.row, r.start))
-    return runs
+    return runs, base, fall_by, own_sd
 
 
 def detect_low_alliance(
@@ -410,10 +424,9 @@ def detect_low_alliance(
     open another. Sources: Flückiger et al. 2018; Duncan et al. 2003; Meier & Feeley 2022;
     Jacobson & Truax 1991 (docs/engine.md derives the thresholds).
     """
-    runs = low_alliance_runs(batch, config)
+    runs, base, fall_by, own_sd = _low_alliance(batch, config)
     if not runs:
         return []
-    base, fall_by, own_sd = own_baseline(batch, config)
     rows = np.array([run.row for run in runs], dtype=np.int64)
     t = batch.columns
     totals = plain_numbers(batch.alliance_total[rows])  # row by row, t values each
