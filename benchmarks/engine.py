@@ -10,7 +10,11 @@ rupture, resolved, stopping, modality mix), then measures
 * ``peak_mb``: the process's peak resident memory (``ru_maxrss``) at the end of that call,
   i.e. the simulated input plus everything the evaluation allocated;
 * ``single_p50_ms`` / ``single_p95_ms``: latency of ``evaluate(batch.row(i))`` over
-  ``--single`` (>= 500) episodes spread over the batch.
+  ``--single`` (>= 500) episodes spread over the batch;
+* ``cpu_seconds``: processor time of that one call (less sensitive than ``seconds`` to other
+  jobs on a shared machine);
+* with ``--sha``, ``sha256``: ``attune.engine.signals.fingerprint`` of the signals, to prove
+  that a faster engine gives exactly the same output (issue 13).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from attune.engine.evaluate import evaluate  # noqa: E402
+from attune.engine.signals import fingerprint  # noqa: E402
 from attune.simulation.to_batch import simulate_batch  # noqa: E402
 
 
@@ -37,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--single", type=int, default=1000, help="single-episode calls (>= 500)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument("--sha", action="store_true", help="add the SHA-256 of the signals")
     args = parser.parse_args(argv)
     if args.single < 500:
         parser.error("--single must be at least 500")
@@ -46,9 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     build = time.perf_counter() - t0
 
     evaluate(batch.row(0))  # warm caches (reference curves)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     signals = evaluate(batch)
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
     picks = np.linspace(0, batch.size - 1, num=args.single).astype(int)
@@ -66,19 +73,27 @@ def main(argv: list[str] | None = None) -> int:
         "peak_mb": round(peak_mb, 1),
         "single_p50_ms": round(float(np.percentile(times, 50)) * 1e3, 3),
         "single_p95_ms": round(float(np.percentile(times, 95)) * 1e3, 3),
+        "cpu_seconds": round(cpu_seconds, 3),
     }
+    if args.sha:
+        figures["sha256"] = fingerprint(signals)
     if args.json:
         print(json.dumps(figures))
         return 0
     print(f"episodes             {figures['episodes']:,}")
     print(f"sessions             {figures['sessions']:,}")
     print(f"simulate + convert   {build:.2f} s (not counted)")
-    print(f"evaluate(batch)      {figures['seconds']:.2f} s, {len(signals):,} signals")
+    print(
+        f"evaluate(batch)      {figures['seconds']:.2f} s ({cpu_seconds:.2f} s CPU), "
+        f"{len(signals):,} signals"
+    )
     print(f"peak memory          {figures['peak_mb']:.0f} MB (process max RSS)")
     print(
         f"single episode       p50 {figures['single_p50_ms']:.3f} ms, "
         f"p95 {figures['single_p95_ms']:.3f} ms over {len(rows)} calls"
     )
+    if args.sha:
+        print(f"sha256               {figures['sha256']}")
     return 0
 
 

@@ -36,8 +36,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from attune.engine.batch import (
     DOMAINS,
@@ -49,6 +51,7 @@ from attune.engine.batch import (
     FloatArray,
     IntArray,
 )
+from attune.engine.numbers import rounded
 from attune.engine.signals import (
     ACKNOWLEDGE_PROGRESS,
     INVITE_FEEDBACK,
@@ -68,17 +71,21 @@ __all__ = [
     "RuptureConfig",
     "RuptureCourse",
     "answer_code",
+    "answer_codes",
     "detect_low_alliance",
     "detect_repairs",
     "detect_repeated_ruptures",
     "detect_ruptures",
+    "fmt_numbers",
     "latest_column",
     "low_alliance_runs",
     "measured",
     "measured_totals",
+    "one_decimal_texts",
     "own_baseline",
     "pack_cells",
     "plain_number",
+    "plain_numbers",
     "rupture_course",
     "ruptures",
 ]
@@ -254,6 +261,28 @@ def _fmt(value: float) -> str:
     return f"{number:g}"
 
 
+def plain_numbers(values: FloatArray | IntArray, digits: int = 2) -> list[float | None]:
+    """:func:`plain_number` of every value, vectorised (the same numbers)."""
+    r = (
+        rounded(np.asarray(values, dtype=np.float64).ravel(), digits) + 0.0
+    )  # + 0.0 turns -0.0 into 0.0, as int() does
+    finite = np.isfinite(r)
+    return [v if ok else None for v, ok in zip(r.tolist(), finite.tolist(), strict=True)]
+
+
+def fmt_numbers(values: FloatArray | IntArray) -> list[str]:
+    """Every value as the signals' texts write it (one decimal at most, "—" if missing)."""
+    return ["—" if number is None else f"{number:g}" for number in plain_numbers(values, 1)]
+
+
+def one_decimal_texts(values: FloatArray | IntArray) -> list[str]:
+    """Every (finite) value with one decimal at most, "14" or "14.5", as the signals write
+    scores (``str(int(r)) if r == int(r) else f"{r:.1f}"`` with ``r = round(x, 1)``)."""
+    r = rounded(np.asarray(values, dtype=np.float64).ravel(), 1)
+    whole = (np.isfinite(r) & (r == np.trunc(r))).tolist()
+    return [str(int(v)) if w else f"{v:.1f}" for v, w in zip(r.tolist(), whole, strict=True)]
+
+
 def _domains(alliance_row: FloatArray) -> dict[str, float | None]:
     return {name: plain_number(float(v)) for name, v in zip(DOMAINS, alliance_row, strict=True)}
 
@@ -269,10 +298,16 @@ def own_baseline(
     """Per episode: the mean of the first ``baseline_sessions`` rated totals, the fall that
     counts as reliable (1.96 · √(1 + 1/k) · max(own SD, floor); Jacobson & Truax 1991) and the
     client's own SD of those ratings (NaN until there are k ratings)."""
-    is_measured = measured(batch)
-    _, count, packed = pack_cells(is_measured, batch.alliance_total)
+    _, count, packed = pack_cells(measured(batch), batch.alliance_total)
+    return _baseline(count, packed, config)
+
+
+def _baseline(
+    count: IntArray, packed: FloatArray, config: LowAllianceConfig
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`own_baseline` from the packed ratings (:func:`pack_cells`) already at hand."""
     k = max(config.baseline_sessions, 1)
-    n = batch.size
+    n = count.shape[0]
     first = packed[:, :k] if packed.shape[1] >= k else np.full((n, k), np.nan)
     have = count >= k
     safe = np.where(have[:, None], first, 0.0)
@@ -311,12 +346,20 @@ def low_alliance_runs(
     ``clear_sessions`` consecutive rated sessions that are clear of both thresholds by
     ``clear_margin`` (hysteresis). Sessions without complete feedback are skipped.
     """
+    return _low_alliance(batch, config)[0]
+
+
+def _low_alliance(
+    batch: EpisodeBatch, config: LowAllianceConfig
+) -> tuple[list[LowAllianceRun], FloatArray, FloatArray, FloatArray]:
+    """:func:`low_alliance_runs` and the :func:`own_baseline` they were judged against (base,
+    reliable fall, own SD), computed once."""
     n, t = batch.attendance.shape
-    if n == 0 or t == 0:
-        return []
     is_measured = measured(batch)
     order, count, packed = pack_cells(is_measured, batch.alliance_total)
-    base, fall_by, _ = own_baseline(batch, config)
+    base, fall_by, own_sd = _baseline(count, packed, config)
+    if n == 0 or t == 0:
+        return [], base, fall_by, own_sd
     pos = np.arange(t)[None, :]
     inside = pos < count[:, None]
     after_base = inside & (pos >= config.baseline_sessions) & np.isfinite(base)[:, None]
@@ -364,7 +407,7 @@ def low_alliance_runs(
         run_clear = np.where(end | fire, 0, run_clear)
     runs.extend(current.values())
     runs.sort(key=lambda r: (r.row, r.start))
-    return runs
+    return runs, base, fall_by, own_sd
 
 
 def detect_low_alliance(
@@ -381,47 +424,62 @@ def detect_low_alliance(
     open another. Sources: Flückiger et al. 2018; Duncan et al. 2003; Meier & Feeley 2022;
     Jacobson & Truax 1991 (docs/engine.md derives the thresholds).
     """
-    runs = low_alliance_runs(batch, config)
+    runs, base, fall_by, own_sd = _low_alliance(batch, config)
     if not runs:
         return []
-    base, fall_by, own_sd = own_baseline(batch, config)
-    totals = batch.alliance_total
-    is_measured = measured(batch)
+    rows = np.array([run.row for run in runs], dtype=np.int64)
+    t = batch.columns
+    totals = plain_numbers(batch.alliance_total[rows])  # row by row, t values each
+    measured_rows = measured(batch)[rows].tolist()
+    numbers = batch.session_number[rows].tolist()
+    low_at = plain_number(config.low_total_at_or_below)
+    low_text = _fmt(config.low_total_at_or_below)
     found: list[Signal] = []
-    for run in runs:
-        i = run.row
-        first = int(batch.session_number[i, run.start])
-        fired = int(batch.session_number[i, run.fired])
-        cols = [c for c in range(run.start, run.fired + 1) if is_measured[i, c]]
-        shown = [plain_number(totals[i, c]) for c in cols]
-        sessions = [int(batch.session_number[i, c]) for c in cols]
+    for k, (run, episode_id, base_n, sd_n, fall_n, base_t, fall_t) in enumerate(
+        zip(
+            runs,
+            batch.episode_ids[rows].tolist(),
+            plain_numbers(base[rows]),
+            plain_numbers(own_sd[rows]),
+            plain_numbers(fall_by[rows]),
+            fmt_numbers(base[rows]),
+            fmt_numbers(fall_by[rows]),
+            strict=True,
+        )
+    ):
+        row_numbers, row_measured = numbers[k], measured_rows[k]
+        first = row_numbers[run.start]
+        fired = row_numbers[run.fired]
+        cols = [c for c in range(run.start, run.fired + 1) if row_measured[c]]
+        shown = [totals[k * t + c] for c in cols]
+        sessions = [row_numbers[c] for c in cols]
         ongoing = run.ended < 0
         reasons: list[str] = []
         if run.by_level:
             reasons.append(
-                f"the totals were at or below {_fmt(config.low_total_at_or_below)} of 40 "
+                f"the totals were at or below {low_text} of 40 "
                 "(a mean of 7 per question, where most sessions are rated 9 or 10)"
             )
         if run.by_fall:
             reasons.append(
-                f"the totals fell at least {_fmt(fall_by[i])} points below this client's own "
-                f"first ratings (mean {_fmt(base[i])})"
+                f"the totals fell at least {fall_t} points below this client's own "
+                f"first ratings (mean {base_t})"
             )
         ev: dict[str, object] = {
             "from_session": first,
             "session": fired,
             "sessions": sessions,
             "totals": shown,
-            "low_total_at_or_below": plain_number(config.low_total_at_or_below),
-            "own_baseline": plain_number(base[i]),
-            "own_sd": plain_number(own_sd[i]),
-            "reliable_fall": plain_number(fall_by[i]),
+            "low_total_at_or_below": low_at,
+            "own_baseline": base_n,
+            "own_sd": sd_n,
+            "reliable_fall": fall_n,
             "by_level": run.by_level,
             "by_fall": run.by_fall,
             "ongoing": ongoing,
         }
         if not ongoing:
-            ev["back_to_usual_at_session"] = int(batch.session_number[i, run.ended])
+            ev["back_to_usual_at_session"] = row_numbers[run.ended]
         text = (
             f"Since session {first} the session feedback has been low at "
             f"{len(cols)} rated sessions in a row ({', '.join(_fmt(float(v or 0)) for v in shown)}"
@@ -435,7 +493,7 @@ def detect_low_alliance(
             )
         found.append(
             Signal(
-                episode_id=int(batch.episode_ids[i]),
+                episode_id=episode_id,
                 kind="low_alliance",
                 severity="yellow" if ongoing else "info",
                 session_number=fired,
@@ -578,31 +636,44 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
     repaired_at = np.full((n, t), -1, dtype=np.int64)
     repaired_how = np.zeros((n, t), dtype=np.int64)
     unrepaired_at = np.full((n, t), -1, dtype=np.int64)
-    rows = np.arange(n)
-    open_col = np.full(n, -1, dtype=np.int64)
-    open_ref = np.full(n, np.nan)
-    open_line = np.full(n, -np.inf)
-    seen = np.zeros(n, dtype=np.int64)
-    last_unrepaired = np.full(n, -1, dtype=np.int64)
+    # Only episodes with a trigger ever open a rupture; the session-by-session walk runs over
+    # them alone, on column-major copies (one contiguous row per session).
+    rows = np.flatnonzero(trigger.any(axis=1))
+    k = rows.size
+
+    def by_session(a: BoolArray | FloatArray) -> NDArray[Any]:
+        return np.ascontiguousarray(a[rows].T)
+
+    measured_j, value_j, trigger_j = by_session(is_measured), by_session(value), by_session(trigger)
+    confirmed_j, tension_j = by_session(confirmed), by_session(tension)
+    said_resolved_j, reference_j = by_session(said_resolved), by_session(reference)
+    line_j = by_session(np.nan_to_num(threshold, nan=-np.inf))
+    rupture_j = np.zeros((t, k), dtype=bool)
+    continued_j = np.zeros((t, k), dtype=bool)
+    open_col = np.full(k, -1, dtype=np.int64)
+    open_ref = np.full(k, np.nan)
+    open_line = np.full(k, -np.inf)
+    seen = np.zeros(k, dtype=np.int64)
+    last_unrepaired = np.full(k, -1, dtype=np.int64)
     for j in range(t):
         was_open = open_col >= 0
-        m = is_measured[:, j]
+        m = measured_j[j]
         advance = was_open & m
         seen = np.where(advance, seen + 1, seen)
-        back = advance & (value[:, j] >= open_ref - EPS)
-        confirm = was_open & confirmed[:, j]
+        back = advance & (value_j[j] >= open_ref - EPS)
+        confirm = was_open & confirmed_j[j]
         repaired = back | confirm
         first_after = advance & (seen == 1) & ~repaired
-        still = first_after & (trigger[:, j] | (value[:, j] <= open_line + EPS))
+        still = first_after & (trigger_j[j] | (value_j[j] <= open_line + EPS))
         persists[rows[still], open_col[still]] = True
-        continued[:, j] = was_open & trigger[:, j] & ~repaired
+        continued_j[j] = was_open & trigger_j[j] & ~repaired
         repaired_at[rows[repaired], open_col[repaired]] = j
         how = np.where(back, REPAIRED_BY_RATINGS, CONFIRMED_LATER)
         repaired_how[rows[repaired], open_col[repaired]] = how[repaired]
         over = advance & ~repaired & (seen >= config.repair_window)
         unrepaired_at[rows[over], open_col[over]] = j
         last_unrepaired = np.where(over, open_col, last_unrepaired)
-        late = ~was_open & confirmed[:, j] & (last_unrepaired >= 0)
+        late = ~was_open & confirmed_j[j] & (last_unrepaired >= 0)
         repaired_at[rows[late], last_unrepaired[late]] = j
         repaired_how[rows[late], last_unrepaired[late]] = CONFIRMED_LATER
         unrepaired_at[rows[late], last_unrepaired[late]] = -1
@@ -612,16 +683,18 @@ def rupture_course(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
         # a trigger opens a rupture unless one is still open; in the session that repairs the
         # open one, only a newly reported tension opens another (low ratings there belong to
         # the old one)
-        new = (trigger[:, j] & ~was_open) | (tension[:, j] & repaired)
-        rupture[:, j] = new
-        in_session = new & said_resolved[:, j]
-        repaired_at[in_session, j] = j
-        repaired_how[in_session, j] = RESOLVED_IN_SESSION
+        new = (trigger_j[j] & ~was_open) | (tension_j[j] & repaired)
+        rupture_j[j] = new
+        in_session = new & said_resolved_j[j]
+        repaired_at[rows[in_session], j] = j
+        repaired_how[rows[in_session], j] = RESOLVED_IN_SESSION
         opened = new & ~in_session
         open_col = np.where(opened, j, open_col)
-        open_ref = np.where(opened, reference[:, j], open_ref)
-        open_line = np.where(opened, np.nan_to_num(threshold[:, j], nan=-np.inf), open_line)
+        open_ref = np.where(opened, reference_j[j], open_ref)
+        open_line = np.where(opened, line_j[j], open_line)
         seen = np.where(opened, 0, seen)
+    rupture[rows] = rupture_j.T
+    continued[rows] = continued_j.T
 
     return RuptureCourse(
         total=total,
@@ -659,30 +732,70 @@ def answer_code(codes: tuple[str, ...], value: float) -> str | None:
     return codes[int(value)]
 
 
-def _rupture_evidence(
-    batch: EpisodeBatch, course: RuptureCourse, config: RuptureConfig, i: int, j: int
-) -> dict[str, object]:
-    triggers = [
-        name for name, on in (("drop", course.drop[i, j]), ("tension", course.tension[i, j])) if on
-    ]
-    return {
-        "session": int(batch.session_number[i, j]),
-        "triggers": triggers,
-        "total": plain_number(course.total[i, j]),
-        "baseline": plain_number(course.baseline[i, j]) if course.history[i, j] > 0 else None,
-        "baseline_sessions": int(min(course.history[i, j], config.baseline_sessions)),
-        "sd": plain_number(course.sd[i, j]),
-        "own_sd": plain_number(course.own_sd[i, j]),
-        "sd_floor": plain_number(config.sd_floor),
-        "z": plain_number(config.z),
-        "threshold": plain_number(course.threshold[i, j]),
-        "earlier_measurements": int(course.history[i, j]),
-        "client_reported": answer_code(RUPTURE, float(batch.rupture[i, j])),
-        "resolved": answer_code(RESOLVED, float(batch.resolved[i, j])),
-        "large": bool(course.large[i, j]),
-        "unresolved": bool(course.unresolved[i, j]),
-        "persists": bool(course.persists[i, j]),
-    }
+def answer_codes(codes: tuple[str, ...], values: FloatArray) -> list[str | None]:
+    """:func:`answer_code` of every value, in bulk (the same answers, faster)."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    whole = np.trunc(np.where(np.isfinite(flat), flat, -1.0))  # int() truncates toward zero
+    ok = (whole >= 0) & (whole < len(codes))
+    index = np.where(ok, whole, 0).astype(np.int64).tolist()
+    return [codes[k] if good else None for k, good in zip(index, ok.tolist(), strict=True)]
+
+
+def _rupture_evidences(
+    batch: EpisodeBatch,
+    course: RuptureCourse,
+    config: RuptureConfig,
+    rows: IntArray,
+    cols: IntArray,
+) -> list[dict[str, object]]:
+    """The evidence of the ruptures at cells (rows[k], cols[k]), gathered in bulk."""
+    cell = (rows, cols)
+    history = course.history[cell]
+    baseline = plain_numbers(course.baseline[cell])
+    sd_floor, z = plain_number(config.sd_floor), plain_number(config.z)
+    return [
+        {
+            "session": session,
+            "triggers": (["drop", "tension"] if tension else ["drop"])
+            if drop
+            else (["tension"] if tension else []),
+            "total": total,
+            "baseline": base if earlier > 0 else None,
+            "baseline_sessions": used,
+            "sd": sd,
+            "own_sd": own_sd,
+            "sd_floor": sd_floor,
+            "z": z,
+            "threshold": threshold,
+            "earlier_measurements": earlier,
+            "client_reported": reported,
+            "resolved": resolved,
+            "large": large,
+            "unresolved": unresolved,
+            "persists": persists,
+        }
+        for (
+            session, drop, tension, total, base, earlier, used, sd, own_sd, threshold, reported,
+            resolved, large, unresolved, persists,
+        ) in zip(
+            batch.session_number[cell].tolist(),
+            course.drop[cell].tolist(),
+            course.tension[cell].tolist(),
+            plain_numbers(course.total[cell]),
+            baseline,
+            history.tolist(),
+            np.minimum(history, config.baseline_sessions).astype(np.int64).tolist(),
+            plain_numbers(course.sd[cell]),
+            plain_numbers(course.own_sd[cell]),
+            plain_numbers(course.threshold[cell]),
+            answer_codes(RUPTURE, batch.rupture[cell]),
+            answer_codes(RESOLVED, batch.resolved[cell]),
+            course.large[cell].tolist(),
+            course.unresolved[cell].tolist(),
+            course.persists[cell].tolist(),
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 def _words(code: object) -> str:
@@ -690,7 +803,11 @@ def _words(code: object) -> str:
     return str(code or "").replace("_", " ")
 
 
-def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> list[Signal]:
+def detect_ruptures(
+    batch: EpisodeBatch,
+    config: RuptureConfig = DEFAULT_RUPTURE,
+    course: RuptureCourse | None = None,
+) -> list[Signal]:
     """ "rupture" at the first session of each distinct rupture; key ``rupture:s<N>``.
 
     Rule (:func:`rupture_course`): the session total is at or below the client's own baseline
@@ -702,53 +819,76 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
     persists past the repair window is the "unrepaired_rupture" alert
     (``RuptureConfig.alert_when_carried_on`` also alerts when it merely carries on into the
     next rated session). Sources: Stiles et al. 2004; Strauss et al. 2006; Muran et
-    al. 2009; Eubanks, Muran & Safran 2018.
+    al. 2009; Eubanks, Muran & Safran 2018. ``course``: :func:`rupture_course` of ``batch``
+    when the caller has it already (``evaluate`` shares one with the repair detectors).
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    course = rupture_course(batch, config)
-    alert = course.alert
+    course = course if course is not None else rupture_course(batch, config)
+    rows, cols = np.nonzero(course.rupture)
+    cell = (rows, cols)
+    evidence = _rupture_evidences(batch, course, config, rows, cols)
+    z, large_z = _fmt(config.z), _fmt(config.large_z)
+    carried_on = config.alert_when_carried_on
     found: list[Signal] = []
-    for i, j in np.argwhere(course.rupture).tolist():
-        number = int(batch.session_number[i, j])
-        ev = _rupture_evidence(batch, course, config, i, j)
+    for (
+        ev, episode_id, number, drop, tension, unresolved, large, persists, alert, how,
+        repaired, total, baseline, sd, threshold,
+    ) in zip(
+        evidence,
+        batch.episode_ids[rows].tolist(),
+        batch.session_number[cell].tolist(),
+        course.drop[cell].tolist(),
+        course.tension[cell].tolist(),
+        course.unresolved[cell].tolist(),
+        course.large[cell].tolist(),
+        course.persists[cell].tolist(),
+        course.alert[cell].tolist(),
+        course.repaired_how[cell].tolist(),
+        (course.repaired_at[cell] >= 0).tolist(),
+        fmt_numbers(course.total[cell]),
+        fmt_numbers(course.baseline[cell]),
+        fmt_numbers(course.sd[cell]),
+        fmt_numbers(course.threshold[cell]),
+        strict=True,
+    ):  # fmt: skip
         parts: list[str] = []
-        if course.drop[i, j]:
+        if drop:
             parts.append(
-                f"the session feedback total ({_fmt(course.total[i, j])} of 40) fell to or "
-                f"below the client's own recent level ({_fmt(course.baseline[i, j])}, the mean "
-                f"of their previous {ev['baseline_sessions']} ratings) minus {_fmt(config.z)} × "
-                f"their usual variation ({_fmt(course.sd[i, j])} points): "
-                f"{_fmt(course.threshold[i, j])}"
+                f"the session feedback total ({total} of 40) fell to or "
+                f"below the client's own recent level ({baseline}, the mean "
+                f"of their previous {ev['baseline_sessions']} ratings) minus {z} × "
+                f"their usual variation ({sd} points): "
+                f"{threshold}"
             )
-        if course.tension[i, j]:
-            said = _words(answer_code(RUPTURE, float(batch.rupture[i, j])))
+        if tension:
+            said = _words(ev["client_reported"])
             parts.append(
                 f'the client answered "{said}" to "Was there a moment you felt misunderstood, '
                 'uneasy or disconnected?"'
             )
         why: list[str] = []
-        if course.unresolved[i, j]:
+        if unresolved:
             why.append(f'the client said it was resolved "{_words(ev["resolved"])}" by the end')
-        if course.large[i, j]:
-            why.append(f"the drop is large (at least {_fmt(config.large_z)} × the usual variation)")
-        if course.persists[i, j] and config.alert_when_carried_on:
+        if large:
+            why.append(f"the drop is large (at least {large_z} × the usual variation)")
+        if persists and carried_on:
             why.append("it carried on into the next rated session")
-        if alert[i, j]:
+        if alert:
             status = " It is worth an early conversation because " + " and ".join(why) + "."
-        elif course.repaired_how[i, j] == RESOLVED_IN_SESSION:
+        elif how == RESOLVED_IN_SESSION:
             status = (
                 f' The client said it was resolved "{_words(ev["resolved"])}" by the end of the '
                 "session."
             )
-        elif course.repaired_at[i, j] >= 0:
+        elif repaired:
             status = " It has since been repaired."
         else:
             status = " For now it is a marker on the timeline."
-        severity: Severity = "yellow" if alert[i, j] else "info"
+        severity: Severity = "yellow" if alert else "info"
         found.append(
             Signal(
-                episode_id=int(batch.episode_ids[i]),
+                episode_id=episode_id,
                 kind="rupture",
                 severity=severity,
                 session_number=number,
@@ -768,7 +908,11 @@ def detect_ruptures(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
     return found
 
 
-def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE) -> list[Signal]:
+def detect_repairs(
+    batch: EpisodeBatch,
+    config: RuptureConfig = DEFAULT_RUPTURE,
+    course: RuptureCourse | None = None,
+) -> list[Signal]:
     """ "repair" (info, good news) and "unrepaired_rupture" (red) for each decided rupture.
 
     Rule (:func:`rupture_course`): repaired when, within the next 3 rated sessions, the total
@@ -777,45 +921,70 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
     resolved within its own session is told by the rupture note itself (no separate repair).
     Keys ``repair:s<N>`` / ``unrepaired_rupture:s<N>`` with N the rupture session;
     ``session_number`` is the session where it was decided. Sources: Eubanks, Muran & Safran
-    2018 (r = .29); Stiles et al. 2004; Muran et al. 2009.
+    2018 (r = .29); Stiles et al. 2004; Muran et al. 2009. ``course``: as for
+    :func:`detect_ruptures`.
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    course = rupture_course(batch, config)
+    course = course if course is not None else rupture_course(batch, config)
     found: list[Signal] = []
     later = (course.repaired_at >= 0) & (course.repaired_how != RESOLVED_IN_SESSION)
     decided = later | (course.unrepaired_at >= 0)
-    for i, j in np.argwhere(course.rupture & decided).tolist():
-        number = int(batch.session_number[i, j])
-        ev = _rupture_evidence(batch, course, config, i, j)
+    rows, cols = np.nonzero(course.rupture & decided)
+    cell = (rows, cols)
+    evidence = _rupture_evidences(batch, course, config, rows, cols)
+    repaired_at = course.repaired_at[cell]
+    # the column where each was decided: repaired there, or judged unrepaired there
+    where = (
+        rows,
+        np.maximum(np.where(repaired_at >= 0, repaired_at, course.unrepaired_at[cell]), 0),
+    )
+    repair_sd = _fmt(config.repair_sd)
+    for (
+        ev, i, j, episode_id, number, is_repaired, how, at, reference, reference_text,
+        total_at, total_text, talked,
+    ) in zip(
+        evidence,
+        rows.tolist(),
+        cols.tolist(),
+        batch.episode_ids[rows].tolist(),
+        batch.session_number[cell].tolist(),
+        (repaired_at >= 0).tolist(),
+        course.repaired_how[cell].tolist(),
+        batch.session_number[where].tolist(),
+        plain_numbers(course.repair_reference[cell]),
+        fmt_numbers(course.repair_reference[cell]),
+        plain_numbers(course.total[where]),
+        fmt_numbers(course.total[where]),
+        answer_codes(TALKED_THROUGH, batch.talked_through[where]),
+        strict=True,
+    ):  # fmt: skip
         ev["rupture_session"] = number
-        ev["repair_reference"] = plain_number(course.repair_reference[i, j])
+        ev["repair_reference"] = reference
         ev["repair_window"] = config.repair_window
-        if course.repaired_at[i, j] >= 0:
-            r = int(course.repaired_at[i, j])
-            at = int(batch.session_number[i, r])
-            by_client = course.repaired_how[i, j] == CONFIRMED_LATER
+        if is_repaired:
+            by_client = how == CONFIRMED_LATER
             ev["repair_session"] = at
             ev["repaired_by"] = "client" if by_client else "ratings"
-            ev["repair_total"] = plain_number(course.total[i, r])
-            how = (
+            ev["repair_total"] = total_at
+            said = (
                 f"in session {at} the client said the difficult moment has been talked through "
-                f'("{answer_code(TALKED_THROUGH, float(batch.talked_through[i, r]))}")'
+                f'("{talked}")'
                 if by_client
-                else f"the session feedback came back to {_fmt(course.total[i, r])} of 40 in "
-                f"session {at}, at or above {_fmt(course.repair_reference[i, j])} (the earlier "
-                f"level minus {_fmt(config.repair_sd)} × the usual variation)"
+                else f"the session feedback came back to {total_text} of 40 in "
+                f"session {at}, at or above {reference_text} (the earlier "
+                f"level minus {repair_sd} × the usual variation)"
             )
             found.append(
                 Signal(
-                    episode_id=int(batch.episode_ids[i]),
+                    episode_id=episode_id,
                     kind="repair",
                     severity="info",
                     session_number=at,
                     key=f"repair:s{number}",
                     title=f"The rupture of session {number} looks repaired",
                     explanation=(
-                        f"After the possible rupture in session {number}, {how}. Repairing "
+                        f"After the possible rupture in session {number}, {said}. Repairing "
                         "ruptures is one of the strongest process links to good outcomes; it is "
                         "worth checking with the client that it feels resolved for them too."
                     ),
@@ -826,13 +995,12 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
             )
         else:
             u = int(course.unrepaired_at[i, j])
-            at = int(batch.session_number[i, u])
             after = course.total[i, j + 1 : u + 1]
             ev["judged_at_session"] = at
             ev["later_totals"] = [plain_number(v) for v in after[np.isfinite(after)]]
             found.append(
                 Signal(
-                    episode_id=int(batch.episode_ids[i]),
+                    episode_id=episode_id,
                     kind="unrepaired_rupture",
                     severity="red",
                     session_number=at,
@@ -841,7 +1009,7 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
                     explanation=(
                         f"Since the possible rupture in session {number}, "
                         f"{config.repair_window} rated sessions have passed and the session "
-                        f"feedback has not come back to {_fmt(course.repair_reference[i, j])} of "
+                        f"feedback has not come back to {reference_text} of "
                         "40, nor has the client said it was talked through. Unrepaired ruptures "
                         "go with poorer outcomes and with dropping out; naming the moment and "
                         "your part in it usually helps."
@@ -855,23 +1023,25 @@ def detect_repairs(batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE)
 
 
 def detect_repeated_ruptures(
-    batch: EpisodeBatch, config: RuptureConfig = DEFAULT_RUPTURE
+    batch: EpisodeBatch,
+    config: RuptureConfig = DEFAULT_RUPTURE,
+    course: RuptureCourse | None = None,
 ) -> list[Signal]:
     """ "repeated_ruptures" (red), key ``repeated_ruptures``, once per episode.
 
     Rule: at least ``repeated_unrepaired`` (2) distinct ruptures judged unrepaired (a sustained
     drop is one rupture; repaired ones — by the ratings or by the client's word — never count).
     Fires at the session where the second was judged unrepaired. Sources: McLaughlin et al.
-    2014; Eubanks, Muran & Safran 2018; Safran, Muran & Eubanks-Carter 2011.
+    2014; Eubanks, Muran & Safran 2018; Safran, Muran & Eubanks-Carter 2011. ``course``: as
+    for :func:`detect_ruptures`.
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    course = rupture_course(batch, config)
+    course = course if course is not None else rupture_course(batch, config)
+    unrepaired = course.unrepaired_at >= 0
     found: list[Signal] = []
-    for i in range(batch.size):
-        cells = np.flatnonzero(course.unrepaired_at[i] >= 0)
-        if len(cells) < config.repeated_unrepaired:
-            continue
+    for i in np.flatnonzero(unrepaired.sum(axis=1) >= config.repeated_unrepaired).tolist():
+        cells = np.flatnonzero(unrepaired[i])
         judged = sorted(int(course.unrepaired_at[i, k]) for k in cells)
         c = judged[config.repeated_unrepaired - 1]
         number = int(batch.session_number[i, c])

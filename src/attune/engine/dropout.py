@@ -64,8 +64,9 @@ from attune.engine.alliance import (
     answer_code,
     latest_column,
     measured,
+    one_decimal_texts,
     pack_cells,
-    plain_number,
+    plain_numbers,
 )
 from attune.engine.batch import (
     LATE_CANCELLED,
@@ -304,32 +305,24 @@ def dropout_risk(
     return DropoutRisk(points=points, contributors=contributors, values=values, column=column)
 
 
-def _one(value: float) -> str:
-    """One decimal at most, as in the evidence: 4.3, 30."""
-    r = round(float(value), 1)
-    return str(int(r)) if r == int(r) else f"{r:.1f}"
-
-
-def _describe(name: str, value: float, config: DropoutConfig) -> str:
+def _describe(name: str, value: float, text: str, config: DropoutConfig) -> str:
+    """The contributor in words; ``text`` is ``value`` with one decimal at most (4.3, 30)."""
     if name == "thinking_of_stopping":
         code = answer_code(STOPPING, value) or ""
         return f'the client answered "{code}" to "Have you been thinking about stopping therapy?"'
     if name == "no_shows":
-        return f"{_one(value)} no-show(s) in the last {config.recent_sessions} sessions"
+        return f"{text} no-show(s) in the last {config.recent_sessions} sessions"
     if name == "late_cancellations":
-        return f"{_one(value)} late cancellation(s) in the last {config.recent_sessions} sessions"
+        return f"{text} late cancellation(s) in the last {config.recent_sessions} sessions"
     if name == "alliance_decline":
-        return (
-            f"the latest session feedback is {_one(value)} points below the mean of the first "
-            "ratings"
-        )
+        return f"the latest session feedback is {text} points below the mean of the first ratings"
     if name == "low_early_alliance":
-        return f"session feedback so far averages {_one(value)} of 40, low for the first sessions"
+        return f"session feedback so far averages {text} of 40, low for the first sessions"
     if name == "not_on_track":
         return "progress is not on track"
     if name == "long_gap":
-        return f"{_one(value)} days since the last attended session"
-    return f"an early phase of therapy ({_one(value)} attended session(s))"
+        return f"{text} days since the last attended session"
+    return f"an early phase of therapy ({text} attended session(s))"
 
 
 def _sentence(text: str) -> str:
@@ -356,31 +349,44 @@ def detect_dropout_risk(
     fire = risk.points >= config.yellow_at
     if config.needs_sign_of_leaving:
         fire &= risk.sign_of_leaving
+    rows = np.flatnonzero(fire)
+    col = risk.column[rows]
+    numbers = np.where(col >= 0, batch.session_number[rows, np.maximum(col, 0)], 0).tolist()
+    # each contributor's points, value, value as evidence and value as text, for every row
+    parts = [
+        (
+            name,
+            risk.contributors[name][rows].tolist(),
+            values.tolist(),
+            plain_numbers(values, 1),
+            one_decimal_texts(values),
+        )
+        for name in CONTRIBUTORS
+        for values in (risk.values[name][rows],)
+    ]
     found: list[Signal] = []
-    for i in np.flatnonzero(fire).tolist():
-        points = int(risk.points[i])
+    for k, (episode_id, points, number) in enumerate(
+        zip(batch.episode_ids[rows].tolist(), risk.points[rows].tolist(), numbers, strict=True)
+    ):
         severity: Severity = "red" if points >= config.red_at else "yellow"
-        col = int(risk.column[i])
-        number = int(batch.session_number[i, col]) if col >= 0 else 0
         listed = []
         words = []
-        for name in CONTRIBUTORS:
-            p = int(risk.contributors[name][i])
+        for name, contributed, value, evidence_value, text in parts:
+            p = contributed[k]
             if p == 0:
                 continue
-            value = float(risk.values[name][i])
             listed.append(
                 {
                     "contributor": name,
                     "label": CONTRIBUTOR_LABELS[name],
                     "points": p,
-                    "value": plain_number(value, 1),
+                    "value": evidence_value[k],
                 }
             )
-            words.append(f"{_describe(name, value, config)} (+{p})")
+            words.append(f"{_describe(name, value[k], text[k], config)} (+{p})")
         found.append(
             Signal(
-                episode_id=int(batch.episode_ids[i]),
+                episode_id=episode_id,
                 kind="dropout_risk",
                 severity=severity,
                 session_number=number,

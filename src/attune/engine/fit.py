@@ -200,8 +200,26 @@ def detect_fit_check(
     _, therapist_rating = _latest(batch.fit_therapist)
     _, therapist_match = _latest(batch.fit_therapist_match)
 
+    # Only episodes where some reason can hold are looked at one by one: a superset of the
+    # conditions of ``fit_concerns`` (a finite rating, then low, unsure or discordant).
+    with np.errstate(invalid="ignore"):
+        client_ok, therapist_ok = np.isfinite(client_rating), np.isfinite(therapist_rating)
+        low = config.low_at_or_below + EPS
+        maybe = (
+            falling
+            | thinking
+            | (client_ok & (client_rating <= low))
+            | (therapist_ok & (therapist_rating <= low))
+            | (client_ok & (client_match < config.client_unsure_at_most + 1))
+            | (therapist_ok & (therapist_match < config.therapist_unsure_at_most + 1))
+            | (
+                client_ok
+                & therapist_ok
+                & (therapist_rating - client_rating >= config.discordant_by - EPS)
+            )
+        )
     found: list[Signal] = []
-    for i in np.flatnonzero(reached).tolist():
+    for i in np.flatnonzero(reached & maybe).tolist():
         client = _answer("client", float(client_rating[i]), float(client_match[i]))
         therapist = _answer("therapist", float(therapist_rating[i]), float(therapist_match[i]))
         reasons = fit_concerns(client, therapist, config)

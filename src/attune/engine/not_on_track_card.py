@@ -48,13 +48,16 @@ Lutz et al. (2019) — full references in docs/sources.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from attune.engine.alliance import latest_column, one_decimal_texts
 from attune.engine.batch import ATTENDED, BoolArray, EpisodeBatch, FloatArray, IntArray
 from attune.engine.modality_review import ModalityReviewConfig, _runs
 from attune.engine.not_on_track import Assessment, NotOnTrackConfig, assess
+from attune.engine.numbers import rounded
 from attune.engine.recovery import (
     Dose,
     Measure,
@@ -71,6 +74,7 @@ from attune.engine.signals import (
 )
 from attune.engine.sudden_gains import (
     PHQ9_SUDDEN_CHANGES,
+    SuddenChange,
     SuddenGainConfig,
     _measured_sessions,
     identify_sudden_changes,
@@ -206,8 +210,13 @@ def card_runs(
     config: NotOnTrackCardConfig = DEFAULT_CARD,
     gad7_curves: RecoveryCurves | None = None,
     sudden_loss: SuddenGainConfig = PHQ9_SUDDEN_CHANGES,
+    sudden_losses: Sequence[SuddenChange] | None = None,
 ) -> CardRuns:
-    """Judge every measurement for every reason and follow the runs with hysteresis."""
+    """Judge every measurement for every reason and follow the runs with hysteresis.
+
+    ``sudden_losses``: the sudden losses of ``batch`` when the caller has them already
+    (``identify_sudden_changes`` of ``_measured_sessions(batch)`` with ``sudden_loss``).
+    """
     n, t = batch.attendance.shape
     phq = assess(batch, curves, config.band)
     gad: Assessment | None = None
@@ -253,11 +262,15 @@ def card_runs(
 
     loss = np.zeros((n, t), dtype=bool)
     values, sessions = _measured_sessions(batch)
-    for e in identify_sudden_changes(values, sudden_loss, losses=True):
-        number = int(sessions[e.person, e.post_column])
-        where = np.flatnonzero(batch.session_number[e.person] == number)
-        if where.size:
-            loss[e.person, where[0]] = True
+    if sudden_losses is None:
+        sudden_losses = identify_sudden_changes(values, sudden_loss, losses=True)
+    if sudden_losses:
+        # each loss is marked at the first column of its post-loss session
+        person = np.array([e.person for e in sudden_losses], dtype=np.int64)
+        post = np.array([e.post_column for e in sudden_losses], dtype=np.int64)
+        same = batch.session_number[person] == sessions[person, post][:, None]
+        found = same.any(axis=1)
+        loss[person[found], np.argmax(same, axis=1)[found]] = True
 
     zero = np.zeros((n, t), dtype=np.int64)
     reasons: dict[str, IntArray] = {
@@ -315,74 +328,108 @@ def card_runs(
     )
 
 
-def _n(x: float) -> str:
-    """A number as people write it, one decimal at most: 14, 16.5."""
-    r = round(float(x), 1)
-    return str(int(r)) if r == int(r) else f"{r:.1f}"
-
-
-def _detail(name: str, cr: CardRuns, batch: EpisodeBatch, i: int, j: int) -> dict[str, object]:
-    """The reason's plain sentence and its numbers at cell (i, j)."""
-    session = int(batch.session_number[i, j])
+def _details(
+    name: str, cr: CardRuns, batch: EpisodeBatch, rows: IntArray, cols: IntArray
+) -> list[tuple[str, dict[str, object]]]:
+    """The reason's plain sentence and its numbers at each cell (rows[k], cols[k]), in bulk."""
+    if rows.size == 0:
+        return []
+    cell = (rows, cols)
+    sessions = batch.session_number[cell].tolist()
+    out: list[tuple[str, dict[str, object]]] = []
     if name in ("phq9_band", "gad7_band"):
         a = cr.phq9 if name == "phq9_band" else cr.gad7
         assert a is not None
         label = a.curves.spec.label
-        red = int(a.status[i, j]) == 2
-        upper = float(a.red_upper[i, j] if red else a.yellow_upper[i, j])
-        level = a.config.red_level if red else a.config.yellow_level
-        score = float(a.trajectory.scores[i, j])
-        expected = float(a.expected[i, j])
-        intake = float(a.trajectory.intake[i])
-        text = (
-            f"{label} {_n(score)} at session {session} (intake {_n(intake)}): the expected "
-            f"course is about {_n(expected)} by now, and {_n(score)} is above {_n(upper)}, the "
-            f"upper limit of its {level * 100:g} % band."
-        )
-        numbers: dict[str, object] = {
-            "measure": label,
-            "session": session,
-            "score": round(score, 1),
-            "intake": round(intake, 1),
-            "expected": round(expected, 1),
-            "upper_limit": round(upper, 1),
-            "band": f"{level * 100:g} %",
-        }
-        return {"text": text, "numbers": numbers}
-    if name in ("deterioration", "non_response"):
-        parts = []
-        numbers = {"session": session}
-        for label, first, now in (
-            ("PHQ-9", cr.phq9_first[i], cr.phq9_now[i, j]),
-            ("GAD-7", cr.gad7_first[i], cr.gad7_now[i, j]),
+        red = a.status[cell] == 2
+        upper = np.where(red, a.red_upper[cell], a.yellow_upper[cell])
+        score = a.trajectory.scores[cell]
+        expected = a.expected[cell]
+        intake = a.trajectory.intake[rows]
+        for session, is_red, *numbers_and_texts in zip(
+            sessions,
+            red.tolist(),
+            *(rounded(v, 1).tolist() for v in (score, intake, expected, upper)),
+            *(one_decimal_texts(v) for v in (score, intake, expected, upper)),
+            strict=True,
         ):
-            if np.isfinite(first) and np.isfinite(now):
-                parts.append(f"{label} {_n(first)} → {_n(now)}")
-                key = label.lower().replace("-", "")
-                numbers[f"{key}_first"] = round(float(first), 1)
-                numbers[f"{key}_now"] = round(float(now), 1)
-        scores = ", ".join(parts)
-        if name == "deterioration":
-            text = (
-                f"{scores} by session {session}: worse than at the start by more than the "
-                "questionnaires' measurement error (6 PHQ-9 or 4 GAD-7 points)."
+            score_1, intake_1, expected_1, upper_1, score_t, intake_t, expected_t, upper_t = (
+                numbers_and_texts
             )
-        else:
+            level = a.config.red_level if is_red else a.config.yellow_level
             text = (
-                f"{scores} after {int(cr.attended[i, j])} attended sessions: still in the "
-                "clinical range without a reliable improvement (6 PHQ-9 or 4 GAD-7 points)."
+                f"{label} {score_t} at session {session} (intake {intake_t}): the expected "
+                f"course is about {expected_t} by now, and {score_t} is above {upper_t}, "
+                f"the upper limit of its {level * 100:g} % band."
             )
-            numbers["attended_sessions"] = int(cr.attended[i, j])
-        return {"text": text, "numbers": numbers}
+            numbers: dict[str, object] = {
+                "measure": label,
+                "session": session,
+                "score": score_1,
+                "intake": intake_1,
+                "expected": expected_1,
+                "upper_limit": upper_1,
+                "band": f"{level * 100:g} %",
+            }
+            out.append((text, numbers))
+        return out
+    if name in ("deterioration", "non_response"):
+        p_first, p_now = cr.phq9_first[rows], cr.phq9_now[cell]
+        g_first, g_now = cr.gad7_first[rows], cr.gad7_now[cell]
+        measures = [
+            (
+                label,
+                key,
+                (np.isfinite(first) & np.isfinite(now)).tolist(),
+                one_decimal_texts(first),
+                one_decimal_texts(now),
+                rounded(first, 1).tolist(),
+                rounded(now, 1).tolist(),
+            )
+            for label, key, first, now in (
+                ("PHQ-9", "phq9", p_first, p_now),
+                ("GAD-7", "gad7", g_first, g_now),
+            )
+        ]
+        for k, (session, attended) in enumerate(
+            zip(sessions, cr.attended[cell].tolist(), strict=True)
+        ):
+            parts = []
+            numbers = {"session": session}
+            for label, key, both, first_t, now_t, first_1, now_1 in measures:
+                if both[k]:
+                    parts.append(f"{label} {first_t[k]} → {now_t[k]}")
+                    numbers[f"{key}_first"] = first_1[k]
+                    numbers[f"{key}_now"] = now_1[k]
+            scores = ", ".join(parts)
+            if name == "deterioration":
+                text = (
+                    f"{scores} by session {session}: worse than at the start by more than the "
+                    "questionnaires' measurement error (6 PHQ-9 or 4 GAD-7 points)."
+                )
+            else:
+                text = (
+                    f"{scores} after {attended} attended sessions: still in the "
+                    "clinical range without a reliable improvement (6 PHQ-9 or 4 GAD-7 points)."
+                )
+                numbers["attended_sessions"] = attended
+            out.append((text, numbers))
+        return out
     if name == "review_approach":
-        text = (
-            f"Above the expected band at two measurements in a row after session 6 (latest "
-            f"session {session}) with the same combination of approaches."
-        )
-        return {"text": text, "numbers": {"session": session}}
-    score = float(batch.phq9[i, j])
-    text = f"The PHQ-9 rose suddenly to {_n(score)} by session {session} and stayed up."
-    return {"text": text, "numbers": {"session": session, "score": round(score, 1)}}
+        for session in sessions:
+            text = (
+                f"Above the expected band at two measurements in a row after session 6 (latest "
+                f"session {session}) with the same combination of approaches."
+            )
+            out.append((text, {"session": session}))
+        return out
+    phq9 = batch.phq9[cell]
+    for session, text_score, score in zip(
+        sessions, one_decimal_texts(phq9), rounded(phq9, 1).tolist(), strict=True
+    ):
+        text = f"The PHQ-9 rose suddenly to {text_score} by session {session} and stayed up."
+        out.append((text, {"session": session, "score": score}))
+    return out
 
 
 def detect_not_on_track_card(
@@ -403,28 +450,46 @@ def detect_not_on_track_card(
     if n == 0 or t == 0:
         return []
     cr = runs if runs is not None else card_runs(batch, curves, config, gad7_curves, sudden_loss)
-    current = cr.run_start[:, -1]
-    cols = np.arange(t)[None, :]
-    in_current = (cols >= current[:, None]) & (current[:, None] >= 0)
+    fired = np.flatnonzero(cr.run_start[:, -1] >= 0)
+    if fired.size == 0:
+        return []
+    start = cr.run_start[fired, -1]
+    in_current = np.arange(t)[None, :] >= start[:, None]
+    # per reason: whether it held in the current run, its highest level there, and the details
+    # at its latest occurrence — for every fired episode at once
+    reasons = []
+    for name, label in REASONS:
+        level_at = np.where(in_current, cr.reasons[name][fired], 0)
+        held, last = latest_column(level_at > 0)
+        at = np.flatnonzero(held)
+        details = iter(_details(name, cr, batch, fired[at], last[at]))
+        reasons.append((label, held.tolist(), level_at.max(axis=1).tolist(), details))
+    has_judged, last_judged = latest_column(cr.judged[fired])
+    last = np.where(has_judged, last_judged, start)
+    curve = cr.phq9.curves.name
     out: list[Signal] = []
-    for i in np.flatnonzero(current >= 0).tolist():
-        start = int(current[i])
+    for k, (episode_id, start_session, latest_session) in enumerate(
+        zip(
+            batch.episode_ids[fired].tolist(),
+            batch.session_number[fired, start].tolist(),
+            batch.session_number[fired, last].tolist(),
+            strict=True,
+        )
+    ):
         listed: list[dict[str, object]] = []
         worst = 0
-        for name, label in REASONS:
-            held = np.flatnonzero(in_current[i] & (cr.reasons[name][i] > 0))
-            if held.size == 0:
+        for label, held_list, levels, details in reasons:
+            if not held_list[k]:
                 continue
-            j = int(held[-1])
-            level = int(cr.reasons[name][i, held].max())
+            level = levels[k]
             worst = max(worst, level)
-            detail = _detail(name, cr, batch, i, j)
+            text, numbers = next(details)
             listed.append(
                 {
                     "reason": label,
-                    "detail": detail["text"],
+                    "detail": text,
                     "severity": "red" if level == 2 else "yellow",
-                    **detail["numbers"],  # type: ignore[dict-item]
+                    **numbers,
                 }
             )
         severity: Severity = "red" if worst == 2 else "yellow"
@@ -434,8 +499,6 @@ def detect_not_on_track_card(
             actions.append(REVIEW_MODALITY)
         if severity == "red":
             actions.append(REVIEW_IN_SUPERVISION)
-        start_session = int(batch.session_number[i, start])
-        last = int(np.flatnonzero(cr.judged[i])[-1]) if cr.judged[i].any() else start
         title = (
             "Not on track: at risk of ending without benefit"
             if severity == "red"
@@ -453,7 +516,7 @@ def detect_not_on_track_card(
         )
         out.append(
             Signal(
-                episode_id=int(batch.episode_ids[i]),
+                episode_id=episode_id,
                 kind="not_on_track",
                 severity=severity,
                 session_number=start_session,
@@ -462,8 +525,8 @@ def detect_not_on_track_card(
                 explanation=explanation,
                 evidence={
                     "since_session": start_session,
-                    "latest_session": int(batch.session_number[i, last]),
-                    "curve": cr.phq9.curves.name,
+                    "latest_session": latest_session,
+                    "curve": curve,
                     "reasons": listed,
                 },
                 source=SOURCE,

@@ -44,13 +44,15 @@ No Django import: this is part of :mod:`attune.engine`.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from attune.engine.batch import BoolArray, EpisodeBatch, FloatArray, IntArray
+from attune.engine.numbers import rounded
 from attune.engine.signals import (
     ACKNOWLEDGE_PROGRESS,
     INVITE_FEEDBACK,
@@ -389,62 +391,90 @@ def _signed(x: float) -> str:
     return ("+" if x > 0 else "") + _num(x)
 
 
-@dataclass(frozen=True)
-class _Change:
-    """One measure's first-to-latest change in one episode (for the evidence and the text)."""
+class _Change(NamedTuple):
+    """One measure's first-to-latest change in one episode: the evidence and the sentence."""
 
     code: str  # "phq9" | "gad7"
-    first: float
-    latest: float
-    threshold: float
-    first_session: int
-    latest_session: int
-    sessions: int
     reliable: str  # "improvement" | "deterioration" | "none"
+    numbers: dict[str, object]
+    sentence: str
 
-    @property
-    def change(self) -> float:
-        return self.latest - self.first
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "first": round(self.first, 1),
-            "latest": round(self.latest, 1),
-            "change": round(self.change, 1),
-            "threshold": round(self.threshold, 1),
-            "first_session": self.first_session,
-            "latest_session": self.latest_session,
-            "sessions": self.sessions,
-            "reliable": self.reliable,
+def _changes(
+    code: str,
+    fl: FirstLatest,
+    rows: IntArray,
+    threshold: float,
+    improved: BoolArray,
+    deteriorated: BoolArray,
+) -> list[_Change]:
+    """One measure's change in each episode of ``rows`` (which have both scores), in bulk."""
+    first, latest = fl.first[rows], fl.latest[rows]
+    change = latest - first
+    threshold = float(threshold)
+    rounded_threshold, threshold_text = round(threshold, 1), _num(threshold)
+    name = _NAMES[code]
+    out: list[_Change] = []
+    for (
+        first_x, latest_x, change_x, first_1, latest_1, change_1, first_session, latest_session,
+        sessions, up, down,
+    ) in zip(
+        first.tolist(),
+        latest.tolist(),
+        change.tolist(),
+        rounded(first, 1).tolist(),
+        rounded(latest, 1).tolist(),
+        rounded(change, 1).tolist(),
+        fl.first_session[rows].tolist(),
+        fl.latest_session[rows].tolist(),
+        fl.count[rows].tolist(),
+        improved[rows].tolist(),
+        deteriorated[rows].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        reliable = "improvement" if up else "deterioration" if down else "none"
+        numbers: dict[str, object] = {
+            "first": first_1,
+            "latest": latest_1,
+            "change": change_1,
+            "threshold": rounded_threshold,
+            "first_session": first_session,
+            "latest_session": latest_session,
+            "sessions": sessions,
+            "reliable": reliable,
         }
-
-    def sentence(self) -> str:
-        verb = "rose" if self.change > 0 else "fell"
-        return (
-            f"{_NAMES[self.code]} {verb} from {_num(self.first)} at session {self.first_session} "
-            f"to {_num(self.latest)} at session {self.latest_session} ({_signed(self.change)} "
-            f"points; {_num(self.threshold)} or more is beyond measurement error)"
+        verb = "rose" if change_x > 0 else "fell"
+        sentence = (
+            f"{name} {verb} from {_num(first_x)} at session {first_session} "
+            f"to {_num(latest_x)} at session {latest_session} ({_signed(change_x)} "
+            f"points; {threshold_text} or more is beyond measurement error)"
         )
+        out.append(_Change(code, reliable, numbers, sentence))
+    return out
 
 
-def _change(
-    code: str, fl: FirstLatest, i: int, threshold: float, improved: bool, deteriorated: bool
-) -> _Change:
-    return _Change(
-        code=code,
-        first=float(fl.first[i]),
-        latest=float(fl.latest[i]),
-        threshold=float(threshold),
-        first_session=int(fl.first_session[i]),
-        latest_session=int(fl.latest_session[i]),
-        sessions=int(fl.count[i]),
-        reliable="improvement" if improved else "deterioration" if deteriorated else "none",
-    )
+def _paired_changes(
+    code: str,
+    fl: FirstLatest,
+    rows: IntArray,
+    paired: BoolArray,
+    threshold: float,
+    improved: BoolArray,
+    deteriorated: BoolArray,
+) -> list[_Change | None]:
+    """:func:`_changes` for every episode of ``rows``; None where the measure is not paired."""
+    pick = paired[rows]
+    out: list[_Change | None] = [None] * len(rows)
+    changes = _changes(code, fl, rows[pick], threshold, improved, deteriorated)
+    for k, change in zip(np.flatnonzero(pick).tolist(), changes, strict=True):
+        out[k] = change
+    return out
 
 
 def detect_reliable_change(
     batch: EpisodeBatch,
     config: TalkingTherapiesConfig = DEFAULT_TALKING_THERAPIES,
+    kinds: Collection[str] = ("reliable_deterioration", "reliable_improvement"),
 ) -> list[Signal]:
     """Reliable improvement / deterioration from the first to the latest PHQ-9 and GAD-7.
 
@@ -455,6 +485,8 @@ def detect_reliable_change(
     ``reliable_deterioration`` / ``reliable_improvement``), so a re-evaluation updates the
     alert. Only a rise can fire a deterioration: a lower (better) score never does.
 
+    ``kinds``: the kinds wanted (``evaluate`` asks for the improvement only).
+
     Source: Jacobson & Truax (1991); NHS Talking Therapies definitions
     (clinical-science.md §1.1-1.3).
     """
@@ -463,72 +495,74 @@ def detect_reliable_change(
     phq = first_and_latest(batch.phq9, batch.session_number)
     gad = first_and_latest(batch.gad7, batch.session_number)
     out = talking_therapies_outcomes(phq.first, phq.latest, gad.first, gad.latest, config)
+    deteriorated = out.reliable_deterioration & ("reliable_deterioration" in kinds)
+    improved = out.reliable_improvement & ("reliable_improvement" in kinds)
+    rows = np.flatnonzero(deteriorated | improved)
+    phq_changes = _paired_changes(
+        "phq9",
+        phq,
+        rows,
+        out.phq9_paired,
+        config.phq9_reliable_change,
+        out.phq9_improved,
+        out.phq9_deteriorated,
+    )
+    gad_changes = _paired_changes(
+        "gad7",
+        gad,
+        rows,
+        out.gad7_paired,
+        config.gad7_reliable_change,
+        out.gad7_improved,
+        out.gad7_deteriorated,
+    )
     signals: list[Signal] = []
-    fired = out.reliable_deterioration | out.reliable_improvement
-    for i in np.flatnonzero(fired).tolist():
-        changes: list[_Change] = []
-        if out.phq9_paired[i]:
-            changes.append(
-                _change(
-                    "phq9",
-                    phq,
-                    i,
-                    config.phq9_reliable_change,
-                    bool(out.phq9_improved[i]),
-                    bool(out.phq9_deteriorated[i]),
-                )
-            )
-        if out.gad7_paired[i]:
-            changes.append(
-                _change(
-                    "gad7",
-                    gad,
-                    i,
-                    config.gad7_reliable_change,
-                    bool(out.gad7_improved[i]),
-                    bool(out.gad7_deteriorated[i]),
-                )
-            )
-        status = _Status(
-            caseness_at_start=bool(out.caseness_start[i]),
-            recovered=bool(out.recovery[i]),
-            reliable_recovery=bool(out.reliable_recovery[i]),
-        )
-        session = max(int(phq.latest_session[i]), int(gad.latest_session[i]))
-        episode_id = int(batch.episode_ids[i])
-        if out.reliable_deterioration[i]:
+    for (
+        episode_id, session, phq_change, gad_change, caseness, recovered, reliable_recovery,
+        worse, better,
+    ) in zip(
+        batch.episode_ids[rows].tolist(),
+        np.maximum(phq.latest_session[rows], gad.latest_session[rows]).tolist(),
+        phq_changes,
+        gad_changes,
+        out.caseness_start[rows].tolist(),
+        out.recovery[rows].tolist(),
+        out.reliable_recovery[rows].tolist(),
+        deteriorated[rows].tolist(),
+        improved[rows].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        changes = [c for c in (phq_change, gad_change) if c is not None]
+        status = (caseness, recovered, reliable_recovery)
+        if worse:
             signals.append(_signal(episode_id, session, changes, status, "deterioration", config))
-        if out.reliable_improvement[i]:
+        if better:
             signals.append(_signal(episode_id, session, changes, status, "improvement", config))
     return signals
-
-
-@dataclass(frozen=True)
-class _Status:
-    caseness_at_start: bool
-    recovered: bool
-    reliable_recovery: bool
 
 
 def _signal(
     episode_id: int,
     session: int,
     changes: list[_Change],
-    status: _Status,
+    status: tuple[bool, bool, bool],
     direction: str,
     config: TalkingTherapiesConfig,
 ) -> Signal:
+    """``status``: caseness at the start, recovered, reliable recovery."""
+    caseness_at_start, recovered, reliable_recovery = status
     fired = [c for c in changes if c.reliable == direction]
     main = fired[0]
+    measures = {c.code: dict(c.numbers) for c in changes}
     evidence: dict[str, object] = {
         "measure": _NAMES[main.code],
-        **{k: v for k, v in main.as_dict().items() if k != "reliable"},
-        "caseness_at_start": status.caseness_at_start,
-        "recovered": status.recovered,
-        "reliable_recovery": status.reliable_recovery,
-        "measures": {c.code: c.as_dict() for c in changes},
+        **{k: v for k, v in main.numbers.items() if k != "reliable"},
+        "caseness_at_start": caseness_at_start,
+        "recovered": recovered,
+        "reliable_recovery": reliable_recovery,
+        "measures": measures,
     }
-    what = "; ".join(c.sentence() for c in fired)
+    what = "; ".join(c.sentence for c in fired)
     if direction == "deterioration":
         return Signal(
             episode_id=episode_id,
@@ -546,7 +580,7 @@ def _signal(
             actions=(INVITE_FEEDBACK, REVIEW_MODALITY, REVIEW_IN_SUPERVISION),
         )
     explanation = f"{what}. This is a reliable improvement"
-    if status.reliable_recovery:
+    if reliable_recovery:
         explanation += (
             ", and the scores are now below the clinical cut-offs (PHQ-9 "
             f"{_num(config.phq9_caseness)}, GAD-7 {_num(config.gad7_caseness)}): a reliable "
@@ -558,7 +592,7 @@ def _signal(
         severity="info",
         session_number=session,
         key="reliable_improvement",
-        title="Reliable recovery" if status.reliable_recovery else "Reliable improvement",
+        title="Reliable recovery" if reliable_recovery else "Reliable improvement",
         explanation=explanation + ".",
         evidence=evidence,
         source=_SOURCE_TT,
