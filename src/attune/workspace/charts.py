@@ -50,6 +50,13 @@ ALLIANCE_MARKERS: dict[str, str] = {
     "unrepaired_rupture": "Unrepaired rupture",
 }
 _ATTENDANCE_CODE = {code: i for i, code in enumerate(eb.ATTENDANCE)}
+_ATTENDANCE_LABELS = dict(Attendance.choices)
+
+
+def attendance_label(value: str) -> str:
+    """``session.get_attendance_display()`` without rebuilding the choices on every call (that
+    is what the model's method does: it cost the episode page's tables a few ms)."""
+    return str(_ATTENDANCE_LABELS.get(value, value))
 
 
 @dataclass(frozen=True)
@@ -451,7 +458,7 @@ def _timeline(
             {
                 "session": session.number,
                 "date": session.scheduled_at,
-                "attendance": session.get_attendance_display(),
+                "attendance": attendance_label(session.attendance),
                 "attended": session.attendance == Attendance.ATTENDED,
                 "modalities": [m.name for m in used],
                 "note": session.number in notes,

@@ -13,12 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import date
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 
-from attune.workspace.templatetags.session_rows import _value
+from attune.workspace.templatetags.session_rows import _value, short_date
 
 register = template.Library()
 
@@ -77,7 +74,7 @@ def alliance_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
 def timeline_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
     out = []
     for row in rows:
-        day = conditional_escape(date(template_localtime(row["date"]), "j M Y"))
+        day = _value(short_date(row["date"]))
         out.append(
             f"{_OPEN}{_value(row['session'])}</th>\n"
             f"            <td>{day}</td>\n"

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import date, linebreaksbr, truncatewords, wordcount
+from django.template.defaultfilters import linebreaksbr, truncatewords, wordcount
 from django.urls import reverse
+from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +25,7 @@ from django.utils.timezone import template_localtime
 from attune.alerts.templatetags.alert_levels import severity_css, severity_label
 from attune.care.models import Session
 from attune.measures.models import Response
+from attune.workspace.charts import attendance_label
 
 register = template.Library()
 
@@ -43,6 +46,15 @@ def page_urls(context: Any, *names: str) -> tuple[Callable[[int], str], ...]:
     if found is None:
         found = cache[names] = tuple(url_for_ids(name) for name in names)
     return found
+
+
+def short_date(moment: datetime | None) -> str:
+    """``{{ moment|date:"j M Y" }}`` ("4 Feb 2026", local time) without building a
+    ``DateFormat`` per row: the format's three parts, as Django's ``dateformat`` writes them."""
+    if moment is None:
+        return ""
+    local = template_localtime(moment)
+    return f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}"
 
 
 def _value(value: object) -> str:
@@ -117,8 +129,8 @@ def session_row(context: Any, session: Session) -> SafeString:
     modalities = ", ".join(_value(m.name) for m in session.modalities.all())
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
-        f"  <td>{_value(date(template_localtime(session.scheduled_at), 'j M Y'))}</td>",
-        f"  <td>{_value(session.get_attendance_display())}</td>",
+        f"  <td>{_value(short_date(session.scheduled_at))}</td>",
+        f"  <td>{_value(attendance_label(session.attendance))}</td>",
         f"  <td>{modalities}</td>",
         f"  <td>{_check_ins(responses, response_url)}</td>",
         f"  <td>{_feedback(responses, response_url)}</td>",
