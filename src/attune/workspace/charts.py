@@ -34,6 +34,7 @@ from attune.engine.recovery import (
     trajectory,
 )
 from attune.measures.models import Phase, Response
+from attune.workspace.queries import loaded
 
 OUTCOME_MEASURES: tuple[Measure, ...] = ("phq9", "gad7")
 FEEDBACK = "session_feedback"
@@ -130,7 +131,7 @@ def outcome_series(sessions: Sequence[Session]) -> list[dict[str, Any]]:
 def _responses_by_instrument(session: Session) -> dict[str, Response]:
     """One response per instrument for a session: the check-in or feedback, else the latest."""
     found: dict[str, Response] = {}
-    for response in session.responses.all():
+    for response in loaded(session, "responses"):
         code = response.instrument_version.instrument.code
         expected = Phase.FEEDBACK if code == FEEDBACK else Phase.CHECK_IN
         current = found.get(code)
@@ -358,6 +359,7 @@ def _alliance(
     domains: dict[str, list[dict[str, float]]] = {code: [] for code, _ in DOMAINS}
     total: list[dict[str, float]] = []
     max_total = 40
+    scored: Response | None = None
     for session, found in zip(sessions, by_instrument, strict=True):
         response = found.get(FEEDBACK)
         if response is None:
@@ -368,7 +370,9 @@ def _alliance(
                 domains[code].append({"x": session.number, "y": value})
         if response.score is not None:
             total.append({"x": session.number, "y": response.score})
-            max_total = _scale(response).max
+            scored = response
+    if scored is not None:  # the range of the latest scored feedback's questionnaire
+        max_total = _scale(scored).max
 
     totals = {p["x"]: p["y"] for p in total}
     markers = []
@@ -443,7 +447,7 @@ def _timeline(
     lanes: dict[str, dict[str, Any]] = {}
     rows = []
     for index, session in enumerate(sessions):
-        used = list(session.modalities.all())
+        used = loaded(session, "modalities")
         for modality in used:
             lane = lanes.setdefault(
                 modality.slug, {"slug": modality.slug, "label": modality.name, "runs": []}

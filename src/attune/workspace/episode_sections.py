@@ -18,7 +18,7 @@ from attune.alerts.models import Alert, AlertKind
 from attune.alerts.queries import ClosedAlert
 from attune.care.models import Session
 from attune.notes.services import EpisodeNotes
-from attune.workspace.templatetags.session_rows import short_date, url_for_ids
+from attune.workspace.templatetags.session_rows import short_dates, url_for_ids
 
 #: How many of the latest sessions the sessions table shows before "show all".
 SESSIONS_SHOWN = 8
@@ -154,6 +154,7 @@ def notes_timeline(notes: EpisodeNotes) -> NotesTimeline:
     """The reader's notes (already opened and audited) as the timeline's rows."""
     # The links' addresses made once each, not one {% url %} per note and session (issue 11).
     note_url, session_url = url_for_ids("notes:detail"), url_for_ids("notes:session")
+    short_date = short_dates()
     rows = []
     for read in notes.notes:
         note, session = read.note, read.note.session

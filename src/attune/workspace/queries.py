@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from django.db import models
 from django.db.models import (
@@ -621,6 +622,18 @@ def _modalities_of(session_ids: list[int]) -> dict[int, list[Modality]]:
             modality = shared[values[0]] = Modality.from_db(rows.db, _MODALITY[1], values)
         found[session_id].append(modality)
     return found
+
+
+def loaded(obj: models.Model, relation: str) -> list[Any]:
+    """``list(obj.<relation>.all())`` for rows already loaded (``_hand_out``, or Django's
+    ``prefetch_related``) without building a related manager for it: the episode page reads
+    each session's responses and modalities in several places, and a manager per read cost
+    it more than the reads (issue 11, web load). Falls back to the relation's query when
+    nothing was loaded."""
+    held = getattr(obj, "_prefetched_objects_cache", {}).get(relation)
+    if held is not None and held._result_cache is not None:
+        return held._result_cache
+    return list(getattr(obj, relation).all())
 
 
 class HandedOut(QuerySet):

@@ -15,7 +15,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from attune.workspace.templatetags.session_rows import _value, short_date
+from attune.workspace.templatetags.session_rows import _value, short_dates
 
 register = template.Library()
 
@@ -73,6 +73,7 @@ def alliance_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
 @register.simple_tag
 def timeline_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
     out = []
+    short_date = short_dates()
     for row in rows:
         day = _value(short_date(row["date"]))
         out.append(

@@ -14,18 +14,20 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import linebreaksbr, truncatewords, wordcount
 from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone, is_aware, template_localtime
 
 from attune.alerts.templatetags.alert_levels import severity_css, severity_label
 from attune.care.models import Session
 from attune.measures.models import Response
 from attune.workspace.charts import attendance_label
+from attune.workspace.queries import loaded
 
 register = template.Library()
 
@@ -48,13 +50,29 @@ def page_urls(context: Any, *names: str) -> tuple[Callable[[int], str], ...]:
     return found
 
 
-def short_date(moment: datetime | None) -> str:
-    """``{{ moment|date:"j M Y" }}`` ("4 Feb 2026", local time) without building a
-    ``DateFormat`` per row: the format's three parts, as Django's ``dateformat`` writes them."""
-    if moment is None:
-        return ""
-    local = template_localtime(moment)
-    return f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}"
+def short_dates() -> Callable[[datetime | None], str]:
+    """``{{ moment|date:"j M Y" }}`` ("4 Feb 2026", local time) for many moments: the time
+    zone and the month names looked up once, not a ``DateFormat`` per row; the format's three
+    parts as Django's ``dateformat`` writes them."""
+    zone = get_current_timezone()
+    months = {n: str(MONTHS_3[n]).title() for n in MONTHS_3}
+
+    def short_date(moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        aware = settings.USE_TZ and isinstance(moment, datetime) and is_aware(moment)
+        local = moment.astimezone(zone) if aware else moment
+        return f"{local.day} {months[local.month]} {local.year:04d}"
+
+    return short_date
+
+
+def _page_dates(context: Any) -> Callable[[datetime | None], str]:
+    """``short_dates()`` made once per rendering, shared by every row drawn with it."""
+    found = context.render_context.get("short_dates")
+    if found is None:
+        found = context.render_context["short_dates"] = short_dates()
+    return found
 
 
 def _value(value: object) -> str:
@@ -97,6 +115,8 @@ def _feedback(responses: list[Response], response_url: Callable[[int], str]) -> 
 
 def _progress_note(session: Session) -> str:
     note = session.progress_note
+    if not note:
+        return ""
     if wordcount(note) > 14:
         return format_html(
             '<details class="progress-note"><summary>{}</summary>{}</details>',
@@ -124,12 +144,13 @@ def session_row(context: Any, session: Session) -> SafeString:
             ' <span class="chip info" title="Client and therapist are asked about the fit after '
             'this session">fit check-in</span>'
         )
-    responses = list(session.responses.all())
+    responses = loaded(session, "responses")
     response_url, record_url = page_urls(context, "workspace:response", "care:session-record")
-    modalities = ", ".join(_value(m.name) for m in session.modalities.all())
+    day = _page_dates(context)(session.scheduled_at)
+    modalities = ", ".join(_value(m.name) for m in loaded(session, "modalities"))
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
-        f"  <td>{_value(short_date(session.scheduled_at))}</td>",
+        f"  <td>{_value(day)}</td>",
         f"  <td>{_value(attendance_label(session.attendance))}</td>",
         f"  <td>{modalities}</td>",
         f"  <td>{_check_ins(responses, response_url)}</td>",
