@@ -15,12 +15,13 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.template.defaultfilters import linebreaksbr, truncatewords, wordcount
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import add_truncation_text
 from django.utils.timezone import get_current_timezone, is_aware, template_localtime
 
 from attune.alerts.templatetags.alert_levels import severity_css, severity_label
@@ -114,13 +115,17 @@ def _feedback(responses: list[Response], response_url: Callable[[int], str]) -> 
 
 
 def _progress_note(session: Session) -> str:
+    """``{% if note|wordcount > 14 %}`` a summary of its first 10 words (``truncatewords:10``)
+    opening onto the whole note, else the note, line breaks kept: the filters' own rules,
+    without their wrappers per row."""
     note = session.progress_note
     if not note:
         return ""
-    if wordcount(note) > 14:
+    words = note.split()
+    if len(words) > 14:
         return format_html(
             '<details class="progress-note"><summary>{}</summary>{}</details>',
-            truncatewords(note, 10),
+            add_truncation_text(" ".join(words[:10]), " …"),
             linebreaksbr(note, autoescape=True),
         )
     return linebreaksbr(note, autoescape=True)
