@@ -33,7 +33,7 @@ from attune.alerts.models import (
     AlertStatus,
     Severity,
 )
-from attune.alerts.outcomes import thinking_of_stopping_codes
+from attune.alerts.outcomes import caseness, thinking_of_stopping_codes
 from attune.care.models import (
     Attendance,
     Client,
@@ -145,6 +145,9 @@ class CaseloadRow:
     trend: list[int] = field(default_factory=list)
     #: Ending requested, wants to talk, thinking of stopping (``client_voice``).
     voice: ClientVoice = field(default_factory=ClientVoice)
+    #: The sparkline's caseness line: a questionnaire code, or its cut-off already read once
+    #: for the whole caseload (``caseload``).
+    cutoff: float | str | None = "phq9"
 
     @cached_property
     def chips(self) -> list[Chip]:
@@ -190,7 +193,7 @@ class CaseloadRow:
 
     @property
     def sparkline(self) -> SafeString:
-        return svg_sparkline(self.trend)
+        return svg_sparkline(self.trend, cutoff=self.cutoff)
 
     @property
     def missed_since_last_attended(self) -> bool:
@@ -314,6 +317,7 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
         ending = ending_requested(ids)
         wants = wants_to_talk(ids, now)
     stopping = thinking_of_stopping_codes()
+    cutoff = caseness("phq9")  # the engine's configuration, read once, not once per row
     rows = []
     for e in episodes:
         f = facts[e.pk]
@@ -332,6 +336,7 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
                     wants_to_talk=e.pk in wants,
                     thinking_of_stopping=f.stopping in stopping,
                 ),
+                cutoff=cutoff,
             )
         )
     rows.sort(

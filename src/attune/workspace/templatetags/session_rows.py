@@ -17,7 +17,7 @@ from django import template
 from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.dates import MONTHS_3
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -51,28 +51,48 @@ def page_urls(context: Any, *names: str) -> tuple[Callable[[int], str], ...]:
     return found
 
 
-def short_dates() -> Callable[[datetime | None], str]:
-    """``{{ moment|date:"j M Y" }}`` ("4 Feb 2026", local time) for many moments: the time
-    zone and the month names looked up once, not a ``DateFormat`` per row; the format's three
-    parts as Django's ``dateformat`` writes them."""
-    zone = get_current_timezone()
-    months = {n: str(MONTHS_3[n]).title() for n in MONTHS_3}
+class LocalDates:
+    """``{{ moment|date:layout }}`` for many moments and the few layouts the episode page's and
+    the caseload's rows use: the time zone and the month and weekday names looked up once,
+    not a ``DateFormat`` per value; each part written as Django's ``dateformat`` writes it
+    (``j`` the day, ``M`` "Feb", ``D`` "Mon", ``Y`` four digits, ``H:i`` "09:05")."""
 
-    def short_date(moment: datetime | None) -> str:
+    def __init__(self) -> None:
+        self._zone = get_current_timezone()
+        self._months = {n: str(MONTHS_3[n]).title() for n in MONTHS_3}
+        self._weekdays = {n: str(WEEKDAYS_ABBR[n]) for n in WEEKDAYS_ABBR}
+
+    def _local(self, moment: datetime) -> datetime:
+        aware = settings.USE_TZ and isinstance(moment, datetime) and is_aware(moment)
+        return moment.astimezone(self._zone) if aware else moment
+
+    def format(self, moment: datetime | None, layout: str) -> str:
+        """ "" for no moment, as the filter gives."""
         if moment is None:
             return ""
-        aware = settings.USE_TZ and isinstance(moment, datetime) and is_aware(moment)
-        local = moment.astimezone(zone) if aware else moment
-        return f"{local.day} {months[local.month]} {local.year:04d}"
+        local = self._local(moment)
+        if layout == "j M Y":
+            return f"{local.day} {self._months[local.month]} {local.year:04d}"
+        if layout == "j M":
+            return f"{local.day} {self._months[local.month]}"
+        if layout == "D j M":
+            return f"{self._weekdays[local.weekday()]} {local.day} {self._months[local.month]}"
+        if layout == "H:i":
+            return f"{local.hour:02d}:{local.minute:02d}"
+        raise ValueError(f"LocalDates does not write {layout!r}")
 
-    return short_date
+
+def short_dates() -> Callable[[datetime | None], str]:
+    """``{{ moment|date:"j M Y" }}`` ("4 Feb 2026", local time) for many moments."""
+    dates = LocalDates()
+    return lambda moment: dates.format(moment, "j M Y")
 
 
-def _page_dates(context: Any) -> Callable[[datetime | None], str]:
-    """``short_dates()`` made once per rendering, shared by every row drawn with it."""
-    found = context.render_context.get("short_dates")
+def page_dates(context: Any) -> LocalDates:
+    """``LocalDates`` made once per rendering, shared by every row drawn with it."""
+    found = context.render_context.get("local_dates")
     if found is None:
-        found = context.render_context["short_dates"] = short_dates()
+        found = context.render_context["local_dates"] = LocalDates()
     return found
 
 
@@ -151,7 +171,7 @@ def session_row(context: Any, session: Session) -> SafeString:
         )
     responses = loaded(session, "responses")
     response_url, record_url = page_urls(context, "workspace:response", "care:session-record")
-    day = _page_dates(context)(session.scheduled_at)
+    day = page_dates(context).format(session.scheduled_at, "j M Y")
     modalities = ", ".join(_value(m.name) for m in loaded(session, "modalities"))
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
