@@ -235,15 +235,18 @@ def _outcome_measure(
     spread = tolerance_z(level) * curves.sd(np.full(cols.size, intake), t[cols])
     lower = np.clip(expected - spread, 0.0, scale.max)
     upper_shown = np.minimum(upper, scale.max)
+    at = t.tolist()  # plain floats: the same values, without a numpy scalar per element
     band = [
         {
             "x": sessions[c].number,
-            "t": _round(t[c]),
+            "t": _round(at[c]),
             "expected": _round(e),
             "lower": _round(lo),
             "upper": _round(up),
         }
-        for c, e, lo, up in zip(cols.tolist(), expected, lower, upper_shown, strict=True)
+        for c, e, lo, up in zip(
+            cols.tolist(), expected.tolist(), lower.tolist(), upper_shown.tolist(), strict=True
+        )
     ]
 
     # Each later score against the first, by the engine's reliable-change rule.
