@@ -578,7 +578,9 @@ def _fields(
 _RESPONSE = _fields(Response, leave_out=("scores", "idempotency_key"))
 _VERSION = _fields(InstrumentVersion, "instrument_version__", leave_out=("definition",))
 _INSTRUMENT = _fields(Instrument, "instrument_version__instrument__")
-_MODALITY = _fields(Modality, "modality__")
+#: What the page reads of a modality: its name and slug, not its explainer for clients
+#: (≈ 2 kB of text each), summary or sources, which cost every session row their decoding.
+_MODALITY = _fields(Modality, "modality__", leave_out=("summary", "explainer", "sources"))
 
 
 def _responses_of(sessions: dict[int, Session]) -> dict[int, list[Response]]:
