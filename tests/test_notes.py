@@ -294,12 +294,14 @@ def test_the_progress_report_never_holds_a_note_even_for_the_author(client, ther
 
 
 def test_only_the_notes_app_reads_notes():
-    """Exports, the portal, the alerts and the engine never import the notes' content: the one
-    import from elsewhere is the episode page's list of session numbers (not content), and the
-    retention purge that deletes notes past their period without reading them."""
+    """Exports, the portal, the alerts and the engine never import the notes' content: the
+    imports from elsewhere are the episode page's (the view asks the notes service for the
+    viewer's own notes, opened and audited there; the timeline's rows are built from them),
+    and the retention purge that deletes notes past their period without reading them."""
     src = Path(attune.__file__).parent
     allowed = {
-        ("workspace", "views.py"): {"from attune.notes.queries import note_session_numbers"},
+        ("workspace", "views.py"): {"from attune.notes.services import episode_notes"},
+        ("workspace", "episode_sections.py"): {"from attune.notes.services import EpisodeNotes"},
         # The demo practice writes its sample notes through the notes service.
         ("demo", "loader.py"): {"from attune.notes.demo import write_demo_notes"},
         # Second-factor secrets are encrypted with the notes' keys (the cipher, never a note).

@@ -121,10 +121,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "the referral history draws the report's SVG chart; issue 15 (one ORM -> engine adapter "
         "module)"
     ),
-    ("attune.notes.templatetags.process_notes", "attune.workspace.templatetags.session_rows"): (
-        "the process-note tag reuses workspace's url_for_ids; issue 15 (decryption and audit in "
-        "the notes service, called from the view)"
-    ),
     ("attune.practice.management.commands.serve", "attune.settings"): (
         "`attune serve` prints the site address with the settings' own site_url_from; issue 15 "
         "(one typed settings module)"

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
-
 from attune.accounts.models import User
 from attune.care.models import Episode, Session
 from attune.measures.models import Phase, Response
-from attune.notes.models import ProcessNote
-from attune.notes.services import ReadNote, read_notes
-
-
-def _own_notes(author: User, episode: Episode) -> QuerySet[ProcessNote]:
-    if not getattr(author, "is_authenticated", False):
-        return ProcessNote.objects.none()
-    return ProcessNote.objects.filter(author=author, episode=episode)
+from attune.notes.services import ReadNote, own_notes_in_order, read_notes
 
 
 def note_session_numbers(author: User, episode: Episode) -> list[int]:
@@ -25,7 +16,7 @@ def note_session_numbers(author: User, episode: Episode) -> list[int]:
 
     Which sessions have a note is not the note's content: nothing is decrypted or audited."""
     return list(
-        _own_notes(author, episode)
+        own_notes_in_order(author, episode)
         .filter(session__isnull=False)
         .order_by("session__number")
         .values_list("session__number", flat=True)
@@ -36,11 +27,7 @@ def note_session_numbers(author: User, episode: Episode) -> list[int]:
 def notes_for(author: User, episode: Episode) -> list[ReadNote]:
     """The author's notes on ``episode``, decrypted, in session order. Every note returned is
     a read: each one writes an audit event. ``NotesCryptoError`` if a note cannot be opened."""
-    notes = (
-        _own_notes(author, episode)
-        .select_related("session", "episode")
-        .order_by(F("session__number").asc(nulls_last=True), "created_at", "pk")
-    )
+    notes = own_notes_in_order(author, episode).select_related("session", "episode")
     # The reads' audit events in one INSERT, after every note was opened.
     found = list(notes)
     contents = read_notes(reader=author, notes=found)

@@ -7,20 +7,24 @@ every write is audited too. Nothing here logs content.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 
 from attune.accounts.models import User
 from attune.audit.models import AuditAction
 from attune.audit.services import record, record_reads
-from attune.care.models import Session
-from attune.notes.crypto import decrypt_json, encrypt_json
+from attune.care.models import Attendance, Episode, Session
+from attune.notes.crypto import NotesCryptoError, decrypt_json, encrypt_json
 from attune.notes.models import ProcessNote, Transference
 from attune.notes.rules import may_change_note, may_view_note, may_write_for
+
+log = logging.getLogger(__name__)
 
 #: 2 added ``supervision`` (what to take to supervision); a version-1 note reads as before.
 CONTENT_VERSION = 2
@@ -177,3 +181,70 @@ def read_note(*, reader: User, note: ProcessNote) -> NoteContent:
     content = NoteContent.from_json(decrypt_json(note.ciphertext))
     record(reader, AuditAction.READ, note, note.episode_id)
     return content
+
+
+def own_notes_in_order(author: User, episode: Episode) -> QuerySet[ProcessNote]:
+    """The author's notes on ``episode`` (nobody else's, ever), in session order; the notes
+    of no session last, oldest first. Read only: nothing is decrypted or audited."""
+    if not getattr(author, "is_authenticated", False):
+        return ProcessNote.objects.none()
+    return ProcessNote.objects.filter(author=author, episode=episode).order_by(
+        F("session__number").asc(nulls_last=True), "created_at", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class EpisodeNotes:
+    """The reader's own notes on an episode as its page shows them, already decrypted and
+    their reads audited (``episode_notes``)."""
+
+    #: Decrypted, in session order; empty when ``error``.
+    notes: list[ReadNote]
+    #: Numbers of the sessions with a note of the reader: markers on the session list and
+    #: the charts. Which sessions have a note is not its content: known even when ``error``.
+    session_numbers: list[int]
+    #: The treating therapist's attended sessions without a note yet (else empty).
+    writable: list[Session]
+    can_write: bool
+    #: Why the notes cannot be opened (keys missing or wrong), else "".
+    error: str = ""
+
+    @property
+    def show(self) -> bool:
+        """Anyone who neither writes notes here nor has any sees no section at all."""
+        return self.can_write or bool(self.notes) or bool(self.error)
+
+
+def episode_notes(*, reader: User, episode: Episode, sessions: Sequence[Session]) -> EpisodeNotes:
+    """The reader's own notes on ``episode`` for its page: one query, every note decrypted and
+    each read written to the audit trail at once (``read_notes``). ``sessions`` are the
+    episode's sessions the page loaded: the notes point at them rather than read them again.
+
+    Keys missing or wrong: no note is opened and nothing is audited; ``error`` says why (the
+    page shows it, never a 500) and the log names the kind of error, never a key or content.
+    """
+    by_pk = {s.pk: s for s in sessions}
+    found = list(own_notes_in_order(reader, episode))
+    session_field, episode_field = ProcessNote.session.field, ProcessNote.episode.field
+    for note in found:
+        episode_field.set_cached_value(note, episode)
+        if note.session_id in by_pk:
+            session_field.set_cached_value(note, by_pk[note.session_id])
+    numbers = sorted({note.session.number for note in found if note.session_id is not None})
+    can_write = may_write_for(reader, episode)
+    error = ""
+    try:
+        read = [
+            ReadNote(note=note, content=content)
+            for note, content in zip(found, read_notes(reader=reader, notes=found), strict=True)
+        ]
+    except NotesCryptoError as exc:
+        log.error("private notes unavailable for user %s: %s", reader.pk, type(exc).__name__)
+        read, error = [], str(exc)
+    noted = {note.session_id for note in found}
+    writable = (
+        [s for s in sessions if s.pk not in noted and s.attendance == Attendance.ATTENDED]
+        if can_write
+        else []
+    )
+    return EpisodeNotes(read, numbers, writable, can_write, error)

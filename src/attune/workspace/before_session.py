@@ -27,6 +27,7 @@ from attune.care.models import Episode
 from attune.engine.levels import Level
 from attune.measures.models import Phase, Response
 from attune.portal.queries import ClientMessage
+from attune.workspace.queries import loaded
 
 #: How the questionnaires are named on the panel.
 MEASURE_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
@@ -121,7 +122,7 @@ def _session_responses(episode: Episode, phase: str) -> list[tuple[int, Response
     found = [
         (session.number, response)
         for session in episode.sessions.all()
-        for response in session.responses.all()
+        for response in loaded(session, "responses")
         if response.phase == phase
     ]
     found.sort(key=lambda pair: (pair[1].submitted_at, pair[1].pk))

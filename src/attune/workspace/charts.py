@@ -34,6 +34,7 @@ from attune.engine.recovery import (
     trajectory,
 )
 from attune.measures.models import Phase, Response
+from attune.workspace.queries import loaded
 
 OUTCOME_MEASURES: tuple[Measure, ...] = ("phq9", "gad7")
 FEEDBACK = "session_feedback"
@@ -50,6 +51,13 @@ ALLIANCE_MARKERS: dict[str, str] = {
     "unrepaired_rupture": "Unrepaired rupture",
 }
 _ATTENDANCE_CODE = {code: i for i, code in enumerate(eb.ATTENDANCE)}
+_ATTENDANCE_LABELS = dict(Attendance.choices)
+
+
+def attendance_label(value: str) -> str:
+    """``session.get_attendance_display()`` without rebuilding the choices on every call (that
+    is what the model's method does: it cost the episode page's tables a few ms)."""
+    return str(_ATTENDANCE_LABELS.get(value, value))
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,7 @@ def outcome_series(sessions: Sequence[Session]) -> list[dict[str, Any]]:
 def _responses_by_instrument(session: Session) -> dict[str, Response]:
     """One response per instrument for a session: the check-in or feedback, else the latest."""
     found: dict[str, Response] = {}
-    for response in session.responses.all():
+    for response in loaded(session, "responses"):
         code = response.instrument_version.instrument.code
         expected = Phase.FEEDBACK if code == FEEDBACK else Phase.CHECK_IN
         current = found.get(code)
@@ -227,15 +235,18 @@ def _outcome_measure(
     spread = tolerance_z(level) * curves.sd(np.full(cols.size, intake), t[cols])
     lower = np.clip(expected - spread, 0.0, scale.max)
     upper_shown = np.minimum(upper, scale.max)
+    at = t.tolist()  # plain floats: the same values, without a numpy scalar per element
     band = [
         {
             "x": sessions[c].number,
-            "t": _round(t[c]),
+            "t": _round(at[c]),
             "expected": _round(e),
             "lower": _round(lo),
             "upper": _round(up),
         }
-        for c, e, lo, up in zip(cols.tolist(), expected, lower, upper_shown, strict=True)
+        for c, e, lo, up in zip(
+            cols.tolist(), expected.tolist(), lower.tolist(), upper_shown.tolist(), strict=True
+        )
     ]
 
     # Each later score against the first, by the engine's reliable-change rule.
@@ -351,6 +362,7 @@ def _alliance(
     domains: dict[str, list[dict[str, float]]] = {code: [] for code, _ in DOMAINS}
     total: list[dict[str, float]] = []
     max_total = 40
+    scored: Response | None = None
     for session, found in zip(sessions, by_instrument, strict=True):
         response = found.get(FEEDBACK)
         if response is None:
@@ -361,7 +373,9 @@ def _alliance(
                 domains[code].append({"x": session.number, "y": value})
         if response.score is not None:
             total.append({"x": session.number, "y": response.score})
-            max_total = _scale(response).max
+            scored = response
+    if scored is not None:  # the range of the latest scored feedback's questionnaire
+        max_total = _scale(scored).max
 
     totals = {p["x"]: p["y"] for p in total}
     markers = []
@@ -436,7 +450,7 @@ def _timeline(
     lanes: dict[str, dict[str, Any]] = {}
     rows = []
     for index, session in enumerate(sessions):
-        used = list(session.modalities.all())
+        used = loaded(session, "modalities")
         for modality in used:
             lane = lanes.setdefault(
                 modality.slug, {"slug": modality.slug, "label": modality.name, "runs": []}
@@ -451,7 +465,7 @@ def _timeline(
             {
                 "session": session.number,
                 "date": session.scheduled_at,
-                "attendance": session.get_attendance_display(),
+                "attendance": attendance_label(session.attendance),
                 "attended": session.attendance == Attendance.ATTENDED,
                 "modalities": [m.name for m in used],
                 "note": session.number in notes,

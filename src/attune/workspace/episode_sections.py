@@ -1,9 +1,10 @@
 """How the episode page keeps long sections short: closed alerts as one line each ("Rupture
 s. 23 → repaired s. 26"), the latest sessions in the table and the earlier ones behind "show
-all".
+all"; and the private notes' timeline as plain rows.
 
-Reads only what ``episode_for_page`` prefetched (sessions, alerts with their events) and the
-closed alerts of ``alerts.queries.episode_alerts``: no query of its own.
+Reads only what ``episode_for_page`` prefetched (sessions, alerts with their events), the
+closed alerts of ``alerts.queries.episode_alerts`` and the notes ``notes.services.episode_notes``
+opened: no query of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import datetime
 from attune.alerts.models import Alert, AlertKind
 from attune.alerts.queries import ClosedAlert
 from attune.care.models import Session
+from attune.notes.services import EpisodeNotes
+from attune.workspace.templatetags.session_rows import short_dates, url_for_ids
 
 #: How many of the latest sessions the sessions table shows before "show all".
 SESSIONS_SHOWN = 8
@@ -117,3 +120,60 @@ def closed_history(
 
 
 _RUPTURES = frozenset({"rupture", AlertKind.UNREPAIRED_RUPTURE})
+
+
+@dataclass(frozen=True)
+class TimelineNote:
+    """One private note in the timeline: its link, when, its themes (never its text)."""
+
+    url: str
+    when: str  # "Session 3 · 4 Feb 2026", or the day it was written when it has no session
+    themes: list[str]
+    for_supervision: bool
+
+
+@dataclass(frozen=True)
+class NoteToWrite:
+    """An attended session without a note yet, with the link to write one."""
+
+    url: str
+    number: int
+
+
+@dataclass(frozen=True)
+class NotesTimeline:
+    """What ``notes/_timeline.html`` renders: plain data, nothing left to decrypt or audit."""
+
+    show: bool
+    notes: list[TimelineNote]
+    writable: list[NoteToWrite]
+    error: str
+
+
+def notes_timeline(notes: EpisodeNotes) -> NotesTimeline:
+    """The reader's notes (already opened and audited) as the timeline's rows."""
+    # The links' addresses made once each, not one {% url %} per note and session (issue 11).
+    note_url, session_url = url_for_ids("notes:detail"), url_for_ids("notes:session")
+    short_date = short_dates()
+    rows = []
+    for read in notes.notes:
+        note, session = read.note, read.note.session
+        when = (
+            f"Session {session.number} · {short_date(session.scheduled_at)}"
+            if session is not None
+            else short_date(note.created_at)
+        )
+        rows.append(
+            TimelineNote(
+                url=note_url(note.pk),
+                when=when,
+                themes=read.content.theme_labels,
+                for_supervision=bool(read.content.supervision),
+            )
+        )
+    return NotesTimeline(
+        show=notes.show,
+        notes=rows,
+        writable=[NoteToWrite(session_url(s.pk), s.number) for s in notes.writable],
+        error=notes.error,
+    )

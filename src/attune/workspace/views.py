@@ -21,13 +21,13 @@ from attune.care.queries import episode_care_context, episodes_visible_to
 from attune.engine.signals import GOOD_NEWS
 from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
-from attune.notes.queries import note_session_numbers
+from attune.notes.services import episode_notes
 from attune.outcomes.queries import outcomes_report
 from attune.portal.queries import feedback_for_therapist
 from attune.supervision.queries import episode_supervision
 from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
-from attune.workspace.episode_sections import closed_history, session_table
+from attune.workspace.episode_sections import closed_history, notes_timeline, session_table
 from attune.workspace.glossary import glossary
 from attune.workspace.past_clients import past_clients, past_months
 from attune.workspace.practice_page import practice_page
@@ -144,12 +144,15 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     except Episode.DoesNotExist:
         raise Http404 from None
     _require(request, "care.view_episode", ep)
-    note_sessions = note_session_numbers(request.user, ep)
     record(request.user, "read", ep, episode=ep)
+    sessions = ep.sessions.all()
+    # The viewer's own private notes only: opened, and each read audited, here (never while
+    # the template renders); anyone else's notes are never read.
+    notes = episode_notes(reader=request.user, episode=ep, sessions=sessions)
+    note_sessions = notes.session_numbers
     now = timezone.now()
     client_messages = feedback_for_therapist(ep)
     alerts = episode_alerts(ep)
-    sessions = ep.sessions.all()
     return render(
         request,
         "workspace/episode.html",
@@ -160,6 +163,8 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             # Session numbers with a private process note of the person viewing (only ever
             # their own notes): markers in the session list and on the charts.
             "note_sessions": note_sessions,
+            # Her notes' timeline, plain rows (notes/_timeline.html, from _notes.html)
+            "private_notes": notes_timeline(notes),
             "client_messages": client_messages,
             # Status, what changed, the client's words, open concerns (_before_session.html)
             "before": before_next_session(ep, client_messages),

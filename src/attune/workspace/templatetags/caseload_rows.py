@@ -8,24 +8,18 @@ fraction of it (issue 11, web load), as the episode page's session rows do
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import date
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 
 from attune.alerts.templatetags.alert_levels import severity_css
 from attune.workspace.queries import CaseloadRow
-from attune.workspace.templatetags.session_rows import _value, page_urls
+from attune.workspace.templatetags.session_rows import _value, page_dates, page_urls
 
 register = template.Library()
-
-
-def _date(value: object, layout: str) -> str:
-    """``{{ value|date:layout }}``: "" for no date."""
-    return conditional_escape(date(template_localtime(value), layout))
 
 
 def _badges(row: CaseloadRow) -> str:
@@ -74,6 +68,12 @@ def _open_alerts(row: CaseloadRow) -> str:
 def caseload_row(context: Any, row: CaseloadRow) -> SafeString:
     """The row ``workspace/caseload.html`` drew for ``row``, with the whitespace around it."""
     episode_url, report_url = page_urls(context, "workspace:episode", "workspace:report")
+    dates = page_dates(context)
+
+    def _date(value: datetime | None, layout: str) -> str:
+        """``{{ value|date:layout }}``: "" for no date."""
+        return conditional_escape(dates.format(value, layout))
+
     ep = row.episode
     pk = _value(ep.pk)
     attended = ep.sessions_attended

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import date, linebreaksbr, truncatewords, wordcount
+from django.conf import settings
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.text import add_truncation_text
+from django.utils.timezone import get_current_timezone, is_aware, template_localtime
 
 from attune.alerts.templatetags.alert_levels import severity_css, severity_label
 from attune.care.models import Session
 from attune.measures.models import Response
+from attune.workspace.charts import attendance_label
+from attune.workspace.queries import loaded
 
 register = template.Library()
 
@@ -42,6 +48,51 @@ def page_urls(context: Any, *names: str) -> tuple[Callable[[int], str], ...]:
     found = cache.get(names)
     if found is None:
         found = cache[names] = tuple(url_for_ids(name) for name in names)
+    return found
+
+
+class LocalDates:
+    """``{{ moment|date:layout }}`` for many moments and the few layouts the episode page's and
+    the caseload's rows use: the time zone and the month and weekday names looked up once,
+    not a ``DateFormat`` per value; each part written as Django's ``dateformat`` writes it
+    (``j`` the day, ``M`` "Feb", ``D`` "Mon", ``Y`` four digits, ``H:i`` "09:05")."""
+
+    def __init__(self) -> None:
+        self._zone = get_current_timezone()
+        self._months = {n: str(MONTHS_3[n]).title() for n in MONTHS_3}
+        self._weekdays = {n: str(WEEKDAYS_ABBR[n]) for n in WEEKDAYS_ABBR}
+
+    def _local(self, moment: datetime) -> datetime:
+        aware = settings.USE_TZ and isinstance(moment, datetime) and is_aware(moment)
+        return moment.astimezone(self._zone) if aware else moment
+
+    def format(self, moment: datetime | None, layout: str) -> str:
+        """ "" for no moment, as the filter gives."""
+        if moment is None:
+            return ""
+        local = self._local(moment)
+        if layout == "j M Y":
+            return f"{local.day} {self._months[local.month]} {local.year:04d}"
+        if layout == "j M":
+            return f"{local.day} {self._months[local.month]}"
+        if layout == "D j M":
+            return f"{self._weekdays[local.weekday()]} {local.day} {self._months[local.month]}"
+        if layout == "H:i":
+            return f"{local.hour:02d}:{local.minute:02d}"
+        raise ValueError(f"LocalDates does not write {layout!r}")
+
+
+def short_dates() -> Callable[[datetime | None], str]:
+    """``{{ moment|date:"j M Y" }}`` ("4 Feb 2026", local time) for many moments."""
+    dates = LocalDates()
+    return lambda moment: dates.format(moment, "j M Y")
+
+
+def page_dates(context: Any) -> LocalDates:
+    """``LocalDates`` made once per rendering, shared by every row drawn with it."""
+    found = context.render_context.get("local_dates")
+    if found is None:
+        found = context.render_context["local_dates"] = LocalDates()
     return found
 
 
@@ -84,11 +135,17 @@ def _feedback(responses: list[Response], response_url: Callable[[int], str]) -> 
 
 
 def _progress_note(session: Session) -> str:
+    """``{% if note|wordcount > 14 %}`` a summary of its first 10 words (``truncatewords:10``)
+    opening onto the whole note, else the note, line breaks kept: the filters' own rules,
+    without their wrappers per row."""
     note = session.progress_note
-    if wordcount(note) > 14:
+    if not note:
+        return ""
+    words = note.split()
+    if len(words) > 14:
         return format_html(
             '<details class="progress-note"><summary>{}</summary>{}</details>',
-            truncatewords(note, 10),
+            add_truncation_text(" ".join(words[:10]), " …"),
             linebreaksbr(note, autoescape=True),
         )
     return linebreaksbr(note, autoescape=True)
@@ -112,13 +169,14 @@ def session_row(context: Any, session: Session) -> SafeString:
             ' <span class="chip info" title="Client and therapist are asked about the fit after '
             'this session">fit check-in</span>'
         )
-    responses = list(session.responses.all())
+    responses = loaded(session, "responses")
     response_url, record_url = page_urls(context, "workspace:response", "care:session-record")
-    modalities = ", ".join(_value(m.name) for m in session.modalities.all())
+    day = page_dates(context).format(session.scheduled_at, "j M Y")
+    modalities = ", ".join(_value(m.name) for m in loaded(session, "modalities"))
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
-        f"  <td>{_value(date(template_localtime(session.scheduled_at), 'j M Y'))}</td>",
-        f"  <td>{_value(session.get_attendance_display())}</td>",
+        f"  <td>{_value(day)}</td>",
+        f"  <td>{_value(attendance_label(session.attendance))}</td>",
         f"  <td>{modalities}</td>",
         f"  <td>{_check_ins(responses, response_url)}</td>",
         f"  <td>{_feedback(responses, response_url)}</td>",
