@@ -9,15 +9,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from attune.care.models import Attendance, Session
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 DENIED = {403, 404}
 
 
-def as_user(client, user):
-    client.logout()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
+as_user = sign_in  # the name the care tests use for tests.conftest.sign_in
 
 
 def attended_sessions(episode, count, *, upcoming=True):

@@ -20,7 +20,7 @@ from attune.engine.batch import ATTENDED, NO_SHOW
 from attune.engine.evaluate import EngineConfig
 from attune.measures.services import submit_form
 from tests.answers import FREQUENCY, feedback_post
-from tests.conftest import PASSWORD, make_episode
+from tests.conftest import make_episode, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def test_feedback_sent_through_the_page_opens_its_alert_in_the_same_request(
     for session in sessions[:3]:
         give_feedback(episode, session, total_each=10)
     assert not Alert.objects.filter(kind="rupture").exists()
-    client.login(username=client_user.email, password=PASSWORD)
+    sign_in(client, client_user)
     post = feedback_post(
         bond=6,
         goals=6,

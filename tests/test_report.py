@@ -15,7 +15,7 @@ from attune.care.models import Goal, GoalRating
 from attune.engine.outcomes import DEFAULT_TALKING_THERAPIES
 from attune.measures.services import submit_form
 from attune.workspace.report import MeasureChange, talking_therapies_outcome
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user, sign_in
 from tests.test_workspace import alert, check_in, scores, weekly_sessions
 
 pytestmark = pytest.mark.django_db
@@ -73,10 +73,7 @@ def report_url(episode):
     return reverse("workspace:report", args=[episode.pk])
 
 
-def login(client, user):
-    client.logout()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
+login = sign_in  # the name these tests use for tests.conftest.sign_in
 
 
 # --------------------------------------------------------------------------- content
