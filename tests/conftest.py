@@ -10,11 +10,14 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from attune.accounts.models import Role, User
 from attune.care.models import Attendance, Episode, Session
+from attune.demo.loader import load_demo
 from attune.practice.models import Practice
 from tests import factories
 
@@ -24,12 +27,13 @@ hypothesis_settings.register_profile("attune", deadline=None)
 hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests hash hundreds of passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -208,6 +212,34 @@ def record_ids(episode, upcoming, last_attended, therapist, client_user) -> dict
         "therapist_id": therapist.pk,
         "client_id": episode.client.pk,
     }
+
+
+DEMO_TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def demo_practice(django_db_setup, django_db_blocker):
+    """The demo practice (``attune.demo.loader.load_demo`` on ``DEMO_TODAY``), loaded once for
+    the test module that asks for it, inside a transaction rolled back after the module's last
+    test. Each test still runs in its own savepoint (pytest-django's ``db``), so what one test
+    changes the next does not see; use it with ``db`` (or a ``django_db`` mark), never with
+    ``transactional_db`` (which would empty the tables). Module-scoped, not session-scoped: a
+    session-wide demo would sit under every later test of the worker (counts, slugs, logins)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            # The demo's ~90 people get a fast password hash, as every test user does.
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                simulated = load_demo(DEMO_TODAY)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield simulated
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
