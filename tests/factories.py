@@ -479,7 +479,7 @@ class FormLinkFactory(DjangoModelFactory):
         model = FormLink
         exclude = ("token",)
 
-    token = factory.Sequence(lambda n: f"form-link-token-{n}")
+    token = factory.Sequence(lambda n: f"form-link-{n:033d}")  # 43 URL-safe characters
     session = factory.SubFactory(SessionFactory)
     episode = factory.SelfAttribute("session.episode")
     client = factory.SelfAttribute("episode.client.user")
@@ -552,7 +552,7 @@ class ConsultationLinkFactory(DjangoModelFactory):
         model = ConsultationLink
         exclude = ("token",)
 
-    token = factory.Sequence(lambda n: f"consultation-token-{n}")
+    token = factory.Sequence(lambda n: f"consult-{n:035d}")  # 43 URL-safe characters
     request = factory.SubFactory(ConsultationRequestFactory)
     token_hash = factory.LazyAttribute(lambda o: sha256(o.token))
     created_at = factory.LazyFunction(_now)
