@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from attune.care.models import Attendance, Session
+from attune.care.models import Attendance
+from tests import factories
 from tests.conftest import sign_in
 
 DENIED = {403, 404}
@@ -24,7 +25,7 @@ def attended_sessions(episode, count, *, upcoming=True):
     now = timezone.now()
     start = now - timedelta(days=7 * count)
     sessions = [
-        Session.objects.create(
+        factories.SessionFactory(
             episode=episode,
             number=n,
             scheduled_at=start + timedelta(days=7 * (n - 1)),
@@ -35,7 +36,7 @@ def attended_sessions(episode, count, *, upcoming=True):
     sessions[-1].scheduled_at = now - timedelta(days=1)
     sessions[-1].save()
     if upcoming:
-        Session.objects.create(
+        factories.SessionFactory(
             episode=episode,
             number=count + 1,
             scheduled_at=now + timedelta(days=6),

@@ -15,6 +15,7 @@ from attune.care.models import Attendance, Session
 from attune.care.services import end_episode
 from attune.measures.services import submit_form
 from attune.portal.composer import compose, request_ending
+from tests import factories
 from tests.answers import FREQUENCY
 from tests.conftest import sign_in
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def past_session(episode, number: int, days_ago: int) -> Session:
-    return Session.objects.create(
+    return factories.SessionFactory(
         episode=episode,
         number=number,
         scheduled_at=timezone.now() - timedelta(days=days_ago),

@@ -16,13 +16,14 @@ from django.utils import timezone
 from attune.alerts.evaluation import episode_batch
 from attune.alerts.models import Alert
 from attune.alerts.services import raise_alert
-from attune.care.models import Attendance, Episode, Session
+from attune.care.models import Attendance, Episode
 from attune.engine.recovery import RecoveryCurves, ReferenceConfig, reference_curves, trajectory
 from attune.measures.services import submit_form
 from attune.practice.models import Modality
 from attune.workspace import charts as charts_module
 from attune.workspace.charts import episode_charts
 from attune.workspace.queries import episode_for_page
+from tests import factories
 from tests.answers import FREQUENCY
 from tests.conftest import sign_in
 
@@ -53,7 +54,7 @@ def build_episode(episode):
             attendance = Attendance.NO_SHOW
         if n == 7:
             attendance = Attendance.SCHEDULED
-        sessions[n] = Session.objects.create(
+        sessions[n] = factories.SessionFactory(
             episode=episode,
             number=n,
             scheduled_at=start + timedelta(days=7 * (n - 1)),
@@ -384,7 +385,7 @@ def test_the_csp_header_is_on_the_admin_pages(client, practice_admin):
     # As in the demo, the practice administrator administers everything the admin registers.
     practice_admin.is_superuser = True
     practice_admin.save()
-    modality = Modality.objects.create(slug="test-act", name="Test ACT")
+    modality = factories.ModalityFactory(slug="test-act", name="Test ACT")
     sign_in(client, practice_admin)
     for url in (
         "/admin/",

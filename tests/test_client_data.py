@@ -13,10 +13,10 @@ from django.contrib import admin
 from django.urls import reverse
 
 from attune.audit.models import AuditEvent
-from attune.care.models import Goal, GoalRating
 from attune.measures.services import submit_form
 from attune.notes.services import write_note
 from attune.portal.models import DeletionRequest, DeletionStatus, FeedbackMessage
+from tests import factories
 from tests.answers import FREQUENCY
 from tests.conftest import sign_in
 
@@ -42,8 +42,8 @@ def record(episode, client_user, therapist, last_attended, upcoming, other_episo
         },
         idempotency_key=uuid.uuid4(),
     )
-    goal = Goal.objects.create(episode=episode, description="=cmd|' /C calc'!A0")
-    GoalRating.objects.create(goal=goal, rating=4, rated_at=timezone.now())
+    goal = factories.GoalFactory(episode=episode, description="=cmd|' /C calc'!A0")
+    factories.GoalRatingFactory(goal=goal, rating=4, rated_at=timezone.now())
     last_attended.progress_note = "Talked about work."
     last_attended.save()
     write_note(
@@ -62,7 +62,7 @@ def record(episode, client_user, therapist, last_attended, upcoming, other_episo
         client=other_episode.client, episode=other_episode, text="OTTO-SECRET", intent="draft",
         created_at=now, updated_at=now, idempotency_key=uuid.uuid4(),
     )  # fmt: skip
-    Goal.objects.create(episode=other_episode, description="OTTO-GOAL")
+    factories.GoalFactory(episode=other_episode, description="OTTO-GOAL")
     return episode
 
 

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from attune.alerts.models import Alert
 from attune.alerts.services import raise_alert
-from attune.care.models import Attendance, Goal, GoalRating, Session
+from attune.care.models import Attendance, Session
 from attune.measures.models import Response
 from attune.measures.services import submit_form
 from attune.portal.composer import compose, request_ending
+from tests import factories
 from tests.answers import FREQUENCY
 from tests.conftest import make_episode, sign_in
 
@@ -82,8 +83,8 @@ def test_the_episode_page_makes_the_same_number_of_queries_for_1_and_50_sessions
     sign_in(client, therapist)
     episode.sessions.filter(number=1).delete()
     check_in(episode)  # session 2: the only session, with its PHQ-9 and GAD-7
-    goal = Goal.objects.create(episode=episode, description="Sleep through the night")
-    GoalRating.objects.create(goal=goal, rating=3, rated_at=timezone.now())
+    goal = factories.GoalFactory(episode=episode, description="Sleep through the night")
+    factories.GoalRatingFactory(goal=goal, rating=3, rated_at=timezone.now())
     # The "before the next session" panel has something to show: the client's words.
     request_ending(episode=episode, by=episode.client.user, reason="Money is tight.")
     compose(
@@ -117,8 +118,8 @@ def test_the_episode_page_makes_the_same_number_of_queries_for_1_and_50_sessions
         for session in added
         for r in responses
     )  # fmt: skip
-    second = Goal.objects.create(episode=episode, description="Speak up at work", position=1)
-    GoalRating.objects.create(goal=second, rating=6, rated_at=timezone.now())
+    second = factories.GoalFactory(episode=episode, description="Speak up at work", position=1)
+    factories.GoalRatingFactory(goal=second, rating=6, rated_at=timezone.now())
     page = client.get(url).content.decode()
     assert episode.sessions.count() == 50
     assert "client's own rating 6/10" in page
@@ -399,7 +400,7 @@ def test_last_and_next_session_and_a_missed_session_after_the_last_attended(
     client, practice, therapist
 ):
     episode = make_episode(practice, "miss.client@example.org", therapist)
-    Session.objects.create(
+    factories.SessionFactory(
         episode=episode,
         number=3,
         scheduled_at=timezone.now() - timedelta(days=2),
@@ -541,8 +542,8 @@ def test_the_report_makes_the_same_number_of_queries_for_2_and_40_sessions(
     sign_in(client, therapist)
     sessions = weekly_sessions(episode, 2, start_days_ago=60)
     scores(episode, [14, 12], sessions=sessions)
-    goal = Goal.objects.create(episode=episode, description="Sleep through the night")
-    GoalRating.objects.create(goal=goal, rating=3, rated_at=timezone.now())
+    goal = factories.GoalFactory(episode=episode, description="Sleep through the night")
+    factories.GoalRatingFactory(goal=goal, rating=3, rated_at=timezone.now())
     first = alert(episode, "low_alliance", "yellow")
     record_action(first, therapist, action="discussed")
     url = reverse("workspace:report", args=[episode.pk])
@@ -562,9 +563,9 @@ def test_the_report_makes_the_same_number_of_queries_for_2_and_40_sessions(
     for n in range(5):
         more = alert(episode, "rupture", "yellow", key=f"rupture:{n}")
         record_action(more, therapist, action="repair_attempted")
-    second = Goal.objects.create(episode=episode, description="Speak up at work", position=1)
+    second = factories.GoalFactory(episode=episode, description="Speak up at work", position=1)
     for n in range(5):
-        GoalRating.objects.create(goal=second, rating=n, rated_at=timezone.now())
+        factories.GoalRatingFactory(goal=second, rating=n, rated_at=timezone.now())
     page = client.get(url).content.decode()
     assert "Speak up at work" in page
     assert page.count("Repair attempted") == 5
