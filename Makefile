@@ -23,7 +23,7 @@ test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src/attune/engine
 	$(BIN)/attune makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_WORKERS)
+	$(BIN)/pytest $(PYTEST_WORKERS) $(if $(filter 0,$(COVERAGE)),,--cov --cov-report=term:skip-covered)
 
 # The static checks alone, without the test suite: style, types of the engine, the layering
 # (tests/engine/test_purity.py) and the reasons for inline imports (tests/test_inline_imports.py).
