@@ -8,16 +8,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from attune.care.models import Attendance, Session
-from tests.conftest import PASSWORD
+from attune.care.models import Attendance
+from tests import factories
+from tests.conftest import sign_in
 
 DENIED = {403, 404}
 
 
-def as_user(client, user):
-    client.logout()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
+as_user = sign_in  # the name the care tests use for tests.conftest.sign_in
 
 
 def attended_sessions(episode, count, *, upcoming=True):
@@ -27,7 +25,7 @@ def attended_sessions(episode, count, *, upcoming=True):
     now = timezone.now()
     start = now - timedelta(days=7 * count)
     sessions = [
-        Session.objects.create(
+        factories.SessionFactory(
             episode=episode,
             number=n,
             scheduled_at=start + timedelta(days=7 * (n - 1)),
@@ -38,7 +36,7 @@ def attended_sessions(episode, count, *, upcoming=True):
     sessions[-1].scheduled_at = now - timedelta(days=1)
     sessions[-1].save()
     if upcoming:
-        Session.objects.create(
+        factories.SessionFactory(
             episode=episode,
             number=count + 1,
             scheduled_at=now + timedelta(days=6),

@@ -10,25 +10,30 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from attune.accounts.models import Role, User
-from attune.care.models import Attendance, Client, Episode, Session
-from attune.practice.models import Practice, TherapistProfile
+from attune.care.models import Attendance, Episode, Session
+from attune.demo.loader import load_demo
+from attune.practice.models import Practice
+from tests import factories
 
 # Property tests are judged by what they find, not by how fast they run: on a loaded 2-core CI
 # machine a per-example deadline only makes them flaky (a GAD-7 example once took 268 ms).
 hypothesis_settings.register_profile("attune", deadline=None)
 hypothesis_settings.load_profile("attune")
 
-PASSWORD = "a-long-test-password"
+PASSWORD = factories.PASSWORD
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests hash hundreds of passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -48,14 +53,13 @@ def _fresh_cache():
 
 @pytest.fixture
 def practice(db) -> Practice:
-    return Practice.objects.create(name="Test Practice", slug="test-practice")
+    return factories.PracticeFactory(name="Test Practice", slug="test-practice")
 
 
 def make_user(practice: Practice, email: str, role: str, **extra) -> User:
     first, _, last = email.split("@")[0].partition(".")
-    return User.objects.create_user(
-        email,
-        PASSWORD,
+    return factories.UserFactory(
+        email=email,
         role=role,
         practice=practice,
         first_name=first.title(),
@@ -65,33 +69,58 @@ def make_user(practice: Practice, email: str, role: str, **extra) -> User:
 
 
 def make_therapist(practice: Practice, email: str, supervisor: User | None = None) -> User:
-    user = make_user(practice, email, Role.THERAPIST)
-    profile = TherapistProfile.objects.create(user=user, practice=practice)
-    if supervisor is not None:
-        profile.supervisors.add(supervisor)
-    return user
+    first, _, last = email.split("@")[0].partition(".")
+    return factories.TherapistFactory(
+        email=email,
+        practice=practice,
+        first_name=first.title(),
+        last_name=last.title(),
+        supervisors=[supervisor] if supervisor is not None else None,
+    )
 
 
 def make_episode(practice: Practice, client_email: str, therapist: User) -> Episode:
     user = make_user(practice, client_email, Role.CLIENT)
-    client = Client.objects.create(user=user, practice=practice)
-    episode = Episode.objects.create(
-        client=client, therapist=therapist, started_on=date.today() - timedelta(days=60)
+    episode = factories.EpisodeFactory(
+        client=factories.ClientFactory(user=user, practice=practice),
+        therapist=therapist,
+        started_on=date.today() - timedelta(days=60),
     )
     now = timezone.now()
-    Session.objects.create(
+    factories.SessionFactory(
         episode=episode,
         number=1,
         scheduled_at=now - timedelta(days=7),
         attendance=Attendance.ATTENDED,
     )
-    Session.objects.create(
+    factories.SessionFactory(
         episode=episode,
         number=2,
         scheduled_at=now + timedelta(days=1),
         attendance=Attendance.SCHEDULED,
     )
     return episode
+
+
+def sign_in(client, user: User):
+    """Sign ``user`` in on Django's test client with the tests' password (signing out whoever
+    was signed in), and return the client. The one sign-in helper of the tests; the tests of
+    signing in itself (tests/test_mfa.py, tests/test_sign_in_limits.py) post the form."""
+    client.logout()
+    assert client.login(username=user.email, password=PASSWORD), f"{user.email} cannot sign in"
+    return client
+
+
+@pytest.fixture
+def sign_in_as(client):
+    """``sign_in_as(user)``: the test's ``client``, signed in as ``user``."""
+    return lambda user: sign_in(client, user)
+
+
+@pytest.fixture
+def signed_in(client, client_user):
+    """The test's ``client``, signed in as ``client_user`` (the client of ``therapist``)."""
+    return sign_in(client, client_user)
 
 
 @pytest.fixture
@@ -183,6 +212,34 @@ def record_ids(episode, upcoming, last_attended, therapist, client_user) -> dict
         "therapist_id": therapist.pk,
         "client_id": episode.client.pk,
     }
+
+
+DEMO_TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def demo_practice(django_db_setup, django_db_blocker):
+    """The demo practice (``attune.demo.loader.load_demo`` on ``DEMO_TODAY``), loaded once for
+    the test module that asks for it, inside a transaction rolled back after the module's last
+    test. Each test still runs in its own savepoint (pytest-django's ``db``), so what one test
+    changes the next does not see; use it with ``db`` (or a ``django_db`` mark), never with
+    ``transactional_db`` (which would empty the tables). Module-scoped, not session-scoped: a
+    session-wide demo would sit under every later test of the worker (counts, slugs, logins)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            # The demo's ~90 people get a fast password hash, as every test user does.
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                simulated = load_demo(DEMO_TODAY)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield simulated
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 @pytest.fixture

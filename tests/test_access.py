@@ -14,7 +14,7 @@ from django.urls import reverse
 from attune.alerts.services import raise_alert
 from attune.measures.services import submit_form
 from tests.answers import FREQUENCY
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -77,10 +77,7 @@ def client_urls(episode):
     ]
 
 
-def as_user(client, user):
-    client.logout()
-    client.login(username=user.email, password=PASSWORD)
-    return client
+as_user = sign_in  # the name these tests use for tests.conftest.sign_in
 
 
 def test_the_treating_therapist_may_open_every_page(client, therapist, episode, records):

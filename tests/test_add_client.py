@@ -19,7 +19,8 @@ from attune.accounts.models import Role
 from attune.audit.models import AuditEvent
 from attune.care.intake import invite_client
 from attune.care.models import Client, Episode, EpisodeStatus
-from attune.practice.models import Practice, ProblemArea
+from attune.practice.models import ProblemArea
+from tests import factories
 from tests.care_helpers import DENIED, as_user
 from tests.conftest import make_therapist, make_user
 
@@ -50,7 +51,7 @@ def link_in(message) -> str:
 
 @pytest.fixture
 def other_practice_admin(db):
-    other = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    other = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     return make_user(other, "ed.elsewhere@example.org", Role.PRACTICE_ADMIN, is_staff=True)
 
 

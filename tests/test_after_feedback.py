@@ -17,15 +17,8 @@ from attune.portal.after_feedback import (
 from attune.portal.composer import STARTERS, request_ending
 from attune.portal.models import Intent
 from tests.answers import check_in_post, feedback_post
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client, client_user):
-    client.login(username=client_user.email, password=PASSWORD)
-    return client
 
 
 def give_feedback(client, session, stopping=None, **answers) -> str:

@@ -17,7 +17,7 @@ from attune.alerts import services
 from attune.alerts.actions import ACTIONS_BY_KIND, allowed_actions
 from attune.alerts.models import KIND_LABELS, Alert, AlertKind, AlertStatus, Severity
 from attune.engine.signals import KINDS
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def raise_(episode, kind="not_on_track", severity="yellow", key=None, evidence=N
 
 
 def page(client, user, episode):
-    client.login(username=user.email, password=PASSWORD)
+    sign_in(client, user)
     response = client.get(reverse("workspace:episode", args=[episode.pk]))
     assert response.status_code == 200
     return response
@@ -120,12 +120,12 @@ def test_notes_do_not_count_on_the_caseload_or_the_supervision_page(
     raise_(episode, kind="sudden_gain", severity="info")
     raise_(episode, kind="low_alliance", severity="yellow")
     raise_(episode, kind="not_on_track", severity="red")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     row = client.get(reverse("workspace:caseload")).context["rows"][0]
     assert row.open_count == 2
     assert [c.kind for c in row.chips] == ["not_on_track", "low_alliance"]
     client.logout()
-    client.login(username=supervisor.email, password=PASSWORD)
+    sign_in(client, supervisor)
     response = client.get(reverse("workspace:supervision"))
     levels = response.context["rows"][0].levels  # attune.supervision.queries.SuperviseeRow
     assert sum(n for _, n in levels) == 2
@@ -252,7 +252,7 @@ def test_the_episode_page_preselects_nothing(client, episode, therapist):
 
 def test_discussed_in_session_records_and_closes_in_one_post(client, episode, therapist):
     alert = raise_(episode, kind="low_alliance", severity="yellow")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     response = client.post(
         reverse("workspace:alert-action", args=[alert.pk]),
         {"quick": "discussed", "note": "We talked about the last session."},
@@ -276,7 +276,7 @@ def test_discussed_in_session_records_and_closes_in_one_post(client, episode, th
 def test_record_and_close_or_keep_open(client, episode, therapist):
     kept = raise_(episode, kind="not_on_track", severity="red")
     closed = raise_(episode, kind="dropout_risk", severity="yellow")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     client.post(
         reverse("workspace:alert-action", args=[kept.pk]),
         {"action": "supervision", "then": "keep"},
@@ -293,7 +293,7 @@ def test_record_and_close_or_keep_open(client, episode, therapist):
 
 def test_an_action_that_does_not_fit_is_a_message_not_an_error(client, episode, therapist):
     alert = raise_(episode, kind="safety", severity="urgent", key="safety:response:3")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     url = reverse("workspace:alert-action", args=[alert.pk])
     for data in ({"quick": "discussed"}, {"action": "modality_changed"}, {"action": ""}):
         response = client.post(url, data, follow=True)
@@ -307,7 +307,7 @@ def test_an_action_that_does_not_fit_is_a_message_not_an_error(client, episode, 
 
 def test_a_refused_close_stores_nothing(client, episode, therapist):
     alert = raise_(episode, kind="safety", severity="high", key="safety:response:4")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     response = client.post(
         reverse("workspace:alert-action", args=[alert.pk]),
         {"action": "referred", "then": "close"},

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from attune.alerts import services
 from attune.alerts.models import Alert, AlertStatus
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_an_unknown_action_is_refused(episode, therapist):
 
 def test_the_workflow_through_the_episode_page(client, episode, therapist, supervisor):
     alert = open_alert(episode)
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     client.post(reverse("workspace:alert-acknowledge", args=[alert.pk]))
     refused = client.post(reverse("workspace:alert-close", args=[alert.pk]), follow=True)
     assert "Record what was done before closing" in refused.content.decode()
@@ -98,7 +98,7 @@ def test_the_workflow_through_the_episode_page(client, episode, therapist, super
     assert alert.status == AlertStatus.CLOSED
     # The supervisor reads the same trail.
     client.logout()
-    client.login(username=supervisor.email, password=PASSWORD)
+    sign_in(client, supervisor)
     page = client.get(reverse("workspace:episode", args=[episode.pk])).content.decode()
     assert "Repair attempted" in page
     assert "Named the misunderstanding." in page

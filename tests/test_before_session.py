@@ -15,14 +15,15 @@ from attune.care.models import Attendance, Session
 from attune.care.services import end_episode
 from attune.measures.services import submit_form
 from attune.portal.composer import compose, request_ending
+from tests import factories
 from tests.answers import FREQUENCY
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def past_session(episode, number: int, days_ago: int) -> Session:
-    return Session.objects.create(
+    return factories.SessionFactory(
         episode=episode,
         number=number,
         scheduled_at=timezone.now() - timedelta(days=days_ago),
@@ -81,7 +82,7 @@ def open_alert(episode, severity: str, title: str, kind="low_alliance", key="a")
 
 
 def episode_page(client, therapist, episode) -> str:
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     response = client.get(reverse("workspace:episode", args=[episode.pk]))
     assert response.status_code == 200
     return response.content.decode()

@@ -16,15 +16,16 @@ from django.utils import timezone
 from attune.alerts.evaluation import episode_batch
 from attune.alerts.models import Alert
 from attune.alerts.services import raise_alert
-from attune.care.models import Attendance, Episode, Session
+from attune.care.models import Attendance, Episode
 from attune.engine.recovery import RecoveryCurves, ReferenceConfig, reference_curves, trajectory
 from attune.measures.services import submit_form
 from attune.practice.models import Modality
 from attune.workspace import charts as charts_module
 from attune.workspace.charts import episode_charts
 from attune.workspace.queries import episode_for_page
+from tests import factories
 from tests.answers import FREQUENCY
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def build_episode(episode):
             attendance = Attendance.NO_SHOW
         if n == 7:
             attendance = Attendance.SCHEDULED
-        sessions[n] = Session.objects.create(
+        sessions[n] = factories.SessionFactory(
             episode=episode,
             number=n,
             scheduled_at=start + timedelta(days=7 * (n - 1)),
@@ -302,7 +303,7 @@ def test_an_episode_without_scores_has_no_charts_and_no_error(episode):
 
 def test_the_episode_page_carries_the_chart_data_and_its_tables(client, episode, therapist):
     build_episode(episode)
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     response = client.get(reverse("workspace:episode", args=[episode.pk]))
     assert response.status_code == 200
     page = response.content.decode()
@@ -324,7 +325,7 @@ def test_the_episode_page_carries_the_chart_data_and_its_tables(client, episode,
 
 def test_the_page_has_no_inline_script_or_style(client, episode, therapist):
     build_episode(episode)
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     page = client.get(reverse("workspace:episode", args=[episode.pk])).content.decode()
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert 'src="/static/' in tag or 'type="application/json"' in tag, tag
@@ -369,7 +370,7 @@ def test_the_csp_header_is_on_every_kind_of_response(client, episode, therapist)
     assert b"Chart.js v4.6.1" in b"".join(vendored.streaming_content)
     assert_csp(vendored)
 
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     page = client.get(reverse("workspace:episode", args=[episode.pk]))
     assert page.status_code == 200
     assert_csp(page)
@@ -384,8 +385,8 @@ def test_the_csp_header_is_on_the_admin_pages(client, practice_admin):
     # As in the demo, the practice administrator administers everything the admin registers.
     practice_admin.is_superuser = True
     practice_admin.save()
-    modality = Modality.objects.create(slug="test-act", name="Test ACT")
-    client.login(username=practice_admin.email, password=PASSWORD)
+    modality = factories.ModalityFactory(slug="test-act", name="Test ACT")
+    sign_in(client, practice_admin)
     for url in (
         "/admin/",
         f"/admin/accounts/user/{practice_admin.pk}/change/",

@@ -12,18 +12,12 @@ from django.urls import reverse
 from attune.alerts.models import Alert, AlertKind, AlertStatus, Severity
 from attune.measures.models import Phase, Response
 from tests.answers import check_in_post, feedback_post
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 MODERATE_PHQ9 = [2, 2, 2, 1, 1, 2, 1, 1, 0]  # total 12: "Moderate", a case (≥ 10)
 MILD_GAD7 = [1, 1, 1, 1, 1, 1, 1]  # total 7: "Mild", not a case (< 8)
-
-
-@pytest.fixture
-def signed_in(client, client_user):
-    client.login(username=client_user.email, password=PASSWORD)
-    return client
 
 
 def check_in_url(session):
@@ -184,7 +178,7 @@ def test_the_therapist_sees_the_responses_by_session(
 ):
     signed_in.post(check_in_url(upcoming), check_in_post(MODERATE_PHQ9, MILD_GAD7))
     client.logout()
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     caseload = client.get(reverse("workspace:caseload")).content.decode()
     assert "Cleo" in caseload
     page = client.get(reverse("workspace:episode", args=[episode.pk])).content.decode()

@@ -13,22 +13,16 @@ from django.contrib import admin
 from django.urls import reverse
 
 from attune.audit.models import AuditEvent
-from attune.care.models import Goal, GoalRating
 from attune.measures.services import submit_form
 from attune.notes.services import write_note
 from attune.portal.models import DeletionRequest, DeletionStatus, FeedbackMessage
+from tests import factories
 from tests.answers import FREQUENCY
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 PROCESS_NOTE = "Strong idealising transference; I felt protective (PROCESS-NOTE-MARKER)"
-
-
-@pytest.fixture
-def signed_in(client, client_user):
-    client.login(username=client_user.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -48,8 +42,8 @@ def record(episode, client_user, therapist, last_attended, upcoming, other_episo
         },
         idempotency_key=uuid.uuid4(),
     )
-    goal = Goal.objects.create(episode=episode, description="=cmd|' /C calc'!A0")
-    GoalRating.objects.create(goal=goal, rating=4, rated_at=timezone.now())
+    goal = factories.GoalFactory(episode=episode, description="=cmd|' /C calc'!A0")
+    factories.GoalRatingFactory(goal=goal, rating=4, rated_at=timezone.now())
     last_attended.progress_note = "Talked about work."
     last_attended.save()
     write_note(
@@ -68,7 +62,7 @@ def record(episode, client_user, therapist, last_attended, upcoming, other_episo
         client=other_episode.client, episode=other_episode, text="OTTO-SECRET", intent="draft",
         created_at=now, updated_at=now, idempotency_key=uuid.uuid4(),
     )  # fmt: skip
-    Goal.objects.create(episode=other_episode, description="OTTO-GOAL")
+    factories.GoalFactory(episode=other_episode, description="OTTO-GOAL")
     return episode
 
 
@@ -128,7 +122,7 @@ def test_a_download_is_audited(signed_in, client_user):
 
 
 def test_other_roles_cannot_download_client_data(client, therapist, record):
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     for name in ("portal:data", "portal:data-json", "portal:data-csv"):
         assert client.get(reverse(name)).status_code == 403
 
@@ -161,7 +155,7 @@ def test_the_admin_handles_a_deletion_request(client, practice_admin, client_use
     assert admin.site.is_registered(DeletionRequest)
     assert not admin.site.is_registered(FeedbackMessage)
     client.logout()
-    client.login(username=practice_admin.email, password=PASSWORD)
+    sign_in(client, practice_admin)
     url = reverse("admin:portal_deletionrequest_change", args=[request.pk])
     page = client.get(url).content.decode()
     assert "years after the end of treatment" in page
@@ -175,7 +169,7 @@ def test_the_admin_handles_a_deletion_request(client, practice_admin, client_use
     ).exists()
     assert request.handled_at is not None
     client.logout()
-    client.login(username=client_user.email, password=PASSWORD)
+    sign_in(client, client_user)
     assert "Kept until 2036 by law." in client.get(reverse("portal:data")).content.decode()
 
 

@@ -20,17 +20,11 @@ from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import exit_form_is_open, exit_forms, feedback_for_therapist
 from tests.answers import store_feedback_without_evaluation
 from tests.care_helpers import exit_post
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
 WORDS = "When you looked at the clock, I felt I was too much. What would help is to say so."
-
-
-@pytest.fixture
-def signed_in(client, client_user):
-    client.login(username=client_user.email, password=PASSWORD)
-    return client
 
 
 def compose(client, text=WORDS, intent="share_now", share_at_session=False, key=None):
@@ -134,7 +128,7 @@ def test_a_draft_is_seen_by_nobody_else(signed_in, episode, client, therapist):
     own = signed_in.get(reverse("portal:composer-message", args=[message.pk])).content.decode()
     assert "clock" in own and "private draft" in own
     client.logout()
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     assert client.get(reverse("portal:composer-message", args=[message.pk])).status_code == 403
     assert client.get(reverse("portal:composer")).status_code == 403
 
@@ -194,11 +188,11 @@ def test_bad_input_gets_a_message_and_keeps_the_words(signed_in, post, message):
 
 
 def test_another_clients_message_is_a_404(client, client_user, other_client):
-    client.login(username=other_client.email, password=PASSWORD)
+    sign_in(client, other_client)
     compose(client, intent="draft", text="Otto's private words")
     message = FeedbackMessage.objects.get()
     client.logout()
-    client.login(username=client_user.email, password=PASSWORD)
+    sign_in(client, client_user)
     url = reverse("portal:composer-message", args=[message.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "delete"}).status_code == 404

@@ -26,7 +26,8 @@ from attune.matching.models import (
     ConsultationStatus,
 )
 from attune.matching.queries import consultation_for_episode, waiting_count
-from attune.practice.models import Practice, ProblemArea
+from attune.practice.models import ProblemArea
+from tests import factories
 from tests.care_helpers import DENIED, as_user
 from tests.conftest import make_therapist
 
@@ -366,7 +367,7 @@ def test_every_consultation_url_is_the_asked_therapists_only(
     client, therapist, colleague, client_user, supervisor, practice_admin
 ):
     req, token = ask(therapist)
-    other_practice = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    other_practice = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     stranger = make_therapist(other_practice, "sue.stranger@example.org")
     for user in (client_user, supervisor, practice_admin, colleague, stranger):
         as_user(client, user)

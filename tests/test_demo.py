@@ -5,24 +5,25 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert, AlertStatus
 from attune.care.models import Attendance, Client, Episode, Session
-from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from attune.measures.models import Response
 from attune.simulation import ARCHETYPES
+from tests.conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date(2026, 11, 26)
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture
-def demo():
-    return load_demo(TODAY)
+def demo(demo_practice):
+    # Loaded once for this module (tests/conftest.py), each test in its own savepoint.
+    return demo_practice
 
 
 def test_the_demo_practice_is_large_enough(demo):
@@ -85,13 +86,12 @@ def test_the_supervisor_sees_her_supervisees(demo, client):
     assert client.get(reverse("workspace:caseload-of", args=[therapist.pk])).status_code == 200
 
 
-def test_the_demo_command_loads_once(capsys, settings):
-    call_command("demo", no_serve=True)
-    first = capsys.readouterr().out
-    call_command("demo", no_serve=True)
-    second = capsys.readouterr().out
-    assert "Loaded" in first
-    assert "already loaded" in second
-    assert "therapist@example.org" in second
-    assert f"Open {settings.ATTUNE_SITE_URL}/ in your browser." in second  # issue 12
-    assert User.objects.filter(email="client@example.org").count() == 1
+@pytest.mark.parametrize("run", ["first", "second"])
+def test_what_a_test_changes_in_the_shared_demo_is_rolled_back(demo, run):
+    # The demo is loaded once for this module; each test changes it inside its own savepoint.
+    therapist = User.objects.get(email="therapist@example.org")
+    assert not therapist.last_name.endswith("(changed)")
+    assert not Alert.objects.filter(kind="safety").filter(title="changed by a test").exists()
+    therapist.last_name += " (changed)"
+    therapist.save()
+    Alert.objects.filter(kind="safety").update(title="changed by a test")

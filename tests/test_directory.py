@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attune.accounts.models import Role
-from attune.care.models import Client, Episode
 from attune.directory.abuse import HoneypotMixin, is_bot
 from attune.directory.models import Article
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
+from tests import factories
 from tests.conftest import make_therapist, make_user
 
 pytestmark = pytest.mark.django_db
@@ -236,8 +236,8 @@ def test_no_email_and_nothing_clinical_on_public_pages(client, practice, adler, 
     # Adler has clients, episodes and a nameless colleague: none of it may show.
     for i in range(3):
         user = make_user(practice, f"secret.client{i}@example.org", Role.CLIENT)
-        client_row = Client.objects.create(user=user, practice=practice)
-        Episode.objects.create(client=client_row, therapist=adler.user, started_on="2026-01-01")
+        client_row = factories.ClientFactory(user=user, practice=practice)
+        factories.EpisodeFactory(client=client_row, therapist=adler.user, started_on="2026-01-01")
     nameless = make_therapist(practice, "nameless@example.org")
     nameless.first_name = nameless.last_name = ""
     nameless.save()

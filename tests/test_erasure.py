@@ -19,7 +19,7 @@ from django.utils import timezone
 from attune.accounts.models import Role, SignInEvent, User
 from attune.alerts.services import raise_alert
 from attune.audit.models import AuditEvent
-from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Goal, Session
+from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
 from attune.matching.models import ConsultationMessage, ConsultationRequest
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
@@ -30,8 +30,8 @@ from attune.notifications.outbox import send
 from attune.portal import erasure
 from attune.portal.models import DeletionRequest, DeletionStatus, EndingRequest, FeedbackMessage
 from attune.portal.retention import add_years
-from attune.practice.models import Practice
 from attune.reminders.models import FormLink
+from tests import factories
 from tests.answers import FREQUENCY
 from tests.care_helpers import DENIED, as_user
 from tests.conftest import PASSWORD, make_user
@@ -75,7 +75,7 @@ def record(client, episode, client_user, therapist, last_attended, upcoming, oth
         idempotency_key=uuid.uuid4(),
     )  # fmt: skip
     _feedback_with_comment(episode, last_attended, COMMENT)
-    Goal.objects.create(episode=episode, description="Sleep through the night")
+    factories.GoalFactory(episode=episode, description="Sleep through the night")
     write_note(
         author=therapist, session=last_attended, body="Process", themes=[],
         countertransference="",
@@ -117,12 +117,12 @@ def record(client, episode, client_user, therapist, last_attended, upcoming, oth
         status=EpisodeStatus.ENDED_PLANNED, ended_on=date.today() - timedelta(days=30)
     )
     # An earlier therapy that ended twelve years ago: past retention, deleted whole.
-    old = Episode.objects.create(
+    old = factories.EpisodeFactory(
         client=cleo, therapist=therapist, status=EpisodeStatus.ENDED_PLANNED,
         started_on=date.today() - timedelta(days=365 * 13),
         ended_on=date.today() - timedelta(days=365 * 12),
     )  # fmt: skip
-    old_session = Session.objects.create(
+    old_session = factories.SessionFactory(
         episode=old, number=1, scheduled_at=now - timedelta(days=365 * 12 + 30),
         attendance=Attendance.ATTENDED,
     )  # fmt: skip
@@ -311,7 +311,7 @@ def test_a_declined_request_tells_the_client_why(client, record, practice_admin)
 
 @pytest.fixture
 def other_admin(db):
-    other = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    other = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     return make_user(other, "olga.admin@example.org", Role.PRACTICE_ADMIN, is_staff=True)
 
 

@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from attune.alerts.evaluation import episode_batch, evaluate_practice, practice_curves
 from attune.alerts.models import Alert
-from attune.care.models import Attendance, EpisodeStatus, Session
+from attune.care.models import Attendance, EpisodeStatus
 from attune.engine.batch import ATTENDED, NO_SHOW
 from attune.engine.evaluate import EngineConfig
 from attune.measures.services import submit_form
+from tests import factories
 from tests.answers import FREQUENCY, feedback_post
-from tests.conftest import PASSWORD, make_episode
+from tests.conftest import make_episode, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def weekly_sessions(episode, count, start_days_ago=70):
     episode.sessions.all().delete()
     start = timezone.now() - timedelta(days=start_days_ago)
     return [
-        Session.objects.create(
+        factories.SessionFactory(
             episode=episode, number=n, scheduled_at=start + timedelta(days=7 * (n - 1)),
             attendance=Attendance.ATTENDED,
         )
@@ -89,7 +90,7 @@ def test_feedback_sent_through_the_page_opens_its_alert_in_the_same_request(
     for session in sessions[:3]:
         give_feedback(episode, session, total_each=10)
     assert not Alert.objects.filter(kind="rupture").exists()
-    client.login(username=client_user.email, password=PASSWORD)
+    sign_in(client, client_user)
     post = feedback_post(
         bond=6,
         goals=6,

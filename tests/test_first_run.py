@@ -18,10 +18,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from attune import settings as attune_settings
-from attune.care.models import Attendance, Session
+from attune.care.models import Attendance
 from attune.demo.banner import CONSOLE_BACKEND, banner
 from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from attune.demo.management.commands.demo import drop_sqlite_database
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"https?://\S+/f/[A-Za-z0-9_-]{43}/")
@@ -72,7 +73,7 @@ def test_with_port_9123_a_reminder_e_mail_links_to_port_9123(settings, client, e
 @pytest.mark.django_db
 def test_check_in_and_feedback_reminders_both_link_to_the_demo_port(settings, episode, upcoming):
     settings.ATTUNE_SITE_URL = "http://127.0.0.1:9123"
-    Session.objects.create(
+    factories.SessionFactory(
         episode=episode,
         number=3,
         scheduled_at=timezone.now() - timedelta(hours=4),

@@ -13,7 +13,7 @@ from attune.accounts.models import Role
 from attune.accounts.views import HOME_BY_ROLE
 from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from attune.practice.templatetags.attune_crisis import phone_links
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ PERSON_OF_ROLE = {
 @pytest.mark.parametrize("role", list(HOME_BY_ROLE))
 def test_signed_in_people_go_to_their_home(request, client, role, episode):
     user = request.getfixturevalue(PERSON_OF_ROLE[role])
-    assert client.login(username=user.email, password=PASSWORD)
+    sign_in(client, user)
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse(HOME_BY_ROLE[role])

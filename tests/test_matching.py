@@ -12,11 +12,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from attune.accounts.models import Role, User
-from attune.care.models import Client, Episode, EpisodeStatus
+from attune.care.models import EpisodeStatus
 from attune.matching.models import ConsultationRequest, ConsultationStatus
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
+from tests import factories
 from tests.care_helpers import as_user
 from tests.conftest import PASSWORD, make_therapist, make_user
 
@@ -47,13 +48,13 @@ def add_outcomes(practice, therapist, area, cases, improved):
     """``cases`` ended episodes in ``area``; ``improved`` of them fell 18 → 8 on PHQ-9 (reliable
     improvement), the others 18 → 16."""
     user = make_user(practice, f"past.{therapist.pk}.{area}@example.org", Role.CLIENT)
-    client = Client.objects.create(user=user, practice=practice)
+    client = factories.ClientFactory(user=user, practice=practice)
     phq9 = current_version("phq9")
     area_obj = ProblemArea.objects.get(slug=area)
     started = date.today() - timedelta(days=200)
     responses = []
     for i in range(cases):
-        episode = Episode.objects.create(
+        episode = factories.EpisodeFactory(
             client=client,
             therapist=therapist,
             status=EpisodeStatus.ENDED_PLANNED,
@@ -444,9 +445,8 @@ def test_decline_suggests_a_colleague(client, team):
 
 
 def test_decline_refuses_someone_outside_the_practice(client, team, db):
-    from attune.practice.models import Practice
 
-    other = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    other = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     stranger = make_therapist(other, "sue.stranger@example.org")
     req = make_request(team["tara"])
     response = as_user(client, team["tara"]).post(

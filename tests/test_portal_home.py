@@ -17,15 +17,9 @@ from attune.care.models import Goal, GoalRating
 from attune.measures.services import submit_form
 from attune.practice.models import Modality
 from tests.answers import FREQUENCY
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client, client_user):
-    client.login(username=client_user.email, password=PASSWORD)
-    return client
 
 
 def check_in(episode, session, phq9_items, gad7_items, when):
@@ -164,7 +158,7 @@ def test_another_clients_goal_is_a_404(signed_in, other_episode):
 
 def test_a_therapist_cannot_rate_a_goal(client, therapist, episode):
     goal = Goal.objects.create(episode=episode, description="Goal")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     response = client.post(reverse("portal:goal-rating", args=[goal.pk]), {"rating": "5"})
     assert response.status_code == 403
 
@@ -212,7 +206,7 @@ def test_no_active_therapy_still_renders(client, practice):
     from tests.conftest import make_user
 
     user = make_user(practice, "nora.new@example.org", "client")
-    client.login(username=user.email, password=PASSWORD)
+    sign_in(client, user)
     for name in CLIENT_PAGES:
         assert client.get(reverse(name)).status_code == 200
     assert client.get(reverse("portal:data-json")).status_code == 200

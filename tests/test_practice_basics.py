@@ -17,9 +17,10 @@ from attune.care.models import Episode, EpisodeStatus
 from attune.care.services import end_episode
 from attune.directory.queries import DirectoryFilters, search_profiles
 from attune.measures.models import Phase
-from attune.practice.models import Practice, ProblemArea, TherapistProfile
+from attune.practice.models import ProblemArea, TherapistProfile
 from attune.reminders import services as reminders
 from attune.reminders.models import DeliveryKind, DeliveryStatus, ReminderDelivery
+from tests import factories
 from tests.care_helpers import DENIED, as_user
 from tests.conftest import make_episode, make_therapist, make_user
 
@@ -34,7 +35,7 @@ def login_required(response) -> bool:
 
 @pytest.fixture
 def other_practice_admin(db):
-    other = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    other = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     return make_user(other, "ed.elsewhere@example.org", Role.PRACTICE_ADMIN, is_staff=True)
 
 

@@ -20,8 +20,7 @@ from attune.matching.models import ConsultationRequest, ConsultationStatus
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
 from attune.outcomes.queries import outcomes_report
-from attune.portal.models import DeletionRequest, DeletionStatus
-from attune.practice.models import Practice
+from attune.portal.models import DeletionStatus
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
 from attune.reminders.services import create_link
 from attune.workspace.practice_page import (
@@ -30,6 +29,7 @@ from attune.workspace.practice_page import (
     practice_page,
     waited,
 )
+from tests import factories
 from tests.care_helpers import DENIED, as_user
 from tests.conftest import make_therapist, make_user
 
@@ -51,9 +51,9 @@ def section(response, testid: str) -> str:
 
 def new_client(practice, email: str, therapist, *, status=EpisodeStatus.ACTIVE, ended_days=None):
     user = make_user(practice, email, Role.CLIENT)
-    client = Client.objects.create(user=user, practice=practice)
+    client = factories.ClientFactory(user=user, practice=practice)
     today = timezone.localdate()
-    return Episode.objects.create(
+    return factories.EpisodeFactory(
         client=client,
         therapist=therapist,
         status=status,
@@ -63,7 +63,7 @@ def new_client(practice, email: str, therapist, *, status=EpisodeStatus.ACTIVE, 
 
 
 def session(episode, number: int, when: datetime, attendance=Attendance.ATTENDED) -> Session:
-    return Session.objects.create(
+    return factories.SessionFactory(
         episode=episode, number=number, scheduled_at=when, attendance=attendance
     )
 
@@ -130,7 +130,7 @@ def outcome_practice(practice, therapist, colleague):
         ended_days=20,
     )  # fmt: skip
     scored_episode(practice, "going@example.org", therapist, [20, 5])
-    elsewhere = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    elsewhere = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     stranger = make_therapist(elsewhere, "stranger.therapist@example.org")
     scored_episode(elsewhere, "far@example.org", stranger, [20, 28], **ENDED)
     return practice
@@ -280,7 +280,7 @@ def test_consultations_waiting_per_therapist_oldest_first_without_who_or_what(
     consultation(therapist, 3)
     consultation(therapist, 1)
     consultation(therapist, 9, ConsultationStatus.TAKEN_ON)  # answered: not waiting
-    elsewhere = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    elsewhere = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     consultation(make_therapist(elsewhere, "far.away@example.org"), 30)
     page = practice_page(practice.pk, timezone.now())
     assert [(c.name, c.count, c.oldest_waited) for c in page.consultations] == [
@@ -299,10 +299,10 @@ def test_consultations_waiting_per_therapist_oldest_first_without_who_or_what(
 def test_deletion_requests_waiting_with_the_link_to_handle_them(
     client, practice, practice_admin, episode, other_episode
 ):
-    waiting = DeletionRequest.objects.create(
+    waiting = factories.DeletionRequestFactory(
         client=episode.client, requested_at=timezone.now() - timedelta(days=2, hours=1)
     )
-    DeletionRequest.objects.create(
+    factories.DeletionRequestFactory(
         client=other_episode.client,
         requested_at=timezone.now() - timedelta(days=9),
         status=DeletionStatus.DONE,
@@ -344,7 +344,7 @@ def test_capacity_per_therapist(practice, therapist, colleague, episode, other_e
 
 def test_times_are_in_the_practices_time_zone(client, settings, practice_admin, episode):
     # 23:30 UTC on a Monday is 00:30 on Tuesday in Berlin and 08:30 on Tuesday in Tokyo.
-    DeletionRequest.objects.create(
+    factories.DeletionRequestFactory(
         client=episode.client, requested_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC)
     )
     as_user(client, practice_admin)
@@ -377,7 +377,7 @@ def grow(practice, supervisor, first: int, n: int) -> None:
         at = session(ep, 1, now - timedelta(days=2))
         answer(ep, at, Phase.CHECK_IN)
         failed_delivery(ep, at, now - timedelta(days=1))
-        DeletionRequest.objects.create(client=ep.client, requested_at=now - timedelta(days=1))
+        factories.DeletionRequestFactory(client=ep.client, requested_at=now - timedelta(days=1))
         consultation(t, i + 1)
         scored_episode(practice, f"grow{i}.ended@example.org", t, [16, 8], [12, 6], **ENDED)
 
@@ -401,7 +401,7 @@ def test_the_page_takes_the_same_number_of_queries_however_big_the_practice(
 
 @pytest.mark.parametrize("who", ["client_user", "therapist", "supervisor", "other_client"])
 def test_nobody_but_the_practice_admin_opens_the_page(request, client, who, episode):
-    DeletionRequest.objects.create(client=episode.client, requested_at=timezone.now())
+    factories.DeletionRequestFactory(client=episode.client, requested_at=timezone.now())
     as_user(client, request.getfixturevalue(who))
     response = client.get(URL)
     assert response.status_code in DENIED
@@ -417,10 +417,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, episode):
 
 
 def test_an_admin_sees_only_her_own_practice(client, practice, practice_admin, episode):
-    elsewhere = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    elsewhere = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     stranger = make_therapist(elsewhere, "stranger.therapist@example.org")
     far = new_client(elsewhere, "far.client@example.org", stranger)
-    DeletionRequest.objects.create(client=far.client, requested_at=timezone.now())
+    factories.DeletionRequestFactory(client=far.client, requested_at=timezone.now())
     consultation(stranger, 2)
     as_user(client, practice_admin)
     text = text_of(client.get(URL))

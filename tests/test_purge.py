@@ -21,17 +21,18 @@ from attune.measures.models import Phase, Response
 from attune.notes.models import ProcessNote
 from attune.portal.retention import SYSTEM_EMAIL, add_years
 from attune.supervision.models import SupervisionNote
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def ended_episode(client, therapist, ended_on: date) -> Episode:
     """An ended therapy with a session, an answered form, an alert, notes and a goal."""
-    episode = Episode.objects.create(
+    episode = factories.EpisodeFactory(
         client=client, therapist=therapist, status=EpisodeStatus.ENDED_PLANNED,
         started_on=ended_on - timedelta(days=200), ended_on=ended_on,
     )  # fmt: skip
-    session = Session.objects.create(
+    session = factories.SessionFactory(
         episode=episode, number=1, attendance=Attendance.ATTENDED,
         scheduled_at=timezone.now() - (date.today() - ended_on) - timedelta(days=7),
     )  # fmt: skip
@@ -49,7 +50,7 @@ def ended_episode(client, therapist, ended_on: date) -> Episode:
     SupervisionNote.objects.create(
         episode=episode, author=therapist, discussion="d", created_at=timezone.now()
     )
-    Goal.objects.create(episode=episode, description="Sleep")
+    factories.GoalFactory(episode=episode, description="Sleep")
     return episode
 
 

@@ -21,7 +21,7 @@ from attune.accounts.models import Role
 from attune.care.models import Attendance, EndingKind, Episode, EpisodeStatus, Referral
 from attune.care.queries import outcome_history, referral_colleagues
 from attune.measures.services import submit_form
-from attune.practice.models import Practice
+from tests import factories
 from tests.answers import FREQUENCY
 from tests.care_helpers import DENIED, as_user
 from tests.conftest import make_therapist, make_user
@@ -146,7 +146,7 @@ def test_bad_referrals_get_a_clear_message(client, therapist, colleague, episode
 def test_only_colleagues_of_the_practice_can_be_chosen(
     client, therapist, colleague, supervisor, episode, client_user, who
 ):
-    elsewhere = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    elsewhere = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     target = {
         "self": therapist,
         "supervisor": supervisor,

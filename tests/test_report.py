@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from attune.accounts.models import Role
 from attune.alerts.services import close, record_action
-from attune.care.models import Goal, GoalRating
 from attune.engine.outcomes import DEFAULT_TALKING_THERAPIES
 from attune.measures.services import submit_form
 from attune.workspace.report import MeasureChange, talking_therapies_outcome
-from tests.conftest import PASSWORD, make_user
+from tests import factories
+from tests.conftest import make_user, sign_in
 from tests.test_workspace import alert, check_in, scores, weekly_sessions
 
 pytestmark = pytest.mark.django_db
@@ -52,11 +52,11 @@ def course(episode, therapist):
     feedback(episode, sessions[0], each=8)
     feedback(episode, sessions[1], each=6, rupture="yes", resolved="mostly")
     feedback(episode, sessions[2], each=9)
-    goal = Goal.objects.create(episode=episode, description="Sleep through the night")
+    goal = factories.GoalFactory(episode=episode, description="Sleep through the night")
     now = timezone.now()
-    GoalRating.objects.create(goal=goal, rating=2, rated_at=now - timedelta(days=20))
-    GoalRating.objects.create(goal=goal, rating=7, rated_at=now - timedelta(days=1))
-    Goal.objects.create(episode=episode, description="Speak up at work", position=1)
+    factories.GoalRatingFactory(goal=goal, rating=2, rated_at=now - timedelta(days=20))
+    factories.GoalRatingFactory(goal=goal, rating=7, rated_at=now - timedelta(days=1))
+    factories.GoalFactory(episode=episode, description="Speak up at work", position=1)
     low = alert(episode, "low_alliance", "yellow")
     record_action(
         low, therapist, action="discussed", note="ACTION-NOTE-SECRET she cried about her father"
@@ -73,10 +73,7 @@ def report_url(episode):
     return reverse("workspace:report", args=[episode.pk])
 
 
-def login(client, user):
-    client.logout()
-    assert client.login(username=user.email, password=PASSWORD)
-    return client
+login = sign_in  # the name these tests use for tests.conftest.sign_in
 
 
 # --------------------------------------------------------------------------- content

@@ -15,8 +15,9 @@ from attune.accounts.models import Role
 from attune.alerts.models import Alert, AlertStatus
 from attune.alerts.services import raise_alert
 from attune.audit.models import AuditEvent
-from attune.care.models import Attendance, Session
+from attune.care.models import Attendance
 from attune.measures.services import submit_form
+from tests import factories
 from tests.conftest import make_user
 from tests.test_report import course, login, report_url  # noqa: F401 - the fixture
 from tests.test_workspace import gad7_answers, phq9_answers
@@ -47,13 +48,13 @@ def longer(course):  # noqa: F811 - the fixture imported above
     with item 9 answered, GAD-7 5), session 6 attended without any score, an alert with
     every internal filled in and a good-news note."""
     now = timezone.now()
-    fifth = Session.objects.create(
+    fifth = factories.SessionFactory(
         episode=course,
         number=5,
         scheduled_at=now - timedelta(days=3),
         attendance=Attendance.ATTENDED,
     )
-    Session.objects.create(
+    factories.SessionFactory(
         episode=course,
         number=6,
         scheduled_at=now - timedelta(days=1),

@@ -22,18 +22,11 @@ from attune.reminders import services as reminders
 from attune.reminders.models import FormLink
 from attune.workspace.queries import caseload
 from tests.answers import FREQUENCY, check_in_post
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 PHQ9_WITH_ITEM9 = [1, 1, 1, 1, 1, 1, 1, 1, 3]  # item 9 "nearly every day": urgent
 MILD_GAD7 = [1, 1, 1, 1, 1, 1, 1]
-
-
-@pytest.fixture
-def signed_in(client, client_user):
-    client.login(username=client_user.email, password=PASSWORD)
-    return client
 
 
 def check_in_url(session):

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from attune.alerts.models import Alert
 from attune.audit.models import AuditEvent
-from attune.care.models import Attendance, Session
+from attune.care.models import Attendance
 from attune.practice.models import Modality
+from tests import factories
 from tests.answers import store_feedback_without_evaluation
 from tests.care_helpers import DENIED, as_user
 
@@ -93,7 +94,7 @@ def test_recording_attendance_re_evaluates_the_episode(client, therapist, episod
 def test_two_no_shows_raise_the_dropout_risk_at_once(client, therapist, episode):
     now = timezone.now()
     missed = [
-        Session.objects.create(
+        factories.SessionFactory(
             episode=episode, number=n, scheduled_at=now - timedelta(days=d),
             attendance=Attendance.SCHEDULED,
         )

@@ -24,7 +24,8 @@ from attune.care.referral import ranked_colleagues
 from attune.measures.services import submit_form
 from attune.notes.models import ProcessNote
 from attune.notes.services import write_note
-from attune.practice.models import Modality, Practice, ProblemArea, TherapistProfile
+from attune.practice.models import Modality, ProblemArea, TherapistProfile
+from tests import factories
 from tests.answers import FREQUENCY
 from tests.care_helpers import DENIED, as_user
 from tests.conftest import make_therapist, make_user
@@ -287,7 +288,7 @@ def test_missing_choices_get_a_message_and_keep_the_rest(
 
 
 def test_a_colleague_from_another_practice_is_refused(client, therapist, team, episode):
-    elsewhere = Practice.objects.create(name="Elsewhere", slug="elsewhere")
+    elsewhere = factories.PracticeFactory(name="Elsewhere", slug="elsewhere")
     far = make_therapist(elsewhere, "far.away@example.org")
     profile(far, areas=["trauma"])
     as_user(client, therapist)
@@ -345,7 +346,7 @@ def test_nobody_but_the_treating_therapist_opens_or_sends_the_referral(
         user = make_user(practice, "sue.other@example.org", Role.SUPERVISOR)
         TherapistProfile.objects.get(user=team["bea"]).supervisors.add(user)
     elif intruder == "therapist_elsewhere":
-        user = make_therapist(Practice.objects.create(name="E", slug="e"), "e.t@example.org")
+        user = make_therapist(factories.PracticeFactory(name="E", slug="e"), "e.t@example.org")
     elif intruder != "anonymous":
         user = request.getfixturevalue(intruder)
     if intruder == "anonymous":
@@ -520,7 +521,7 @@ def test_only_those_who_may_read_the_new_episode_read_what_came_before(
     if who == "bea":
         user = team["bea"]
     elif who == "therapist_elsewhere":
-        user = make_therapist(Practice.objects.create(name="E", slug="e"), "e.t@example.org")
+        user = make_therapist(factories.PracticeFactory(name="E", slug="e"), "e.t@example.org")
     else:
         user = request.getfixturevalue(who)
     response = as_user(client, user).get(before_url(referred))

@@ -13,12 +13,13 @@ from django.utils import timezone
 
 from attune.alerts.models import Alert
 from attune.alerts.services import raise_alert
-from attune.care.models import Attendance, Goal, GoalRating, Session
+from attune.care.models import Attendance, Session
 from attune.measures.models import Response
 from attune.measures.services import submit_form
 from attune.portal.composer import compose, request_ending
+from tests import factories
 from tests.answers import FREQUENCY
-from tests.conftest import PASSWORD, make_episode
+from tests.conftest import make_episode, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def count_queries(client, url):
 def test_the_caseload_makes_the_same_number_of_queries_for_1_and_50_clients(
     client, practice, therapist
 ):
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     grow_caseload(practice, therapist, 1)
     one = count_queries(client, reverse("workspace:caseload"))
     grow_caseload(practice, therapist, 49, start=1)
@@ -79,11 +80,11 @@ def test_the_caseload_makes_the_same_number_of_queries_for_1_and_50_clients(
 def test_the_episode_page_makes_the_same_number_of_queries_for_1_and_50_sessions(
     client, episode, therapist
 ):
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     episode.sessions.filter(number=1).delete()
     check_in(episode)  # session 2: the only session, with its PHQ-9 and GAD-7
-    goal = Goal.objects.create(episode=episode, description="Sleep through the night")
-    GoalRating.objects.create(goal=goal, rating=3, rated_at=timezone.now())
+    goal = factories.GoalFactory(episode=episode, description="Sleep through the night")
+    factories.GoalRatingFactory(goal=goal, rating=3, rated_at=timezone.now())
     # The "before the next session" panel has something to show: the client's words.
     request_ending(episode=episode, by=episode.client.user, reason="Money is tight.")
     compose(
@@ -117,8 +118,8 @@ def test_the_episode_page_makes_the_same_number_of_queries_for_1_and_50_sessions
         for session in added
         for r in responses
     )  # fmt: skip
-    second = Goal.objects.create(episode=episode, description="Speak up at work", position=1)
-    GoalRating.objects.create(goal=second, rating=6, rated_at=timezone.now())
+    second = factories.GoalFactory(episode=episode, description="Speak up at work", position=1)
+    factories.GoalRatingFactory(goal=second, rating=6, rated_at=timezone.now())
     page = client.get(url).content.decode()
     assert episode.sessions.count() == 50
     assert "client's own rating 6/10" in page
@@ -144,7 +145,7 @@ def test_urgent_safety_comes_first_then_red_then_the_rest(client, practice, ther
         dedupe_key="not-on-track",
     )
     check_in(urgent, item9=2)
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     page = client.get(reverse("workspace:caseload")).content.decode()
     order = [page.index(name) for name in ("Urgent Client", "Red Client", "Calm Client")]
     assert order == sorted(order)
@@ -263,7 +264,7 @@ def test_the_caseload_follows_the_attention_order_across_every_level(client, pra
     check_in(people["hal.high"], item9=1)
     check_in(people["una.urgent"], item9=2)
 
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     names, response = caseload_names(client)
     assert names == [
         "Una Urgent",  # safety, urgent
@@ -304,7 +305,7 @@ def test_closed_alerts_and_other_therapists_clients_are_not_on_the_caseload(
     calm = make_episode(practice, "cal.closed@example.org", therapist)
     alert(calm, "not_on_track", "red", status="closed")
     alert(other_episode, "safety", "urgent")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     names, response = caseload_names(client)
     assert names == ["Cal Closed"]
     assert response.context["rows"][0].open_alerts == []
@@ -326,7 +327,7 @@ def test_one_chip_per_open_kind_most_severe_first_and_good_news_not_open(
     alert(episode, "reliable_improvement", "info")
     alert(episode, "dropout_risk", "yellow")
     alert(episode, "fit_check", "yellow", status="closed")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     _, response = caseload_names(client)
     row = response.context["rows"][0]
     # Good news is a note: no chip, not open, not new.
@@ -354,7 +355,7 @@ def test_one_chip_per_open_kind_most_severe_first_and_good_news_not_open(
 def test_good_news_alone_does_not_need_attention(client, practice, therapist):
     episode = make_episode(practice, "glad.client@example.org", therapist)
     alert(episode, "reliable_improvement", "info")
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     names, _ = caseload_names(client, attention="1")
     assert names == []
     names, response = caseload_names(client)
@@ -370,7 +371,7 @@ def test_the_trend_shows_the_last_eight_phq9_scores_oldest_first(client, practic
     weekly_sessions(episode, 10)
     scores(episode, [20, 19, 18, 16, 15, 15, 14, 12, 11, 9])
     empty = make_episode(practice, "blank.client@example.org", therapist)
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     _, response = caseload_names(client)
     rows = {r.episode.pk: r for r in response.context["rows"]}
     assert rows[episode.pk].trend == [18, 16, 15, 15, 14, 12, 11, 9]
@@ -383,7 +384,7 @@ def test_the_trend_shows_the_last_eight_phq9_scores_oldest_first(client, practic
 
 
 def test_the_caseload_queries_do_not_grow_with_the_trends(client, practice, therapist):
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     first = make_episode(practice, "first.trend@example.org", therapist)
     weekly_sessions(first, 2)
     scores(first, [12, 10])
@@ -399,13 +400,13 @@ def test_last_and_next_session_and_a_missed_session_after_the_last_attended(
     client, practice, therapist
 ):
     episode = make_episode(practice, "miss.client@example.org", therapist)
-    Session.objects.create(
+    factories.SessionFactory(
         episode=episode,
         number=3,
         scheduled_at=timezone.now() - timedelta(days=2),
         attendance=Attendance.NO_SHOW,
     )
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     _, response = caseload_names(client)
     row = response.context["rows"][0]
     assert row.episode.last_session_at.date() == (timezone.now() - timedelta(days=7)).date()
@@ -430,14 +431,14 @@ def filter_caseload(practice, therapist):
 
 
 def test_needs_attention_only(client, filter_caseload):
-    client.login(username=filter_caseload.email, password=PASSWORD)
+    sign_in(client, filter_caseload)
     names, response = caseload_names(client, attention="1")
     assert names == ["Una Urgent", "Zoë Yellow"]
     assert "Showing 2 of 3 active clients" in response.content.decode()
 
 
 def test_filter_by_alert_kind(client, filter_caseload):
-    client.login(username=filter_caseload.email, password=PASSWORD)
+    sign_in(client, filter_caseload)
     assert caseload_names(client, kind="low_alliance")[0] == ["Zoë Yellow"]
     assert caseload_names(client, kind="safety")[0] == ["Una Urgent"]
     names, response = caseload_names(client, kind="as_if")
@@ -446,7 +447,7 @@ def test_filter_by_alert_kind(client, filter_caseload):
 
 
 def test_name_search_ignores_case_and_accents(client, filter_caseload):
-    client.login(username=filter_caseload.email, password=PASSWORD)
+    sign_in(client, filter_caseload)
     assert caseload_names(client, q="zoe")[0] == ["Zoë Yellow"]
     assert caseload_names(client, q="  URGENT ")[0] == ["Una Urgent"]
     assert caseload_names(client, q="nobody")[0] == []
@@ -465,7 +466,7 @@ def test_name_search_ignores_case_and_accents(client, filter_caseload):
     ],
 )
 def test_a_bad_filter_is_ignored_with_a_message(client, filter_caseload, params, message):
-    client.login(username=filter_caseload.email, password=PASSWORD)
+    sign_in(client, filter_caseload)
     names, response = caseload_names(client, **params)
     assert names == ["Una Urgent", "Zoë Yellow", "Quinn Quiet"]
     page = response.content.decode()
@@ -474,7 +475,7 @@ def test_a_bad_filter_is_ignored_with_a_message(client, filter_caseload, params,
 
 
 def test_the_filters_keep_their_values_in_the_form(client, filter_caseload):
-    client.login(username=filter_caseload.email, password=PASSWORD)
+    sign_in(client, filter_caseload)
     _, response = caseload_names(client, attention="1", kind="safety", q="una")
     page = response.content.decode()
     assert '<option value="safety" selected>' in page
@@ -484,7 +485,7 @@ def test_the_filters_keep_their_values_in_the_form(client, filter_caseload):
 
 
 def test_a_supervisor_filters_a_supervisees_caseload_too(client, filter_caseload, supervisor):
-    client.login(username=supervisor.email, password=PASSWORD)
+    sign_in(client, supervisor)
     url = reverse("workspace:caseload-of", args=[filter_caseload.pk])
     assert caseload_names(client, url, kind="safety", attention="yes")[0] == ["Una Urgent"]
 
@@ -538,11 +539,11 @@ def test_the_report_makes_the_same_number_of_queries_for_2_and_40_sessions(
 ):
     from attune.alerts.services import record_action
 
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     sessions = weekly_sessions(episode, 2, start_days_ago=60)
     scores(episode, [14, 12], sessions=sessions)
-    goal = Goal.objects.create(episode=episode, description="Sleep through the night")
-    GoalRating.objects.create(goal=goal, rating=3, rated_at=timezone.now())
+    goal = factories.GoalFactory(episode=episode, description="Sleep through the night")
+    factories.GoalRatingFactory(goal=goal, rating=3, rated_at=timezone.now())
     first = alert(episode, "low_alliance", "yellow")
     record_action(first, therapist, action="discussed")
     url = reverse("workspace:report", args=[episode.pk])
@@ -562,9 +563,9 @@ def test_the_report_makes_the_same_number_of_queries_for_2_and_40_sessions(
     for n in range(5):
         more = alert(episode, "rupture", "yellow", key=f"rupture:{n}")
         record_action(more, therapist, action="repair_attempted")
-    second = Goal.objects.create(episode=episode, description="Speak up at work", position=1)
+    second = factories.GoalFactory(episode=episode, description="Speak up at work", position=1)
     for n in range(5):
-        GoalRating.objects.create(goal=second, rating=n, rated_at=timezone.now())
+        factories.GoalRatingFactory(goal=second, rating=n, rated_at=timezone.now())
     page = client.get(url).content.decode()
     assert "Speak up at work" in page
     assert page.count("Repair attempted") == 5
@@ -572,7 +573,7 @@ def test_the_report_makes_the_same_number_of_queries_for_2_and_40_sessions(
 
 
 def test_the_caseload_filter_offers_no_good_news_kinds(client, therapist):
-    client.login(username=therapist.email, password=PASSWORD)
+    sign_in(client, therapist)
     page = client.get(reverse("workspace:caseload")).content.decode()
     assert 'value="not_on_track"' in page and 'value="safety"' in page
     for kind in ("repair", "sudden_gain", "reliable_improvement"):
