@@ -7,6 +7,8 @@ input must still name the first bad line.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -324,3 +326,96 @@ def test_a_file_arrow_reads_in_several_blocks_gives_the_same_bytes(
     assert result[0] == 0
     assert result == without_pyarrow("outcomes", path, *args)
     assert json.loads(result[1])["n"] == people - len(range(0, people, 50))
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["1", "2", "3"], [1, 2, 3]),
+        (["007", "+5", "-0"], [7, 5, 0]),  # Python's int(); Arrow's cast alone refuses "+5"
+        (["0x10", "2", "3"], ["0x10", "2", "3"]),  # Arrow's cast would read 0x10 as 16
+        (["99999999999999999999", "2", "3"], [99999999999999999999, 2, 3]),  # beyond int64
+        (["a", "2", "ü"], ["a", "2", "ü"]),
+    ],
+    ids=["plain", "signs-and-zeros", "hex-is-text", "beyond-int64", "text"],
+)
+def test_outcomes_ids_are_what_the_csv_module_reader_gives(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ids: list[str], expected: list[object]
+) -> None:
+    """The Arrow reader converts integer ids in Arrow: the same values as Python's int()."""
+    rows = [f"{pid},1,{30 + k}\n{pid},2,{12 - k}" for k, pid in enumerate(ids)]
+    path = tmp_path / "ids.csv"
+    path.write_text("id,time,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = [*OUTCOMES, "--reliability", "0.8", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert result[0] == 0
+    assert [p["id"] for p in json.loads(result[1])["people"]] == expected
+    assert result == without_pyarrow("outcomes", path, *args)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (" N/A ", ""),
+        ("nAn", ""),
+        ("na", ""),
+        ("-0", ""),
+        ("1e1", ""),
+        ("-nan", "line 5: '-nan' in column 'score' is not a finite number"),
+        ("-Infinity", "line 5: '-Infinity' in column 'score' is not a finite number"),
+    ],
+    ids=["n/a", "nan", "na", "minus-zero", "exponent", "minus-nan", "infinity"],
+)
+def test_outcomes_missing_and_odd_scores_read_as_by_the_csv_module(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, cell: str, message: str
+) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(f"id,time,score\n1,1,20\n1,2,9\n2,1,25\n2,2,{cell}\n", encoding="utf-8")
+    args = [*OUTCOMES, "--rc", "5", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert result == without_pyarrow("outcomes", path, *args)
+    assert result[0] == (2 if message else 0)
+    assert message in result[2]
+
+
+def test_the_research_commands_never_import_pandas(long_csv: Path, tmp_path: Path) -> None:
+    """pyarrow imports pandas (a fifth of a run) on its first Python → Arrow or Arrow → numpy
+    conversion; the commands move data through buffers instead (see research_cli)."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(wide_csv(), encoding="utf-8")
+    parquet = tmp_path / "long.parquet"
+    long = {"id": [1, 1, 2, 2], "time": [1, 2, 1, 2], "score": [30.0, 20.0, 25.0, None]}
+    pq.write_table(pa.table(long), parquet)
+    commands = [
+        ["outcomes", long_csv, *OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"],
+        ["outcomes", long_csv, *OUTCOMES, "--approach", "combined", "--reliability", "0.8"],
+        ["outcomes", parquet, *OUTCOMES, "--rc", "5"],
+        ["sudden-gains", wide, "--id", "id", "--columns", SESSIONS, "--json"],
+    ]
+    script = (
+        "import sys; from attune.engine.research_cli import main; code = main(sys.argv[1:]); "
+        "sys.stdout.flush(); sys.stderr.write(repr(sorted({'pandas', 'polars', 'matplotlib', "
+        "'django'} & set(sys.modules)))); sys.exit(code)"
+    )
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *map(str, command)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (done.returncode, done.stderr) in ((0, "[]"), (2, "[]")), command
+    assert done.returncode == 0
+
+
+def test_outcomes_json_to_a_text_only_stream_is_the_same(
+    capsys: pytest.CaptureFixture[str], long_csv: Path
+) -> None:
+    """The JSON is written as bytes to sys.stdout.buffer; a stream without one gets text."""
+    args = ["outcomes", str(long_csv), *OUTCOMES, "--reliability", "0.8", "--json"]
+    code, out, _ = run(capsys, *args)
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert research_cli.main(args) == 0
+    assert code == 0
+    assert text.getvalue() == out

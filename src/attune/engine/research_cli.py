@@ -53,6 +53,8 @@ COMMANDS: tuple[str, ...] = ("outcomes", "sudden-gains")
 
 _MISSING = frozenset({"", "na", "nan", "n/a"})
 _INT_RE = re.compile(r"[+-]?[0-9]+")
+#: :data:`_INT_RE` as a whole-text pattern for Arrow (RE2).
+_INT_RE_ARROW = "^[+-]?[0-9]+$"
 
 
 class CliError(Exception):
@@ -112,19 +114,21 @@ def _check_file(path: str) -> Path:
     return file
 
 
-def _read(path: str) -> _Table:
+def _read(path: str, columns: Sequence[str] | None = None) -> _Table:
     """Read a CSV file (``.parquet``/``.pq``: a Parquet file) into text columns.
 
     CSV goes through ``pyarrow.csv`` (columnar, multi-threaded C++) when pyarrow is installed and
     the file is regular; anything Arrow refuses (ragged rows, bad UTF-8, pyarrow missing) is
     read again by the ``csv`` module, whose messages the tests pin, so behaviour is unchanged.
+    With ``columns``, Arrow reads only those of them that the file has (the header is still
+    all of the file's names, for :meth:`_Table.need`'s message).
     """
     file = _check_file(path)
     if file.suffix.lower() in (".parquet", ".pq"):
-        return _read_parquet(file, path)
+        return _read_parquet(file, path, columns)
     header = _csv_header(file, path)
     try:
-        table = _read_csv_arrow(file, header)
+        table = _read_csv_arrow(file, header, columns)
     except Exception:  # noqa: BLE001 - any Arrow refusal: the csv module reads it and explains
         table = None
     if table is not None:
@@ -156,7 +160,7 @@ def _csv_module(
     return header, rows
 
 
-def _read_csv_arrow(file: Path, header: list[str]) -> Any:
+def _read_csv_arrow(file: Path, header: list[str], columns: Sequence[str] | None = None) -> Any:
     # Imported here, not at the top: pyarrow is an optional extra (``attune[research]``) and
     # this module is imported by ``attune.cli`` for every command; the engine stays importable
     # (and pure: no Django, no I/O library) without it.
@@ -175,9 +179,79 @@ def _read_csv_arrow(file: Path, header: list[str]) -> Any:
             column_types=dict.fromkeys(header, pa.string()),
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
+            include_columns=None if columns is None else [c for c in header if c in columns],
         ),
     )
     return table
+
+
+# --------------------------------------------------------------------------- Arrow without pandas
+#
+# pyarrow imports pandas (about 0.15 s, a fifth of the whole ``attune outcomes`` run) the first
+# time it turns a Python value into Arrow (``pa.array``, ``pa.scalar``, a Python number given to
+# a compute function) or an Arrow array into numpy (``to_numpy``, ``np.asarray``): it checks
+# whether the value is a pandas object. These helpers move data through the arrays' buffers
+# instead, so a run never imports pandas (``tests/engine/test_research_cli_io.py`` checks it).
+
+
+def _pyarrow() -> tuple[Any, Any]:
+    """``pyarrow`` and ``pyarrow.compute``; callers have checked that pyarrow is installed."""
+    # Lazy for the reason given in _read_csv_arrow: pyarrow is an optional extra.
+    import pyarrow as pa
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # optional extra, as above
+
+    return pa, pc
+
+
+def _np_view(array: Any, dtype: type[np.generic]) -> np.ndarray:
+    """A fixed-width Arrow array without nulls (or a chunked one) as a numpy array."""
+    array = _one_chunk(array)
+    kind = np.dtype(dtype)
+    if array.null_count:
+        raise ValueError("an Arrow array with nulls has no plain numpy view")
+    if not len(array):
+        return np.zeros(0, dtype=kind)
+    return np.frombuffer(
+        array.buffers()[1], dtype=kind, count=len(array), offset=array.offset * kind.itemsize
+    )
+
+
+def _arrow_ints(values: np.ndarray) -> Any:
+    """A numpy integer vector as an Arrow ``int64`` array (no copy when already int64)."""
+    pa, _ = _pyarrow()
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def _arrow_texts(texts: Sequence[str]) -> Any:
+    """Python strings as an Arrow ``string`` array."""
+    pa, _ = _pyarrow()
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return pa.Array.from_buffers(
+        pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    )
+
+
+def _arrow_text(text: str) -> Any:
+    """One Arrow string scalar (``pa.scalar`` would import pandas)."""
+    return _arrow_texts([text])[0]
+
+
+def _json_float_texts(values: np.ndarray) -> Any:
+    """Finite floats as ``json`` writes them (``float.__repr__``), as an Arrow string array.
+
+    Scores take few distinct values: each distinct value (by its bits, so 0.0 and -0.0 stay
+    apart) is formatted once. ``json`` refuses NaN and infinities; so does this.
+    """
+    _, pc = _pyarrow()
+    if not np.isfinite(values).all():
+        raise ValueError("Out of range float values are not JSON compliant")
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    distinct, inverse = np.unique(bits, return_inverse=True)
+    texts = _arrow_texts(list(map(float.__repr__, distinct.view(np.float64).tolist())))
+    return pc.take(texts, _arrow_ints(inverse.ravel()))
 
 
 def _read_csv_module(file: Path, path: str) -> _Table:
@@ -186,11 +260,11 @@ def _read_csv_module(file: Path, path: str) -> _Table:
     return _Table(path, header, columns, len(rows))
 
 
-def _read_parquet(file: Path, path: str) -> _Table:
+def _read_parquet(file: Path, path: str, columns: Sequence[str] | None = None) -> _Table:
     # Lazy for the same reason as in _read_csv_arrow: pyarrow is optional.
     try:
         import pyarrow as pa  # optional extra: only a Parquet file needs it
-        import pyarrow.compute as pc  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # optional extra, as above
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:
         raise CliError(
@@ -198,22 +272,27 @@ def _read_parquet(file: Path, path: str) -> _Table:
             "pip install 'attune[research]' (or pip install pyarrow), or give a CSV file"
         ) from None
     try:
-        table = pq.read_table(file)
+        # ParquetFile, not read_table: that one imports pyarrow.dataset, which imports pandas
+        parquet = pq.ParquetFile(file)
+        header = list(parquet.schema_arrow.names)
+        wanted = None if columns is None else [c for c in header if c in columns]
+        table = parquet.read(columns=wanted)
     except (OSError, pa.ArrowException) as exc:
         raise CliError(f"{path} is not a readable Parquet file ({exc})") from None
-    header = list(table.column_names)
     if not header:
         raise CliError(f"{path} has no columns")
     text = []
-    for name in header:
+    empty = _arrow_text("")
+    for name in table.column_names:
         column = table.column(name)
         if not pa.types.is_string(column.type):
             try:
                 column = pc.cast(column, pa.string())
             except pa.ArrowException:
                 raise CliError(f"column '{name}' of {path} cannot be read as text") from None
-        text.append(pc.fill_null(column, ""))
-    return _Table(path, header, pa.table(text, names=header), table.num_rows)
+        text.append(pc.fill_null(column, empty))
+    source = pa.Table.from_arrays(text, names=table.column_names)
+    return _Table(path, header, source, table.num_rows)
 
 
 def _numbers(
@@ -227,22 +306,23 @@ def _numbers(
     """
     arrow = table.arrow(column)
     if arrow is not None:
-        import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
-        import pyarrow.compute as pc  # optional extra, as above
-
-        picked = pc.take(arrow, pa.array(np.asarray(rows, dtype=np.int64)))
+        pa, pc = _pyarrow()
+        every = isinstance(rows, range) and rows == range(len(arrow))
+        picked = arrow if every else pc.take(arrow, _arrow_ints(np.asarray(rows)))
         stripped = pc.utf8_trim_whitespace(picked)
-        missing = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(_MISSING)))
+        # A missing value (_MISSING, any case) becomes "nan": one cast then reads every cell.
+        is_missing = pc.is_in(pc.utf8_lower(stripped), value_set=_arrow_texts(sorted(_MISSING)))
+        missing = pc.sum(is_missing)
+        texts = pc.if_else(is_missing, _arrow_text("nan"), stripped)
         values: np.ndarray | None
         try:
-            cast = pc.cast(pc.if_else(missing, None, stripped), pa.float64())
-            values = cast.to_numpy(zero_copy_only=False).astype(np.float64)
+            values = _np_view(pc.cast(texts, pa.float64()), np.float64).copy()
         except (pa.ArrowException, ValueError):
             values = None
         if values is not None:
-            finite = np.isfinite(values) | np.asarray(missing.to_numpy(zero_copy_only=False))
-            if finite.all():
-                values[np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
+            nan = np.isnan(values)
+            # Only the missing cells may be NaN ("-nan" is not missing) and none infinite.
+            if int(nan.sum()) == (missing.as_py() or 0) and not np.isinf(values).any():
                 return values
     if quiet and arrow is not None:
         raise CliError("")  # the caller reads row by row to name the first bad line
@@ -307,7 +387,8 @@ def _emit(payload: dict[str, object]) -> None:
     A ``"people"`` value given as :class:`_People` (columns, not one dict a person) is written
     in chunks from its columns: byte for byte what ``json.dumps`` gives for the list of
     dicts, without the pure-Python indenting encoder walking 200,000 dicts (it was 6 s of the
-    10 s profile of ``attune outcomes`` on 200,000 people).
+    10 s profile of ``attune outcomes`` on 200,000 people). With pyarrow the chunks are built
+    column-wise in Arrow and written as bytes (:meth:`_People.json_bytes`).
     """
     people = payload.get("people")
     if not isinstance(people, _People):
@@ -320,6 +401,21 @@ def _emit(payload: dict[str, object]) -> None:
     write(head)
     if not len(people):
         write("[]")
+    elif _has_pyarrow():
+        write("[\n")
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        for start in range(0, len(people), _CHUNK):
+            chunk = people.json_bytes(start, start + _CHUNK)
+            if start + _CHUNK >= len(people):
+                chunk = chunk[:-2]  # no ",\n" after the last person
+            if binary is not None:
+                binary.write(chunk)
+            else:  # a text-only stream (io.StringIO): the JSON is ASCII
+                write(bytes(chunk).decode("ascii"))
+        if binary is not None:
+            binary.flush()
+        write("\n  ]")
     else:
         write("[\n")
         for start in range(0, len(people), _CHUNK):
@@ -328,6 +424,15 @@ def _emit(payload: dict[str, object]) -> None:
             write(",\n".join(people.json_items(start, start + _CHUNK)))
         write("\n  ]")
     write(tail + "\n")
+
+
+def _has_pyarrow() -> bool:
+    """Whether pyarrow can be imported (the optional ``attune[research]`` extra)."""
+    try:
+        _pyarrow()
+    except ImportError:
+        return False
+    return True
 
 
 _PEOPLE_MARK = "\x00people\x00"
@@ -354,30 +459,61 @@ def _json_floats(values: np.ndarray) -> list[str]:
 
 @dataclass(frozen=True)
 class _People:
-    """The per-person results as columns; :meth:`persons` for the table, JSON straight out."""
+    """The per-person results as columns; :meth:`persons` for the table, JSON straight out.
 
-    ids: list[int | str]
+    ``ids`` is a list (ints or texts) or an ``int64`` array; ``codes`` index ``labels``, the
+    category names.
+    """
+
+    ids: list[int | str] | np.ndarray
     pre: np.ndarray
     post: np.ndarray
     rci: np.ndarray | None  # None: no RCI (``--rc``), ``null`` for everyone
-    names: list[str]
+    codes: np.ndarray
+    labels: tuple[str, ...]
+
+    @classmethod
+    def from_names(
+        cls,
+        ids: list[int | str] | np.ndarray,
+        pre: np.ndarray,
+        post: np.ndarray,
+        rci: np.ndarray | None,
+        names: Sequence[str],
+    ) -> _People:
+        labels = tuple(dict.fromkeys(names))
+        index = {name: k for k, name in enumerate(labels)}
+        codes = np.fromiter(map(index.__getitem__, names), dtype=np.int64, count=len(names))
+        return cls(ids, pre, post, rci, codes, labels)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def names(self) -> list[str]:
+        labels = self.labels
+        return [labels[c] for c in self.codes.tolist()]
+
+    def id_list(self) -> list[int | str]:
+        if isinstance(self.ids, np.ndarray):
+            values: list[int | str] = self.ids.tolist()
+            return values
+        return self.ids
 
     def persons(self) -> list[_Person]:
         rcis: list[float | None] = (
             [None] * len(self.ids) if self.rci is None else [float(v) for v in self.rci]
         )
         return [
-            _Person(pid, float(a), float(b), r, str(name))
+            _Person(pid, float(a), float(b), r, name)
             for pid, a, b, r, name in zip(
-                self.ids, self.pre, self.post, rcis, self.names, strict=True
+                self.id_list(), self.pre, self.post, rcis, self.names, strict=True
             )
         ]
 
     def json_items(self, start: int, stop: int) -> list[str]:
-        ids = self.ids[start:stop]
+        """The JSON objects of people ``start:stop`` (without pyarrow; see :meth:`json_bytes`)."""
+        ids = self.id_list()[start:stop]
         pre, post = self.pre[start:stop], self.post[start:stop]
         n = len(ids)
         if all(type(i) is int for i in ids):
@@ -385,7 +521,7 @@ class _People:
         else:
             id_text = list(map(_json_str, map(str, ids)))
         rci = ["null"] * n if self.rci is None else _json_floats(self.rci[start:stop])
-        encoded = {name: _json_str(str(name)) for name in set(self.names[start:stop])}
+        labels = [_json_str(name) for name in self.labels]
         return list(
             map(
                 _PERSON_JSON.format,
@@ -394,9 +530,36 @@ class _People:
                 _json_floats(post),
                 _json_floats(post - pre),
                 rci,
-                [encoded[str(name)] for name in self.names[start:stop]],
+                [labels[c] for c in self.codes[start:stop].tolist()],
             )
         )
+
+    def json_bytes(self, start: int, stop: int) -> memoryview:
+        """People ``start:stop`` as the JSON objects of :meth:`json_items`, each followed by
+        ``",\n"``, built column-wise in Arrow (one string kernel over all of them, not one
+        ``str.format`` a person): the bytes of ``",\n".join(json_items(...)) + ",\n"``."""
+        pa, pc = _pyarrow()
+        if isinstance(self.ids, np.ndarray):
+            ids = pc.cast(_arrow_ints(self.ids[start:stop]), pa.string())
+        elif all(type(i) is int for i in self.ids[start:stop]):
+            ids = _arrow_texts(list(map(int.__repr__, self.ids[start:stop])))
+        else:
+            ids = _arrow_texts([_json_str(str(i)) for i in self.ids[start:stop]])
+        pre, post = self.pre[start:stop], self.post[start:stop]
+        rci = _arrow_text("null") if self.rci is None else _json_float_texts(self.rci[start:stop])
+        labels = _arrow_texts([_json_str(name) for name in self.labels])
+        category = pc.take(labels, _arrow_ints(self.codes[start:stop]))
+        pieces = _PERSON_JSON.replace("{{", "{").replace("}}", "}").split("{}")
+        fields = [ids, _json_float_texts(pre), _json_float_texts(post)]
+        fields += [_json_float_texts(post - pre), rci, category]
+        parts: list[Any] = []
+        for piece, field in zip(pieces, fields, strict=False):
+            parts += [_arrow_text(piece), field]
+        parts += [_arrow_text(pieces[-1] + ",\n"), _arrow_text("")]  # the last: the separator
+        joined = pc.binary_join_element_wise(*parts)
+        _, offsets, data = joined.buffers()
+        bounds = np.frombuffer(offsets, np.int32, count=len(joined) + 1, offset=4 * joined.offset)
+        return memoryview(data)[int(bounds[0]) : int(bounds[-1])]
 
 
 def _json_str(text: str) -> str:
@@ -474,30 +637,29 @@ def _one_chunk(column: Any) -> Any:
 
 def _long_scores_arrow(
     table: _Table, ns: argparse.Namespace
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray] | None:
+) -> tuple[Any, list[str], np.ndarray, np.ndarray] | None:
     """:func:`_long_scores` in Arrow and numpy; ``None`` (read row by row) on any bad row.
 
     Dictionary encoding gives each distinct text a code in order of first appearance, which is
-    the order the row-by-row reader kept (ids, times).
+    the order the row-by-row reader kept (ids, times). The ids stay an Arrow string array.
     """
     time_arrow, id_arrow = table.arrow(ns.time), table.arrow(ns.id)
     if time_arrow is None or id_arrow is None:
         return None
-    import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
-    import pyarrow.compute as pc  # optional extra, as above
+    _, pc = _pyarrow()
 
     encoded = pc.dictionary_encode(_one_chunk(time_arrow))
     roles, times = _time_roles(encoded.dictionary.to_pylist(), ns)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = _np_view(encoded.indices, np.int32)
     which = np.asarray(roles, dtype=np.int8)[codes] if len(codes) else np.zeros(0, np.int8)
     selected = np.flatnonzero(which)
     which_selected = which[selected]
-    ids = pc.utf8_trim_whitespace(pc.take(id_arrow, pa.array(selected)))
-    if len(ids) and not pc.all(pc.greater(pc.utf8_length(ids), 0)).as_py():
+    ids = pc.utf8_trim_whitespace(pc.take(_one_chunk(id_arrow), _arrow_ints(selected)))
+    if len(ids) and not _np_view(pc.utf8_length(ids), np.int32).all():
         return None  # an empty id: the row-by-row reader names its line
-    id_encoded = pc.dictionary_encode(_one_chunk(ids))
-    id_codes = id_encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    order: list[str] = id_encoded.dictionary.to_pylist()
+    id_encoded = pc.dictionary_encode(ids)
+    id_codes = _np_view(id_encoded.indices, np.int32).astype(np.int64)
+    order = id_encoded.dictionary
     is_pre, is_post = which_selected == 1, which_selected == 2
     for mask in (is_pre, is_post):
         if len(id_codes) and np.bincount(id_codes[mask], minlength=len(order)).max(initial=0) > 1:
@@ -510,10 +672,33 @@ def _long_scores_arrow(
     return order, times, pre, post
 
 
+def _ids_at(order: Any, keep: np.ndarray) -> list[int | str] | np.ndarray:
+    """The ids at positions ``keep`` of ``order``, as :func:`_ids` gives them.
+
+    ``order`` is a list of texts, or an Arrow string array (from :func:`_long_scores_arrow`):
+    then ids that are all integers come back as an ``int64`` array, converted in Arrow — the
+    same values as ``int(text)``, checked by the same pattern first (Arrow's cast would also
+    take ``0x10``); anything else (text ids, integers beyond int64) goes through :func:`_ids`.
+    """
+    if isinstance(order, list):
+        return _ids([order[k] for k in keep.tolist()])
+    pa, pc = _pyarrow()
+    texts = pc.take(order, _arrow_ints(keep))
+    if len(texts) and pc.all(pc.match_substring_regex(texts, _INT_RE_ARROW)).as_py():
+        try:
+            return _np_view(pc.cast(texts, pa.int64()), np.int64)
+        except pa.ArrowException:
+            pass  # beyond int64: Python's int below
+    return _ids(texts.to_pylist())
+
+
 def _long_scores(
     table: _Table, ns: argparse.Namespace
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
     """Ids in order of first appearance, the times seen, and each id's pre and post score.
+
+    The ids are a list of texts, or an Arrow string array when read through Arrow (for
+    :func:`_ids_at`).
 
     A missing score (or no row at that time) is NaN. Errors name the first bad line, in file
     order, as the row-by-row reader did: an empty id, a second row of an id at the same time,
@@ -589,7 +774,7 @@ def _outcomes(ns: argparse.Namespace) -> int:
             raise CliError("--cutoff must be a finite number")
 
     plot = _plot_target(ns)
-    table = _read(ns.file)
+    table = _read(ns.file, (ns.id, ns.time, ns.score))
     table.need(ns.id, ns.time, ns.score)
     order, times, pre, post = _long_scores(table, ns)
     for flag, wanted in (("--pre", ns.pre), ("--post", ns.post)):
@@ -599,13 +784,13 @@ def _outcomes(ns: argparse.Namespace) -> int:
                 f"{flag} {wanted}: no row of {table.path} has that time in column "
                 f"'{ns.time}' (its times: {shown or 'none'})"
             )
-    complete = [order[k] for k in np.flatnonzero(~np.isnan(pre) & ~np.isnan(post))]
-    if not complete:
+    keep = np.flatnonzero(~np.isnan(pre) & ~np.isnan(post))
+    if not len(keep):
         raise CliError(
             f"no complete cases: nobody in {table.path} has a '{ns.score}' score at both "
             f"time {ns.pre} and time {ns.post}"
         )
-    keep = ~np.isnan(pre) & ~np.isnan(post)
+    complete = _ids_at(order, keep)
     pre, post = pre[keep], post[keep]
     if ns.approach is not None:
         return _approach(ns, table.path, complete, len(order), pre, post, cutoff_given, plot)
@@ -646,14 +831,15 @@ def _outcomes(ns: argparse.Namespace) -> int:
             pre, post, higher_is_better=higher, rc_points=points, cutoff=cutoff
         )
 
-    names = jt.category_names(codes)
-    counts = {name: names.count(name) for name in jt.CATEGORIES}
+    tally = np.bincount(codes, minlength=len(jt.CATEGORIES)).tolist()
+    counts = dict(zip(jt.CATEGORIES, tally, strict=True))
     people = _People(
-        _ids(complete),
+        complete,
         pre,
         post,
         None if ns.reliability is None else rci_array,
-        [str(n) for n in names],
+        np.asarray(codes, dtype=np.int64),
+        jt.CATEGORIES,
     )
     if plot is not None:
         plots.jacobson_truax_plot(
@@ -799,7 +985,7 @@ def _approach_cutoff(
 def _approach(
     ns: argparse.Namespace,
     path: str,
-    complete: list[str],
+    complete: list[int | str] | np.ndarray,
     ids_in_file: int,
     pre: np.ndarray,
     post: np.ndarray,
@@ -892,13 +1078,12 @@ def _approach(
     except ValueError as exc:
         raise CliError(str(exc)) from None
     summary = cs.summarise(categories)
-    names = categories.names()
-    people = _People(
-        _ids(complete),
+    people = _People.from_names(
+        complete,
         pre,
         post,
         None if result is None else np.asarray(result.rci, dtype=np.float64),
-        list(names),
+        categories.names(),
     )
     if plot is not None:
         band = None
@@ -1037,7 +1222,7 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
         config = sg.SuddenGainConfig(cutoff=ns.cutoff)
     except ValueError as exc:
         raise CliError(f"--cutoff: {exc}") from None
-    table = _read(ns.file)
+    table = _read(ns.file, (ns.id, *columns))
     plot = _plot_target(ns)
     table.need(ns.id, *columns)
     raw_ids, scores = _wide_scores(table, ns.id, columns)
