@@ -419,3 +419,37 @@ def test_outcomes_json_to_a_text_only_stream_is_the_same(
         assert research_cli.main(args) == 0
     assert code == 0
     assert text.getvalue() == out
+
+
+def test_sudden_gains_json_is_what_json_dumps_writes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The events and by-person rows are written by research_cli's own encoder: same bytes."""
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv(), encoding="utf-8")
+    code, out, _ = run(capsys, "sudden-gains", path, "--id", "id", "--columns", SESSIONS, "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert out == json.dumps(result, indent=2) + "\n"
+    assert result["events"] and result["byperson"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"a": 1, "b": [1.5, None, True], "c": 'é\n"x"', "d": [], "e": False}],
+        [{"a": 1}, {}, {"b": -0.0, "a": 2}],
+    ],
+    ids=["plain-values", "different-keys"],
+)
+def test_rows_encoder_writes_json_dumps_bytes(rows: list[dict[str, object]]) -> None:
+    text = research_cli._rows_json(rows)
+    assert text is not None
+    assert json.dumps({"k": rows}, indent=2) == '{\n  "k": ' + text + "\n}"
+
+
+def test_rows_encoder_leaves_nested_values_to_json() -> None:
+    assert research_cli._rows_json([{"a": {"b": 1}}]) is None
+    assert research_cli._rows_json([{"a": [[1]]}]) is None
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        research_cli._rows_json([{"a": float("nan")}])
