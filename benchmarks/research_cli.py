@@ -110,6 +110,13 @@ def main() -> None:
         folder = Path(args.generate_into)
         outcomes_csv(folder / "outcomes.csv", args.people)
         sudden_gains_csv(folder / "gains.csv", args.gain_people)
+        if args.parquet:
+            import pyarrow.csv as pacsv  # type: ignore[import-untyped]  # only with --parquet
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+            for name in ("outcomes", "gains"):
+                csv_path = folder / f"{name}.csv"
+                pq.write_table(pacsv.read_csv(csv_path), csv_path.with_suffix(".parquet"))
         return
 
     env = dict(os.environ)
@@ -126,16 +133,11 @@ def main() -> None:
         # grew this process to 230 MB, and every command "peaked" at least that.
         make = [sys.executable, __file__, "--generate-into", str(folder)]
         make += ["--people", str(args.people), "--gain-people", str(args.gain_people)]
-        subprocess.run(make, check=True)  # noqa: S603
+        subprocess.run(make + (["--parquet"] if args.parquet else []), check=True)  # noqa: S603
         files = {"outcomes": [long_csv], "sudden-gains": [wide_csv]}
         if args.parquet:
-            import pyarrow.csv as pacsv  # type: ignore[import-untyped]  # only with --parquet
-            import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
-            for name, csv_path in (("outcomes", long_csv), ("sudden-gains", wide_csv)):
-                parquet = csv_path.with_suffix(".parquet")
-                pq.write_table(pacsv.read_csv(csv_path), parquet)
-                files[name].append(parquet)
+            files["outcomes"].append(long_csv.with_suffix(".parquet"))
+            files["sudden-gains"].append(wide_csv.with_suffix(".parquet"))
         columns = ",".join(f"s{i}" for i in range(1, SESSIONS + 1))
         extra = {
             "outcomes": "--id id --time time --score score --pre 1 --post 2 --reliability 0.8 "
