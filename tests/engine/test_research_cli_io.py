@@ -306,21 +306,25 @@ def test_plot_without_matplotlib_says_what_to_install(long_csv: Path, tmp_path: 
     assert not target.exists()
 
 
+@pytest.mark.parametrize("prefix", ["c", ""], ids=["text-ids", "integer-ids"])
 def test_a_file_arrow_reads_in_several_blocks_gives_the_same_bytes(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, prefix: str
 ) -> None:
-    """Over 1 MB, Arrow reads in blocks (several chunks); ids and times keep their order."""
+    """Over 1 MB, Arrow reads in blocks (several chunks); ids and times keep their order.
+
+    Text ids are paired by Arrow's dictionary, integer ids as numbers in numpy: both keep the
+    order of first appearance."""
     rng = np.random.default_rng(7)
     people = 70_000
     pre = rng.integers(0, 63, people)
     post = rng.integers(0, 63, people)
     lines = ["id,time,score"]
     for i in rng.permutation(people).tolist():  # ids not in order, post rows before pre rows
-        lines.append(f"c{i},2,{'' if i % 50 == 0 else post[i]}")
-    lines += [f"c{i},1,{pre[i]}" for i in range(people)]
+        lines.append(f"{prefix}{i},2,{'' if i % 50 == 0 else post[i]}")
+    lines += [f"{prefix}{i},1,{pre[i]}" for i in range(people)]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert path.stat().st_size > 1_100_000
+    assert path.stat().st_size > 1_000_000
     args = [*OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"]
     result = run(capsys, "outcomes", path, *args)
     assert result[0] == 0
@@ -333,11 +337,21 @@ def test_a_file_arrow_reads_in_several_blocks_gives_the_same_bytes(
     [
         (["1", "2", "3"], [1, 2, 3]),
         (["007", "+5", "-0"], [7, 5, 0]),  # Python's int(); Arrow's cast alone refuses "+5"
+        (["-0", "0", "-12"], [0, 0, -12]),  # two texts, two people, both id 0
+        (["30", "-12", "0", "7"], [30, -12, 0, 7]),  # as str(int) writes them: paired as numbers
         (["0x10", "2", "3"], ["0x10", "2", "3"]),  # Arrow's cast would read 0x10 as 16
         (["99999999999999999999", "2", "3"], [99999999999999999999, 2, 3]),  # beyond int64
         (["a", "2", "ü"], ["a", "2", "ü"]),
     ],
-    ids=["plain", "signs-and-zeros", "hex-is-text", "beyond-int64", "text"],
+    ids=[
+        "plain",
+        "signs-and-zeros",
+        "minus-zero",
+        "canonical",
+        "hex-is-text",
+        "beyond-int64",
+        "text",
+    ],
 )
 def test_outcomes_ids_are_what_the_csv_module_reader_gives(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, ids: list[str], expected: list[object]

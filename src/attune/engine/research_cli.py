@@ -55,6 +55,8 @@ _MISSING = frozenset({"", "na", "nan", "n/a"})
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 #: :data:`_INT_RE` as a whole-text pattern for Arrow (RE2).
 _INT_RE_ARROW = "^[+-]?[0-9]+$"
+#: Integers written as ``str(int)`` writes them, within int64 (at most 18 digits).
+_CANONICAL_INT_ARROW = "^(0|-?[1-9][0-9]{0,17})$"
 
 
 class CliError(Exception):
@@ -729,7 +731,7 @@ def _long_scores_arrow(
     time_arrow, id_arrow = table.arrow(ns.time), table.arrow(ns.id)
     if time_arrow is None or id_arrow is None:
         return None
-    _, pc = _pyarrow()
+    pa, pc = _pyarrow()
 
     encoded = pc.dictionary_encode(_one_chunk(time_arrow))
     roles, times = _time_roles(encoded.dictionary.to_pylist(), ns)
@@ -740,9 +742,21 @@ def _long_scores_arrow(
     ids = pc.utf8_trim_whitespace(pc.take(_one_chunk(id_arrow), _arrow_ints(selected)))
     if len(ids) and not _np_view(pc.utf8_length(ids), np.int32).all():
         return None  # an empty id: the row-by-row reader names its line
-    id_encoded = pc.dictionary_encode(ids)
-    id_codes = _np_view(id_encoded.indices, np.int32).astype(np.int64)
-    order = id_encoded.dictionary
+    order: Any
+    if len(ids) and pc.all(pc.match_substring_regex(ids, _CANONICAL_INT_ARROW)).as_py():
+        # Integer ids written the one way (no sign, zero or space before): the same text is
+        # the same number, so the numbers are paired in numpy (faster than hashing text).
+        numbers = _np_view(pc.cast(ids, pa.int64()), np.int64)
+        distinct, first, inverse = np.unique(numbers, return_index=True, return_inverse=True)
+        by_first = np.argsort(first, kind="stable")
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[by_first] = np.arange(len(distinct))
+        id_codes = rank[inverse.ravel()]
+        order = distinct[by_first]  # an int64 array: the ids as numbers (see _ids_at)
+    else:
+        id_encoded = pc.dictionary_encode(ids)
+        id_codes = _np_view(id_encoded.indices, np.int32).astype(np.int64)
+        order = id_encoded.dictionary
     is_pre, is_post = which_selected == 1, which_selected == 2
     for mask in (is_pre, is_post):
         if len(id_codes) and np.bincount(id_codes[mask], minlength=len(order)).max(initial=0) > 1:
@@ -758,13 +772,17 @@ def _long_scores_arrow(
 def _ids_at(order: Any, keep: np.ndarray) -> list[int | str] | np.ndarray:
     """The ids at positions ``keep`` of ``order``, as :func:`_ids` gives them.
 
-    ``order`` is a list of texts, or an Arrow string array (from :func:`_long_scores_arrow`):
-    then ids that are all integers come back as an ``int64`` array, converted in Arrow — the
+    ``order`` is a list of texts, an ``int64`` array (ids already read as numbers by
+    :func:`_long_scores_arrow`) or an Arrow string array: then ids that are all integers come
+    back as an ``int64`` array, converted in Arrow — the
     same values as ``int(text)``, checked by the same pattern first (Arrow's cast would also
     take ``0x10``); anything else (text ids, integers beyond int64) goes through :func:`_ids`.
     """
     if isinstance(order, list):
         return _ids([order[k] for k in keep.tolist()])
+    if isinstance(order, np.ndarray):
+        numbers: np.ndarray = order[keep]
+        return numbers
     pa, pc = _pyarrow()
     texts = pc.take(order, _arrow_ints(keep))
     if len(texts) and pc.all(pc.match_substring_regex(texts, _INT_RE_ARROW)).as_py():
@@ -780,8 +798,8 @@ def _long_scores(
 ) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
     """Ids in order of first appearance, the times seen, and each id's pre and post score.
 
-    The ids are a list of texts, or an Arrow string array when read through Arrow (for
-    :func:`_ids_at`).
+    The ids are a list of texts, or (read through Arrow) an int64 array or an Arrow string
+    array, for :func:`_ids_at`.
 
     A missing score (or no row at that time) is NaN. Errors name the first bad line, in file
     order, as the row-by-row reader did: an empty id, a second row of an id at the same time,
