@@ -739,13 +739,14 @@ def _long_scores_arrow(
     which = np.asarray(roles, dtype=np.int8)[codes] if len(codes) else np.zeros(0, np.int8)
     selected = np.flatnonzero(which)
     which_selected = which[selected]
-    ids = pc.utf8_trim_whitespace(pc.take(_one_chunk(id_arrow), _arrow_ints(selected)))
-    if len(ids) and not _np_view(pc.utf8_length(ids), np.int32).all():
-        return None  # an empty id: the row-by-row reader names its line
+    every = len(selected) == len(which)  # only pre and post rows: no row to leave out
+    rows: range | np.ndarray = range(len(which)) if every else selected
+    ids = _one_chunk(id_arrow) if every else pc.take(id_arrow, _arrow_ints(selected))
     order: Any
     if len(ids) and pc.all(pc.match_substring_regex(ids, _CANONICAL_INT_ARROW)).as_py():
-        # Integer ids written the one way (no sign, zero or space before): the same text is
-        # the same number, so the numbers are paired in numpy (faster than hashing text).
+        # Integer ids written the one way (no sign, zero or space before; so none empty):
+        # the same text is the same number, so the numbers are paired in numpy (faster than
+        # hashing text).
         numbers = _np_view(pc.cast(ids, pa.int64()), np.int64)
         distinct, first, inverse = np.unique(numbers, return_index=True, return_inverse=True)
         by_first = np.argsort(first, kind="stable")
@@ -754,14 +755,17 @@ def _long_scores_arrow(
         id_codes = rank[inverse.ravel()]
         order = distinct[by_first]  # an int64 array: the ids as numbers (see _ids_at)
     else:
-        id_encoded = pc.dictionary_encode(ids)
+        ids = pc.utf8_trim_whitespace(ids)
+        if len(ids) and not _np_view(pc.utf8_length(ids), np.int32).all():
+            return None  # an empty id: the row-by-row reader names its line
+        id_encoded = pc.dictionary_encode(_one_chunk(ids))
         id_codes = _np_view(id_encoded.indices, np.int32).astype(np.int64)
         order = id_encoded.dictionary
     is_pre, is_post = which_selected == 1, which_selected == 2
     for mask in (is_pre, is_post):
         if len(id_codes) and np.bincount(id_codes[mask], minlength=len(order)).max(initial=0) > 1:
             return None  # an id twice at the same time: named row by row
-    values = _numbers(table, ns.score, selected)
+    values = _numbers(table, ns.score, rows)
     pre = np.full(len(order), np.nan)
     post = np.full(len(order), np.nan)
     pre[id_codes[is_pre]] = values[is_pre]
