@@ -467,3 +467,16 @@ def test_rows_encoder_leaves_nested_values_to_json() -> None:
     assert research_cli._rows_json([{"a": [[1]]}]) is None
     with pytest.raises(ValueError, match="not JSON compliant"):
         research_cli._rows_json([{"a": float("nan")}])
+
+
+def test_zero_and_minus_zero_stay_apart_in_the_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Each distinct float is formatted once, by its bits: -0.0 is not written as 0.0."""
+    path = tmp_path / "zeros.csv"
+    path.write_text("id,time,score\n1,1,20\n1,2,0\n2,1,25\n2,2,-0\n3,1,9\n3,2,0\n")
+    args = [*OUTCOMES, "--rc", "5", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert [p["post"] for p in json.loads(result[1])["people"]] == [0.0, 0.0, 0.0]
+    assert '"post": -0.0' in result[1] and result[1].count('"post": 0.0') == 2
+    assert result == without_pyarrow("outcomes", path, *args)

@@ -248,15 +248,16 @@ def _json_float_texts(values: np.ndarray) -> Any:
     """Finite floats as ``json`` writes them (``float.__repr__``), as an Arrow string array.
 
     Scores take few distinct values: each distinct value (by its bits, so 0.0 and -0.0 stay
-    apart) is formatted once. ``json`` refuses NaN and infinities; so does this.
+    apart; hashed by Arrow's dictionary encoding, not sorted) is formatted once. ``json``
+    refuses NaN and infinities; so does this.
     """
     _, pc = _pyarrow()
     if not np.isfinite(values).all():
         raise ValueError("Out of range float values are not JSON compliant")
-    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
-    distinct, inverse = np.unique(bits, return_inverse=True)
-    texts = _arrow_texts(list(map(float.__repr__, distinct.view(np.float64).tolist())))
-    return pc.take(texts, _arrow_ints(inverse.ravel()))
+    encoded = pc.dictionary_encode(_arrow_ints(np.ascontiguousarray(values).view(np.int64)))
+    distinct = _np_view(encoded.dictionary, np.int64).view(np.float64)
+    texts = _arrow_texts(list(map(float.__repr__, distinct.tolist())))
+    return pc.take(texts, encoded.indices)
 
 
 def _read_csv_module(file: Path, path: str) -> _Table:
