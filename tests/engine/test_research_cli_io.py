@@ -480,3 +480,21 @@ def test_zero_and_minus_zero_stay_apart_in_the_json(
     assert [p["post"] for p in json.loads(result[1])["people"]] == [0.0, 0.0, 0.0]
     assert '"post": -0.0' in result[1] and result[1].count('"post": 0.0') == 2
     assert result == without_pyarrow("outcomes", path, *args)
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``attune outcomes … --json | head``: exit 1 without a traceback (BrokenPipeError)."""
+    path = tmp_path / "many.csv"
+    rows = [f"{i},{t},{20 + i % 7 if t == 1 else 10 + i % 5}" for i in range(4000) for t in (1, 2)]
+    path.write_text("id,time,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = ["outcomes", str(path), *OUTCOMES, "--reliability", "0.8", "--json"]
+    script = "import sys; from attune.engine.research_cli import main; sys.exit(main(sys.argv[1:]))"
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.read(10) == b'{\n  "n": 4'
+    child.stdout.close()  # 4,000 people is far more than a pipe holds: the writer hits EPIPE
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert err == ""

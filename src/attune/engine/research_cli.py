@@ -31,6 +31,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -1595,3 +1596,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
+    except BrokenPipeError:
+        # The reader went away (``attune outcomes … --json | head``): stop quietly, as the
+        # Python documentation advises (signal module, "Note on SIGPIPE"), not with a traceback
+        # and a second one when the interpreter flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
