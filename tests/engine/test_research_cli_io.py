@@ -7,6 +7,8 @@ input must still name the first bad line.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -304,23 +306,195 @@ def test_plot_without_matplotlib_says_what_to_install(long_csv: Path, tmp_path: 
     assert not target.exists()
 
 
+@pytest.mark.parametrize("prefix", ["c", ""], ids=["text-ids", "integer-ids"])
 def test_a_file_arrow_reads_in_several_blocks_gives_the_same_bytes(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, prefix: str
 ) -> None:
-    """Over 1 MB, Arrow reads in blocks (several chunks); ids and times keep their order."""
+    """Over 1 MB, Arrow reads in blocks (several chunks); ids and times keep their order.
+
+    Text ids are paired by Arrow's dictionary, integer ids as numbers in numpy: both keep the
+    order of first appearance."""
     rng = np.random.default_rng(7)
     people = 70_000
     pre = rng.integers(0, 63, people)
     post = rng.integers(0, 63, people)
     lines = ["id,time,score"]
     for i in rng.permutation(people).tolist():  # ids not in order, post rows before pre rows
-        lines.append(f"c{i},2,{'' if i % 50 == 0 else post[i]}")
-    lines += [f"c{i},1,{pre[i]}" for i in range(people)]
+        lines.append(f"{prefix}{i},2,{'' if i % 50 == 0 else post[i]}")
+    lines += [f"{prefix}{i},1,{pre[i]}" for i in range(people)]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert path.stat().st_size > 1_100_000
+    assert path.stat().st_size > 1_000_000
     args = [*OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"]
     result = run(capsys, "outcomes", path, *args)
     assert result[0] == 0
     assert result == without_pyarrow("outcomes", path, *args)
     assert json.loads(result[1])["n"] == people - len(range(0, people, 50))
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["1", "2", "3"], [1, 2, 3]),
+        (["007", "+5", "-0"], [7, 5, 0]),  # Python's int(); Arrow's cast alone refuses "+5"
+        (["-0", "0", "-12"], [0, 0, -12]),  # two texts, two people, both id 0
+        (["30", "-12", "0", "7"], [30, -12, 0, 7]),  # as str(int) writes them: paired as numbers
+        (["0x10", "2", "3"], ["0x10", "2", "3"]),  # Arrow's cast would read 0x10 as 16
+        (["99999999999999999999", "2", "3"], [99999999999999999999, 2, 3]),  # beyond int64
+        (["a", "2", "ü"], ["a", "2", "ü"]),
+    ],
+    ids=[
+        "plain",
+        "signs-and-zeros",
+        "minus-zero",
+        "canonical",
+        "hex-is-text",
+        "beyond-int64",
+        "text",
+    ],
+)
+def test_outcomes_ids_are_what_the_csv_module_reader_gives(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ids: list[str], expected: list[object]
+) -> None:
+    """The Arrow reader converts integer ids in Arrow: the same values as Python's int()."""
+    rows = [f"{pid},1,{30 + k}\n{pid},2,{12 - k}" for k, pid in enumerate(ids)]
+    path = tmp_path / "ids.csv"
+    path.write_text("id,time,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = [*OUTCOMES, "--reliability", "0.8", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert result[0] == 0
+    assert [p["id"] for p in json.loads(result[1])["people"]] == expected
+    assert result == without_pyarrow("outcomes", path, *args)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (" N/A ", ""),
+        ("nAn", ""),
+        ("na", ""),
+        ("-0", ""),
+        ("1e1", ""),
+        ("-nan", "line 5: '-nan' in column 'score' is not a finite number"),
+        ("-Infinity", "line 5: '-Infinity' in column 'score' is not a finite number"),
+    ],
+    ids=["n/a", "nan", "na", "minus-zero", "exponent", "minus-nan", "infinity"],
+)
+def test_outcomes_missing_and_odd_scores_read_as_by_the_csv_module(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, cell: str, message: str
+) -> None:
+    path = tmp_path / "scores.csv"
+    path.write_text(f"id,time,score\n1,1,20\n1,2,9\n2,1,25\n2,2,{cell}\n", encoding="utf-8")
+    args = [*OUTCOMES, "--rc", "5", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert result == without_pyarrow("outcomes", path, *args)
+    assert result[0] == (2 if message else 0)
+    assert message in result[2]
+
+
+def test_the_research_commands_never_import_pandas(long_csv: Path, tmp_path: Path) -> None:
+    """pyarrow imports pandas (a fifth of a run) on its first Python → Arrow or Arrow → numpy
+    conversion; the commands move data through buffers instead (see research_cli)."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(wide_csv(), encoding="utf-8")
+    parquet = tmp_path / "long.parquet"
+    long = {"id": [1, 1, 2, 2], "time": [1, 2, 1, 2], "score": [30.0, 20.0, 25.0, None]}
+    pq.write_table(pa.table(long), parquet)
+    commands = [
+        ["outcomes", long_csv, *OUTCOMES, "--reliability", "0.8", "--cutoff", "a", "--json"],
+        ["outcomes", long_csv, *OUTCOMES, "--approach", "combined", "--reliability", "0.8"],
+        ["outcomes", parquet, *OUTCOMES, "--rc", "5"],
+        ["sudden-gains", wide, "--id", "id", "--columns", SESSIONS, "--json"],
+    ]
+    script = (
+        "import sys; from attune.engine.research_cli import main; code = main(sys.argv[1:]); "
+        "sys.stdout.flush(); sys.stderr.write(repr(sorted({'pandas', 'polars', 'matplotlib', "
+        "'django'} & set(sys.modules)))); sys.exit(code)"
+    )
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *map(str, command)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (done.returncode, done.stderr) in ((0, "[]"), (2, "[]")), command
+    assert done.returncode == 0
+
+
+def test_outcomes_json_to_a_text_only_stream_is_the_same(
+    capsys: pytest.CaptureFixture[str], long_csv: Path
+) -> None:
+    """The JSON is written as bytes to sys.stdout.buffer; a stream without one gets text."""
+    args = ["outcomes", str(long_csv), *OUTCOMES, "--reliability", "0.8", "--json"]
+    code, out, _ = run(capsys, *args)
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert research_cli.main(args) == 0
+    assert code == 0
+    assert text.getvalue() == out
+
+
+def test_sudden_gains_json_is_what_json_dumps_writes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The events and by-person rows are written by research_cli's own encoder: same bytes."""
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv(), encoding="utf-8")
+    code, out, _ = run(capsys, "sudden-gains", path, "--id", "id", "--columns", SESSIONS, "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert out == json.dumps(result, indent=2) + "\n"
+    assert result["events"] and result["byperson"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"a": 1, "b": [1.5, None, True], "c": 'é\n"x"', "d": [], "e": False}],
+        [{"a": 1}, {}, {"b": -0.0, "a": 2}],
+    ],
+    ids=["plain-values", "different-keys"],
+)
+def test_rows_encoder_writes_json_dumps_bytes(rows: list[dict[str, object]]) -> None:
+    text = research_cli._rows_json(rows)
+    assert text is not None
+    assert json.dumps({"k": rows}, indent=2) == '{\n  "k": ' + text + "\n}"
+
+
+def test_rows_encoder_leaves_nested_values_to_json() -> None:
+    assert research_cli._rows_json([{"a": {"b": 1}}]) is None
+    assert research_cli._rows_json([{"a": [[1]]}]) is None
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        research_cli._rows_json([{"a": float("nan")}])
+
+
+def test_zero_and_minus_zero_stay_apart_in_the_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Each distinct float is formatted once, by its bits: -0.0 is not written as 0.0."""
+    path = tmp_path / "zeros.csv"
+    path.write_text("id,time,score\n1,1,20\n1,2,0\n2,1,25\n2,2,-0\n3,1,9\n3,2,0\n")
+    args = [*OUTCOMES, "--rc", "5", "--json"]
+    result = run(capsys, "outcomes", path, *args)
+    assert [p["post"] for p in json.loads(result[1])["people"]] == [0.0, 0.0, 0.0]
+    assert '"post": -0.0' in result[1] and result[1].count('"post": 0.0') == 2
+    assert result == without_pyarrow("outcomes", path, *args)
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``attune outcomes … --json | head``: exit 1 without a traceback (BrokenPipeError)."""
+    path = tmp_path / "many.csv"
+    rows = [f"{i},{t},{20 + i % 7 if t == 1 else 10 + i % 5}" for i in range(4000) for t in (1, 2)]
+    path.write_text("id,time,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = ["outcomes", str(path), *OUTCOMES, "--reliability", "0.8", "--json"]
+    script = "import sys; from attune.engine.research_cli import main; sys.exit(main(sys.argv[1:]))"
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.read(10) == b'{\n  "n": 4'
+    child.stdout.close()  # 4,000 people is far more than a pipe holds: the writer hits EPIPE
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert err == ""

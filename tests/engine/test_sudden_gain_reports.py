@@ -135,3 +135,70 @@ def test_by_person_ties_go_to_the_earliest() -> None:
     assert rep.by_person(reports, "last")[0].event.session == 6
     with pytest.raises(ValueError):
         rep.by_person(reports, "biggest")
+
+
+# [BYSG] milanwiedemann/suddengains tests/testthat/test-create_bysg.R (expected tibble of
+# ``create_bysg(sg_crit1_cutoff = 7, sg_crit3_adjust = TRUE)`` on the first 18 people of sgdata,
+# bdi_s1 … bdi_s12): id_sg, sg_freq_byperson, sg_bdi_2n … sg_bdi_n3, sg_magnitude,
+# sg_change_proportion, sg_reversal_value, sg_reversal. None is the package's NA.
+PACKAGE_BYSG = [
+    ("1_sg_3", 2, (35, 37, 34, 23, 24, 21), 11, 0.39285714285714285, 28.5, True),
+    ("1_sg_7", 2, (24, 21, 29, 17, 11, 11), 12, 0.42857142857142855, 23, False),
+    ("3_sg_8", 1, (37, None, 35, 26, 24, None), 9, 0.5625, 30.5, False),
+    ("4_sg_3", 1, (31, 30, 32, 22, 22, 20), 10, 3.3333333333333335, 27, True),
+    ("5_sg_3", 2, (39, 37, 36, 26, 26, 23), 10, 0.3225806451612903, 31, False),
+    ("5_sg_8", 2, (23, 21, 19, 6, 7, 8), 13, 0.41935483870967744, 12.5, False),
+    ("9_sg_3", 1, (35, 34, 32, 23, 24, 22), 9, 0.375, 27.5, False),
+    ("10_sg_2", 2, (None, 35, 35, 25, 25, 17), 10, 0.37037037037037035, 30, False),
+    ("10_sg_4", 2, (35, 25, 25, 17, 17, 16), 8, 0.2962962962962963, 21, False),
+    ("12_sg_3", 1, (38, 38, 31, 23, 21, 22), 8, 0.6153846153846154, 27, True),
+    ("13_sg_3", 2, (34, 33, 36, 23, 25, 23), 13, 0.52, 29.5, False),
+    ("13_sg_8", 2, (23, 19, 18, 10, 9, 8), 8, 0.32, 14, False),
+    ("14_sg_2", 1, (None, 39, 37, 23, None, 23), 14, 0.56, 30, False),
+    ("18_sg_3", 1, (None, 38, 35, 24, None, 22), 11, None, 29.5, False),
+]
+# [BYPERSON] tests/testthat/test-create_byperson.R: the id_sg kept for each of those people
+# with a gain, multiple_sg_select = "first" and "largest".
+PACKAGE_BYPERSON = {
+    "first": ["1_sg_3", "3_sg_8", "4_sg_3", "5_sg_3", "9_sg_3", "10_sg_2", "12_sg_3", "13_sg_3"]
+    + ["14_sg_2", "18_sg_3"],
+    "largest": ["1_sg_7", "3_sg_8", "4_sg_3", "5_sg_8", "9_sg_3", "10_sg_2", "12_sg_3"]
+    + ["13_sg_3", "14_sg_2", "18_sg_3"],
+}
+
+
+@needs_data
+def test_each_gain_row_matches_the_package_create_bysg(capsys: pytest.CaptureFixture[str]) -> None:
+    """Row by row: the values around each gain, the magnitude, change proportion and reversal.
+
+    The pre-/post-gain means (of sg_bdi_2n … n and n1 … n3 present) come from those same
+    published values, so they are checked here too.
+    """
+    events = [e for e in run_json(capsys)["events"] if e["id"] <= 18]
+    rows = [
+        (
+            e["id_sg"],
+            e["freq_byperson"],
+            tuple(e["values_around"]),
+            e["magnitude"],
+            e["change_proportion"],
+            e["reversal_value"],
+            e["reversal"],
+        )
+        for e in events
+    ]
+    assert rows == PACKAGE_BYSG
+    for e, (*_, around, _m, _p, _v, _r) in zip(events, PACKAGE_BYSG, strict=True):
+        before = [v for v in around[:3] if v is not None]
+        after = [v for v in around[3:] if v is not None]
+        assert (e["pre_mean"], e["post_mean"]) == (np.mean(before), np.mean(after))
+
+
+@needs_data
+@pytest.mark.parametrize("select", ["first", "largest"])
+def test_byperson_rows_match_the_package_create_byperson(
+    capsys: pytest.CaptureFixture[str], select: str
+) -> None:
+    result = run_json(capsys, "--multiple-sg-select", select)
+    kept = [g["id_sg"] for g in result["byperson"] if g["id"] <= 18]
+    assert kept == PACKAGE_BYPERSON[select]

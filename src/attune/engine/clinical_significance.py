@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Final, Literal
 
 import numpy as np
@@ -235,6 +234,10 @@ def rci_by_method(
         if not 0 < significance_level < 1:
             raise ValueError("the significance level must be between 0 and 1")
         tail = significance_level if method == "ha" else significance_level / 2.0
+        # inline: statistics imports fractions and decimal; only this option needs it, and
+        #   `attune outcomes` counts its start-up time
+        from statistics import NormalDist
+
         critical = NormalDist().inv_cdf(1.0 - tail)
     if method not in RCI_METHODS:
         raise ValueError(f"unknown RCI method {method!r}; choose from {', '.join(RCI_METHODS)}")
@@ -565,6 +568,9 @@ def ha_combined(
         ("recovered", "improved", "unchanged", "deteriorated", "harmed"),
     )
     change = post_a - pre_a
+    # inline: as in rci_by_method, statistics only when this analysis runs
+    from statistics import NormalDist
+
     normal = NormalDist()
     z_changed = (0.0 - float(change.mean())) / (float(change.std(ddof=1)) * math.sqrt(result.r_dd))
     z_functional = (value - m_post) / (sd_post * math.sqrt(r_post))

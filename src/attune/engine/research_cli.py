@@ -31,6 +31,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -53,6 +54,10 @@ COMMANDS: tuple[str, ...] = ("outcomes", "sudden-gains")
 
 _MISSING = frozenset({"", "na", "nan", "n/a"})
 _INT_RE = re.compile(r"[+-]?[0-9]+")
+#: :data:`_INT_RE` as a whole-text pattern for Arrow (RE2).
+_INT_RE_ARROW = "^[+-]?[0-9]+$"
+#: Integers written as ``str(int)`` writes them, within int64 (at most 18 digits).
+_CANONICAL_INT_ARROW = "^(0|-?[1-9][0-9]{0,17})$"
 
 
 class CliError(Exception):
@@ -112,19 +117,21 @@ def _check_file(path: str) -> Path:
     return file
 
 
-def _read(path: str) -> _Table:
+def _read(path: str, columns: Sequence[str] | None = None) -> _Table:
     """Read a CSV file (``.parquet``/``.pq``: a Parquet file) into text columns.
 
-    CSV goes through ``pyarrow.csv`` (columnar, multi-threaded C++) when pyarrow is installed and
+    CSV goes through ``pyarrow.csv`` (columnar C++) when pyarrow is installed and
     the file is regular; anything Arrow refuses (ragged rows, bad UTF-8, pyarrow missing) is
     read again by the ``csv`` module, whose messages the tests pin, so behaviour is unchanged.
+    With ``columns``, Arrow reads only those of them that the file has (the header is still
+    all of the file's names, for :meth:`_Table.need`'s message).
     """
     file = _check_file(path)
     if file.suffix.lower() in (".parquet", ".pq"):
-        return _read_parquet(file, path)
+        return _read_parquet(file, path, columns)
     header = _csv_header(file, path)
     try:
-        table = _read_csv_arrow(file, header)
+        table = _read_csv_arrow(file, header, columns)
     except Exception:  # noqa: BLE001 - any Arrow refusal: the csv module reads it and explains
         table = None
     if table is not None:
@@ -156,7 +163,7 @@ def _csv_module(
     return header, rows
 
 
-def _read_csv_arrow(file: Path, header: list[str]) -> Any:
+def _read_csv_arrow(file: Path, header: list[str], columns: Sequence[str] | None = None) -> Any:
     # Imported here, not at the top: pyarrow is an optional extra (``attune[research]``) and
     # this module is imported by ``attune.cli`` for every command; the engine stays importable
     # (and pure: no Django, no I/O library) without it.
@@ -169,15 +176,89 @@ def _read_csv_arrow(file: Path, header: list[str]) -> Any:
         return None  # duplicate names: the csv module's DictReader keeps the last one
     table = pacsv.read_csv(
         file,
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+        # One thread: a file of 200,000 people parses in 15 ms of CPU either way, and on a
+        # busy machine the thread pool's start and hand-offs cost more wall time than they save
+        # (0.05 s single, 0.08–0.26 s threaded, load 11 on 2 cores).
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=False),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
+            include_columns=None if columns is None else [c for c in header if c in columns],
         ),
     )
     return table
+
+
+# --------------------------------------------------------------------------- Arrow without pandas
+#
+# pyarrow imports pandas (about 0.15 s, a fifth of the whole ``attune outcomes`` run) the first
+# time it turns a Python value into Arrow (``pa.array``, ``pa.scalar``, a Python number given to
+# a compute function) or an Arrow array into numpy (``to_numpy``, ``np.asarray``): it checks
+# whether the value is a pandas object. These helpers move data through the arrays' buffers
+# instead, so a run never imports pandas (``tests/engine/test_research_cli_io.py`` checks it).
+
+
+def _pyarrow() -> tuple[Any, Any]:
+    """``pyarrow`` and ``pyarrow.compute``; callers have checked that pyarrow is installed."""
+    # Lazy for the reason given in _read_csv_arrow: pyarrow is an optional extra.
+    import pyarrow as pa
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # optional extra, as above
+
+    return pa, pc
+
+
+def _np_view(array: Any, dtype: type[np.generic]) -> np.ndarray:
+    """A fixed-width Arrow array without nulls (or a chunked one) as a numpy array."""
+    array = _one_chunk(array)
+    kind = np.dtype(dtype)
+    if array.null_count:
+        raise ValueError("an Arrow array with nulls has no plain numpy view")
+    if not len(array):
+        return np.zeros(0, dtype=kind)
+    return np.frombuffer(
+        array.buffers()[1], dtype=kind, count=len(array), offset=array.offset * kind.itemsize
+    )
+
+
+def _arrow_ints(values: np.ndarray) -> Any:
+    """A numpy integer vector as an Arrow ``int64`` array (no copy when already int64)."""
+    pa, _ = _pyarrow()
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def _arrow_texts(texts: Sequence[str]) -> Any:
+    """Python strings as an Arrow ``string`` array."""
+    pa, _ = _pyarrow()
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return pa.Array.from_buffers(
+        pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    )
+
+
+def _arrow_text(text: str) -> Any:
+    """One Arrow string scalar (``pa.scalar`` would import pandas)."""
+    return _arrow_texts([text])[0]
+
+
+def _json_float_texts(values: np.ndarray) -> Any:
+    """Finite floats as ``json`` writes them (``float.__repr__``), as an Arrow string array.
+
+    Scores take few distinct values: each distinct value (by its bits, so 0.0 and -0.0 stay
+    apart; hashed by Arrow's dictionary encoding, not sorted) is formatted once. ``json``
+    refuses NaN and infinities; so does this.
+    """
+    _, pc = _pyarrow()
+    if not np.isfinite(values).all():
+        raise ValueError("Out of range float values are not JSON compliant")
+    encoded = pc.dictionary_encode(_arrow_ints(np.ascontiguousarray(values).view(np.int64)))
+    distinct = _np_view(encoded.dictionary, np.int64).view(np.float64)
+    texts = _arrow_texts(list(map(float.__repr__, distinct.tolist())))
+    return pc.take(texts, encoded.indices)
 
 
 def _read_csv_module(file: Path, path: str) -> _Table:
@@ -186,11 +267,11 @@ def _read_csv_module(file: Path, path: str) -> _Table:
     return _Table(path, header, columns, len(rows))
 
 
-def _read_parquet(file: Path, path: str) -> _Table:
+def _read_parquet(file: Path, path: str, columns: Sequence[str] | None = None) -> _Table:
     # Lazy for the same reason as in _read_csv_arrow: pyarrow is optional.
     try:
         import pyarrow as pa  # optional extra: only a Parquet file needs it
-        import pyarrow.compute as pc  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # optional extra, as above
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError:
         raise CliError(
@@ -198,22 +279,27 @@ def _read_parquet(file: Path, path: str) -> _Table:
             "pip install 'attune[research]' (or pip install pyarrow), or give a CSV file"
         ) from None
     try:
-        table = pq.read_table(file)
+        # ParquetFile, not read_table: that one imports pyarrow.dataset, which imports pandas
+        parquet = pq.ParquetFile(file)
+        header = list(parquet.schema_arrow.names)
+        wanted = None if columns is None else [c for c in header if c in columns]
+        table = parquet.read(columns=wanted)
     except (OSError, pa.ArrowException) as exc:
         raise CliError(f"{path} is not a readable Parquet file ({exc})") from None
-    header = list(table.column_names)
     if not header:
         raise CliError(f"{path} has no columns")
     text = []
-    for name in header:
+    empty = _arrow_text("")
+    for name in table.column_names:
         column = table.column(name)
         if not pa.types.is_string(column.type):
             try:
                 column = pc.cast(column, pa.string())
             except pa.ArrowException:
                 raise CliError(f"column '{name}' of {path} cannot be read as text") from None
-        text.append(pc.fill_null(column, ""))
-    return _Table(path, header, pa.table(text, names=header), table.num_rows)
+        text.append(pc.fill_null(column, empty))
+    source = pa.Table.from_arrays(text, names=table.column_names)
+    return _Table(path, header, source, table.num_rows)
 
 
 def _numbers(
@@ -227,22 +313,23 @@ def _numbers(
     """
     arrow = table.arrow(column)
     if arrow is not None:
-        import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
-        import pyarrow.compute as pc  # optional extra, as above
-
-        picked = pc.take(arrow, pa.array(np.asarray(rows, dtype=np.int64)))
+        pa, pc = _pyarrow()
+        every = isinstance(rows, range) and rows == range(len(arrow))
+        picked = arrow if every else pc.take(arrow, _arrow_ints(np.asarray(rows)))
         stripped = pc.utf8_trim_whitespace(picked)
-        missing = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(_MISSING)))
+        # A missing value (_MISSING, any case) becomes "nan": one cast then reads every cell.
+        is_missing = pc.is_in(pc.utf8_lower(stripped), value_set=_arrow_texts(sorted(_MISSING)))
+        missing = pc.sum(is_missing)
+        texts = pc.if_else(is_missing, _arrow_text("nan"), stripped)
         values: np.ndarray | None
         try:
-            cast = pc.cast(pc.if_else(missing, None, stripped), pa.float64())
-            values = cast.to_numpy(zero_copy_only=False).astype(np.float64)
+            values = _np_view(pc.cast(texts, pa.float64()), np.float64).copy()
         except (pa.ArrowException, ValueError):
             values = None
         if values is not None:
-            finite = np.isfinite(values) | np.asarray(missing.to_numpy(zero_copy_only=False))
-            if finite.all():
-                values[np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
+            nan = np.isnan(values)
+            # Only the missing cells may be NaN ("-nan" is not missing) and none infinite.
+            if int(nan.sum()) == (missing.as_py() or 0) and not np.isinf(values).any():
                 return values
     if quiet and arrow is not None:
         raise CliError("")  # the caller reads row by row to name the first bad line
@@ -307,11 +394,24 @@ def _emit(payload: dict[str, object]) -> None:
     A ``"people"`` value given as :class:`_People` (columns, not one dict a person) is written
     in chunks from its columns: byte for byte what ``json.dumps`` gives for the list of
     dicts, without the pure-Python indenting encoder walking 200,000 dicts (it was 6 s of the
-    10 s profile of ``attune outcomes`` on 200,000 people).
+    10 s profile of ``attune outcomes`` on 200,000 people). With pyarrow the chunks are built
+    column-wise in Arrow and written as bytes (:meth:`_People.json_bytes`).
     """
     people = payload.get("people")
     if not isinstance(people, _People):
-        sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+        rows: dict[str, str] = {}  # lists of flat dicts (events): our encoder, same bytes
+        for key, value in payload.items():
+            encoded = _rows_json(value) if isinstance(value, list) and _is_rows(value) else None
+            if encoded is not None:
+                rows[key] = encoded
+        text = json.dumps(
+            {k: _ROWS_MARK + k if k in rows else v for k, v in payload.items()},
+            indent=2,
+            allow_nan=False,
+        )
+        for key, rows_text in rows.items():
+            text = text.replace(json.dumps(_ROWS_MARK + key), rows_text, 1)
+        sys.stdout.write(text + "\n")
         return
     head, tail = json.dumps({**payload, "people": _PEOPLE_MARK}, indent=2, allow_nan=False).split(
         json.dumps(_PEOPLE_MARK)
@@ -320,6 +420,21 @@ def _emit(payload: dict[str, object]) -> None:
     write(head)
     if not len(people):
         write("[]")
+    elif _has_pyarrow():
+        write("[\n")
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        for start in range(0, len(people), _CHUNK):
+            chunk = people.json_bytes(start, start + _CHUNK)
+            if start + _CHUNK >= len(people):
+                chunk = chunk[:-2]  # no ",\n" after the last person
+            if binary is not None:
+                binary.write(chunk)
+            else:  # a text-only stream (io.StringIO): the JSON is ASCII
+                write(bytes(chunk).decode("ascii"))
+        if binary is not None:
+            binary.flush()
+        write("\n  ]")
     else:
         write("[\n")
         for start in range(0, len(people), _CHUNK):
@@ -330,7 +445,84 @@ def _emit(payload: dict[str, object]) -> None:
     write(tail + "\n")
 
 
+def _has_pyarrow() -> bool:
+    """Whether pyarrow can be imported (the optional ``attune[research]`` extra)."""
+    try:
+        _pyarrow()
+    except ImportError:
+        return False
+    return True
+
+
 _PEOPLE_MARK = "\x00people\x00"
+_ROWS_MARK = "\x00rows\x00"
+
+
+def _is_rows(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(type(v) is dict for v in value)
+
+
+def _json_float(value: float) -> str:
+    """A float as ``json.dumps(..., allow_nan=False)`` writes it."""
+    if value != value or value in (math.inf, -math.inf):
+        raise ValueError("Out of range float values are not JSON compliant: " + repr(value))
+    return float.__repr__(value)
+
+
+#: How ``json`` writes each plain type (exact types: ``bool`` is not taken for ``int``).
+_SCALAR_JSON: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _: "null",
+    bool: lambda v: "true" if v else "false",
+    int: int.__repr__,
+    float: _json_float,
+    str: json.encoder.encode_basestring_ascii,
+}
+
+
+def _rows_json(rows: list[dict[str, Any]]) -> str | None:
+    """``json.dumps(rows, indent=2)`` as the value of a top-level key, or ``None``.
+
+    For the sudden-gains ``events`` and ``byperson`` lists (thousands of flat dicts): the same
+    bytes as the standard library's pure-Python indenting encoder (which took 0.2 s of 0.5 s),
+    written with the keys' prefixes formatted once and the values by type. ``None`` (the
+    caller then uses ``json.dumps``) for anything but string keys and plain values or lists of
+    plain values.
+    """
+    pad, key_pad, item_pad = "    ", "      ", "        "
+    scalar = _SCALAR_JSON
+    prefixes: dict[str, str] = {}
+    objects: list[str] = []
+    for row in rows:
+        fields: list[str] = []
+        for key, value in row.items():
+            prefix = prefixes.get(key)
+            if prefix is None:
+                if type(key) is not str:
+                    return None
+                prefix = prefixes[key] = f"{key_pad}{scalar[str](key)}: "
+            kind = type(value)
+            if kind is float and value - value == 0.0:  # finite (NaN and ±inf give NaN)
+                fields.append(prefix + float.__repr__(value))
+            elif kind is list:
+                if not value:
+                    fields.append(prefix + "[]")
+                    continue
+                items: list[str] = []
+                for item in value:
+                    encode = scalar.get(type(item))
+                    if encode is None:
+                        return None
+                    items.append(item_pad + encode(item))
+                fields.append(f"{prefix}[\n" + ",\n".join(items) + f"\n{key_pad}]")
+            else:
+                encode = scalar.get(kind)
+                if encode is None:
+                    return None
+                fields.append(prefix + encode(value))
+        objects.append(f"{pad}{{\n" + ",\n".join(fields) + f"\n{pad}}}" if fields else pad + "{}")
+    return "[\n" + ",\n".join(objects) + "\n  ]"
+
+
 _CHUNK = 20_000
 _PERSON_JSON = (
     '    {{\n      "id": {},\n      "pre": {},\n      "post": {},\n      "change": {},\n'
@@ -354,30 +546,61 @@ def _json_floats(values: np.ndarray) -> list[str]:
 
 @dataclass(frozen=True)
 class _People:
-    """The per-person results as columns; :meth:`persons` for the table, JSON straight out."""
+    """The per-person results as columns; :meth:`persons` for the table, JSON straight out.
 
-    ids: list[int | str]
+    ``ids`` is a list (ints or texts) or an ``int64`` array; ``codes`` index ``labels``, the
+    category names.
+    """
+
+    ids: list[int | str] | np.ndarray
     pre: np.ndarray
     post: np.ndarray
     rci: np.ndarray | None  # None: no RCI (``--rc``), ``null`` for everyone
-    names: list[str]
+    codes: np.ndarray
+    labels: tuple[str, ...]
+
+    @classmethod
+    def from_names(
+        cls,
+        ids: list[int | str] | np.ndarray,
+        pre: np.ndarray,
+        post: np.ndarray,
+        rci: np.ndarray | None,
+        names: Sequence[str],
+    ) -> _People:
+        labels = tuple(dict.fromkeys(names))
+        index = {name: k for k, name in enumerate(labels)}
+        codes = np.fromiter(map(index.__getitem__, names), dtype=np.int64, count=len(names))
+        return cls(ids, pre, post, rci, codes, labels)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def names(self) -> list[str]:
+        labels = self.labels
+        return [labels[c] for c in self.codes.tolist()]
+
+    def id_list(self) -> list[int | str]:
+        if isinstance(self.ids, np.ndarray):
+            values: list[int | str] = self.ids.tolist()
+            return values
+        return self.ids
 
     def persons(self) -> list[_Person]:
         rcis: list[float | None] = (
             [None] * len(self.ids) if self.rci is None else [float(v) for v in self.rci]
         )
         return [
-            _Person(pid, float(a), float(b), r, str(name))
+            _Person(pid, float(a), float(b), r, name)
             for pid, a, b, r, name in zip(
-                self.ids, self.pre, self.post, rcis, self.names, strict=True
+                self.id_list(), self.pre, self.post, rcis, self.names, strict=True
             )
         ]
 
     def json_items(self, start: int, stop: int) -> list[str]:
-        ids = self.ids[start:stop]
+        """The JSON objects of people ``start:stop`` (without pyarrow; see :meth:`json_bytes`)."""
+        ids = self.id_list()[start:stop]
         pre, post = self.pre[start:stop], self.post[start:stop]
         n = len(ids)
         if all(type(i) is int for i in ids):
@@ -385,7 +608,7 @@ class _People:
         else:
             id_text = list(map(_json_str, map(str, ids)))
         rci = ["null"] * n if self.rci is None else _json_floats(self.rci[start:stop])
-        encoded = {name: _json_str(str(name)) for name in set(self.names[start:stop])}
+        labels = [_json_str(name) for name in self.labels]
         return list(
             map(
                 _PERSON_JSON.format,
@@ -394,9 +617,36 @@ class _People:
                 _json_floats(post),
                 _json_floats(post - pre),
                 rci,
-                [encoded[str(name)] for name in self.names[start:stop]],
+                [labels[c] for c in self.codes[start:stop].tolist()],
             )
         )
+
+    def json_bytes(self, start: int, stop: int) -> memoryview:
+        """People ``start:stop`` as the JSON objects of :meth:`json_items`, each followed by
+        ``",\n"``, built column-wise in Arrow (one string kernel over all of them, not one
+        ``str.format`` a person): the bytes of ``",\n".join(json_items(...)) + ",\n"``."""
+        pa, pc = _pyarrow()
+        if isinstance(self.ids, np.ndarray):
+            ids = pc.cast(_arrow_ints(self.ids[start:stop]), pa.string())
+        elif all(type(i) is int for i in self.ids[start:stop]):
+            ids = _arrow_texts(list(map(int.__repr__, self.ids[start:stop])))
+        else:
+            ids = _arrow_texts([_json_str(str(i)) for i in self.ids[start:stop]])
+        pre, post = self.pre[start:stop], self.post[start:stop]
+        rci = _arrow_text("null") if self.rci is None else _json_float_texts(self.rci[start:stop])
+        labels = _arrow_texts([_json_str(name) for name in self.labels])
+        category = pc.take(labels, _arrow_ints(self.codes[start:stop]))
+        pieces = _PERSON_JSON.replace("{{", "{").replace("}}", "}").split("{}")
+        fields = [ids, _json_float_texts(pre), _json_float_texts(post)]
+        fields += [_json_float_texts(post - pre), rci, category]
+        parts: list[Any] = []
+        for piece, field in zip(pieces, fields, strict=False):
+            parts += [_arrow_text(piece), field]
+        parts += [_arrow_text(pieces[-1] + ",\n"), _arrow_text("")]  # the last: the separator
+        joined = pc.binary_join_element_wise(*parts)
+        _, offsets, data = joined.buffers()
+        bounds = np.frombuffer(offsets, np.int32, count=len(joined) + 1, offset=4 * joined.offset)
+        return memoryview(data)[int(bounds[0]) : int(bounds[-1])]
 
 
 def _json_str(text: str) -> str:
@@ -474,35 +724,50 @@ def _one_chunk(column: Any) -> Any:
 
 def _long_scores_arrow(
     table: _Table, ns: argparse.Namespace
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray] | None:
+) -> tuple[Any, list[str], np.ndarray, np.ndarray] | None:
     """:func:`_long_scores` in Arrow and numpy; ``None`` (read row by row) on any bad row.
 
     Dictionary encoding gives each distinct text a code in order of first appearance, which is
-    the order the row-by-row reader kept (ids, times).
+    the order the row-by-row reader kept (ids, times). The ids stay an Arrow string array.
     """
     time_arrow, id_arrow = table.arrow(ns.time), table.arrow(ns.id)
     if time_arrow is None or id_arrow is None:
         return None
-    import pyarrow as pa  # lazy: optional extra, see _read_csv_arrow
-    import pyarrow.compute as pc  # optional extra, as above
+    pa, pc = _pyarrow()
 
     encoded = pc.dictionary_encode(_one_chunk(time_arrow))
     roles, times = _time_roles(encoded.dictionary.to_pylist(), ns)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = _np_view(encoded.indices, np.int32)
     which = np.asarray(roles, dtype=np.int8)[codes] if len(codes) else np.zeros(0, np.int8)
     selected = np.flatnonzero(which)
     which_selected = which[selected]
-    ids = pc.utf8_trim_whitespace(pc.take(id_arrow, pa.array(selected)))
-    if len(ids) and not pc.all(pc.greater(pc.utf8_length(ids), 0)).as_py():
-        return None  # an empty id: the row-by-row reader names its line
-    id_encoded = pc.dictionary_encode(_one_chunk(ids))
-    id_codes = id_encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    order: list[str] = id_encoded.dictionary.to_pylist()
+    every = len(selected) == len(which)  # only pre and post rows: no row to leave out
+    rows: range | np.ndarray = range(len(which)) if every else selected
+    ids = _one_chunk(id_arrow) if every else pc.take(id_arrow, _arrow_ints(selected))
+    order: Any
+    if len(ids) and pc.all(pc.match_substring_regex(ids, _CANONICAL_INT_ARROW)).as_py():
+        # Integer ids written the one way (no sign, zero or space before; so none empty):
+        # the same text is the same number, so the numbers are paired in numpy (faster than
+        # hashing text).
+        numbers = _np_view(pc.cast(ids, pa.int64()), np.int64)
+        distinct, first, inverse = np.unique(numbers, return_index=True, return_inverse=True)
+        by_first = np.argsort(first, kind="stable")
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[by_first] = np.arange(len(distinct))
+        id_codes = rank[inverse.ravel()]
+        order = distinct[by_first]  # an int64 array: the ids as numbers (see _ids_at)
+    else:
+        ids = pc.utf8_trim_whitespace(ids)
+        if len(ids) and not _np_view(pc.utf8_length(ids), np.int32).all():
+            return None  # an empty id: the row-by-row reader names its line
+        id_encoded = pc.dictionary_encode(_one_chunk(ids))
+        id_codes = _np_view(id_encoded.indices, np.int32).astype(np.int64)
+        order = id_encoded.dictionary
     is_pre, is_post = which_selected == 1, which_selected == 2
     for mask in (is_pre, is_post):
         if len(id_codes) and np.bincount(id_codes[mask], minlength=len(order)).max(initial=0) > 1:
             return None  # an id twice at the same time: named row by row
-    values = _numbers(table, ns.score, selected)
+    values = _numbers(table, ns.score, rows)
     pre = np.full(len(order), np.nan)
     post = np.full(len(order), np.nan)
     pre[id_codes[is_pre]] = values[is_pre]
@@ -510,10 +775,37 @@ def _long_scores_arrow(
     return order, times, pre, post
 
 
+def _ids_at(order: Any, keep: np.ndarray) -> list[int | str] | np.ndarray:
+    """The ids at positions ``keep`` of ``order``, as :func:`_ids` gives them.
+
+    ``order`` is a list of texts, an ``int64`` array (ids already read as numbers by
+    :func:`_long_scores_arrow`) or an Arrow string array: then ids that are all integers come
+    back as an ``int64`` array, converted in Arrow — the
+    same values as ``int(text)``, checked by the same pattern first (Arrow's cast would also
+    take ``0x10``); anything else (text ids, integers beyond int64) goes through :func:`_ids`.
+    """
+    if isinstance(order, list):
+        return _ids([order[k] for k in keep.tolist()])
+    if isinstance(order, np.ndarray):
+        numbers: np.ndarray = order[keep]
+        return numbers
+    pa, pc = _pyarrow()
+    texts = pc.take(order, _arrow_ints(keep))
+    if len(texts) and pc.all(pc.match_substring_regex(texts, _INT_RE_ARROW)).as_py():
+        try:
+            return _np_view(pc.cast(texts, pa.int64()), np.int64)
+        except pa.ArrowException:
+            pass  # beyond int64: Python's int below
+    return _ids(texts.to_pylist())
+
+
 def _long_scores(
     table: _Table, ns: argparse.Namespace
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
     """Ids in order of first appearance, the times seen, and each id's pre and post score.
+
+    The ids are a list of texts, or (read through Arrow) an int64 array or an Arrow string
+    array, for :func:`_ids_at`.
 
     A missing score (or no row at that time) is NaN. Errors name the first bad line, in file
     order, as the row-by-row reader did: an empty id, a second row of an id at the same time,
@@ -589,7 +881,7 @@ def _outcomes(ns: argparse.Namespace) -> int:
             raise CliError("--cutoff must be a finite number")
 
     plot = _plot_target(ns)
-    table = _read(ns.file)
+    table = _read(ns.file, (ns.id, ns.time, ns.score))
     table.need(ns.id, ns.time, ns.score)
     order, times, pre, post = _long_scores(table, ns)
     for flag, wanted in (("--pre", ns.pre), ("--post", ns.post)):
@@ -599,13 +891,13 @@ def _outcomes(ns: argparse.Namespace) -> int:
                 f"{flag} {wanted}: no row of {table.path} has that time in column "
                 f"'{ns.time}' (its times: {shown or 'none'})"
             )
-    complete = [order[k] for k in np.flatnonzero(~np.isnan(pre) & ~np.isnan(post))]
-    if not complete:
+    keep = np.flatnonzero(~np.isnan(pre) & ~np.isnan(post))
+    if not len(keep):
         raise CliError(
             f"no complete cases: nobody in {table.path} has a '{ns.score}' score at both "
             f"time {ns.pre} and time {ns.post}"
         )
-    keep = ~np.isnan(pre) & ~np.isnan(post)
+    complete = _ids_at(order, keep)
     pre, post = pre[keep], post[keep]
     if ns.approach is not None:
         return _approach(ns, table.path, complete, len(order), pre, post, cutoff_given, plot)
@@ -646,14 +938,15 @@ def _outcomes(ns: argparse.Namespace) -> int:
             pre, post, higher_is_better=higher, rc_points=points, cutoff=cutoff
         )
 
-    names = jt.category_names(codes)
-    counts = {name: names.count(name) for name in jt.CATEGORIES}
+    tally = np.bincount(codes, minlength=len(jt.CATEGORIES)).tolist()
+    counts = dict(zip(jt.CATEGORIES, tally, strict=True))
     people = _People(
-        _ids(complete),
+        complete,
         pre,
         post,
         None if ns.reliability is None else rci_array,
-        [str(n) for n in names],
+        np.asarray(codes, dtype=np.int64),
+        jt.CATEGORIES,
     )
     if plot is not None:
         plots.jacobson_truax_plot(
@@ -799,7 +1092,7 @@ def _approach_cutoff(
 def _approach(
     ns: argparse.Namespace,
     path: str,
-    complete: list[str],
+    complete: list[int | str] | np.ndarray,
     ids_in_file: int,
     pre: np.ndarray,
     post: np.ndarray,
@@ -892,13 +1185,12 @@ def _approach(
     except ValueError as exc:
         raise CliError(str(exc)) from None
     summary = cs.summarise(categories)
-    names = categories.names()
-    people = _People(
-        _ids(complete),
+    people = _People.from_names(
+        complete,
         pre,
         post,
         None if result is None else np.asarray(result.rci, dtype=np.float64),
-        list(names),
+        categories.names(),
     )
     if plot is not None:
         band = None
@@ -1037,7 +1329,7 @@ def _sudden_gains(ns: argparse.Namespace) -> int:
         config = sg.SuddenGainConfig(cutoff=ns.cutoff)
     except ValueError as exc:
         raise CliError(f"--cutoff: {exc}") from None
-    table = _read(ns.file)
+    table = _read(ns.file, (ns.id, *columns))
     plot = _plot_target(ns)
     table.need(ns.id, *columns)
     raw_ids, scores = _wide_scores(table, ns.id, columns)
@@ -1304,3 +1596,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
+    except BrokenPipeError:
+        # The reader went away (``attune outcomes … --json | head``): stop quietly, as the
+        # Python documentation advises (signal module, "Note on SIGPIPE"), not with a traceback
+        # and a second one when the interpreter flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

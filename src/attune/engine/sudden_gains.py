@@ -228,6 +228,26 @@ class _Criteria:
     n_post: IntArray
 
 
+def _windows(scores: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The three values up to and including the pre-gain column k, and the three after it.
+
+    Both are (people, columns − 1, 3) views; window k covers columns k−2 … k+3, NaN-padded.
+    """
+    pad = WINDOW - 1
+    padded = np.pad(scores, ((0, 0), (pad, pad)), constant_values=np.nan)
+    windows = sliding_window_view(padded, 2 * WINDOW, axis=1)  # (n, t-1, 6)
+    return windows[..., :WINDOW], windows[..., WINDOW:]
+
+
+def _usable(pre: FloatArray, post: FloatArray, n_pre: IntArray, n_post: IntArray) -> BoolArray:
+    """Intervals whose three criteria can be judged: both scores of the interval present and
+    at least :data:`MIN_VALUES` of the three values on each side."""
+    usable: BoolArray = (
+        ~np.isnan(pre) & ~np.isnan(post) & (n_pre >= MIN_VALUES) & (n_post >= MIN_VALUES)
+    )
+    return usable
+
+
 def _criteria(scores: FloatArray, config: SuddenGainConfig, loss: bool) -> _Criteria:
     n, t = scores.shape
     width = max(t - 1, 0)
@@ -238,11 +258,7 @@ def _criteria(scores: FloatArray, config: SuddenGainConfig, loss: bool) -> _Crit
             none, none.copy(), empty, empty, empty, empty, empty, empty,
             np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0), dtype=np.int64),
         )  # fmt: skip
-    pad = WINDOW - 1
-    padded = np.pad(scores, ((0, 0), (pad, pad)), constant_values=np.nan)
-    # Window k covers columns k-2 .. k+3: three values up to the pre-gain column k, three after.
-    windows = sliding_window_view(padded, 2 * WINDOW, axis=1)  # (n, t-1, 6)
-    before, after = windows[..., :WINDOW], windows[..., WINDOW:]
+    before, after = _windows(scores)
     pre, post = before[..., -1], after[..., 0]
     has_b, has_a = ~np.isnan(before), ~np.isnan(after)
     n_pre, n_post = has_b.sum(axis=2), has_a.sum(axis=2)
@@ -260,7 +276,7 @@ def _criteria(scores: FloatArray, config: SuddenGainConfig, loss: bool) -> _Crit
             [np.nan] + [t_critical_value(config.alpha, d) for d in range(1, 2 * WINDOW - 1)]
         )
         critical = table[np.clip(df, 0, 2 * WINDOW - 2)]
-    usable = ~np.isnan(pre) & ~np.isnan(post) & (n_pre >= MIN_VALUES) & (n_post >= MIN_VALUES)
+    usable = _usable(pre, post, n_pre, n_post)
     with np.errstate(invalid="ignore"):
         jump = post - pre if loss else pre - post  # positive = in the direction looked for
         shift = mean_a - mean_b if loss else mean_b - mean_a
@@ -335,7 +351,12 @@ def count_testable_intervals(scores: ArrayLike) -> int:
     the interval present and at least two of three values on each side.
     """
     array = np.atleast_2d(np.asarray(scores, dtype=np.float64))
-    return int(_criteria(array, DEFAULT_SUDDEN_GAINS, False).usable.sum())
+    if array.shape[1] < 2:
+        return 0
+    before, after = _windows(array)
+    n_pre = (~np.isnan(before)).sum(axis=2)
+    n_post = (~np.isnan(after)).sum(axis=2)
+    return int(_usable(before[..., -1], after[..., 0], n_pre, n_post).sum())
 
 
 @dataclass(frozen=True)
