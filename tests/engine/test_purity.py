@@ -74,8 +74,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # Plain typed Python and numpy: no Django, no other app.
     "pure core": ("engine", "simulation", "analytics", "research"),
     # Small project-wide helpers with no models: URL converters, id-checking form fields, the
-    # visitor's address, response middleware.
-    "shared": ("converters", "record_fields", "client_address", "middleware"),
+    # visitor's address, response middleware, the typed accessors of Attune's settings.
+    "shared": ("conf", "converters", "record_fields", "client_address", "middleware"),
     # Models, services, queries, rules (several also serve their own pages today).
     "data": (
         "accounts",
@@ -124,10 +124,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("attune.notes.templatetags.process_notes", "attune.workspace.templatetags.session_rows"): (
         "the process-note tag reuses workspace's url_for_ids; issue 15 (decryption and audit in "
         "the notes service, called from the view)"
-    ),
-    ("attune.practice.management.commands.serve", "attune.settings"): (
-        "`attune serve` prints the site address with the settings' own site_url_from; issue 15 "
-        "(one typed settings module)"
     ),
     ("attune.reminders.queries", "attune.portal.queries"): (
         "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from attune import conf
 from attune.alerts.models import Alert, AlertKind
 from attune.alerts.services import raise_alert
 from attune.care.models import Episode, EpisodeStatus, Session
@@ -134,13 +134,13 @@ def engine_config() -> EngineConfig:
 
     The fit check-in's session has one setting, ``ATTUNE_FIT_CHECK_SESSION``: it decides when
     the form is offered and when the engine's fit rule reads it."""
-    overrides = dict(getattr(settings, "ATTUNE_ENGINE", {}))
+    overrides = conf.engine_overrides()
     fit = dict(overrides.get("fit_check", {}))
     if "at_session" in fit:
         raise ImproperlyConfigured(
             "Set the fit check-in session with ATTUNE_FIT_CHECK_SESSION, not ATTUNE_ENGINE."
         )
-    fit["at_session"] = int(getattr(settings, "ATTUNE_FIT_CHECK_SESSION", 3))
+    fit["at_session"] = conf.fit_check_session()
     overrides["fit_check"] = fit
     return EngineConfig.from_mapping(overrides)
 
@@ -151,7 +151,7 @@ def practice_curves() -> RecoveryCurves | None:
     Cached until the number of completed episodes changes."""
     ended = Episode.objects.exclude(status=EpisodeStatus.ACTIVE)
     count = ended.count()
-    minimum = getattr(settings, "ATTUNE_PRACTICE_CURVES_MIN", 100)
+    minimum = conf.practice_curves_min()
     if count < minimum:
         return None
     key = f"attune:practice-curves:{count}:{minimum}"

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from attune import conf
 from attune.accounts.models import User
 from attune.alerts.outcomes import caseness, reliable_change
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Goal, GoalRating, Session
@@ -19,14 +19,6 @@ from attune.directory.rendering import render_markdown
 from attune.measures.models import Phase, Response
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.practice.models import TherapistProfile
-
-# A check-in opens this long before the session; feedback stays open this long after it.
-CHECK_IN_OPENS = timedelta(days=getattr(settings, "ATTUNE_CHECK_IN_OPENS_DAYS", 3))
-FEEDBACK_OPEN_FOR = timedelta(days=getattr(settings, "ATTUNE_FEEDBACK_OPEN_DAYS", 14))
-# The fit check-in stays open this long after the session it follows; the exit feedback this
-# long after the client was asked for it.
-FIT_CHECK_OPEN_FOR = timedelta(days=getattr(settings, "ATTUNE_FIT_CHECK_OPEN_DAYS", 28))
-EXIT_OPEN_FOR = timedelta(days=getattr(settings, "ATTUNE_EXIT_FEEDBACK_OPEN_DAYS", 60))
 
 
 @dataclass(frozen=True)
@@ -43,14 +35,14 @@ def form_is_open(session: Session, phase: str, now: datetime) -> bool:
     if phase == Phase.CHECK_IN:
         return (
             session.attendance == Attendance.SCHEDULED
-            and session.scheduled_at - CHECK_IN_OPENS <= now <= ends_at
+            and session.scheduled_at - conf.check_in_opens() <= now <= ends_at
         )
     if phase == Phase.FEEDBACK:
         started = session.scheduled_at <= now
         attended = session.attendance == Attendance.ATTENDED or (
             session.attendance == Attendance.SCHEDULED and started
         )
-        return attended and started and now - session.scheduled_at <= FEEDBACK_OPEN_FOR
+        return attended and started and now - session.scheduled_at <= conf.feedback_open_for()
     if phase == Phase.FIT_CHECK:
         # After the n-th attended session (ATTUNE_FIT_CHECK_SESSION), for a few weeks.
         if not _fit_window_open(session, now):
@@ -61,7 +53,7 @@ def form_is_open(session: Session, phase: str, now: datetime) -> bool:
 
 
 def _fit_window_open(session: Session, now: datetime) -> bool:
-    return session.scheduled_at <= now <= session.scheduled_at + FIT_CHECK_OPEN_FOR
+    return session.scheduled_at <= now <= session.scheduled_at + conf.fit_check_open_for()
 
 
 def open_ending_request(episode: Episode) -> EndingRequest | None:
@@ -70,7 +62,7 @@ def open_ending_request(episode: Episode) -> EndingRequest | None:
 
 def endings_asking_for_exit_feedback(now: datetime) -> QuerySet[Ending]:
     """The one rule of when the exit feedback is open: **only after the ending is recorded**,
-    when the therapist's ending asked for it, for ``EXIT_OPEN_FOR`` from then.
+    when the therapist's ending asked for it, for ``ATTUNE_EXIT_FEEDBACK_OPEN_DAYS`` from then.
 
     Asking for an ending conversation does not open it: the therapy goes on until the two have
     talked, and that conversation may change what happens (docs/workflows.md, "The client's home
@@ -78,7 +70,7 @@ def endings_asking_for_exit_feedback(now: datetime) -> QuerySet[Ending]:
     form asks the client to look back on a therapy that has ended; offered earlier it would
     treat the request as the ending itself."""
     return Ending.objects.filter(
-        exit_requested_at__isnull=False, exit_requested_at__gte=now - EXIT_OPEN_FOR
+        exit_requested_at__isnull=False, exit_requested_at__gte=now - conf.exit_feedback_open_for()
     )
 
 
@@ -131,7 +123,7 @@ def waiting_for_client(user: User, episode: Episode | None, now: datetime) -> Wa
     # ``episode`` itself (the related manager sets it), so the rules read no more.
     sessions = list(
         episode.sessions.filter(
-            Q(attendance=Attendance.ATTENDED) | Q(scheduled_at__gte=now - FEEDBACK_OPEN_FOR)
+            Q(attendance=Attendance.ATTENDED) | Q(scheduled_at__gte=now - conf.feedback_open_for())
         ).order_by("scheduled_at", "number")
     )
     done = set(
@@ -142,8 +134,9 @@ def waiting_for_client(user: User, episode: Episode | None, now: datetime) -> Wa
         ).values_list("session_id", "phase")
     )
     forms = []
+    earliest, latest = now - conf.feedback_open_for(), now + conf.check_in_opens()
     for session in sessions:
-        if not now - FEEDBACK_OPEN_FOR <= session.scheduled_at <= now + CHECK_IN_OPENS:
+        if not earliest <= session.scheduled_at <= latest:
             continue
         for phase in (Phase.FEEDBACK, Phase.CHECK_IN):
             if (session.pk, phase) not in done and form_is_open(session, phase, now):

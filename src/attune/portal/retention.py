@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from attune import conf
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert
 from attune.audit.models import AuditAction
@@ -50,7 +50,7 @@ SYSTEM_EMAIL = "scheduled-jobs@attune.invalid"
 
 
 def retention_years() -> int:
-    return int(getattr(settings, "ATTUNE_RETENTION_YEARS", 10))
+    return conf.retention_years()
 
 
 def add_years(day: date, years: int) -> date:

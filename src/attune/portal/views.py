@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from attune import conf
 from attune.care import services as care_services
 from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
@@ -587,7 +587,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         {
             "deletion_requests": list(requests),
             "open_deletion": next((r for r in requests if r.status == "requested"), None),
-            "retention_years": getattr(settings, "ATTUNE_RETENTION_YEARS", 10),
+            "retention_years": conf.retention_years(),
             "not_included": exports.NOT_INCLUDED,
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from attune import conf
 from attune.accounts.models import Role, User
 from attune.care.models import Attendance, EpisodeStatus, Session
 from attune.care.queries import episodes_visible_to
@@ -35,15 +36,15 @@ def not_completed(therapist: User, now: datetime) -> list[NotCompleted]:
     answered, newest first. Only her own clients (``episodes_visible_to``), a fixed number of
     queries whatever the number of sessions."""
     # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import CHECK_IN_OPENS, FEEDBACK_OPEN_FOR, form_is_open
+    from attune.portal.queries import form_is_open
 
     if therapist.role != Role.THERAPIST:
         return []
     sessions = list(
         Session.objects.filter(
             episode__in=episodes_visible_to(therapist).filter(status=EpisodeStatus.ACTIVE),
-            scheduled_at__gte=now - FEEDBACK_OPEN_FOR,
-            scheduled_at__lte=now + CHECK_IN_OPENS,
+            scheduled_at__gte=now - conf.feedback_open_for(),
+            scheduled_at__lte=now + conf.check_in_opens(),
             attendance__in=[Attendance.SCHEDULED, Attendance.ATTENDED],
         )
         .select_related("episode__client__user", "episode__therapist")

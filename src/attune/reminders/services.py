@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from attune import conf
 from attune.accounts.models import User
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
@@ -44,7 +45,7 @@ RESEND_PAUSE = timedelta(minutes=2)
 
 
 def link_hours() -> int:
-    return int(getattr(settings, "ATTUNE_LINK_HOURS", 72))
+    return conf.link_hours()
 
 
 def hash_token(token: str) -> str:
@@ -57,8 +58,7 @@ def link_path(token: str) -> str:
 
 def link_url(token: str) -> str:
     """The absolute address for an e-mail: ``ATTUNE_SITE_URL`` + ``/f/<token>/``."""
-    site = getattr(settings, "ATTUNE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return site + link_path(token)
+    return conf.site_url() + link_path(token)
 
 
 def create_link(
@@ -194,10 +194,6 @@ class ReminderRun:
     skipped: int = 0
 
 
-def _hours_setting(name: str, default: int) -> timedelta:
-    return timedelta(hours=int(getattr(settings, name, default)))
-
-
 def due_reminders(now: datetime | None = None) -> list[Due]:
     """Forms to remind about now.
 
@@ -213,9 +209,9 @@ def due_reminders(now: datetime | None = None) -> list[Due]:
     from attune.portal.queries import form_is_open
 
     now = now or timezone.now()
-    before = _hours_setting("ATTUNE_CHECK_IN_REMINDER_HOURS", 48)
-    after = _hours_setting("ATTUNE_FEEDBACK_REMINDER_HOURS", 48)
-    max_attempts = int(getattr(settings, "ATTUNE_REMINDER_MAX_ATTEMPTS", 3))
+    before = conf.check_in_reminder_hours()
+    after = conf.feedback_reminder_hours()
+    max_attempts = conf.reminder_max_attempts()
 
     base = Session.objects.filter(
         episode__status=EpisodeStatus.ACTIVE,
