@@ -125,15 +125,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "the process-note tag reuses workspace's url_for_ids; issue 15 (decryption and audit in "
         "the notes service, called from the view)"
     ),
-    ("attune.reminders.queries", "attune.portal.queries"): (
-        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
-    ),
-    ("attune.reminders.services", "attune.portal.queries"): (
-        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
-    ),
-    ("attune.reminders.views", "attune.portal.queries"): (
-        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
-    ),
     # --- a data app importing a data app ranked after it (each one closes a cycle) -------------
     ("attune.accounts.front", "attune.practice.models"): (
         "the visitors' front page lists the practice's therapists: a page living in accounts; "

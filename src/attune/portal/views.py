@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from attune import conf
 from attune.care import services as care_services
+from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
 from attune.measures.form_layout import answers_from_post, layout
@@ -35,8 +36,6 @@ from attune.portal.after_feedback import after_feedback
 from attune.portal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.portal.progress_chart import progress_svg
 from attune.portal.queries import (
-    exit_form_is_open,
-    form_is_open,
     goals_with_ratings,
     how_my_therapist_works,
     messages_of_client,
@@ -527,7 +526,7 @@ def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
 @login_required
 def ending(request: HttpRequest) -> HttpResponse:
     """Ask for an ending conversation, or withdraw the request. The exit feedback waits for the
-    recorded ending (``portal.queries.endings_asking_for_exit_feedback``)."""
+    recorded ending (``care.form_windows.endings_asking_for_exit_feedback``)."""
     _require_client(request)
     episode = active_episode_of_client(request.user)
     request_open = open_ending_request(episode) if episode else None

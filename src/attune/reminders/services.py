@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from attune import conf
 from attune.accounts.models import User
+from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
 from attune.practice.services import crisis_resources_for
@@ -205,9 +206,6 @@ def due_reminders(now: datetime | None = None) -> list[Due]:
     A form already reminded about (sent, or being sent) is not due again; one whose e-mails
     failed is due again until ``ATTUNE_REMINDER_MAX_ATTEMPTS`` (default 3) attempts failed.
     """
-    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import form_is_open
-
     now = now or timezone.now()
     before = conf.check_in_reminder_hours()
     after = conf.feedback_reminder_hours()
@@ -317,9 +315,6 @@ def resend(
 ) -> ReminderDelivery:
     """Send a new link to the same form (the therapist's action). The earlier links stay valid
     until they expire; whichever is used first completes the form and the others then say so."""
-    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import exit_form_is_open, form_is_open
-
     now = now or timezone.now()
     link = delivery.link
     episode = delivery.episode
@@ -386,9 +381,6 @@ def send_now(
     It is the automatic reminder sent early (claimed the same way, so ``attune
     send-reminders`` will not send a second one); once one exists, "Send again" (``resend``)
     is the way."""
-    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import form_is_open
-
     now = now or timezone.now()
     if phase not in (LinkPhase.CHECK_IN, LinkPhase.FEEDBACK):
         raise ResendRefused("Only check-ins and session feedback are sent from here.")

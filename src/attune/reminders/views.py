@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from attune.care import services as care_services
+from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.form_layout import answers_from_post, layout
@@ -31,7 +32,6 @@ from attune.measures.services import (
     submit_form,
 )
 from attune.notifications.services import safety_message_context
-from attune.portal.queries import exit_form_is_open, form_is_open
 from attune.practice.services import crisis_resources_for
 from attune.reminders import services
 from attune.reminders.models import FormLink, LinkPhase, ReminderDelivery
