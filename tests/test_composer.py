@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from attune.alerts.evaluation import evaluate_episode
 from attune.alerts.models import Alert
+from attune.care.endings import end_episode
 from attune.care.form_windows import exit_form_is_open
 from attune.care.models import Attendance
-from attune.care.services import end_episode
 from attune.measures.models import Phase, Response
 from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import exit_forms, feedback_for_therapist

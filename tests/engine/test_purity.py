@@ -175,9 +175,9 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("attune.care.referral_history", "attune.alerts.outcomes"): (
         "reliable change is read through alerts.outcomes; issue 15 (one adapter module)"
     ),
-    ("attune.care.services", "attune.alerts.evaluation"): (
-        "ending an episode re-evaluates its signals; issue 15 (one adapter module, "
-        "care/services.py split by topic)"
+    ("attune.care.sessions", "attune.alerts.evaluation"): (
+        "recording a session re-evaluates the episode (care <-> alerts; was care.services, split "
+        "by topic in issue 15); issue 15 (one adapter module)"
     ),
     ("attune.care.queries", "attune.alerts.models"): (
         "the caseload orders clients by their open alerts (care <-> alerts); issue 15"

@@ -35,7 +35,7 @@ from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Attendance, Client, Episode, Session
 from attune.care.queries import episodes_visible_to
-from attune.care.services import DURATION_MINUTES, record_session, schedule_session
+from attune.care.sessions import DURATION_MINUTES, record_session, schedule_session
 from attune.measures.models import Phase, Response
 
 #: The largest record id (the ``<id:…>`` URL converter's 18 digits): larger is a 404.

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from attune import conf
-from attune.care import services as care_services
+from attune.care.endings import submit_exit_feedback
+from attune.care.fit import submit_fit_check
 from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
@@ -222,7 +223,7 @@ def _form(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
         return render(request, "portal/form.html", context, status=400)
 
     if phase == Phase.FIT_CHECK:
-        result = care_services.submit_fit_check(
+        result = submit_fit_check(
             episode=session.episode,
             session=session,
             respondent=request.user,
@@ -346,7 +347,7 @@ def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
             "please check them and send again.",
         }
         return render(request, "portal/form.html", context, status=400)
-    result = care_services.submit_exit_feedback(
+    result = submit_exit_feedback(
         episode=episode, respondent=request.user, answers=answers, idempotency_key=key
     )
     if result.ok:

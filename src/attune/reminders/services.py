@@ -28,9 +28,10 @@ from django.utils import timezone
 
 from attune import conf
 from attune.accounts.models import User
+from attune.care.endings import submit_exit_feedback
+from attune.care.fit import submit_fit_check
 from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
-from attune.care.services import submit_exit_feedback, submit_fit_check
 from attune.measures.models import Response
 from attune.measures.services import FormSubmission, submit_form
 from attune.practice.services import crisis_resources_for
