@@ -34,6 +34,14 @@ from attune.measures.services import (
 from attune.notifications.services import safety_message_context
 from attune.portal import composer, exports
 from attune.portal.after_feedback import after_feedback
+from attune.portal.forms import (
+    DeletionRequestForm,
+    EndingRequestForm,
+    GoalRatingForm,
+    KeyForm,
+    MessageEditForm,
+    MessageForm,
+)
 from attune.portal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.portal.progress_chart import progress_svg
 from attune.portal.queries import (
@@ -146,7 +154,7 @@ def rate_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
     )
     try:
         stored = composer.rate_goal(
-            goal=goal, by=request.user, rating=request.POST.get("rating", "")
+            goal=goal, by=request.user, rating=GoalRatingForm(request.POST).value("rating")
         )
     except ValidationError as error:
         message = "; ".join(error.messages)
@@ -211,9 +219,8 @@ def _form(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
         return _blank_or_kept_form(request, context, session.episode, session, phase)
 
     answers = answers_from_post(request.POST, versions)
-    try:
-        key = uuid.UUID(request.POST.get("idempotency_key", ""))
-    except ValueError:
+    key = KeyForm(request.POST).key()
+    if key is None:
         context |= {
             "sections": layout(versions, answers),
             "idempotency_key": uuid.uuid4(),
@@ -337,9 +344,8 @@ def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
         return _blank_or_kept_form(request, context, episode, None, phase)
 
     answers = answers_from_post(request.POST, versions)
-    try:
-        key = uuid.UUID(request.POST.get("idempotency_key", ""))
-    except ValueError:
+    key = KeyForm(request.POST).key()
+    if key is None:
         context |= {
             "sections": layout(versions, answers),
             "idempotency_key": uuid.uuid4(),
@@ -401,30 +407,29 @@ def composer_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or episode is None:
         context["idempotency_key"] = uuid.uuid4()
         return render(request, "portal/composer.html", context)
-    values = {
-        "text": request.POST.get("text", ""),
-        "intent": request.POST.get("intent", ""),
-        "share_at_session": request.POST.get("share_at_session") == "on",
-    }
-    try:
-        key = uuid.UUID(request.POST.get("idempotency_key", ""))
-        message = composer.compose(
-            by=request.user,
-            episode=episode,
-            text=values["text"],
-            intent=values["intent"],
-            share_at_session=bool(values["share_at_session"]),
-            idempotency_key=key,
-        )
-    except ValueError:
+    form = MessageForm(request.POST)
+    values = form.values()
+    key = form.key()
+    errors: dict[str, str]
+    if key is None:
         errors = {"form": "We couldn't read part of the form. Your words are still here: "
                              "please send again."}  # fmt: skip
         key = uuid.uuid4()
-    except ValidationError as error:
-        errors = _field_errors(error)
     else:
-        messages.success(request, _saved_message(message))
-        return redirect("portal:composer-message", message_id=message.pk)
+        try:
+            message = composer.compose(
+                by=request.user,
+                episode=episode,
+                text=str(values["text"]),
+                intent=str(values["intent"]),
+                share_at_session=bool(values["share_at_session"]),
+                idempotency_key=key,
+            )
+        except ValidationError as error:
+            errors = _field_errors(error)
+        else:
+            messages.success(request, _saved_message(message))
+            return redirect("portal:composer-message", message_id=message.pk)
     context |= {"values": values, "errors": errors, "idempotency_key": key}
     return render(request, "portal/composer.html", context, status=400)
 
@@ -479,17 +484,14 @@ def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        action = request.POST.get("action", "save")
+        form = MessageEditForm(request.POST, current_text=message.text)
+        action = form.value("action")
         try:
             if action == "delete":
                 composer.delete_message(message=message, by=request.user, now=now)
                 messages.success(request, "Your message is deleted.")
                 return redirect("portal:composer")
-            values = {
-                "text": request.POST.get("text", message.text),
-                "intent": request.POST.get("intent", ""),
-                "share_at_session": request.POST.get("share_at_session") == "on",
-            }
+            values = form.values()
             if action == "share":
                 values["intent"] = Intent.SHARE_NOW
             composer.update_message(
@@ -534,14 +536,14 @@ def ending(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     reason = ""
     if request.method == "POST" and episode is not None:
-        action = request.POST.get("action", "request")
+        form = EndingRequestForm(request.POST)
         try:
-            if action == "withdraw":
+            if form.value("action") == "withdraw":
                 if request_open is not None:
                     composer.withdraw_ending_request(request=request_open, by=request.user)
                 messages.success(request, "Your request is withdrawn. Your therapy goes on.")
             else:
-                reason = request.POST.get("reason", "")
+                reason = form.value("reason")
                 composer.request_ending(episode=episode, by=request.user, reason=reason)
                 messages.success(
                     request,
@@ -624,7 +626,7 @@ def download_csv(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_deletion(request: HttpRequest) -> HttpResponse:
     _require_client(request)
-    if request.POST.get("confirm") != "yes":
+    if not DeletionRequestForm(request.POST).value("confirm"):
         messages.error(request, "Please tick the box to confirm that you want to ask for this.")
         return redirect("portal:data")
     try:
