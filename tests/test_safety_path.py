@@ -12,9 +12,9 @@ import pytest
 from django.urls import reverse
 from post_office.models import Email
 
-from attune.alerts.evaluation import episode_batch
 from attune.alerts.models import Alert, AlertKind, Severity
 from attune.care.endings import submit_exit_feedback
+from attune.care.engine_adapter import episode_batch
 from attune.measures.models import Phase, Response
 from attune.measures.services import submit_form
 from attune.notifications.models import NoticeKind, SafetyNotification

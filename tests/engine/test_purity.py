@@ -165,16 +165,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "submit_form takes the Episode and Session it stores a Response for (measures <-> "
         "care); issue 15"
     ),
-    ("attune.care.ending_summary", "attune.alerts.evaluation"): (
-        "the ORM -> engine adapter lives in alerts.evaluation (care <-> alerts); issue 15 (one "
-        "adapter module)"
-    ),
-    ("attune.care.ending_summary", "attune.alerts.outcomes"): (
-        "reliable change is read through alerts.outcomes; issue 15 (one adapter module)"
-    ),
-    ("attune.care.referral_history", "attune.alerts.outcomes"): (
-        "reliable change is read through alerts.outcomes; issue 15 (one adapter module)"
-    ),
     ("attune.care.sessions", "attune.alerts.evaluation"): (
         "recording a session re-evaluates the episode (care <-> alerts; was care.services, split "
         "by topic in issue 15); issue 15 (one adapter module)"

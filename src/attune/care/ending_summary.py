@@ -3,7 +3,7 @@ end (and their reason), and the outcome in short — first and last PHQ-9 and GA
 change and recovery.
 
 The verdicts are the engine's: reliable change per questionnaire through
-``attune.alerts.outcomes`` (the thresholds the alerts and charts use), caseness and recovery
+``attune.care.engine_adapter`` (the thresholds the alerts and charts use), caseness and recovery
 through the engine's NHS Talking Therapies rule (``engine.outcomes.talking_therapies_outcomes``)
 with the same configuration. Nothing is compared here. Two queries.
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from attune.alerts.evaluation import engine_config
-from attune.alerts.outcomes import (
+from attune.care.engine_adapter import (
     MEASURES,
     Direction,
     caseness,
+    engine_config,
     reliable_change,
     reliable_change_points,
 )

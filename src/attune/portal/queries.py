@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import User
-from attune.alerts.outcomes import caseness, reliable_change
+from attune.care.engine_adapter import caseness, reliable_change
 from attune.care.form_windows import (
     endings_asking_for_exit_feedback,
     fit_window_open,
@@ -157,7 +157,7 @@ class ProgressLine:
     ``usual_below`` is the clinical cut-off (caseness) the engine uses — PHQ-9 10, GAD-7 8
     (caseness of the NHS Talking Therapies manual, PHQ-9 ≥ 10 and GAD-7 ≥ 8; Kroenke, Spitzer &
     Williams 2001; Spitzer, Kroenke, Williams & Löwe 2006; docs/sources.md, "Outcomes") — read from
-    :func:`attune.alerts.outcomes.caseness`, so the graph's shaded "usual range" (scores below
+    :func:`attune.care.engine_adapter.caseness`, so the graph's shaded "usual range" (scores below
     it) can never disagree with the alerts. None when the engine has no cut-off."""
 
     instrument: str
