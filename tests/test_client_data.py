@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from attune.audit.models import AuditEvent
 from attune.care.models import Goal, GoalRating
+from attune.clientportal.models import DeletionRequest, DeletionStatus, FeedbackMessage
 from attune.measures.services import submit_form
 from attune.notes.services import write_note
-from attune.portal.models import DeletionRequest, DeletionStatus, FeedbackMessage
 from tests.answers import FREQUENCY
 from tests.conftest import PASSWORD
 

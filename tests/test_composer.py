@@ -16,8 +16,8 @@ from attune.alerts.models import Alert
 from attune.care.endings import end_episode
 from attune.care.form_windows import exit_form_is_open
 from attune.care.models import Attendance
+from attune.clientportal.models import EndingRequest, FeedbackMessage, Intent
 from attune.measures.models import Phase, Response
-from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import exit_forms, feedback_for_therapist
 from tests.answers import store_feedback_without_evaluation
 from tests.care_helpers import exit_post

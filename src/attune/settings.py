@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "attune.care",
     "attune.measures",
     "attune.alerts",
+    "attune.clientportal",
     "attune.portal",
     "attune.workspace",
     "attune.demo",

@@ -83,6 +83,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "notifications",
         "practice",
         "measures",
+        "clientportal",
         "care",
         "alerts",
         "notes",
@@ -105,13 +106,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("attune.accounts.templatetags.attune_accounts", "attune.demo.loader"): (
         "the demo banner lists the demo logins from the loader; issue 15 (move the list to a "
         "data-free module the loader imports)"
-    ),
-    ("attune.care.ending_summary", "attune.portal.models"): (
-        "the ending summary reads the client's EndingRequest, a model portal owns; issue 15 "
-        "(portal's models into a data app)"
-    ),
-    ("attune.care.ending_summary", "attune.portal.queries"): (
-        "open_ending_request lives in portal.queries; issue 15 (portal's models into a data app)"
     ),
     ("attune.care.referral_history", "attune.workspace.charts"): (
         "the referral history draws the outcome series with workspace's chart helpers; issue 15 "

@@ -21,10 +21,10 @@ from attune.care.engine_adapter import (
     reliable_change_points,
 )
 from attune.care.models import Episode
+from attune.clientportal.models import EndingRequest
+from attune.clientportal.queries import open_ending_request
 from attune.engine.outcomes import TalkingTherapiesOutcomes, talking_therapies_outcomes
 from attune.measures.models import Phase, Response
-from attune.portal.models import EndingRequest
-from attune.portal.queries import open_ending_request
 
 MEASURE_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 NAN = float("nan")

@@ -20,9 +20,9 @@ from attune.care.form_windows import (
 )
 from attune.care.models import Attendance, Episode, EpisodeStatus, Goal, GoalRating, Session
 from attune.care.queries import fit_check_at
+from attune.clientportal.models import EndingRequest, FeedbackMessage, Intent
 from attune.directory.rendering import render_markdown
 from attune.measures.models import Phase, Response
-from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.practice.models import TherapistProfile
 
 
@@ -31,10 +31,6 @@ class OpenForm:
     phase: str
     session: Session | None
     episode: Episode | None = None
-
-
-def open_ending_request(episode: Episode) -> EndingRequest | None:
-    return EndingRequest.objects.filter(episode=episode, withdrawn_at__isnull=True).first()
 
 
 def exit_forms(user: User, now: datetime) -> list[OpenForm]:

@@ -32,9 +32,9 @@ from attune.alerts.models import Alert
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import Episode, EpisodeStatus, Referral, Session
+from attune.clientportal.models import EndingRequest, FeedbackMessage
 from attune.measures.models import Response
 from attune.notes.models import ProcessNote
-from attune.portal.models import EndingRequest, FeedbackMessage
 from attune.reminders.models import FormLink, ReminderDelivery
 from attune.supervision.models import SupervisionNote
 

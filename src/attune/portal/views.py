@@ -21,6 +21,8 @@ from attune.care.fit import submit_fit_check
 from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
+from attune.clientportal.models import DeletionRequest, FeedbackMessage, Intent
+from attune.clientportal.queries import open_ending_request
 from attune.measures.form_layout import answers_from_post, layout
 from attune.measures.models import Phase, Response
 from attune.measures.services import (
@@ -42,13 +44,11 @@ from attune.portal.forms import (
     MessageEditForm,
     MessageForm,
 )
-from attune.portal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.portal.progress_chart import progress_svg
 from attune.portal.queries import (
     goals_with_ratings,
     how_my_therapist_works,
     messages_of_client,
-    open_ending_request,
     open_forms,
     own_message,
     progress_in_words,
