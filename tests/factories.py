@@ -36,6 +36,7 @@ from attune.care.models import (
     Referral,
     Session,
 )
+from attune.clientportal.models import DeletionRequest, EndingRequest, FeedbackMessage, Intent
 from attune.directory.models import Article, DirectoryEntry
 from attune.engine.instruments import definition_checksum, score
 from attune.matching.models import (
@@ -50,7 +51,6 @@ from attune.notes.crypto import encrypt_json
 from attune.notes.models import ProcessNote
 from attune.notes.services import clean_content
 from attune.notifications.models import NoticeKind, SafetyNotification
-from attune.portal.models import DeletionRequest, EndingRequest, FeedbackMessage, Intent
 from attune.practice.models import Modality, Practice, ProblemArea, TherapistProfile
 from attune.reminders.models import FormLink, LinkPhase, ReminderDelivery
 from attune.supervision.models import SupervisionNote

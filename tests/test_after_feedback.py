@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from attune.clientportal.models import Intent
 from attune.portal.after_feedback import (
     STARTER_MISUNDERSTOOD,
     STARTER_STOPPING,
@@ -15,7 +16,6 @@ from attune.portal.after_feedback import (
     rupture_codes,
 )
 from attune.portal.composer import STARTERS, request_ending
-from attune.portal.models import Intent
 from tests.answers import check_in_post, feedback_post
 
 pytestmark = pytest.mark.django_db

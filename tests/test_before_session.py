@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.alerts.outcomes import reliable_change_points
 from attune.alerts.services import raise_alert
+from attune.care.endings import end_episode
+from attune.care.engine_adapter import reliable_change_points
 from attune.care.models import Attendance, Session
-from attune.care.services import end_episode
 from attune.measures.services import submit_form
 from attune.portal.composer import compose, request_ending
 from tests import factories

@@ -13,9 +13,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.alerts.evaluation import episode_batch
 from attune.alerts.models import Alert
 from attune.alerts.services import raise_alert
+from attune.care.engine_adapter import episode_batch
 from attune.care.models import Attendance, Episode
 from attune.engine.recovery import RecoveryCurves, ReferenceConfig, reference_curves, trajectory
 from attune.measures.services import submit_form

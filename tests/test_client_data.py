@@ -13,9 +13,9 @@ from django.contrib import admin
 from django.urls import reverse
 
 from attune.audit.models import AuditEvent
+from attune.clientportal.models import DeletionRequest, DeletionStatus, FeedbackMessage
 from attune.measures.services import submit_form
 from attune.notes.services import write_note
-from attune.portal.models import DeletionRequest, DeletionStatus, FeedbackMessage
 from tests import factories
 from tests.answers import FREQUENCY
 from tests.conftest import sign_in

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from attune.alerts.evaluation import evaluate_episode
 from attune.alerts.models import Alert
+from attune.care.endings import end_episode
+from attune.care.form_windows import exit_form_is_open
 from attune.care.models import Attendance
-from attune.care.services import end_episode
+from attune.clientportal.models import EndingRequest, FeedbackMessage, Intent
 from attune.measures.models import Phase, Response
-from attune.portal.models import EndingRequest, FeedbackMessage, Intent
-from attune.portal.queries import exit_form_is_open, exit_forms, feedback_for_therapist
+from attune.portal.queries import exit_forms, feedback_for_therapist
 from tests.answers import store_feedback_without_evaluation
 from tests.care_helpers import exit_post
 from tests.conftest import sign_in
@@ -244,7 +245,7 @@ def test_exit_feedback_waits_until_the_ending_is_recorded(
     signed_in, episode, django_capture_on_commit_callbacks
 ):
     """Asking for an ending conversation does not open the exit feedback; the therapist's
-    recorded ending (asking for it) does (portal.queries.endings_asking_for_exit_feedback)."""
+    recorded ending (asking for it) does (care.form_windows.endings_asking_for_exit_feedback)."""
     exit_url = reverse("portal:exit-feedback", args=[episode.pk])
     signed_in.post(reverse("portal:ending"), {"reason": "I think I want to stop."})
     assert EndingRequest.objects.filter(episode=episode).exists()

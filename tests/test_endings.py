@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from post_office.models import STATUS, Email
 
+from attune.care.endings import end_episode
 from attune.care.models import Attendance, Ending, EndingKind, EpisodeStatus
-from attune.care.services import end_episode
 from attune.measures.models import Phase, Response
 from attune.measures.services import submit_form
 from attune.portal.composer import request_ending

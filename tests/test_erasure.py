@@ -20,6 +20,12 @@ from attune.accounts.models import Role, SignInEvent, User
 from attune.alerts.services import raise_alert
 from attune.audit.models import AuditEvent
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
+from attune.clientportal.models import (
+    DeletionRequest,
+    DeletionStatus,
+    EndingRequest,
+    FeedbackMessage,
+)
 from attune.matching.models import ConsultationMessage, ConsultationRequest
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
@@ -28,7 +34,6 @@ from attune.notes.models import ProcessNote
 from attune.notes.services import write_note
 from attune.notifications.outbox import send
 from attune.portal import erasure
-from attune.portal.models import DeletionRequest, DeletionStatus, EndingRequest, FeedbackMessage
 from attune.portal.retention import add_years
 from attune.reminders.models import FormLink
 from tests import factories

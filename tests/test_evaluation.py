@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.alerts.evaluation import episode_batch, evaluate_practice, practice_curves
+from attune.alerts.evaluation import evaluate_practice
 from attune.alerts.models import Alert
+from attune.care.engine_adapter import episode_batch, practice_curves
 from attune.care.models import Attendance, EpisodeStatus
 from attune.engine.batch import ATTENDED, NO_SHOW
 from attune.engine.evaluate import EngineConfig

@@ -12,8 +12,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from attune.alerts.evaluation import engine_config, episode_batch
 from attune.alerts.models import Alert, AlertKind, Severity
+from attune.care.engine_adapter import engine_config, episode_batch
 from attune.engine.fit import FitAnswer, fit_concerns
 from attune.measures.models import Phase, Response
 from attune.measures.services import submit_form

@@ -41,8 +41,8 @@ NO_REASON_YET: dict[tuple[str, str], str] = {
     ("practice/management/commands/serve.py", "from gunicorn.app.wsgiapp import WSGIApplication"): (
         "unknown (a command's module is imported only when it runs)"
     ),
-    ("practice/management/commands/serve.py", "from attune.settings import site_url_from"): (
-        "unknown; practice -> settings is a layering exception (tests/engine/test_purity.py)"
+    ("practice/management/commands/serve.py", "from attune.conf import site_url_from"): (
+        "unknown (a command's module is imported only when it runs)"
     ),
     ("reminders/apps.py", "from attune.reminders.redaction import install"): (
         "redaction imports no models; unknown"

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from attune.accounts.invitations import invitation_link
 from attune.alerts.models import Alert, AlertKind, Severity
+from attune.care.endings import end_episode
 from attune.care.models import Attendance, EndingKind
-from attune.care.services import end_episode
 from attune.measures.models import Phase, Response
 from attune.reminders import services
 from attune.reminders.models import FormLink

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attune.accounts.models import Role
-from attune.care.services import end_episode, refer
+from attune.care.endings import end_episode
+from attune.care.warm_referral import refer
 from attune.workspace.past_clients import months_before
 from tests.care_helpers import DENIED, as_user, exit_post
 from tests.conftest import make_episode, make_user

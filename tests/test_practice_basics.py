@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from attune.accounts.models import Role
 from attune.audit.models import AuditEvent
+from attune.care.endings import end_episode
 from attune.care.models import Episode, EpisodeStatus
-from attune.care.services import end_episode
 from attune.directory.queries import DirectoryFilters, search_profiles
 from attune.measures.models import Phase
 from attune.practice.models import ProblemArea, TherapistProfile

@@ -16,11 +16,11 @@ from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
+from attune.clientportal.models import DeletionStatus
 from attune.matching.models import ConsultationRequest, ConsultationStatus
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
 from attune.outcomes.queries import outcomes_report
-from attune.portal.models import DeletionStatus
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
 from attune.reminders.services import create_link
 from attune.workspace.practice_page import (

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from attune.alerts.evaluation import episode_batch
 from attune.alerts.models import Alert, Severity
+from attune.care.engine_adapter import episode_batch
 from attune.measures.definitions_sync import current_version
 from attune.measures.services import submit_form
 from tests.care_helpers import attended_sessions

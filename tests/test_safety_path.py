@@ -12,9 +12,9 @@ import pytest
 from django.urls import reverse
 from post_office.models import Email
 
-from attune.alerts.evaluation import episode_batch
 from attune.alerts.models import Alert, AlertKind, Severity
-from attune.care.services import submit_exit_feedback
+from attune.care.endings import submit_exit_feedback
+from attune.care.engine_adapter import episode_batch
 from attune.measures.models import Phase, Response
 from attune.measures.services import submit_form
 from attune.notifications.models import NoticeKind, SafetyNotification
@@ -225,9 +225,9 @@ def test_link_partial_check_in_keeps_item_9_and_opens_the_alert(
 
 
 def test_every_form_goes_through_the_one_flow_and_is_stored_once(episode, client_user):
-    """The exit feedback (care.services) is stored by the same flow: once, whatever the key."""
+    """The exit feedback (care.endings) is stored by the same flow: once, whatever the key."""
+    from attune.care.endings import end_episode
     from attune.care.models import EndingKind
-    from attune.care.services import end_episode
 
     end_episode(
         episode=episode,

@@ -15,21 +15,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from attune import conf
 
 _ANALYTICS: ContextVar[bool] = ContextVar("attune_analytics_reads", default=False)
 
 #: Apps whose rows are always read from ``default`` (who is signed in must never lag).
 PRIMARY_ONLY = frozenset({"sessions", "accounts", "auth", "mfa", "account", "socialaccount"})
-#: Request paths whose reads are analytics (the practice outcomes page and its export).
-DEFAULT_ANALYTICS_PATHS = ("/practice/outcomes/",)
 
 
 def replica_alias() -> str | None:
     """The replica's database alias, when one is configured."""
-    alias = getattr(settings, "ATTUNE_ANALYTICS_REPLICA", None)
-    return str(alias) if alias else None
+    return conf.analytics_replica()
 
 
 @contextmanager
@@ -70,7 +68,7 @@ class AnalyticsReadsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        paths = tuple(getattr(settings, "ATTUNE_ANALYTICS_PATHS", DEFAULT_ANALYTICS_PATHS))
+        paths = conf.analytics_paths()
         if replica_alias() and request.path.startswith(paths):
             with analytics_reads():
                 return self.get_response(request)

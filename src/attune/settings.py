@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+# Re-exported: the settings build ATTUNE_SITE_URL with it (its home is attune.conf).
+from attune.conf import site_url_from
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("ATTUNE_VAR_DIR", Path.cwd() / "var"))
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "attune.care",
     "attune.measures",
     "attune.alerts",
+    "attune.clientportal",
     "attune.portal",
     "attune.workspace",
     "attune.demo",
@@ -389,21 +392,6 @@ LOGGING = {
 }
 
 
-def site_url_from(environ: Mapping[str, str]) -> str:
-    """The address links in e-mails start with: ``ATTUNE_SITE_URL`` when set (a real install
-    behind its proxy, docs/deployment.md), else where ``attune serve`` listens, from the same
-    ``HOST`` and ``PORT`` it reads, so ``PORT=9123 make demo`` mails links to port 9123."""
-    if environ.get("ATTUNE_SITE_URL"):
-        return environ["ATTUNE_SITE_URL"]
-    host = environ.get("HOST", "").strip() or "127.0.0.1"
-    # Listening on every interface (0.0.0.0, ::): this machine answers on 127.0.0.1 too.
-    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 - compared, not bound
-        host = "127.0.0.1"
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    return f"http://{host}:{environ.get('PORT', '').strip() or '8000'}"
-
-
 # Reminders and password-free form links (attune.reminders; docs/deployment.md). A link works
 # once, for ATTUNE_LINK_HOURS; ATTUNE_SITE_URL makes the absolute address in the e-mail.
 ATTUNE_SITE_URL = site_url_from(os.environ)
@@ -411,6 +399,13 @@ ATTUNE_LINK_HOURS = int(os.environ.get("ATTUNE_LINK_HOURS", "72"))
 ATTUNE_CHECK_IN_REMINDER_HOURS = int(os.environ.get("ATTUNE_CHECK_IN_REMINDER_HOURS", "48"))
 ATTUNE_FEEDBACK_REMINDER_HOURS = int(os.environ.get("ATTUNE_FEEDBACK_REMINDER_HOURS", "48"))
 ATTUNE_REMINDER_MAX_ATTEMPTS = int(os.environ.get("ATTUNE_REMINDER_MAX_ATTEMPTS", "3"))
+# When the client's forms are open (attune.care.form_windows): a check-in this many days before
+# its session, session feedback this many days after it, the fit check-in this many days after
+# its session, the exit feedback this many days after the ending asked for it.
+ATTUNE_CHECK_IN_OPENS_DAYS = int(os.environ.get("ATTUNE_CHECK_IN_OPENS_DAYS", "3"))
+ATTUNE_FEEDBACK_OPEN_DAYS = int(os.environ.get("ATTUNE_FEEDBACK_OPEN_DAYS", "14"))
+ATTUNE_FIT_CHECK_OPEN_DAYS = int(os.environ.get("ATTUNE_FIT_CHECK_OPEN_DAYS", "28"))
+ATTUNE_EXIT_FEEDBACK_OPEN_DAYS = int(os.environ.get("ATTUNE_EXIT_FEEDBACK_OPEN_DAYS", "60"))
 
 # Safety notifications (attune.notifications; docs/clinical-rules.md, docs/deployment.md). A
 # PHQ-9 item-9 answer >= 1 queues an e-mail without clinical content to the treating therapist
@@ -439,3 +434,12 @@ POST_OFFICE = {
     "LOG_LEVEL": 1,  # log failures only (their exception type and message, never the mail)
     "MESSAGE_ID_ENABLED": True,
 }
+
+# Find my match (attune.matching): a practice's therapist strength is cached this many seconds
+# (0 turns the cache off); consultation requests per address (django-ratelimit's rate).
+ATTUNE_MATCHING_CACHE_SECONDS = int(os.environ.get("ATTUNE_MATCHING_CACHE_SECONDS", "600"))
+ATTUNE_CONSULTATION_RATE = os.environ.get("ATTUNE_CONSULTATION_RATE", "5/h")
+# Practice outcomes (attune.outcomes, docs/outcomes.md): counts under this are withheld; a newer
+# published CSV of England's figures (empty: the shipped ones).
+ATTUNE_OUTCOMES_SUPPRESS_BELOW = int(os.environ.get("ATTUNE_OUTCOMES_SUPPRESS_BELOW", "10"))
+ATTUNE_NHS_TT_MEASURES_CSV = os.environ.get("ATTUNE_NHS_TT_MEASURES_CSV") or None

@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from attune.clientportal.models import FeedbackMessage
 from attune.demo.loader import DEMO_PASSWORD, load_demo
-from attune.portal.models import FeedbackMessage
 from tests.browser.conftest import PHONE, login
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 from tests.browser.test_check_in_journey import assert_no_horizontal_scroll, choose, send

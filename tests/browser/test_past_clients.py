@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from attune.portal.models import EndingRequest
+from attune.clientportal.models import EndingRequest
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 from tests.conftest import make_episode

@@ -8,8 +8,8 @@ import re
 from playwright.sync_api import expect
 
 from attune.care.models import Goal, GoalRating
+from attune.clientportal.models import FeedbackMessage, Intent
 from attune.measures.models import Response
-from attune.portal.models import FeedbackMessage, Intent
 from tests.browser.conftest import login
 from tests.browser.test_check_in_journey import (
     FREQUENCY,

@@ -74,8 +74,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # Plain typed Python and numpy: no Django, no other app.
     "pure core": ("engine", "simulation", "analytics", "research", "batch"),
     # Small project-wide helpers with no models: URL converters, id-checking form fields, the
-    # visitor's address, response middleware.
-    "shared": ("converters", "record_fields", "client_address", "middleware", "db_routers"),
+    # visitor's address, response middleware, the typed accessors of Attune's settings.
+    "shared": ("conf", "converters", "record_fields", "client_address", "middleware", "db_routers"),
     # Models, services, queries, rules (several also serve their own pages today).
     "data": (
         "accounts",
@@ -83,6 +83,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "notifications",
         "practice",
         "measures",
+        "clientportal",
         "care",
         "alerts",
         "notes",
@@ -106,13 +107,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "the demo banner lists the demo logins from the loader; issue 15 (move the list to a "
         "data-free module the loader imports)"
     ),
-    ("attune.care.ending_summary", "attune.portal.models"): (
-        "the ending summary reads the client's EndingRequest, a model portal owns; issue 15 "
-        "(portal's models into a data app)"
-    ),
-    ("attune.care.ending_summary", "attune.portal.queries"): (
-        "open_ending_request lives in portal.queries; issue 15 (portal's models into a data app)"
-    ),
     ("attune.care.referral_history", "attune.workspace.charts"): (
         "the referral history draws the outcome series with workspace's chart helpers; issue 15 "
         "(one ORM -> engine adapter module)"
@@ -120,19 +114,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("attune.care.referral_history", "attune.workspace.report_chart"): (
         "the referral history draws the report's SVG chart; issue 15 (one ORM -> engine adapter "
         "module)"
-    ),
-    ("attune.practice.management.commands.serve", "attune.settings"): (
-        "`attune serve` prints the site address with the settings' own site_url_from; issue 15 "
-        "(one typed settings module)"
-    ),
-    ("attune.reminders.queries", "attune.portal.queries"): (
-        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
-    ),
-    ("attune.reminders.services", "attune.portal.queries"): (
-        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
-    ),
-    ("attune.reminders.views", "attune.portal.queries"): (
-        "'when is a form open' lives in portal.queries; issue 15 (move it into the domain)"
     ),
     # --- a data app importing a data app ranked after it (each one closes a cycle) -------------
     ("attune.accounts.front", "attune.practice.models"): (
@@ -174,19 +155,9 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "submit_form takes the Episode and Session it stores a Response for (measures <-> "
         "care); issue 15"
     ),
-    ("attune.care.ending_summary", "attune.alerts.evaluation"): (
-        "the ORM -> engine adapter lives in alerts.evaluation (care <-> alerts); issue 15 (one "
-        "adapter module)"
-    ),
-    ("attune.care.ending_summary", "attune.alerts.outcomes"): (
-        "reliable change is read through alerts.outcomes; issue 15 (one adapter module)"
-    ),
-    ("attune.care.referral_history", "attune.alerts.outcomes"): (
-        "reliable change is read through alerts.outcomes; issue 15 (one adapter module)"
-    ),
-    ("attune.care.services", "attune.alerts.evaluation"): (
-        "ending an episode re-evaluates its signals; issue 15 (one adapter module, "
-        "care/services.py split by topic)"
+    ("attune.care.sessions", "attune.alerts.evaluation"): (
+        "recording a session re-evaluates the episode (care <-> alerts; was care.services, split "
+        "by topic in issue 15); issue 15 (one adapter module)"
     ),
     ("attune.care.queries", "attune.alerts.models"): (
         "the caseload orders clients by their open alerts (care <-> alerts); issue 15"

@@ -7,8 +7,8 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
-        # inline: apps.py is imported before the models are ready; evaluation imports them
-        from attune.alerts.evaluation import engine_config
+        # inline: apps.py is imported before the models are ready; the adapter imports them
+        from attune.care.engine_adapter import engine_config
 
         try:
             engine_config()

@@ -29,15 +29,15 @@ from attune.accounts.models import User
 from attune.alerts import services as alert_services
 from attune.alerts.actions import allowed_actions
 from attune.alerts.models import ActionKind, Alert, AlertStatus
-from attune.alerts.outcomes import MEASURES, caseness, reliable_change
 from attune.api.auth import token_user
 from attune.api.entry import enter_for_client
 from attune.api.models import PersonalAccessToken
 from attune.audit.models import AuditAction
 from attune.audit.services import record
+from attune.care.engine_adapter import MEASURES, caseness, reliable_change
 from attune.care.models import Attendance, Client, Episode, Session
 from attune.care.queries import episodes_visible_to
-from attune.care.services import DURATION_MINUTES, record_session, schedule_session
+from attune.care.sessions import DURATION_MINUTES, record_session, schedule_session
 from attune.measures.models import Phase, Response
 
 #: The largest record id (the ``<id:…>`` URL converter's 18 digits): larger is a 404.
@@ -590,7 +590,7 @@ def record_alert_action(
 )
 def episode_outcomes(request: ApiRequest, episode_id: int = RecordId) -> OutcomesOut:
     """First and latest PHQ-9 and GAD-7 totals with the engine's reliable change
-    (``alerts.outcomes``: NHS Talking Therapies thresholds, Jacobson & Truax 1991)."""
+    (``care.engine_adapter``: NHS Talking Therapies thresholds, Jacobson & Truax 1991)."""
     episode = _episode(request, episode_id)
     scores: dict[str, list[int]] = {code: [] for code in MEASURES}
     for code, value in (

@@ -3,7 +3,7 @@ end (and their reason), and the outcome in short — first and last PHQ-9 and GA
 change and recovery.
 
 The verdicts are the engine's: reliable change per questionnaire through
-``attune.alerts.outcomes`` (the thresholds the alerts and charts use), caseness and recovery
+``attune.care.engine_adapter`` (the thresholds the alerts and charts use), caseness and recovery
 through the engine's NHS Talking Therapies rule (``engine.outcomes.talking_therapies_outcomes``)
 with the same configuration. Nothing is compared here. Two queries.
 """
@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from attune.alerts.evaluation import engine_config
-from attune.alerts.outcomes import (
+from attune.care.engine_adapter import (
     MEASURES,
     Direction,
     caseness,
+    engine_config,
     reliable_change,
     reliable_change_points,
 )
 from attune.care.models import Episode
+from attune.clientportal.models import EndingRequest
+from attune.clientportal.queries import open_ending_request
 from attune.engine.outcomes import TalkingTherapiesOutcomes, talking_therapies_outcomes
 from attune.measures.models import Phase, Response
-from attune.portal.models import EndingRequest
-from attune.portal.queries import open_ending_request
 
 MEASURE_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 NAN = float("nan")

@@ -1,5 +1,6 @@
 """The therapist's forms: what a field accepts and how it looks. The rules about the episode
-(dates, who may be referred to, once-only endings) live in ``care.services``."""
+(dates, who may be referred to, once-only endings) live in the services: ``care.sessions``,
+``care.endings``, ``care.warm_referral``."""
 
 from __future__ import annotations
 
@@ -11,14 +12,11 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from attune.accounts.models import User
+from attune.care.endings import ENDING_NOTE_MAX
 from attune.care.models import Attendance, EndingKind, Episode, Session
 from attune.care.referral import language_choices
-from attune.care.services import (
-    CONSENT_NOTE_MAX,
-    DURATION_MINUTES,
-    ENDING_NOTE_MAX,
-    PROGRESS_NOTE_MAX,
-)
+from attune.care.sessions import DURATION_MINUTES, PROGRESS_NOTE_MAX
+from attune.care.warm_referral import CONSENT_NOTE_MAX
 from attune.practice.models import Modality
 from attune.record_fields import RecordChoiceField, RecordMultipleChoiceField
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import BooleanField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from attune import conf
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert
 from attune.care.fit_wording import SHORT_QUESTIONS
@@ -51,7 +51,7 @@ def sessions_of_client(user: User) -> QuerySet[Session]:
 
 def fit_check_at() -> int:
     """The attended session at which client and therapist are asked about the fit."""
-    return int(getattr(settings, "ATTUNE_FIT_CHECK_SESSION", 3))
+    return conf.fit_check_session()
 
 
 def fit_session(episode: Episode) -> Session | None:

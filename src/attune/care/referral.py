@@ -4,7 +4,7 @@ tell the client and the colleague who takes over.
 The ranking is the matching engine's (``attune.matching.services.find_matches``, the maths in
 ``attune.engine.matching``): the client's problem areas, the language and the approach wanted.
 This module only keeps the colleagues of the client's practice and adds their caseload.
-Making the referral itself is ``attune.care.services.refer``.
+Making the referral itself is ``attune.care.warm_referral.refer``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q
 from django.utils.safestring import SafeString
 
-from attune.alerts.outcomes import reliable_change
+from attune.care.engine_adapter import reliable_change
 from attune.care.models import Attendance, Episode, Session
 from attune.care.queries import earlier_episode_ids
 from attune.measures.models import Response

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from attune.audit.models import AuditAction
 from attune.audit.services import record
-from attune.care import fit_wording, referral, services
+from attune.care import endings, fit, fit_wording, referral, sessions, warm_referral
 from attune.care.ending_summary import ending_summary
 from attune.care.forms import (
     EndingForm,
@@ -97,7 +97,7 @@ def record_session(request: HttpRequest, session_id: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, template, context)
     try:
-        services.record_session(
+        sessions.record_session(
             session=session,
             attendance=form.cleaned_data["attendance"],
             modalities=form.cleaned_data["modalities"],
@@ -127,7 +127,7 @@ def schedule_session(request: HttpRequest, episode_id: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, template, context)
     try:
-        session = services.schedule_session(
+        session = sessions.schedule_session(
             episode=episode,
             scheduled_at=form.scheduled_at(),
             duration_minutes=form.cleaned_data["duration_minutes"],
@@ -180,7 +180,7 @@ def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
             "please check them and send again.",
         }
         return _invalid(request, template, context)
-    result = services.submit_fit_check(
+    result = fit.submit_fit_check(
         episode=episode,
         session=session,
         respondent=request.user,
@@ -234,7 +234,7 @@ def refer(request: HttpRequest, episode_id: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, template, context)
     try:
-        made, created = services.refer(
+        made, created = warm_referral.refer(
             episode=episode,
             to_therapist=form.cleaned_data["to_therapist"],
             consent_given=form.cleaned_data["consent"],
@@ -311,7 +311,7 @@ def end_episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, template, context)
     try:
-        ending, created = services.end_episode(
+        ending, created = endings.end_episode(
             episode=episode,
             kind=form.cleaned_data["kind"],
             ended_on=form.cleaned_data["ended_on"],

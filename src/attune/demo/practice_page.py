@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from attune.accounts.models import User
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
+from attune.clientportal.models import DeletionRequest
 from attune.matching.models import ConsultationRequest
-from attune.portal.models import DeletionRequest
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
 from attune.reminders.services import create_link
 

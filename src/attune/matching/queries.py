@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from attune import conf
 from attune.accounts.models import Role, User
 from attune.care.models import Episode, EpisodeStatus
 from attune.engine.matching import MIN_CASES, Strength, shrink
@@ -171,7 +171,7 @@ def practice_strength(
     mean and the between-therapist variance need every therapist's cases). Kept in the cache
     for ``ATTUNE_MATCHING_CACHE_SECONDS`` (600; 0 turns it off): it reads every check-in of
     the practice, and a few minutes' delay does not matter for a ranking."""
-    seconds = int(getattr(settings, "ATTUNE_MATCHING_CACHE_SECONDS", 600))
+    seconds = conf.matching_cache_seconds()
     therapist_ids = list(
         User.objects.filter(practice_id=practice_id, role=Role.THERAPIST)
         .order_by("pk")

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from attune import conf
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.audit.models import AuditAction
 from attune.audit.services import record
@@ -55,7 +56,7 @@ INTAKE_KEY = "matching_intake"
 
 
 def _rate(group: str, request: HttpRequest) -> str:
-    return str(getattr(settings, "ATTUNE_CONSULTATION_RATE", "5/h"))
+    return conf.consultation_rate()
 
 
 def _base_url(request: HttpRequest) -> str:

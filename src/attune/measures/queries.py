@@ -12,7 +12,7 @@ def stopping_answers_of_outer_episode() -> QuerySet[Response]:
     """For a subquery on Episode: the session-feedback answers to "Have you been thinking of
     stopping therapy?", newest first, each with its answer code as ``stopping_code``. The
     caseload's badge and the supervision queue read the latest one (``[:1]``) and compare it
-    with ``attune.alerts.outcomes.thinking_of_stopping_codes``."""
+    with ``attune.care.engine_adapter.thinking_of_stopping_codes``."""
     return (
         Response.objects.filter(
             episode=OuterRef("pk"),

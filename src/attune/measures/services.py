@@ -2,8 +2,8 @@
 score, store exactly once, and raise the safety alert in the same transaction.
 
 Every way a form comes in calls :func:`submit_form`: the portal, the e-mailed link (``/f/…``),
-the fit check-in and the exit feedback (through ``care.services``), the therapist's own fit
-check-in. See ``docs/clinical-rules.md`` (the safety path).
+the fit check-in and the exit feedback (through ``care.fit`` and ``care.endings``), the
+therapist's own fit check-in. See ``docs/clinical-rules.md`` (the safety path).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ import json
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+
+from attune import conf
 
 SETTING = "ATTUNE_NOTES_KEYS"
 FERNET_PREFIX = "gAAAAA"  # base64 of a Fernet token's version byte 0x80 and timestamp's high bytes
@@ -37,7 +38,7 @@ class NoteDecryptionError(NotesCryptoError):
 
 
 def configured_keys() -> list[str]:
-    raw = getattr(settings, SETTING, None)
+    raw = conf.notes_keys()
     if isinstance(raw, str):
         raw = raw.split(",")
     keys = [str(key).strip() for key in raw or [] if str(key).strip()]

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from attune import conf
 
 SHIPPED = Path(__file__).with_name("data") / "nhs_tt_england.json"
 ATTRIBUTION = (
@@ -71,7 +71,7 @@ def _load(csv_path: str | None) -> dict[str, NationalYear]:
 
 def national_years() -> dict[str, NationalYear]:
     """Every published year, oldest first (read once per process)."""
-    return _load(getattr(settings, "ATTUNE_NHS_TT_MEASURES_CSV", None))
+    return _load(conf.nhs_tt_measures_csv())
 
 
 def national_for(year: str) -> tuple[NationalYear | None, bool]:

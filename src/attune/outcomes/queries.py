@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Max, Min, Q, QuerySet
 
+from attune import conf
 from attune.accounts.models import Role, User
 from attune.alerts.evaluation import engine_config
-from attune.alerts.outcomes import MEASURES
+from attune.care.engine_adapter import MEASURES
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.engine.practice_outcomes import (
     CourseCounts,
@@ -57,10 +56,7 @@ class BadPeriod(ValueError):
 
 def suppression() -> SuppressionConfig:
     """``ATTUNE_OUTCOMES_SUPPRESS_BELOW`` (default 10): counts under it are withheld."""
-    below = getattr(settings, "ATTUNE_OUTCOMES_SUPPRESS_BELOW", 10)
-    if not isinstance(below, int) or isinstance(below, bool) or below < 1:
-        raise ImproperlyConfigured("ATTUNE_OUTCOMES_SUPPRESS_BELOW must be a whole number ≥ 1")
-    return SuppressionConfig(below=below)
+    return SuppressionConfig(below=conf.outcomes_suppress_below())
 
 
 # --------------------------------------------------------------------------- periods

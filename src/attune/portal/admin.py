@@ -16,8 +16,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from attune.accounts.models import Role
+from attune.clientportal.models import DeletionRequest, DeletionStatus
 from attune.portal.deletion_views import decide
-from attune.portal.models import DeletionRequest, DeletionStatus
 from attune.portal.retention import RETENTION_SOURCE, retention_years
 
 

@@ -9,7 +9,7 @@ McLaughlin et al. 2014; docs/sources.md, "Alliance, rupture, repair and fit").
 
 The thresholds are the engine's, never compared here: a rupture is "a little" or more
 (``engine_config().rupture.tension_at_least``, the one the rupture alert uses) and thinking of
-stopping is :func:`attune.alerts.outcomes.thinking_of_stopping_codes` (the caseload's and the
+stopping is :func:`attune.care.engine_adapter.thinking_of_stopping_codes` (the caseload's and the
 report's). The page and the therapist's alerts therefore read the same answers alike.
 """
 
@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from attune.alerts.evaluation import engine_config
-from attune.alerts.outcomes import thinking_of_stopping_codes
+from attune.care.engine_adapter import engine_config, thinking_of_stopping_codes
 from attune.engine import batch as eb
 from attune.measures.models import Response
 

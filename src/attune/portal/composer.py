@@ -20,7 +20,7 @@ from attune.accounts.models import User
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import Episode, Goal, GoalRating
-from attune.portal.models import EndingRequest, FeedbackMessage, Intent
+from attune.clientportal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import therapist_can_read
 
 log = logging.getLogger(__name__)

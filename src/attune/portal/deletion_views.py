@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from attune.clientportal.models import DeletionRequest
 from attune.portal import erasure
-from attune.portal.models import DeletionRequest
 from attune.portal.rules import may_decide_deletion
 
 #: What carrying out a request erases, in words (the page and docs say the same).

@@ -45,10 +45,15 @@ from attune.accounts.models import SignInEvent, User
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import Client, Episode, EpisodeStatus
+from attune.clientportal.models import (
+    DeletionRequest,
+    DeletionStatus,
+    EndingRequest,
+    FeedbackMessage,
+)
 from attune.matching.models import ConsultationRequest
 from attune.measures.models import Response
 from attune.notifications.outbox import send
-from attune.portal.models import DeletionRequest, DeletionStatus, EndingRequest, FeedbackMessage
 from attune.portal.retention import (
     RETENTION_SOURCE,
     count_episode_rows,

@@ -24,13 +24,13 @@ from attune.accounts.models import User
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import Client, Episode
-from attune.measures.models import Response
-from attune.portal.models import (
+from attune.clientportal.models import (
     DeletionRequest,
     DeletionStatus,
     EndingRequest,
     FeedbackMessage,
 )
+from attune.measures.models import Response
 from attune.portal.queries import own_message
 
 NOT_INCLUDED = (

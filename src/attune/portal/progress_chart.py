@@ -10,7 +10,7 @@ What it shows, for a client rather than a clinician:
 * the **usual range** shaded: scores below the questionnaire's clinical cut-off (caseness:
   PHQ-9 below 10, GAD-7 below 8 — NHS Talking Therapies manual; docs/sources.md, "Outcomes"),
   where most people who are not struggling score. The cut-off is the engine's
-  (:func:`attune.alerts.outcomes.caseness` via ``ProgressLine.usual_below``), never a number
+  (:func:`attune.care.engine_adapter.caseness` via ``ProgressLine.usual_below``), never a number
   written here;
 * higher scores drawn higher, so a line going down is things easing ("lower is better" is said
   in words beside the graph).

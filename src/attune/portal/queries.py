@@ -6,27 +6,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from attune.accounts.models import User
-from attune.alerts.outcomes import caseness, reliable_change
-from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Goal, GoalRating, Session
-from attune.care.queries import fit_check_at, fit_session
+from attune.care.engine_adapter import caseness, reliable_change
+from attune.care.form_windows import (
+    endings_asking_for_exit_feedback,
+    fit_window_open,
+    form_is_open,
+    sessions_with_open_forms,
+)
+from attune.care.models import Attendance, Episode, EpisodeStatus, Goal, GoalRating, Session
+from attune.care.queries import fit_check_at
+from attune.clientportal.models import EndingRequest, FeedbackMessage, Intent
 from attune.directory.rendering import render_markdown
 from attune.measures.models import Phase, Response
-from attune.portal.models import EndingRequest, FeedbackMessage, Intent
 from attune.practice.models import TherapistProfile
-
-# A check-in opens this long before the session; feedback stays open this long after it.
-CHECK_IN_OPENS = timedelta(days=getattr(settings, "ATTUNE_CHECK_IN_OPENS_DAYS", 3))
-FEEDBACK_OPEN_FOR = timedelta(days=getattr(settings, "ATTUNE_FEEDBACK_OPEN_DAYS", 14))
-# The fit check-in stays open this long after the session it follows; the exit feedback this
-# long after the client was asked for it.
-FIT_CHECK_OPEN_FOR = timedelta(days=getattr(settings, "ATTUNE_FIT_CHECK_OPEN_DAYS", 28))
-EXIT_OPEN_FOR = timedelta(days=getattr(settings, "ATTUNE_EXIT_FEEDBACK_OPEN_DAYS", 60))
 
 
 @dataclass(frozen=True)
@@ -34,57 +31,6 @@ class OpenForm:
     phase: str
     session: Session | None
     episode: Episode | None = None
-
-
-def form_is_open(session: Session, phase: str, now: datetime) -> bool:
-    if session.episode.status != EpisodeStatus.ACTIVE:
-        return False
-    ends_at = session.scheduled_at + timedelta(minutes=session.duration_minutes)
-    if phase == Phase.CHECK_IN:
-        return (
-            session.attendance == Attendance.SCHEDULED
-            and session.scheduled_at - CHECK_IN_OPENS <= now <= ends_at
-        )
-    if phase == Phase.FEEDBACK:
-        started = session.scheduled_at <= now
-        attended = session.attendance == Attendance.ATTENDED or (
-            session.attendance == Attendance.SCHEDULED and started
-        )
-        return attended and started and now - session.scheduled_at <= FEEDBACK_OPEN_FOR
-    if phase == Phase.FIT_CHECK:
-        # After the n-th attended session (ATTUNE_FIT_CHECK_SESSION), for a few weeks.
-        if not _fit_window_open(session, now):
-            return False
-        fit = fit_session(session.episode)
-        return fit is not None and fit.pk == session.pk
-    return False
-
-
-def _fit_window_open(session: Session, now: datetime) -> bool:
-    return session.scheduled_at <= now <= session.scheduled_at + FIT_CHECK_OPEN_FOR
-
-
-def open_ending_request(episode: Episode) -> EndingRequest | None:
-    return EndingRequest.objects.filter(episode=episode, withdrawn_at__isnull=True).first()
-
-
-def endings_asking_for_exit_feedback(now: datetime) -> QuerySet[Ending]:
-    """The one rule of when the exit feedback is open: **only after the ending is recorded**,
-    when the therapist's ending asked for it, for ``EXIT_OPEN_FOR`` from then.
-
-    Asking for an ending conversation does not open it: the therapy goes on until the two have
-    talked, and that conversation may change what happens (docs/workflows.md, "The client's home
-    and after a session feedback"; docs/decisions.md, issue 12). The
-    form asks the client to look back on a therapy that has ended; offered earlier it would
-    treat the request as the ending itself."""
-    return Ending.objects.filter(
-        exit_requested_at__isnull=False, exit_requested_at__gte=now - EXIT_OPEN_FOR
-    )
-
-
-def exit_form_is_open(episode: Episode, now: datetime) -> bool:
-    """Whether this episode's exit feedback is open (:func:`endings_asking_for_exit_feedback`)."""
-    return endings_asking_for_exit_feedback(now).filter(episode=episode).exists()
 
 
 def exit_forms(user: User, now: datetime) -> list[OpenForm]:
@@ -129,9 +75,10 @@ def waiting_for_client(user: User, episode: Episode | None, now: datetime) -> Wa
         return Waiting(exit_forms(user, now), None)
     # Attended sessions (for the fit session) and the ones around now; ``session.episode`` is
     # ``episode`` itself (the related manager sets it), so the rules read no more.
+    earliest, latest = sessions_with_open_forms(now)
     sessions = list(
         episode.sessions.filter(
-            Q(attendance=Attendance.ATTENDED) | Q(scheduled_at__gte=now - FEEDBACK_OPEN_FOR)
+            Q(attendance=Attendance.ATTENDED) | Q(scheduled_at__gte=earliest)
         ).order_by("scheduled_at", "number")
     )
     done = set(
@@ -143,7 +90,7 @@ def waiting_for_client(user: User, episode: Episode | None, now: datetime) -> Wa
     )
     forms = []
     for session in sessions:
-        if not now - FEEDBACK_OPEN_FOR <= session.scheduled_at <= now + CHECK_IN_OPENS:
+        if not earliest <= session.scheduled_at <= latest:
             continue
         for phase in (Phase.FEEDBACK, Phase.CHECK_IN):
             if (session.pk, phase) not in done and form_is_open(session, phase, now):
@@ -156,7 +103,7 @@ def waiting_for_client(user: User, episode: Episode | None, now: datetime) -> Wa
     if (
         fit is not None
         and episode.status == EpisodeStatus.ACTIVE
-        and _fit_window_open(fit, now)
+        and fit_window_open(fit, now)
         and not any(phase == Phase.FIT_CHECK for _, phase in done)
     ):
         forms.append(OpenForm(phase=Phase.FIT_CHECK, session=fit))
@@ -206,7 +153,7 @@ class ProgressLine:
     ``usual_below`` is the clinical cut-off (caseness) the engine uses — PHQ-9 10, GAD-7 8
     (caseness of the NHS Talking Therapies manual, PHQ-9 ≥ 10 and GAD-7 ≥ 8; Kroenke, Spitzer &
     Williams 2001; Spitzer, Kroenke, Williams & Löwe 2006; docs/sources.md, "Outcomes") — read from
-    :func:`attune.alerts.outcomes.caseness`, so the graph's shaded "usual range" (scores below
+    :func:`attune.care.engine_adapter.caseness`, so the graph's shaded "usual range" (scores below
     it) can never disagree with the alerts. None when the engine has no cut-off."""
 
     instrument: str

@@ -23,18 +23,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from attune import conf
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import Episode, EpisodeStatus, Referral, Session
+from attune.clientportal.models import EndingRequest, FeedbackMessage
 from attune.measures.models import Response
 from attune.notes.models import ProcessNote
-from attune.portal.models import EndingRequest, FeedbackMessage
 from attune.reminders.models import FormLink, ReminderDelivery
 from attune.supervision.models import SupervisionNote
 
@@ -50,7 +50,7 @@ SYSTEM_EMAIL = "scheduled-jobs@attune.invalid"
 
 
 def retention_years() -> int:
-    return int(getattr(settings, "ATTUNE_RETENTION_YEARS", 10))
+    return conf.retention_years()
 
 
 def add_years(day: date, years: int) -> date:

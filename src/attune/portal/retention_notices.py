@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from post_office.models import STATUS, Email
 
-from attune.portal.models import DeletionRequest, DeletionStatus
+from attune.clientportal.models import DeletionRequest, DeletionStatus
 
 
 def delivered_notices() -> list[int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import rules
 
 from attune.accounts.models import Role, User
-from attune.portal.models import DeletionRequest
+from attune.clientportal.models import DeletionRequest
 
 
 @rules.predicate

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from attune.care import services as care_services
+from attune import conf
+from attune.care.endings import submit_exit_feedback
+from attune.care.fit import submit_fit_check
+from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
+from attune.clientportal.models import DeletionRequest, FeedbackMessage, Intent
+from attune.clientportal.queries import open_ending_request
 from attune.measures.form_layout import answers_from_post, layout
 from attune.measures.models import Phase, Response
 from attune.measures.services import (
@@ -32,15 +36,19 @@ from attune.measures.services import (
 from attune.notifications.services import safety_message_context
 from attune.portal import composer, exports
 from attune.portal.after_feedback import after_feedback
-from attune.portal.models import DeletionRequest, FeedbackMessage, Intent
+from attune.portal.forms import (
+    DeletionRequestForm,
+    EndingRequestForm,
+    GoalRatingForm,
+    KeyForm,
+    MessageEditForm,
+    MessageForm,
+)
 from attune.portal.progress_chart import progress_svg
 from attune.portal.queries import (
-    exit_form_is_open,
-    form_is_open,
     goals_with_ratings,
     how_my_therapist_works,
     messages_of_client,
-    open_ending_request,
     open_forms,
     own_message,
     progress_in_words,
@@ -146,7 +154,7 @@ def rate_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
     )
     try:
         stored = composer.rate_goal(
-            goal=goal, by=request.user, rating=request.POST.get("rating", "")
+            goal=goal, by=request.user, rating=GoalRatingForm(request.POST).value("rating")
         )
     except ValidationError as error:
         message = "; ".join(error.messages)
@@ -211,9 +219,8 @@ def _form(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
         return _blank_or_kept_form(request, context, session.episode, session, phase)
 
     answers = answers_from_post(request.POST, versions)
-    try:
-        key = uuid.UUID(request.POST.get("idempotency_key", ""))
-    except ValueError:
+    key = KeyForm(request.POST).key()
+    if key is None:
         context |= {
             "sections": layout(versions, answers),
             "idempotency_key": uuid.uuid4(),
@@ -223,7 +230,7 @@ def _form(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
         return render(request, "portal/form.html", context, status=400)
 
     if phase == Phase.FIT_CHECK:
-        result = care_services.submit_fit_check(
+        result = submit_fit_check(
             episode=session.episode,
             session=session,
             respondent=request.user,
@@ -337,9 +344,8 @@ def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
         return _blank_or_kept_form(request, context, episode, None, phase)
 
     answers = answers_from_post(request.POST, versions)
-    try:
-        key = uuid.UUID(request.POST.get("idempotency_key", ""))
-    except ValueError:
+    key = KeyForm(request.POST).key()
+    if key is None:
         context |= {
             "sections": layout(versions, answers),
             "idempotency_key": uuid.uuid4(),
@@ -347,7 +353,7 @@ def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
             "please check them and send again.",
         }
         return render(request, "portal/form.html", context, status=400)
-    result = care_services.submit_exit_feedback(
+    result = submit_exit_feedback(
         episode=episode, respondent=request.user, answers=answers, idempotency_key=key
     )
     if result.ok:
@@ -401,30 +407,29 @@ def composer_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or episode is None:
         context["idempotency_key"] = uuid.uuid4()
         return render(request, "portal/composer.html", context)
-    values = {
-        "text": request.POST.get("text", ""),
-        "intent": request.POST.get("intent", ""),
-        "share_at_session": request.POST.get("share_at_session") == "on",
-    }
-    try:
-        key = uuid.UUID(request.POST.get("idempotency_key", ""))
-        message = composer.compose(
-            by=request.user,
-            episode=episode,
-            text=values["text"],
-            intent=values["intent"],
-            share_at_session=bool(values["share_at_session"]),
-            idempotency_key=key,
-        )
-    except ValueError:
+    form = MessageForm(request.POST)
+    values = form.values()
+    key = form.key()
+    errors: dict[str, str]
+    if key is None:
         errors = {"form": "We couldn't read part of the form. Your words are still here: "
                              "please send again."}  # fmt: skip
         key = uuid.uuid4()
-    except ValidationError as error:
-        errors = _field_errors(error)
     else:
-        messages.success(request, _saved_message(message))
-        return redirect("portal:composer-message", message_id=message.pk)
+        try:
+            message = composer.compose(
+                by=request.user,
+                episode=episode,
+                text=str(values["text"]),
+                intent=str(values["intent"]),
+                share_at_session=bool(values["share_at_session"]),
+                idempotency_key=key,
+            )
+        except ValidationError as error:
+            errors = _field_errors(error)
+        else:
+            messages.success(request, _saved_message(message))
+            return redirect("portal:composer-message", message_id=message.pk)
     context |= {"values": values, "errors": errors, "idempotency_key": key}
     return render(request, "portal/composer.html", context, status=400)
 
@@ -479,17 +484,14 @@ def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        action = request.POST.get("action", "save")
+        form = MessageEditForm(request.POST, current_text=message.text)
+        action = form.value("action")
         try:
             if action == "delete":
                 composer.delete_message(message=message, by=request.user, now=now)
                 messages.success(request, "Your message is deleted.")
                 return redirect("portal:composer")
-            values = {
-                "text": request.POST.get("text", message.text),
-                "intent": request.POST.get("intent", ""),
-                "share_at_session": request.POST.get("share_at_session") == "on",
-            }
+            values = form.values()
             if action == "share":
                 values["intent"] = Intent.SHARE_NOW
             composer.update_message(
@@ -527,21 +529,21 @@ def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
 @login_required
 def ending(request: HttpRequest) -> HttpResponse:
     """Ask for an ending conversation, or withdraw the request. The exit feedback waits for the
-    recorded ending (``portal.queries.endings_asking_for_exit_feedback``)."""
+    recorded ending (``care.form_windows.endings_asking_for_exit_feedback``)."""
     _require_client(request)
     episode = active_episode_of_client(request.user)
     request_open = open_ending_request(episode) if episode else None
     errors: dict[str, str] = {}
     reason = ""
     if request.method == "POST" and episode is not None:
-        action = request.POST.get("action", "request")
+        form = EndingRequestForm(request.POST)
         try:
-            if action == "withdraw":
+            if form.value("action") == "withdraw":
                 if request_open is not None:
                     composer.withdraw_ending_request(request=request_open, by=request.user)
                 messages.success(request, "Your request is withdrawn. Your therapy goes on.")
             else:
-                reason = request.POST.get("reason", "")
+                reason = form.value("reason")
                 composer.request_ending(episode=episode, by=request.user, reason=reason)
                 messages.success(
                     request,
@@ -587,7 +589,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         {
             "deletion_requests": list(requests),
             "open_deletion": next((r for r in requests if r.status == "requested"), None),
-            "retention_years": getattr(settings, "ATTUNE_RETENTION_YEARS", 10),
+            "retention_years": conf.retention_years(),
             "not_included": exports.NOT_INCLUDED,
         },
     )
@@ -624,7 +626,7 @@ def download_csv(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_deletion(request: HttpRequest) -> HttpResponse:
     _require_client(request)
-    if request.POST.get("confirm") != "yes":
+    if not DeletionRequestForm(request.POST).value("confirm"):
         messages.error(request, "Please tick the box to confirm that you want to ask for this.")
         return redirect("portal:data")
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from attune.accounts.models import Role, User
+from attune.care.form_windows import form_is_open, sessions_with_open_forms
 from attune.care.models import Attendance, EpisodeStatus, Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.models import Response
@@ -34,16 +35,14 @@ def not_completed(therapist: User, now: datetime) -> list[NotCompleted]:
     """Check-ins and feedback of her active clients' recent and coming sessions that were not
     answered, newest first. Only her own clients (``episodes_visible_to``), a fixed number of
     queries whatever the number of sessions."""
-    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import CHECK_IN_OPENS, FEEDBACK_OPEN_FOR, form_is_open
-
     if therapist.role != Role.THERAPIST:
         return []
+    earliest, latest = sessions_with_open_forms(now)
     sessions = list(
         Session.objects.filter(
             episode__in=episodes_visible_to(therapist).filter(status=EpisodeStatus.ACTIVE),
-            scheduled_at__gte=now - FEEDBACK_OPEN_FOR,
-            scheduled_at__lte=now + CHECK_IN_OPENS,
+            scheduled_at__gte=earliest,
+            scheduled_at__lte=latest,
             attendance__in=[Attendance.SCHEDULED, Attendance.ATTENDED],
         )
         .select_related("episode__client__user", "episode__therapist")

@@ -11,11 +11,14 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -23,9 +26,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from attune import conf
 from attune.accounts.models import User
+from attune.care.endings import submit_exit_feedback
+from attune.care.fit import submit_fit_check
+from attune.care.form_windows import exit_form_is_open, form_is_open
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.measures.models import Response
+from attune.measures.services import FormSubmission, submit_form
 from attune.practice.services import crisis_resources_for
 from attune.reminders.models import (
     DeliveryKind,
@@ -44,7 +52,7 @@ RESEND_PAUSE = timedelta(minutes=2)
 
 
 def link_hours() -> int:
-    return int(getattr(settings, "ATTUNE_LINK_HOURS", 72))
+    return conf.link_hours()
 
 
 def hash_token(token: str) -> str:
@@ -57,8 +65,7 @@ def link_path(token: str) -> str:
 
 def link_url(token: str) -> str:
     """The absolute address for an e-mail: ``ATTUNE_SITE_URL`` + ``/f/<token>/``."""
-    site = getattr(settings, "ATTUNE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return site + link_path(token)
+    return conf.site_url() + link_path(token)
 
 
 def create_link(
@@ -116,6 +123,109 @@ def form_completed(link_or_session: FormLink | Session, phase: str | None = None
     return Response.objects.filter(
         session=session, phase=phase, respondent_id=session.episode.client.user_id
     ).exists()
+
+
+# --------------------------------------------------------------------------- the link's form
+
+
+def link_form_is_open(link: FormLink, now: datetime | None = None) -> bool:
+    """Whether the form this link opens is open now (``care.form_windows``)."""
+    now = now or timezone.now()
+    if link.session is None:
+        return exit_form_is_open(link.episode, now)
+    return form_is_open(link.session, link.phase, now)
+
+
+def answered_with(link: FormLink, key: uuid.UUID | None) -> list[Response]:
+    """The responses this link's form stored under this idempotency key (a double click)."""
+    if key is None:
+        return []
+    same = Response.objects.filter(
+        idempotency_key=key, respondent_id=link.client_id, phase=link.phase
+    )
+    if link.session_id is not None:
+        same = same.filter(session_id=link.session_id)
+    else:
+        same = same.filter(episode_id=link.episode_id)
+    return list(same.select_related("instrument_version__instrument"))
+
+
+class LinkOutcome(StrEnum):
+    STORED = "stored"  # the answers are stored (now, or by this key before): thank the client
+    INVALID = "invalid"  # answers to look at again; nothing stored but a kept safety answer
+    USED = "used"  # answered meanwhile, through another link or the portal
+    CLOSED = "closed"  # the form closed meanwhile
+
+
+@dataclass(frozen=True)
+class LinkSubmission:
+    """What submitting a form through its link came to: the outcome, the responses to thank
+    for (``STORED``), or the submission with its errors (``INVALID``)."""
+
+    outcome: LinkOutcome
+    responses: list[Response] = field(default_factory=list)
+    submission: FormSubmission | None = None
+
+
+def _submit(
+    link: FormLink, answers: Mapping[str, Mapping[str, object]], key: uuid.UUID
+) -> FormSubmission:
+    if link.phase == LinkPhase.EXIT:
+        return submit_exit_feedback(
+            episode=link.episode, respondent=link.client, answers=answers, idempotency_key=key
+        )
+    if link.phase == LinkPhase.FIT_CHECK:
+        assert link.session is not None  # a fit check-in link belongs to a session
+        return submit_fit_check(
+            episode=link.episode,
+            session=link.session,
+            respondent=link.client,
+            answers=answers,
+            idempotency_key=key,
+        )
+    return submit_form(
+        episode=link.episode,
+        session=link.session,
+        phase=link.phase,
+        respondent=link.client,
+        answers=answers,
+        idempotency_key=key,
+    )
+
+
+def submit_through_link(
+    *, link: FormLink, answers: Mapping[str, Mapping[str, object]], idempotency_key: uuid.UUID
+) -> LinkSubmission:
+    """Submit the form a link opens, and spend the link with it.
+
+    The link is locked first, so a second request (a double click, a retry) waits until the
+    first has stored its answers; the link is marked used in the same transaction that stores
+    them. A link used meanwhile, or a form answered meanwhile under another key (another link,
+    the portal), stores nothing: ``USED``, unless these very answers were stored by this key
+    (``STORED``, the same thank-you again)."""
+    key = idempotency_key
+    try:
+        with transaction.atomic():
+            locked = FormLink.objects.select_for_update().get(pk=link.pk)
+            if locked.used_at is not None:
+                result = None
+            else:
+                result = _submit(link, answers, key)
+                if result.ok:
+                    locked.used_at = timezone.now()
+                    locked.save(update_fields=["used_at"])
+    except ValidationError:
+        return LinkSubmission(LinkOutcome.CLOSED)
+    if result is None or (
+        result.already_stored and any(r.idempotency_key != key for r in result.responses)
+    ):
+        again = answered_with(link, key)
+        if again:
+            return LinkSubmission(LinkOutcome.STORED, responses=again)
+        return LinkSubmission(LinkOutcome.USED)
+    if result.ok:
+        return LinkSubmission(LinkOutcome.STORED, responses=result.responses, submission=result)
+    return LinkSubmission(LinkOutcome.INVALID, responses=result.responses, submission=result)
 
 
 # --------------------------------------------------------------------------- e-mail
@@ -194,10 +304,6 @@ class ReminderRun:
     skipped: int = 0
 
 
-def _hours_setting(name: str, default: int) -> timedelta:
-    return timedelta(hours=int(getattr(settings, name, default)))
-
-
 def due_reminders(now: datetime | None = None) -> list[Due]:
     """Forms to remind about now.
 
@@ -209,13 +315,10 @@ def due_reminders(now: datetime | None = None) -> list[Due]:
     A form already reminded about (sent, or being sent) is not due again; one whose e-mails
     failed is due again until ``ATTUNE_REMINDER_MAX_ATTEMPTS`` (default 3) attempts failed.
     """
-    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import form_is_open
-
     now = now or timezone.now()
-    before = _hours_setting("ATTUNE_CHECK_IN_REMINDER_HOURS", 48)
-    after = _hours_setting("ATTUNE_FEEDBACK_REMINDER_HOURS", 48)
-    max_attempts = int(getattr(settings, "ATTUNE_REMINDER_MAX_ATTEMPTS", 3))
+    before = conf.check_in_reminder_hours()
+    after = conf.feedback_reminder_hours()
+    max_attempts = conf.reminder_max_attempts()
 
     base = Session.objects.filter(
         episode__status=EpisodeStatus.ACTIVE,
@@ -321,9 +424,6 @@ def resend(
 ) -> ReminderDelivery:
     """Send a new link to the same form (the therapist's action). The earlier links stay valid
     until they expire; whichever is used first completes the form and the others then say so."""
-    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import exit_form_is_open, form_is_open
-
     now = now or timezone.now()
     link = delivery.link
     episode = delivery.episode
@@ -390,9 +490,6 @@ def send_now(
     It is the automatic reminder sent early (claimed the same way, so ``attune
     send-reminders`` will not send a second one); once one exists, "Send again" (``resend``)
     is the way."""
-    # inline: a data app reading a UI app's query: a layering exception until issue 15 moves it
-    from attune.portal.queries import form_is_open
-
     now = now or timezone.now()
     if phase not in (LinkPhase.CHECK_IN, LinkPhase.FEEDBACK):
         raise ResendRefused("Only check-ins and session feedback are sent from here.")

@@ -11,30 +11,25 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from attune.care import services as care_services
 from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.form_layout import answers_from_post, layout
 from attune.measures.models import Response
 from attune.measures.services import (
-    FormSubmission,
     form_in_progress,
     form_versions,
     highest_safety_level,
-    submit_form,
 )
 from attune.notifications.services import safety_message_context
-from attune.portal.queries import exit_form_is_open, form_is_open
 from attune.practice.services import crisis_resources_for
 from attune.reminders import services
-from attune.reminders.models import FormLink, LinkPhase, ReminderDelivery
+from attune.reminders.models import LinkPhase, ReminderDelivery
 from attune.reminders.queries import not_completed as not_completed_rows
 
 FORM_TITLES = {
@@ -67,45 +62,10 @@ def _render(
     return _private(render(request, template, context, status=status))
 
 
-def _is_open(link: FormLink) -> bool:
-    now = timezone.now()
-    if link.session is None:
-        return exit_form_is_open(link.episode, now)
-    return form_is_open(link.session, link.phase, now)
-
-
 def _unavailable(request: HttpRequest, context: dict[str, object], reason: str) -> HttpResponse:
     # 200, not 410: a spent link is an ordinary event for the person holding it (not an error
     # for their browser's console), and Django logs every 4xx with its path.
     return _render(request, "reminders/link_unavailable.html", context | {"reason": reason})
-
-
-def _submit(link: FormLink, answers: dict, key: uuid.UUID) -> FormSubmission:
-    common = {
-        "episode": link.episode,
-        "respondent": link.client,
-        "answers": answers,
-        "idempotency_key": key,
-    }
-    if link.phase == LinkPhase.EXIT:
-        return care_services.submit_exit_feedback(**common)
-    if link.phase == LinkPhase.FIT_CHECK:
-        return care_services.submit_fit_check(session=link.session, **common)
-    return submit_form(session=link.session, phase=link.phase, **common)
-
-
-def _answered_with(link: FormLink, key: uuid.UUID | None) -> list[Response]:
-    """The responses this link's form stored under this idempotency key (a double click)."""
-    if key is None:
-        return []
-    same = Response.objects.filter(
-        idempotency_key=key, respondent_id=link.client_id, phase=link.phase
-    )
-    if link.session_id is not None:
-        same = same.filter(session_id=link.session_id)
-    else:
-        same = same.filter(episode_id=link.episode_id)
-    return list(same.select_related("instrument_version__instrument"))
 
 
 def _thanks(request: HttpRequest, context: dict[str, object], responses: list[Response]):
@@ -143,13 +103,13 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
 
     if link.used_at is not None or services.form_completed(link):
         # A double click or a retry of the form this link opened shows the same thank-you page.
-        again = _answered_with(link, key)
+        again = services.answered_with(link, key)
         if again:
             return _thanks(request, context, again)
         return _unavailable(request, context, "used")
     if link.expires_at <= timezone.now():
         return _unavailable(request, context, "expired")
-    if not _is_open(link):
+    if not services.link_form_is_open(link):
         return _unavailable(request, context, "closed")
 
     versions = form_versions(link.phase)
@@ -173,30 +133,16 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
         }
         return _render(request, "portal/form.html", context, status=400)
 
-    try:
-        with transaction.atomic():
-            # The lock makes a second request wait here until the first has stored its answers.
-            locked = FormLink.objects.select_for_update().get(pk=link.pk)
-            if locked.used_at is not None:
-                result = None
-            else:
-                result = _submit(link, answers, key)
-                if result.ok:
-                    # The link is used in the same transaction that stores the answers.
-                    locked.used_at = timezone.now()
-                    locked.save(update_fields=["used_at"])
-    except ValidationError:
+    outcome = services.submit_through_link(link=link, answers=answers, idempotency_key=key)
+    if outcome.outcome == services.LinkOutcome.CLOSED:
         return _unavailable(request, context, "closed")
-    if result is None or (
-        result.already_stored and any(r.idempotency_key != key for r in result.responses)
-    ):
+    if outcome.outcome == services.LinkOutcome.USED:
         # Answered meanwhile, through another link or the portal: say so, show nothing of it.
-        again = _answered_with(link, key)
-        if again:
-            return _thanks(request, context, again)
         return _unavailable(request, context, "used")
-    if result.ok:
-        return _thanks(request, context, result.responses)
+    if outcome.outcome == services.LinkOutcome.STORED:
+        return _thanks(request, context, outcome.responses)
+    result = outcome.submission
+    assert result is not None  # INVALID carries the submission and its errors
     # Every answer as typed, each problem with its message; a kept safety answer shows the
     # crisis contacts at once (the link stays usable to complete the form).
     context |= {

@@ -13,7 +13,7 @@ supervisees (active episodes, recent sessions, recent alerts, ended episodes).
 * **not on track** — active clients with an open "not on track" or "reliable deterioration"
   alert;
 * **reliable improvement / deterioration** — episodes ended in the last ``ended_months``, first
-  against last PHQ-9, the engine's rule (``attune.alerts.outcomes.reliable_change``).
+  against last PHQ-9, the engine's rule (``attune.care.engine_adapter.reliable_change``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from django.db.models import Exists, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from attune.alerts.models import OPEN_STATUSES, Alert, AlertEventKind, AlertKind, Severity
-from attune.alerts.outcomes import reliable_change
+from attune.care.engine_adapter import reliable_change
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.measures.models import Phase, Response
 from attune.supervision.thresholds import thresholds

@@ -12,7 +12,7 @@ Five reasons (thresholds and their reasons in ``thresholds.py``):
   ``ruptures_at_least`` (2) ruptures in the episode, repaired or not, the latest in the last
   ``lookback_days``; the item says which rule;
 * **thinking of stopping** — the client's latest session feedback answer at or above the
-  engine's threshold (``alerts.outcomes.thinking_of_stopping_codes``);
+  engine's threshold (``care.engine_adapter.thinking_of_stopping_codes``);
 * **brought to supervision** — an alert the therapist marked "Brought to supervision".
 
 An item about something past (a late follow-up, ruptures, stopping, an alert brought) leaves the
@@ -43,7 +43,7 @@ from attune.alerts.models import (
     AlertStatus,
     Severity,
 )
-from attune.alerts.outcomes import thinking_of_stopping_codes
+from attune.care.engine_adapter import thinking_of_stopping_codes
 from attune.care.models import Episode, EpisodeStatus
 from attune.engine.levels import level
 from attune.measures.queries import stopping_answers_of_outer_episode

@@ -2,7 +2,7 @@
 
 What a therapist with five minutes needs first: one status (the most urgent open alert on the
 engine's one scale, ``attune.engine.levels``), what changed since the last check-in (with the
-engine's reliable-change rule, ``attune.alerts.outcomes``), the client's own words (the latest
+engine's reliable-change rule, ``attune.care.engine_adapter``), the client's own words (the latest
 feedback comment, "thinking of stopping", messages shared, "wants to talk", an ending asked
 for) and the open concerns, one line each, linking to their card.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from attune.alerts.models import Alert
-from attune.alerts.outcomes import (
+from attune.care.engine_adapter import (
     MEASURES,
     Direction,
     reliable_change,

@@ -21,7 +21,7 @@ import numpy as np
 from django.utils import timezone
 
 from attune.alerts.evaluation import engine_config, practice_curves
-from attune.alerts.outcomes import caseness, reliable_change_points, reliable_changes
+from attune.care.engine_adapter import caseness, reliable_change_points, reliable_changes
 from attune.care.models import Attendance, Episode, Session
 from attune.engine import batch as eb
 from attune.engine.recovery import (

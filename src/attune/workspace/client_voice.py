@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from attune.care.models import Session
-from attune.portal.models import EndingRequest, FeedbackMessage, Intent
+from attune.clientportal.models import EndingRequest, FeedbackMessage, Intent
 from attune.portal.queries import bring_up_session
 
 

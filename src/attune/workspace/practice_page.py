@@ -21,9 +21,9 @@ from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role, User
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
+from attune.clientportal.models import DeletionRequest, DeletionStatus
 from attune.matching.models import ConsultationRequest
 from attune.measures.models import Phase, Response
-from attune.portal.models import DeletionRequest, DeletionStatus
 from attune.practice.models import TherapistProfile
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
 

@@ -33,7 +33,7 @@ from attune.alerts.models import (
     AlertStatus,
     Severity,
 )
-from attune.alerts.outcomes import caseness, thinking_of_stopping_codes
+from attune.care.engine_adapter import caseness, thinking_of_stopping_codes
 from attune.care.models import (
     Attendance,
     Client,

@@ -34,8 +34,8 @@ from django.utils import timezone
 
 from attune.alerts.evaluation import engine_config
 from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind, AlertStatus
-from attune.alerts.outcomes import thinking_of_stopping_codes
 from attune.audit.services import record
+from attune.care.engine_adapter import thinking_of_stopping_codes
 from attune.care.models import Attendance, Episode, Goal, Session
 from attune.care.queries import episodes_visible_to
 from attune.engine import batch as eb

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from attune.alerts.outcomes import caseness
+from attune.care.engine_adapter import caseness
 
 
 def _num(value: float) -> str:

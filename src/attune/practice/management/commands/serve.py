@@ -23,7 +23,7 @@ class Command(BaseCommand):
         from django.conf import settings
         from gunicorn.app.wsgiapp import WSGIApplication
 
-        from attune.settings import site_url_from
+        from attune.conf import site_url_from
 
         if not os.environ.get("ATTUNE_SITE_URL"):
             # `attune serve --port 9123` without PORT: e-mailed links still open where it listens.
