@@ -367,7 +367,7 @@ def _session_out(s: Session) -> SessionOut:
 def schedule(
     request: ApiRequest, payload: ScheduleIn, episode_id: int = RecordId
 ) -> Status[SessionOut]:
-    """Book the next session (``care.services.schedule_session``; the treating therapist
+    """Book the next session (``care.sessions.schedule_session``; the treating therapist
     only). The same time again returns the session booked then (200). 422: the episode has
     ended, the time is before the episode or the last session, or more than two years away."""
     episode = _episode(request, episode_id, perm="care.change_episode")
@@ -396,7 +396,7 @@ def schedule(
 def attendance(
     request: ApiRequest, payload: AttendanceIn, session_id: int = RecordId
 ) -> SessionOut:
-    """Record how the session went (``care.services.record_session``, which re-evaluates the
+    """Record how the session went (``care.sessions.record_session``, which re-evaluates the
     episode's signals); its modalities and progress note stay as they are. 422: attended or
     not attended recorded before the session's time."""
     session = (
