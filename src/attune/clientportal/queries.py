@@ -9,4 +9,4 @@ from attune.clientportal.models import EndingRequest
 
 def open_ending_request(episode: Model) -> EndingRequest | None:
     """The episode's ending request that is not withdrawn, if any (one at most)."""
-    return EndingRequest.objects.filter(episode=episode, withdrawn_at__isnull=True).first()
+    return EndingRequest.objects.filter(episode_id=episode.pk, withdrawn_at__isnull=True).first()

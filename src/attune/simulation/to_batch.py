@@ -204,7 +204,7 @@ def later_answers(batch: EpisodeBatch, courses: Courses, rng: np.random.Generato
     col = np.argmax(at, axis=1)
     upto = np.arange(t)[None, :] <= col[:, None]
     ratings = np.where((feedback & upto)[:, :, None], batch.alliance, np.nan)
-    rated = np.isfinite(ratings).all(axis=2)
+    rated: BoolArray = np.asarray(np.isfinite(ratings).all(axis=2), dtype=np.bool_)
     sums = np.where(rated[:, :, None], ratings, 0.0).sum(axis=(1, 2))
     counts = rated.sum(axis=1) * 4
     mean = np.where(counts > 0, sums / np.maximum(counts, 1), 8.0)

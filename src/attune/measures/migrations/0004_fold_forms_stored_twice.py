@@ -5,10 +5,12 @@
 
 from django.conf import settings
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db.models import Count
 
 
-def fold_duplicates(apps, schema_editor):
+def fold_duplicates(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Response = apps.get_model("measures", "Response")
     Alert = apps.get_model("alerts", "Alert")
     groups = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from attune.demo.banner import banner
 from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, demo_loaded, load_demo
 
 
-def drop_sqlite_database(database: dict[str, Any]) -> bool:
+def drop_sqlite_database(database: Mapping[str, Any]) -> bool:
     """Delete the SQLite file of ``database`` (and its -wal/-shm journals): a reset then starts
     from an empty file, whatever an older version of Attune left in it. Returns whether a file
     was deleted; another database (PostgreSQL) is left to ``flush``."""
