@@ -27,7 +27,7 @@ from attune.engine.alliance import (
     rupture_course,
 )
 from attune.engine.as_if import DEFAULT_AS_IF, AsIfConfig, detect_as_if
-from attune.engine.batch import EpisodeBatch, FloatArray, IntArray
+from attune.engine.batch import EpisodeBatch, FloatArray
 from attune.engine.dropout import DEFAULT_DROPOUT, DropoutConfig, detect_dropout_risk
 from attune.engine.fit import DEFAULT_FIT_CHECK, FitCheckConfig, detect_fit_check
 from attune.engine.not_on_track_card import (
@@ -46,11 +46,10 @@ from attune.engine.safety import DEFAULT_SAFETY, SafetyConfig, detect_safety
 from attune.engine.signals import KINDS, Signal
 from attune.engine.sudden_gains import (
     PHQ9_SUDDEN_CHANGES,
-    SuddenChange,
     SuddenGainConfig,
-    _measured_sessions,
-    _signal,
     identify_sudden_changes,
+    measured_sessions,
+    sudden_change_signals,
 )
 
 
@@ -142,7 +141,7 @@ def _evaluate(
     # The sudden changes are identified once: the losses are a reason of the card, the gains a
     # note (``detect_sudden_changes`` would find the losses a second time, as signals that are
     # not kept).
-    values, sessions = _measured_sessions(batch)
+    values, sessions = measured_sessions(batch)
     gains = identify_sudden_changes(values, config.sudden_changes, losses=False)
     losses = identify_sudden_changes(values, config.sudden_changes, losses=True)
     runs = card_runs(
@@ -167,27 +166,8 @@ def _evaluate(
         *detect_as_if(batch, config.as_if),
         *detect_fit_check(batch, config.fit_check),
         # a sudden loss is a reason of the not-on-track card; a sudden gain is a note
-        *_sudden_gains(batch, gains, sessions, config.sudden_changes),
+        *sudden_change_signals(batch, gains, sessions, config.sudden_changes),
     ]
     order = {kind: i for i, kind in enumerate(KINDS)}
     found.sort(key=lambda s: (s.episode_id, order.get(s.kind, len(order)), s.session_number, s.key))
     return found
-
-
-def _sudden_gains(
-    batch: EpisodeBatch, gains: list[SuddenChange], sessions: IntArray, config: SuddenGainConfig
-) -> list[Signal]:
-    """The ``sudden_gain`` signals of ``detect_sudden_changes`` from gains already identified
-    (Tang & DeRubeis 1999; ``attune.engine.sudden_gains``): the same signal for each gain, the
-    pre- and post-gain columns read as session numbers (tests/engine/test_evaluate_pinned.py
-    holds the two equal)."""
-    return [
-        _signal(
-            batch,
-            e,
-            int(sessions[e.person, e.pre_column]),
-            int(sessions[e.person, e.post_column]),
-            config,
-        )
-        for e in gains
-    ]

@@ -76,8 +76,8 @@ from attune.engine.sudden_gains import (
     PHQ9_SUDDEN_CHANGES,
     SuddenChange,
     SuddenGainConfig,
-    _measured_sessions,
     identify_sudden_changes,
+    measured_sessions,
 )
 
 __all__ = [
@@ -215,7 +215,7 @@ def card_runs(
     """Judge every measurement for every reason and follow the runs with hysteresis.
 
     ``sudden_losses``: the sudden losses of ``batch`` when the caller has them already
-    (``identify_sudden_changes`` of ``_measured_sessions(batch)`` with ``sudden_loss``).
+    (``identify_sudden_changes`` of ``measured_sessions(batch)`` with ``sudden_loss``).
     """
     n, t = batch.attendance.shape
     phq = assess(batch, curves, config.band)
@@ -261,7 +261,7 @@ def card_runs(
     review = stalled >= config.consecutive
 
     loss = np.zeros((n, t), dtype=bool)
-    values, sessions = _measured_sessions(batch)
+    values, sessions = measured_sessions(batch)
     if sudden_losses is None:
         sudden_losses = identify_sudden_changes(values, sudden_loss, losses=True)
     if sudden_losses:

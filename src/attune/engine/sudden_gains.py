@@ -69,6 +69,8 @@ __all__ = [
     "identify_sudden_changes",
     "identify_sudden_gains",
     "identify_sudden_losses",
+    "measured_sessions",
+    "sudden_change_signals",
     "summarise",
     "t_critical_value",
 ]
@@ -389,7 +391,7 @@ def summarise(events: Sequence[SuddenChange]) -> SuddenChangeSummary:
 # --------------------------------------------------------------------------- detector
 
 
-def _measured_sessions(batch: EpisodeBatch) -> tuple[FloatArray, IntArray]:
+def measured_sessions(batch: EpisodeBatch) -> tuple[FloatArray, IntArray]:
     """PHQ-9 per row over the sessions that took place (attended, or with a score), packed left.
 
     Cancelled and missed appointments are not measurement points; an attended session without
@@ -425,11 +427,23 @@ def detect_sudden_changes(
     """
     if batch.size == 0 or batch.columns == 0:
         return []
-    values, sessions = _measured_sessions(batch)
+    values, sessions = measured_sessions(batch)
     events = identify_sudden_changes(values, config, losses=False)
     events += identify_sudden_changes(values, config, losses=True)
     # Row by row, gains before losses: the order a one-row batch gives.
     events.sort(key=lambda e: (e.person, e.loss, e.pre_column))
+    return sudden_change_signals(batch, events, sessions, config)
+
+
+def sudden_change_signals(
+    batch: EpisodeBatch,
+    events: list[SuddenChange],
+    sessions: IntArray,
+    config: SuddenGainConfig,
+) -> list[Signal]:
+    """The signal of each sudden change already identified in ``batch``, its pre- and
+    post-change columns read as session numbers (``measured_sessions``): one home for the
+    signal, used here and by ``evaluate``, which identifies the changes once for several rules."""
     return [
         _signal(
             batch,
