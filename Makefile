@@ -21,8 +21,8 @@ demo-reset: $(VENV)/.installed
 	$(BIN)/attune demo --reset
 
 test: $(VENV)/.installed-dev chromium
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks stubs
+	$(BIN)/ruff format --check src tests benchmarks stubs
 	$(BIN)/mypy --strict $(MYPY_STRICT)
 	@$(BIN)/python tests/test_typing.py
 	$(BIN)/attune makemigrations --check --dry-run
@@ -32,8 +32,8 @@ test: $(VENV)/.installed-dev chromium
 # (tests/engine/test_purity.py), the reasons for inline imports and type: ignores (tests/test_inline_imports.py,
 # tests/test_typing.py).
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks stubs
+	$(BIN)/ruff format --check src tests benchmarks stubs
 	$(BIN)/mypy --strict $(MYPY_STRICT)
 	@$(BIN)/python tests/test_typing.py
 	$(BIN)/pytest -q -p no:cacheprovider tests/engine/test_purity.py tests/test_inline_imports.py tests/test_typing.py

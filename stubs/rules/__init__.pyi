@@ -21,7 +21,9 @@ class Predicate:
     def __invert__(self) -> Predicate: ...
 
 @overload
-def predicate(fn: Callable[..., Any], name: str | None = None, *, bind: bool = False) -> Predicate: ...
+def predicate(
+    fn: Callable[..., Any], name: str | None = None, *, bind: bool = False
+) -> Predicate: ...
 @overload
 def predicate(
     fn: str | None = None, name: str | None = None, *, bind: bool = False
