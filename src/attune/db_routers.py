@@ -25,11 +25,6 @@ _ANALYTICS: ContextVar[bool] = ContextVar("attune_analytics_reads", default=Fals
 PRIMARY_ONLY = frozenset({"sessions", "accounts", "auth", "mfa", "account", "socialaccount"})
 
 
-def replica_alias() -> str | None:
-    """The replica's database alias, when one is configured."""
-    return conf.analytics_replica()
-
-
 @contextmanager
 def analytics_reads() -> Iterator[None]:
     """Within this block, reads of clinical and practice data go to the replica (if any)."""
@@ -44,7 +39,7 @@ class AnalyticsReplicaRouter:
     """Django database router: analytics reads to the replica, the rest to ``default``."""
 
     def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
-        alias = replica_alias()
+        alias = conf.analytics_replica()
         if alias and _ANALYTICS.get() and model._meta.app_label not in PRIMARY_ONLY:
             return alias
         return None
@@ -58,7 +53,7 @@ class AnalyticsReplicaRouter:
 
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
         # A replica follows its primary; it is never migrated on its own.
-        return False if db == replica_alias() else None
+        return False if db == conf.analytics_replica() else None
 
 
 class AnalyticsReadsMiddleware:
@@ -69,7 +64,7 @@ class AnalyticsReadsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         paths = conf.analytics_paths()
-        if replica_alias() and request.path.startswith(paths):
+        if conf.analytics_replica() and request.path.startswith(paths):
             with analytics_reads():
                 return self.get_response(request)
         return self.get_response(request)

@@ -29,7 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from attune import conf
-from attune.care.models import Episode, EpisodeStatus, Session
+from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.engine import batch as eb
 from attune.engine.evaluate import EngineConfig
 from attune.engine.outcomes import (
@@ -40,7 +40,7 @@ from attune.engine.outcomes import (
     classify_change,
     talking_therapies_outcomes,
 )
-from attune.engine.recovery import RecoveryCurves, fit_curves
+from attune.engine.recovery import Dose, Measure, RecoveryCurves, fit_curves, trajectory
 from attune.engine.text import is_critical
 from attune.measures.models import Phase, Response
 
@@ -152,6 +152,31 @@ def engine_config() -> EngineConfig:
     fit["at_session"] = conf.fit_check_session()
     overrides["fit_check"] = fit
     return EngineConfig.from_mapping(overrides)
+
+
+def curve_sessions(
+    sessions: list[Session], scores: list[float | None], measure: Measure, dose: Dose
+) -> tuple[float, np.ndarray]:
+    """The intake and the curve session of every session column, by the engine's own rule
+    (``attune.engine.recovery.trajectory``), for the episode page's expected-recovery chart.
+
+    Sessions still ahead (scheduled, not yet held) count as attended: that is how the engine
+    will count them once they have taken place.
+    """
+    now = timezone.now()
+    batch = eb.empty_batch(1, max(len(sessions), 1))
+    for c, session in enumerate(sessions):
+        attendance = session.attendance
+        if attendance == Attendance.SCHEDULED and session.scheduled_at > now:
+            attendance = Attendance.ATTENDED
+        batch.attendance[0, c] = _ATTENDANCE[attendance]
+        batch.session_number[0, c] = session.number
+        target = batch.phq9 if measure == "phq9" else batch.gad7
+        score = scores[c]
+        if score is not None:
+            target[0, c] = score
+    tr = trajectory(batch, measure, dose)
+    return float(tr.intake[0]), tr.session[0, : len(sessions)]
 
 
 def practice_curves() -> RecoveryCurves | None:

@@ -25,8 +25,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 
 from attune import conf
 from attune.accounts.models import Role, User
-from attune.alerts.evaluation import engine_config
-from attune.care.engine_adapter import MEASURES
+from attune.care.engine_adapter import MEASURES, engine_config
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.engine.practice_outcomes import (
     CourseCounts,

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from attune.alerts.evaluation import engine_config
+from attune.care.engine_adapter import engine_config
 from attune.outcomes.charts import caterpillar_svg, funnel_svg, recovery_bars
 from attune.outcomes.national import ATTRIBUTION
 from attune.outcomes.queries import QUARTER_LABELS, BadPeriod, outcomes_report

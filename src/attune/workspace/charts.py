@@ -18,20 +18,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.utils import timezone
 
-from attune.alerts.evaluation import engine_config, practice_curves
-from attune.care.engine_adapter import caseness, reliable_change_points, reliable_changes
+from attune.care.engine_adapter import (
+    caseness,
+    curve_sessions,
+    engine_config,
+    practice_curves,
+    reliable_change_points,
+    reliable_changes,
+)
 from attune.care.models import Attendance, Episode, Session
-from attune.engine import batch as eb
 from attune.engine.recovery import (
-    Dose,
     Measure,
     RecoveryCurves,
     ReferenceConfig,
     reference_curves,
     tolerance_z,
-    trajectory,
 )
 from attune.measures.models import Phase, Response
 from attune.workspace.queries import loaded
@@ -50,7 +52,6 @@ ALLIANCE_MARKERS: dict[str, str] = {
     "repair": "Repair",
     "unrepaired_rupture": "Unrepaired rupture",
 }
-_ATTENDANCE_CODE = {code: i for i, code in enumerate(eb.ATTENDANCE)}
 _ATTENDANCE_LABELS = dict(Attendance.choices)
 
 
@@ -183,30 +184,6 @@ def _round(value: float, digits: int = 2) -> float:
     return round(float(value), digits)
 
 
-def _curve_sessions(
-    sessions: list[Session], scores: list[float | None], measure: Measure, dose: Dose
-) -> tuple[float, np.ndarray]:
-    """The intake and the curve session of every session column, by the engine's own rule.
-
-    Sessions still ahead (scheduled, not yet held) count as attended: that is how the engine
-    will count them once they have taken place.
-    """
-    now = timezone.now()
-    batch = eb.empty_batch(1, max(len(sessions), 1))
-    for c, session in enumerate(sessions):
-        attendance = session.attendance
-        if attendance == Attendance.SCHEDULED and session.scheduled_at > now:
-            attendance = Attendance.ATTENDED
-        batch.attendance[0, c] = _ATTENDANCE_CODE[attendance]
-        batch.session_number[0, c] = session.number
-        target = batch.phq9 if measure == "phq9" else batch.gad7
-        score = scores[c]
-        if score is not None:
-            target[0, c] = score
-    tr = trajectory(batch, measure, dose)
-    return float(tr.intake[0]), tr.session[0, : len(sessions)]
-
-
 def _outcome_measure(
     measure: Measure, sessions: list[Session], by_instrument: list[dict[str, Response]]
 ) -> dict[str, Any] | None:
@@ -227,7 +204,7 @@ def _outcome_measure(
     config = engine_config().not_on_track
     level = config.yellow_level
     curves = _curves_for(measure)
-    intake, t = _curve_sessions(sessions, scores, measure, config.dose)
+    intake, t = curve_sessions(sessions, scores, measure, config.dose)
     intake_col = next(c for c, score in enumerate(scores) if score is not None)
     cols = np.arange(intake_col, len(sessions))
     expected = curves.expected(np.full(cols.size, intake), t[cols])

@@ -32,10 +32,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from attune.alerts.evaluation import engine_config
 from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind, AlertStatus
 from attune.audit.services import record
-from attune.care.engine_adapter import thinking_of_stopping_codes
+from attune.care.engine_adapter import engine_config, thinking_of_stopping_codes
 from attune.care.models import Attendance, Episode, Goal, Session
 from attune.care.queries import episodes_visible_to
 from attune.engine import batch as eb
