@@ -57,8 +57,26 @@ def test_the_episode_page_audits_each_note_read_once_in_one_insert(client, thera
     events = reads(therapist)
     assert sorted(events.values_list("object_id", flat=True)) == sorted(str(n.pk) for n in notes)
     assert set(events.values_list("episode_id", flat=True)) == {episode.pk}
+    episode_reads = AuditEvent.objects.filter(
+        actor=therapist, action="read", object_type="care.episode", object_id=str(episode.pk)
+    )
+    assert list(episode_reads.values_list("episode_id", flat=True)) == [episode.pk]
     inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "audit_auditevent"')]
-    assert len(inserts) == 2  # the episode read, then the five notes at once
+    assert len(inserts) == 1  # the episode read and the five notes' at once
+
+
+def test_the_episode_read_is_audited_when_the_notes_cannot_be_opened(
+    client, therapist, episode, settings
+):
+    notes_on(episode, therapist, 2)
+    settings.ATTUNE_NOTES_KEYS = []
+    assert client.login(username=therapist.email, password=PASSWORD)
+    page = client.get(reverse("workspace:episode", args=[episode.pk]))
+    assert page.status_code == 200
+    assert reads(therapist).count() == 0
+    assert AuditEvent.objects.filter(
+        actor=therapist, action="read", object_type="care.episode", object_id=str(episode.pk)
+    ).exists()
 
 
 def test_read_notes_refuses_anyone_but_the_author_and_audits_nothing(therapist, colleague, episode):

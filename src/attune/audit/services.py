@@ -54,9 +54,10 @@ def record_reads(
     actor: User, objs: Sequence[models.Model], episode_id: int | None = None, *, detail: str = ""
 ) -> None:
     """``record(actor, "read", obj, episode_id, detail)`` for each of ``objs`` in one INSERT: a
-    page that reads many records (the private notes' timeline, a FHIR search's results) writes
-    its events at once rather than one round trip each (issue 11, web load). Without
-    ``episode_id``, each event takes its record's own ``episode_id``."""
+    page that reads many records (the episode and the private notes' timeline, a FHIR search's
+    results) writes its events at once rather than one round trip each (issue 11, web load).
+    Without ``episode_id``, each event takes its record's own episode (an episode's is
+    itself). One log line per call, with the ids of each type: ids only, as in ``record``."""
     if any(obj.pk is None for obj in objs):
         raise ValueError("Audit a record after it has been saved: it needs an id.")
     events = [
@@ -65,21 +66,26 @@ def record_reads(
             action=AuditAction.READ,
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
-            episode_id=episode_id if episode_id is not None else getattr(obj, "episode_id", None),
+            episode_id=episode_id if episode_id is not None else _episode_of(obj),
             detail=detail,
         )
         for obj in objs
     ]
     AuditEvent.objects.bulk_create(events)
+    ids: dict[str, list[str]] = {}
     for event in events:
+        ids.setdefault(event.object_type, []).append(event.object_id)
+    for object_type, object_ids in ids.items():
         log.info(
-            "audit %s %s %s %s by user %s",
-            event.action,
-            event.object_type,
-            event.object_id,
-            detail,
-            actor.pk,
+            "audit read %s %s %s by user %s", object_type, ",".join(object_ids), detail, actor.pk
         )
+
+
+def _episode_of(obj: models.Model) -> int | None:
+    if isinstance(obj, Episode):
+        return obj.pk
+    episode_id = getattr(obj, "episode_id", None)
+    return episode_id if isinstance(episode_id, int) else None
 
 
 _ADMIN_ACTIONS = {1: AuditAction.CREATE, 2: AuditAction.UPDATE, 3: AuditAction.DELETE}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, QuerySet
 
 from attune.accounts.models import User
@@ -155,19 +155,18 @@ def write_note(
     return note
 
 
-def read_notes(*, reader: User, notes: list[ProcessNote]) -> list[NoteContent]:
+def read_notes(
+    *, reader: User, notes: list[ProcessNote], also_read: Sequence[models.Model] = ()
+) -> list[NoteContent]:
     """``read_note`` for several notes: every one decrypted first, then the reads written to
-    the audit trail in one go (``audit.services.record_reads``); if one cannot be opened,
-    ``NotesCryptoError`` and nothing is audited."""
+    the audit trail in one INSERT (``audit.services.record_reads``), with ``also_read`` — the
+    other records the same page read (the episode page's episode) — so that a page read costs
+    one write; if a note cannot be opened, ``NotesCryptoError`` and nothing is audited."""
     for note in notes:
         if not may_view_note(reader, note):
             raise PermissionDenied
     contents = [NoteContent.from_json(decrypt_json(note.ciphertext)) for note in notes]
-    by_episode: dict[int | None, list[ProcessNote]] = {}
-    for note in notes:
-        by_episode.setdefault(note.episode_id, []).append(note)
-    for episode_id, read in by_episode.items():
-        record_reads(reader, read, episode_id)
+    record_reads(reader, [*also_read, *notes])
     return contents
 
 
@@ -215,13 +214,21 @@ class EpisodeNotes:
         return self.can_write or bool(self.notes) or bool(self.error)
 
 
-def episode_notes(*, reader: User, episode: Episode, sessions: Sequence[Session]) -> EpisodeNotes:
+def episode_notes(
+    *,
+    reader: User,
+    episode: Episode,
+    sessions: Sequence[Session],
+    also_read: Sequence[models.Model] = (),
+) -> EpisodeNotes:
     """The reader's own notes on ``episode`` for its page: one query, every note decrypted and
-    each read written to the audit trail at once (``read_notes``). ``sessions`` are the
-    episode's sessions the page loaded: the notes point at them rather than read them again.
+    each read written to the audit trail at once, with ``also_read`` (``read_notes``).
+    ``sessions`` are the episode's sessions the page loaded: the notes point at them rather
+    than read them again.
 
-    Keys missing or wrong: no note is opened and nothing is audited; ``error`` says why (the
-    page shows it, never a 500) and the log names the kind of error, never a key or content.
+    Keys missing or wrong: no note is opened and none is audited (``also_read`` still is);
+    ``error`` says why (the page shows it, never a 500) and the log names the kind of error,
+    never a key or content.
     """
     by_pk = {s.pk: s for s in sessions}
     found = list(own_notes_in_order(reader, episode))
@@ -236,11 +243,14 @@ def episode_notes(*, reader: User, episode: Episode, sessions: Sequence[Session]
     try:
         read = [
             ReadNote(note=note, content=content)
-            for note, content in zip(found, read_notes(reader=reader, notes=found), strict=True)
+            for note, content in zip(
+                found, read_notes(reader=reader, notes=found, also_read=also_read), strict=True
+            )
         ]
     except NotesCryptoError as exc:
         log.error("private notes unavailable for user %s: %s", reader.pk, type(exc).__name__)
         read, error = [], str(exc)
+        record_reads(reader, also_read)
     noted = {note.session_id for note in found}
     writable = (
         [s for s in sessions if s.pk not in noted and s.attendance == Attendance.ATTENDED]

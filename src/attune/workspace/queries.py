@@ -536,22 +536,8 @@ def episode_for_page(episodes: QuerySet[Episode], pk: int) -> Episode:
     81 responses of 3 instruments and 51 uses of 4 modalities.
     """
     ep = episodes.select_related("client__user", "therapist").get(pk=pk)
-    goals = list(Goal.objects.filter(episode=ep))
-    ratings: dict[int, list[GoalRating]] = defaultdict(list)
-    for rating in GoalRating.objects.filter(goal__in=[g.pk for g in goals]):
-        ratings[rating.goal_id].append(rating)
-    for goal in goals:
-        _hand_out(goal, "ratings", GoalRating, ratings.get(goal.pk, []))
-    _hand_out(ep, "goals", Goal, goals)
-    alerts = list(Alert.objects.filter(episode=ep).order_by("-opened_at"))
-    events: dict[int, list[AlertEvent]] = defaultdict(list)
-    if alerts:
-        found_events = AlertEvent.objects.filter(alert__in=[a.pk for a in alerts])
-        for event in found_events.select_related("actor"):
-            events[event.alert_id].append(event)
-    for alert in alerts:
-        _hand_out(alert, "events", AlertEvent, events.get(alert.pk, []))
-    _hand_out(ep, "alerts", Alert, alerts)
+    _hand_out(ep, "goals", Goal, _goals_of(ep))
+    _hand_out(ep, "alerts", Alert, _alerts_of(ep))
     sessions = list(Session.objects.filter(episode=ep).order_by("number"))
     by_pk = {s.pk: s for s in sessions}
     responses = _responses_of(by_pk)
@@ -581,6 +567,67 @@ _INSTRUMENT = _fields(Instrument, "instrument_version__instrument__")
 #: What the page reads of a modality: its name and slug, not its explainer for clients
 #: (≈ 2 kB of text each), summary or sources, which cost every session row their decoding.
 _MODALITY = _fields(Modality, "modality__", leave_out=("summary", "explainer", "sources"))
+
+
+_GOAL = _fields(Goal)
+_RATING = _fields(GoalRating, "ratings__")
+_ALERT = _fields(Alert)
+_EVENT = _fields(AlertEvent, "events__")
+_ACTOR = _fields(User, "events__actor__")
+
+
+def _goals_of(ep: Episode) -> list[Goal]:
+    """The episode's goals in order, each with its ratings (``goal.ratings.all()``, oldest
+    first): one query, a goal's row repeated for each of its ratings (a LEFT JOIN)."""
+    rows = (
+        Goal.objects.filter(episode=ep)
+        .order_by("position", "pk", "ratings__rated_at", "ratings__pk")
+        .values_list(*_GOAL[0], *_RATING[0])
+    )
+    n = len(_GOAL[0])
+    goal_field = GoalRating.goal.field
+    goals: dict[int, Goal] = {}
+    ratings: dict[int, list[GoalRating]] = defaultdict(list)
+    for row in rows:
+        goal = goals.get(row[0])
+        if goal is None:
+            goal = goals[row[0]] = Goal.from_db(rows.db, _GOAL[1], row[:n])
+        if row[n] is not None:  # a goal not rated yet has one row of NULLs
+            rating = GoalRating.from_db(rows.db, _RATING[1], row[n:])
+            goal_field.set_cached_value(rating, goal)
+            ratings[goal.pk].append(rating)
+    for goal in goals.values():
+        _hand_out(goal, "ratings", GoalRating, ratings.get(goal.pk, []))
+    return list(goals.values())
+
+
+def _alerts_of(ep: Episode) -> list[Alert]:
+    """The episode's alerts newest first, each with its events in order and each event's actor
+    (``alert.events.all()``, ``event.actor``): one query, as ``_goals_of``."""
+    rows = (
+        Alert.objects.filter(episode=ep)
+        .order_by("-opened_at", "-pk", "events__at", "events__pk")
+        .values_list(*_ALERT[0], *_EVENT[0], *_ACTOR[0])
+    )
+    n, m = len(_ALERT[0]), len(_ALERT[0]) + len(_EVENT[0])
+    alert_field, actor_field = AlertEvent.alert.field, AlertEvent.actor.field
+    alerts: dict[int, Alert] = {}
+    events: dict[int, list[AlertEvent]] = defaultdict(list)
+    for row in rows:
+        alert = alerts.get(row[0])
+        if alert is None:
+            alert = alerts[row[0]] = Alert.from_db(rows.db, _ALERT[1], row[:n])
+        if row[n] is None:  # an alert without events
+            continue
+        event = AlertEvent.from_db(rows.db, _EVENT[1], row[n:m])
+        alert_field.set_cached_value(event, alert)
+        actor_field.set_cached_value(
+            event, None if row[m] is None else User.from_db(rows.db, _ACTOR[1], row[m:])
+        )
+        events[alert.pk].append(event)
+    for alert in alerts.values():
+        _hand_out(alert, "events", AlertEvent, events.get(alert.pk, []))
+    return list(alerts.values())
 
 
 def _responses_of(sessions: dict[int, Session]) -> dict[int, list[Response]]:

@@ -144,11 +144,10 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
     except Episode.DoesNotExist:
         raise Http404 from None
     _require(request, "care.view_episode", ep)
-    record(request.user, "read", ep, episode=ep)
     sessions = ep.sessions.all()
-    # The viewer's own private notes only: opened, and each read audited, here (never while
-    # the template renders); anyone else's notes are never read.
-    notes = episode_notes(reader=request.user, episode=ep, sessions=sessions)
+    # The viewer's own private notes only: opened, and each read audited with the episode's
+    # in one write, here (never while the template renders); anyone else's are never read.
+    notes = episode_notes(reader=request.user, episode=ep, sessions=sessions, also_read=[ep])
     note_sessions = notes.session_numbers
     now = timezone.now()
     client_messages = feedback_for_therapist(ep)
