@@ -23,19 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # type: ignore[import-untyped]  # the batch extra; pyarrow has no types
 from dask.distributed import Client
 from django.utils import timezone
 
-from attune.alerts.evaluation import (
-    EvaluationResult,
-    engine_config,
-    episode_batch,
-    practice_curves,
-    sync_alerts,
-)
+from attune.alerts.evaluation import EvaluationResult, sync_alerts
 from attune.batch.cluster import BatchResult, evaluate_partitions
 from attune.batch.parquet import partition_table
+from attune.care.engine_adapter import engine_config, episode_batch, practice_curves
 from attune.care.models import Episode, EpisodeStatus
 
 #: Ended courses, as the practice outcomes page counts them (a transfer is not an ending).

@@ -9,9 +9,10 @@ again updates its alert, never duplicates it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 from django.db import transaction
@@ -102,7 +103,7 @@ def sync_alerts(
     return alerts
 
 
-def _plain(value: object) -> dict[str, object]:
+def _plain(value: Mapping[str, object]) -> dict[str, object]:
     """Evidence as JSON-ready plain Python (numpy scalars become numbers)."""
 
     def convert(v: object) -> object:
@@ -114,4 +115,5 @@ def _plain(value: object) -> dict[str, object]:
             return [convert(x) for x in v]
         return v
 
-    return dict(convert(value))  # type: ignore[call-overload]
+    # convert gives a dict back for a dict and any other mapping as it is: a mapping either way.
+    return dict(cast(Mapping[str, object], convert(value)))

@@ -41,7 +41,7 @@ def kind_label(kind: str) -> str:
 
 #: The app's alert kinds are the engine's, in the engine's order: they cannot drift apart.
 #: A kind added to the engine needs its label above and an ``alerts`` migration.
-AlertKind = models.TextChoices(  # type: ignore[misc]
+AlertKind = models.TextChoices(  # type: ignore[call-overload]  # Enum's functional API with (value, label) pairs, which django-stubs' overloads leave out
     "AlertKind", [(kind.upper(), (kind, kind_label(kind))) for kind in KINDS]
 )
 
@@ -134,7 +134,7 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_kind_display(self) -> str:
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]  # replaces on purpose the one django-stubs adds for a field with choices
         """The kind in words, also for a kind the engine has retired since the alert was
         stored (Django's own version would show the raw code)."""
         return kind_label(self.kind)

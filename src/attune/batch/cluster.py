@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # type: ignore[import-untyped]  # the batch extra; pyarrow has no types
 from dask.distributed import Client, LocalCluster, wait
 
 from attune.batch.network import combine, practice_counts
@@ -57,13 +57,13 @@ def connect(
     below WARNING are kept out of the output (the command is cron-friendly)."""
     logging.getLogger("distributed").setLevel(logging.WARNING)
     if scheduler:
-        client = Client(scheduler, timeout=timeout)
+        client = Client(scheduler, timeout=timeout)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
         try:
             yield client
         finally:
-            client.close(timeout=timeout)
+            client.close(timeout=timeout)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
         return
-    cluster = LocalCluster(
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
         n_workers=n_workers,
         threads_per_worker=threads_per_worker,
         processes=True,
@@ -73,11 +73,11 @@ def connect(
         timeout=timeout,
     )
     try:
-        client = Client(cluster, timeout=timeout)
+        client = Client(cluster, timeout=timeout)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
         try:
             yield client
         finally:
-            client.close(timeout=timeout)
+            client.close(timeout=timeout)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
     finally:
         cluster.close(timeout=timeout)
 
@@ -194,8 +194,9 @@ def evaluate_partitions(
         digest=digest,
         pure=False,
     )
-    wait(futures, timeout=timeout)  # raises TimeoutError rather than hang
-    results: list[PartitionResult] = client.gather(futures)
+    # raises TimeoutError rather than hang
+    wait(futures, timeout=timeout)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
+    results: list[PartitionResult] = client.gather(futures)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
     return _collect(results, started)
 
 
@@ -280,5 +281,5 @@ def simulate_partitions(
         )
         for k, start in enumerate(starts)
     ]
-    paths: list[str] = client.gather(futures)
+    paths: list[str] = client.gather(futures)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
     return paths

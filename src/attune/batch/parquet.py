@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]  # the batch extra; pyarrow has no types
+import pyarrow.parquet as pq  # type: ignore[import-untyped]  # as above
 from numpy.typing import NDArray
 
 from attune.engine.batch import _SESSION_FIELDS, DOMAINS, EpisodeBatch

@@ -15,7 +15,8 @@ Errors name the setting and the position of a bad key, never a key or any conten
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -41,7 +42,8 @@ def configured_keys() -> list[str]:
     raw = conf.notes_keys()
     if isinstance(raw, str):
         raw = raw.split(",")
-    keys = [str(key).strip() for key in raw or [] if str(key).strip()]
+    # The setting is a list of keys (or the string split above); conf types it as object.
+    keys = [str(key).strip() for key in cast(Iterable[object], raw or []) if str(key).strip()]
     if not keys:
         raise NoteKeyError(
             f"{SETTING} is empty: private notes need at least one Fernet key "

@@ -93,7 +93,8 @@ class ProcessNoteForm(forms.Form):
             del self.fields["supervision"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean() returns; its stub says it may be None
         if self.errors:
             return data
         if not data.get("body") and not data.get("themes") and not data.get("supervision"):

@@ -237,7 +237,8 @@ def episode_notes(
         episode_field.set_cached_value(note, episode)
         if note.session_id in by_pk:
             session_field.set_cached_value(note, by_pk[note.session_id])
-    numbers = sorted({note.session.number for note in found if note.session_id is not None})
+    # A null foreign key reads as None without a query, as session_id did.
+    numbers = sorted({note.session.number for note in found if note.session is not None})
     can_write = may_write_for(reader, episode)
     error = ""
     try:

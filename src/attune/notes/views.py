@@ -13,9 +13,10 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.models import Session
 from attune.notes import services
 from attune.notes.crypto import NotesCryptoError, check_keys
@@ -29,14 +30,14 @@ log = logging.getLogger(__name__)
 
 
 def _crypto_unavailable(
-    request: HttpRequest, error: NotesCryptoError, **context: object
+    request: AuthenticatedHttpRequest, error: NotesCryptoError, **context: object
 ) -> HttpResponse:
     # The error names the setting, never a key or content; the log line carries ids only.
     log.error("private notes unavailable for user %s: %s", request.user.pk, type(error).__name__)
     return render(request, "notes/unavailable.html", {"error": str(error), **context}, status=503)
 
 
-def _own_session(request: HttpRequest, session_id: int) -> Session:
+def _own_session(request: AuthenticatedHttpRequest, session_id: int) -> Session:
     """A session of an episode the signed-in therapist treats; a 404 for anyone else."""
     if not request.user.has_perm("care.keep_caseload"):
         raise Http404
@@ -51,7 +52,7 @@ def _own_session(request: HttpRequest, session_id: int) -> Session:
     return session
 
 
-def _own_note(request: HttpRequest, note_id: int) -> ProcessNote:
+def _own_note(request: AuthenticatedHttpRequest, note_id: int) -> ProcessNote:
     """The signed-in person's own note; a 404 for anyone else, whatever their role."""
     try:
         note = ProcessNote.objects.select_related("session", "episode__client__user").get(
@@ -65,7 +66,7 @@ def _own_note(request: HttpRequest, note_id: int) -> ProcessNote:
 
 
 @login_required
-def note_for_session(request: HttpRequest, session_id: int) -> HttpResponse:
+def note_for_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     """Write the private note for a session, or change the one written before. Beside the
     form: what the client answered around that session (check-in, feedback), read only."""
     session = _own_session(request, session_id)
@@ -142,7 +143,7 @@ def note_for_session(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @login_required
-def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
+def note_detail(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     note = _own_note(request, note_id)
     try:
         content = services.read_note(reader=request.user, note=note)

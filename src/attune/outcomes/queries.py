@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import numpy as np
 from django.db.models import Count, Max, Min, Q, QuerySet
@@ -207,7 +208,7 @@ def _rows(
     c: _Courses,
     pairs: list[tuple[int, str]],
     k: SuppressionConfig,
-    order: Callable[[str], object] | None = None,
+    order: Callable[[str], str] | None = None,
 ) -> list[Row]:
     """One row per label; ``pairs`` are (episode index, label), an episode may have several."""
     if not pairs:
@@ -248,11 +249,17 @@ def available_years(episodes: QuerySet[Episode], today: date) -> list[str]:
 def _load_courses(ended: QuerySet[Episode], start: date, end: date, q: int) -> _Courses:
     """The ended episodes of the period (quarter ``q``, 0 = the whole year) as arrays: two
     queries — the episodes with their attended-session count, their check-in scores."""
-    rows = list(
-        ended.filter(ended_on__gte=start, ended_on__lte=end)
-        .annotate(attended=Count("sessions", filter=Q(sessions__attendance=Attendance.ATTENDED)))
-        .order_by("pk")
-        .values_list("pk", "therapist_id", "ended_on", "attended")
+    # ended_on__gte leaves out the episodes without an end: ended_on is a date in every row.
+    rows = cast(
+        "list[tuple[int, int, date, int]]",
+        list(
+            ended.filter(ended_on__gte=start, ended_on__lte=end)
+            .annotate(
+                attended=Count("sessions", filter=Q(sessions__attendance=Attendance.ATTENDED))
+            )
+            .order_by("pk")
+            .values_list("pk", "therapist_id", "ended_on", "attended")
+        ),
     )
     if q:
         rows = [r for r in rows if quarter_of(r[2]) == q]
@@ -269,6 +276,7 @@ def _load_courses(ended: QuerySet[Episode], start: date, end: date, q: int) -> _
         .order_by("submitted_at", "pk")
         .values_list("episode_id", "instrument_version__instrument__code", "score")
     ):
+        assert score is not None  # score__isnull=False above
         scores[(episode_id, code)].append(float(score))
 
     def pair(code: str, which: int) -> np.ndarray:

@@ -206,6 +206,7 @@ def research_rows(user: User) -> Export | None:
         .order_by("submitted_at", "pk")
         .values_list("session_id", "instrument_version__instrument__code", "score")
     ):
+        assert score is not None  # score__isnull=False above
         scores[(session_id, code)] = score  # the latest, should a form be given twice
     modalities = _names(
         Session.modalities.through.objects.filter(session__episode_id__in=episodes),
@@ -277,8 +278,8 @@ def csv_lines(rows: Iterable[tuple[object, ...]]) -> Iterator[str]:
 
 def parquet_available() -> bool:
     try:
-        import pyarrow  # noqa: F401
-        import pyarrow.parquet  # noqa: F401
+        import pyarrow  # type: ignore[import-untyped]  # noqa: F401  # optional extra, untyped
+        import pyarrow.parquet  # type: ignore[import-untyped]  # noqa: F401  # as above
     except ImportError:
         return False
     return True

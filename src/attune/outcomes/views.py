@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.engine_adapter import engine_config
 from attune.outcomes.charts import caterpillar_svg, funnel_svg, recovery_bars
 from attune.outcomes.national import ATTRIBUTION
@@ -26,7 +27,7 @@ from attune.outcomes.research_export import (
 
 @require_GET
 @login_required
-def practice_outcomes(request: HttpRequest) -> HttpResponse:
+def practice_outcomes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("outcomes.view_outcomes"):
         raise PermissionDenied
     year = request.GET.get("year") or None
@@ -75,7 +76,7 @@ def _thresholds() -> dict[str, str]:
 
 @require_POST
 @login_required
-def research_export(request: HttpRequest) -> HttpResponse:
+def research_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The pseudonymised session-level export of the caller's scope, as CSV (streamed) or
     Parquet; POST because it writes an audit event, and nothing clinical is in the URL."""
     if not request.user.has_perm("outcomes.export_research"):
@@ -110,7 +111,7 @@ def research_export(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def research_dictionary(request: HttpRequest) -> HttpResponse:
+def research_dictionary(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The export's data dictionary (column, type, meaning, source): no data in it."""
     if not request.user.has_perm("outcomes.export_research"):
         raise PermissionDenied

@@ -33,7 +33,7 @@ def _handles_requests(request: HttpRequest) -> bool:
 
 
 @admin.register(DeletionRequest)
-class DeletionRequestAdmin(admin.ModelAdmin):
+class DeletionRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
     list_display = ("__str__", "client", "requested_at", "status", "handled_by", "handled_at")
     list_filter = ("status",)
     fields = (
@@ -84,9 +84,10 @@ class DeletionRequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeletionRequest]:
         requests = super().get_queryset(request)
-        if not _handles_requests(request):
+        user = request.user
+        if not user.is_authenticated or not _handles_requests(request):
             return requests.none()
-        return requests.filter(client__practice_id=request.user.practice_id)
+        return requests.filter(client__practice_id=user.practice_id)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _handles_requests(request)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from attune.clientportal.models import DeletionRequest
 from attune.portal import erasure
+from attune.portal.retention import RETENTION_SOURCE, retention_years
 from attune.portal.rules import may_decide_deletion
 
 #: What carrying out a request erases, in words (the page and docs say the same).
@@ -32,7 +33,10 @@ def decide(request: HttpRequest, request_id: int) -> HttpResponse:
         .first()
     )
     # Anyone but the administrator of the client's practice: as if there were no such request.
-    if deletion is None or not may_decide_deletion(request.user, deletion):
+    # (Not behind login_required: an anonymous visitor is refused here, as may_decide_deletion
+    # would refuse them.)
+    user = request.user
+    if not user.is_authenticated or deletion is None or not may_decide_deletion(user, deletion):
         raise Http404
     error = ""
     if request.method == "POST":
@@ -41,13 +45,13 @@ def decide(request: HttpRequest, request_id: int) -> HttpResponse:
             if action == "carry_out":
                 if request.POST.get("confirm") != "yes":
                     raise ValidationError("Tick the box to confirm the deletion.")
-                erasure.carry_out(request_id=deletion.pk, by=request.user)
+                erasure.carry_out(request_id=deletion.pk, by=user)
                 messages.success(
                     request, "The request was carried out and the client was told by e-mail."
                 )
             elif action == "decline":
                 erasure.decline(
-                    request_id=deletion.pk, by=request.user, reason=request.POST.get("reason", "")
+                    request_id=deletion.pk, by=user, reason=request.POST.get("reason", "")
                 )
                 messages.success(request, "The request was declined and the client was told.")
             else:
@@ -65,8 +69,8 @@ def decide(request: HttpRequest, request_id: int) -> HttpResponse:
         "deletion": deletion,
         "plan": erasure.plan(deletion),
         "erased_words": ERASED_WORDS,
-        "retention_years": erasure.retention_years(),
-        "retention_source": erasure.RETENTION_SOURCE,
+        "retention_years": retention_years(),
+        "retention_source": RETENTION_SOURCE,
         "error": error,
         "reason": request.POST.get("reason", "") if request.method == "POST" else "",
     }

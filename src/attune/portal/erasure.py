@@ -115,7 +115,8 @@ def plan(request: DeletionRequest, today: date | None = None) -> Plan:
         Episode.objects.filter(client_id=request.client_id).values("pk", "status", "ended_on")
     )
     active = sum(1 for e in episodes if e["status"] == EpisodeStatus.ACTIVE)
-    expired, kept_by_until = [], {}
+    expired: list[int] = []
+    kept_by_until: dict[date, list[int]] = {}
     for e in episodes:
         if e["status"] == EpisodeStatus.ACTIVE or e["ended_on"] is None:
             continue

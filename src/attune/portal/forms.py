@@ -47,7 +47,8 @@ class KeyForm(_Read):
     idempotency_key = forms.UUIDField(required=False)
 
     def key(self) -> uuid.UUID | None:
-        return self.value("idempotency_key")
+        key: uuid.UUID | None = self.value("idempotency_key")  # a UUIDField's cleaned value
+        return key
 
 
 class MessageForm(KeyForm):

@@ -25,4 +25,6 @@ def delete_delivered_notices() -> int:
     if not ids:
         return 0
     # The request's link is set to NULL by the foreign key (SET_NULL).
-    return Email.objects.filter(pk__in=ids).delete()[1].get("post_office.Email", 0)
+    # post_office is untyped (its names are Any); QuerySet.delete() gives (total, per model).
+    per_model: dict[str, int] = Email.objects.filter(pk__in=ids).delete()[1]
+    return per_model.get("post_office.Email", 0)

@@ -9,13 +9,14 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from attune import conf
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.endings import submit_exit_feedback
 from attune.care.fit import submit_fit_check
 from attune.care.form_windows import exit_form_is_open, form_is_open
@@ -24,7 +25,7 @@ from attune.care.queries import active_episode_of_client, episodes_visible_to, s
 from attune.clientportal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.clientportal.queries import open_ending_request
 from attune.measures.form_layout import answers_from_post, layout
-from attune.measures.models import Phase, Response
+from attune.measures.models import InstrumentVersion, Phase, Response
 from attune.measures.services import (
     FormSubmission,
     form_in_progress,
@@ -55,7 +56,8 @@ from attune.portal.queries import (
     waiting_for_client,
 )
 
-FORM_TITLES = {
+#: Keyed by value: a view's ``phase`` arrives as the URL's ``str`` (Phase is a str enum).
+FORM_TITLES: dict[str, str] = {
     Phase.CHECK_IN: "Check-in before your session",
     Phase.FEEDBACK: "How was your session?",
     Phase.FIT_CHECK: "Fit check-in: how is working together going?",
@@ -65,13 +67,13 @@ FORM_TITLES = {
 SESSION_PHASES = (Phase.CHECK_IN, Phase.FEEDBACK, Phase.FIT_CHECK)
 
 
-def _require_client(request: HttpRequest) -> None:
+def _require_client(request: AuthenticatedHttpRequest) -> None:
     if not request.user.has_perm("care.use_portal"):
         raise PermissionDenied
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What is waiting, the next session, the composer and the progress graphs; the rest (goals,
     how the therapist works, articles, their data) is one link away."""
     _require_client(request)
@@ -106,24 +108,26 @@ def home(request: HttpRequest) -> HttpResponse:
 NEAR = "attune:saved-near"
 
 
-def _saved_near(request: HttpRequest, goal: int, text: str) -> None:
+def _saved_near(request: AuthenticatedHttpRequest, goal: int, text: str) -> None:
     request.session[NEAR] = {"goal": goal, "text": text}
 
 
-def _pop_saved_near(request: HttpRequest) -> dict[str, object]:
+def _pop_saved_near(request: AuthenticatedHttpRequest) -> dict[str, object]:
     found = request.session.pop(NEAR, None)
     return found if isinstance(found, dict) else {}
 
 
 @login_required
 @require_GET
-def goals(request: HttpRequest) -> HttpResponse:
+def goals(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_client(request)
     return _goals(request)
 
 
 def _goals(
-    request: HttpRequest, rating_errors: dict[int, str] | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    rating_errors: dict[int, str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     episode = active_episode_of_client(request.user)
     return render(
@@ -142,7 +146,7 @@ def _goals(
 
 @login_required
 @require_POST
-def rate_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
+def rate_goal(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
     """The client's own 0–10 rating of one of their goals (a wrong id is a 404). The
     confirmation appears next to the goal, which the redirect scrolls to and focuses."""
     _require_client(request)
@@ -168,7 +172,7 @@ def rate_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def therapist(request: HttpRequest) -> HttpResponse:
+def therapist(request: AuthenticatedHttpRequest) -> HttpResponse:
     """How the client's therapist works: their own words and the explainers of their
     approaches (Markdown rendered safely), with the article library."""
     _require_client(request)
@@ -181,21 +185,21 @@ def therapist(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def check_in(request: HttpRequest, session_id: int) -> HttpResponse:
+def check_in(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     return _form(request, session_id, Phase.CHECK_IN)
 
 
 @login_required
-def feedback(request: HttpRequest, session_id: int) -> HttpResponse:
+def feedback(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     return _form(request, session_id, Phase.FEEDBACK)
 
 
 @login_required
-def fit_check(request: HttpRequest, session_id: int) -> HttpResponse:
+def fit_check(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     return _form(request, session_id, Phase.FIT_CHECK)
 
 
-def _own_session(request: HttpRequest, session_id: int) -> Session:
+def _own_session(request: AuthenticatedHttpRequest, session_id: int) -> Session:
     _require_client(request)
     session = get_object_or_404(
         sessions_of_client(request.user).select_related("episode__client", "episode__therapist"),
@@ -206,7 +210,7 @@ def _own_session(request: HttpRequest, session_id: int) -> Session:
     return session
 
 
-def _form(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
+def _form(request: AuthenticatedHttpRequest, session_id: int, phase: str) -> HttpResponse:
     session = _own_session(request, session_id)
     if stored_form(session, request.user, phase):
         return redirect("portal:thanks", session_id=session.pk, phase=phase)
@@ -255,7 +259,7 @@ FORM_ERROR = "A few answers need another look. Everything else you entered is ke
 
 
 def _blank_or_kept_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     context: dict[str, object],
     episode: Episode,
     session: Session | None,
@@ -271,10 +275,10 @@ def _blank_or_kept_form(
 
 
 def _form_again(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     context: dict[str, object],
-    versions: list,
-    answers: dict,
+    versions: list[InstrumentVersion],
+    answers: dict[str, dict[str, str]],
     key: uuid.UUID,
     result: FormSubmission,
 ) -> HttpResponse:
@@ -289,7 +293,7 @@ def _form_again(
 
 
 @login_required
-def thanks(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
+def thanks(request: AuthenticatedHttpRequest, session_id: int, phase: str) -> HttpResponse:
     if phase not in SESSION_PHASES:
         raise Http404
     session = _own_session(request, session_id)
@@ -314,7 +318,7 @@ def thanks(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
     )
 
 
-def _own_episode(request: HttpRequest, episode_id: int) -> Episode:
+def _own_episode(request: AuthenticatedHttpRequest, episode_id: int) -> Episode:
     _require_client(request)
     episode = get_object_or_404(
         episodes_visible_to(request.user).select_related("client", "therapist"), pk=episode_id
@@ -324,12 +328,12 @@ def _own_episode(request: HttpRequest, episode_id: int) -> Episode:
     return episode
 
 
-def _stored_exit(episode: Episode, request: HttpRequest) -> list[Response]:
+def _stored_exit(episode: Episode, request: AuthenticatedHttpRequest) -> list[Response]:
     return list(Response.objects.filter(episode=episode, respondent=request.user, phase=Phase.EXIT))
 
 
 @login_required
-def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
+def exit_feedback(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The exit feedback ("Tell us about your therapy"): asked once, after the therapy ended."""
     episode = _own_episode(request, episode_id)
     phase = Phase.EXIT
@@ -362,7 +366,7 @@ def exit_feedback(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @login_required
-def exit_thanks(request: HttpRequest, episode_id: int) -> HttpResponse:
+def exit_thanks(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = _own_episode(request, episode_id)
     responses = _stored_exit(episode, request)
     if not responses:
@@ -384,7 +388,9 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
     return {"form": " ".join(error.messages)}
 
 
-def _composer_context(request: HttpRequest, episode: Episode | None) -> dict[str, object]:
+def _composer_context(
+    request: AuthenticatedHttpRequest, episode: Episode | None
+) -> dict[str, object]:
     return {
         "episode": episode,
         "starters": composer.STARTERS,
@@ -395,7 +401,7 @@ def _composer_context(request: HttpRequest, episode: Episode | None) -> dict[str
 
 
 @login_required
-def composer_page(request: HttpRequest) -> HttpResponse:
+def composer_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Put something hard into words, then share it now, keep it for the next session, or keep
     it as a private draft."""
     _require_client(request)
@@ -434,7 +440,7 @@ def composer_page(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/composer.html", context, status=400)
 
 
-def _prefilled(request: HttpRequest, episode: Episode) -> dict[str, object] | None:
+def _prefilled(request: AuthenticatedHttpRequest, episode: Episode) -> dict[str, object] | None:
     """``?after=<session id>`` (the link of the thank-you page after a session feedback): the
     composer starts with the words and the choice that feedback calls for — "I felt
     misunderstood when …", for the next session. Only the session's id is in the address,
@@ -459,7 +465,7 @@ def _saved_message(message: FeedbackMessage) -> str:
     return "Saved as a private draft. Only you can see it."
 
 
-def _own_feedback_message(request: HttpRequest, message_id: int) -> FeedbackMessage:
+def _own_feedback_message(request: AuthenticatedHttpRequest, message_id: int) -> FeedbackMessage:
     _require_client(request)
     return get_object_or_404(
         FeedbackMessage.objects.filter(client__user=request.user).select_related(
@@ -470,7 +476,7 @@ def _own_feedback_message(request: HttpRequest, message_id: int) -> FeedbackMess
 
 
 @login_required
-def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
+def composer_message(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
     """One of the client's messages: read it, change it or its choice while the therapist
     cannot read it, share it, or delete it."""
     message = _own_feedback_message(request, message_id)
@@ -527,7 +533,7 @@ def composer_message(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @login_required
-def ending(request: HttpRequest) -> HttpResponse:
+def ending(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for an ending conversation, or withdraw the request. The exit feedback waits for the
     recorded ending (``care.form_windows.endings_asking_for_exit_feedback``)."""
     _require_client(request)
@@ -580,7 +586,7 @@ def ending(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_client(request)
     requests = DeletionRequest.objects.filter(client__user=request.user).order_by("-requested_at")
     return render(
@@ -595,7 +601,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _download(request: HttpRequest, kind: str) -> HttpResponse:
+def _download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     _require_client(request)
     data = exports.client_data(request.user)
     exports.record_export(request.user)
@@ -612,19 +618,19 @@ def _download(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def download_json(request: HttpRequest) -> HttpResponse:
+def download_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _download(request, "json")
 
 
 @login_required
 @require_GET
-def download_csv(request: HttpRequest) -> HttpResponse:
+def download_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _download(request, "csv")
 
 
 @login_required
 @require_POST
-def request_deletion(request: HttpRequest) -> HttpResponse:
+def request_deletion(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_client(request)
     if not DeletionRequestForm(request.POST).value("confirm"):
         messages.error(request, "Please tick the box to confirm that you want to ask for this.")

@@ -6,9 +6,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.models import EpisodeStatus
 from attune.practice.models import TherapistProfile
 from attune.practice.services import set_accepting_new_clients
@@ -32,7 +33,7 @@ class NewClientsForm(forms.Form):
 
 
 @login_required
-def new_clients(request: HttpRequest) -> HttpResponse:
+def new_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Switch "accepting new clients" on the therapist's own profile."""
     if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied

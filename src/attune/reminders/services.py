@@ -478,6 +478,7 @@ def latest_deliveries(
     for delivery in ReminderDelivery.objects.filter(session_id__in=session_ids).order_by(
         "created_at", "pk"
     ):
+        assert delivery.session_id is not None  # filtered on session_id__in above
         latest[(delivery.session_id, delivery.phase)] = delivery
     return latest
 

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
 from attune.measures.form_layout import answers_from_post, layout
@@ -32,7 +33,8 @@ from attune.reminders import services
 from attune.reminders.models import LinkPhase, ReminderDelivery
 from attune.reminders.queries import not_completed as not_completed_rows
 
-FORM_TITLES = {
+#: Keyed by value: a link's ``phase`` is its CharField's ``str`` (LinkPhase is a str enum).
+FORM_TITLES: dict[str, str] = {
     LinkPhase.CHECK_IN: "Check-in before your session",
     LinkPhase.FEEDBACK: "How was your session?",
     LinkPhase.FIT_CHECK: "Fit check-in: how is working together going?",
@@ -68,7 +70,9 @@ def _unavailable(request: HttpRequest, context: dict[str, object], reason: str) 
     return _render(request, "reminders/link_unavailable.html", context | {"reason": reason})
 
 
-def _thanks(request: HttpRequest, context: dict[str, object], responses: list[Response]):
+def _thanks(
+    request: HttpRequest, context: dict[str, object], responses: list[Response]
+) -> HttpResponse:
     level = highest_safety_level(r.safety_level for r in responses)
     return _render(
         request,
@@ -156,13 +160,13 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
 # --------------------------------------------------------------------------- the therapist
 
 
-def _require_therapist(request: HttpRequest) -> None:
+def _require_therapist(request: AuthenticatedHttpRequest) -> None:
     if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
 
 
 @login_required
-def not_completed(request: HttpRequest) -> HttpResponse:
+def not_completed(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Her clients' check-ins and feedback that were not completed, with the reminder status."""
     _require_therapist(request)
     rows = not_completed_rows(request.user, timezone.now())
@@ -171,7 +175,7 @@ def not_completed(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def resend(request: AuthenticatedHttpRequest, delivery_id: int) -> HttpResponse:
     """Send a fresh link to the same form, for one of her own clients only."""
     _require_therapist(request)
     delivery = get_object_or_404(
@@ -197,7 +201,7 @@ def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def send_now(request: HttpRequest, session_id: int, phase: str) -> HttpResponse:
+def send_now(request: AuthenticatedHttpRequest, session_id: int, phase: str) -> HttpResponse:
     """Send now the first reminder of a form that has had none, for her own client only."""
     _require_therapist(request)
     session = get_object_or_404(

@@ -11,6 +11,8 @@ holds. Safety alerts are never touched.
 import re
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.utils import timezone
 
 RETIRED_KINDS = ("reliable_deterioration", "modality_review", "sudden_loss")
@@ -22,7 +24,7 @@ NOTE = (
 )
 
 
-def close_superseded(apps, schema_editor):
+def close_superseded(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Alert = apps.get_model("alerts", "Alert")
     AlertEvent = apps.get_model("alerts", "AlertEvent")
     now = timezone.now()
