@@ -358,7 +358,7 @@ def main() -> None:
             try:
                 requests.get(f"{base}/healthz", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting
                 time.sleep(0.2)
         therapist = sign_in(base, THERAPIST, DEMO_PASSWORD)
         client = sign_in(base, CLIENT, DEMO_PASSWORD)
