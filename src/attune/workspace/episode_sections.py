@@ -137,7 +137,9 @@ class NoteToWrite:
     """An attended session without a note yet, with the link to write one."""
 
     url: str
-    number: int
+    #: The session's number as the page writes it: text, which the template engine writes
+    #: as it is, where an int is localised per use (three uses a session; issue 11).
+    number: str
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,6 @@ def notes_timeline(notes: EpisodeNotes) -> NotesTimeline:
     return NotesTimeline(
         show=notes.show,
         notes=rows,
-        writable=[NoteToWrite(session_url(s.pk), s.number) for s in notes.writable],
+        writable=[NoteToWrite(session_url(s.pk), str(s.number)) for s in notes.writable],
         error=notes.error,
     )
