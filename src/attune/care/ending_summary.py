@@ -101,7 +101,7 @@ def _first_and_last(episode: Episode) -> dict[str, list[tuple[int, int | None]]]
     )
     scores: dict[str, list[tuple[int, int | None]]] = {code: [] for code in MEASURES}
     for code, score, number in rows:
-        scores[code].append((int(score), number))
+        scores[code].append((int(score), number))  # type: ignore[arg-type]  # score__isnull=False
     return scores
 
 

@@ -189,7 +189,7 @@ def practice_curves() -> RecoveryCurves | None:
     if count < minimum:
         return None
     key = f"attune:practice-curves:{count}:{minimum}"
-    curves = cache.get(key)
+    curves: RecoveryCurves | None = cache.get(key)
     if curves is None:
         curves = fit_curves(episode_batch(list(ended)), min_episodes=minimum)
         cache.set(key, curves, timeout=24 * 3600)

@@ -8,7 +8,7 @@ from attune.notifications import outbox
 
 def send_exit_feedback_request(client: User, portal_url: str) -> None:
     """A plain notification: no clinical content, no names of therapists, only a link."""
-    practice = client.practice.name if client.practice_id else "your practice"
+    practice = client.practice.name if client.practice is not None else "your practice"
     message = (
         f"Hello {client.first_name or 'there'},\n\n"
         "A short form is waiting for you in Attune. It takes a few minutes, and your answers "

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -64,7 +64,7 @@ class SessionRecordForm(_Form):
     def __init__(self, *args: Any, therapist: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         queryset, self.own_modality_count = modalities_for(therapist)
-        self.fields["modalities"].queryset = queryset
+        cast(RecordMultipleChoiceField, self.fields["modalities"]).queryset = queryset
 
     @classmethod
     def initial_for(cls, session: Session) -> dict[str, Any]:
@@ -167,7 +167,7 @@ class ReferralForm(_Form):
         super().__init__(*args, **kwargs)
         # Every colleague of the practice: choosing one who is not accepting new clients gets
         # its own message from the service, not "choose a colleague from this practice".
-        self.fields["to_therapist"].queryset = colleagues
+        cast(RecordChoiceField, self.fields["to_therapist"]).queryset = colleagues
 
 
 class EndingForm(_Form):

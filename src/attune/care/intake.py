@@ -148,6 +148,7 @@ def invite_client(
         raise ValidationError(errors)
     _check_first_session(first_session_at, now)
     practice = therapist.practice
+    assert practice is not None  # _check_therapist: a therapist of a practice
     try:
         invitation = _invite(
             therapist=therapist,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -47,7 +47,8 @@ class _FirstSession(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stub says it may be None)
         day, time = data.get("first_session_date"), data.get("first_session_time")
         if (day is None) != (time is None) and not self.has_error("first_session_date"):
             missing = "first_session_time" if time is None else "first_session_date"
@@ -98,7 +99,8 @@ class InviteClientForm(_FirstSession):
     ) -> None:
         super().__init__(*args, **kwargs)
         if choose_therapist:
-            self.fields["therapist"].queryset = therapists.select_related("therapist_profile")
+            field = cast(TherapistChoiceField, self.fields["therapist"])
+            field.queryset = therapists.select_related("therapist_profile")
         else:
             # A therapist adds clients to her own caseload: nothing to choose.
             del self.fields["therapist"]

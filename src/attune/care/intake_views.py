@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.accounts.models import Role, User
 from attune.care import intake
 from attune.care.intake_forms import InviteClientForm, NewEpisodeForm
@@ -29,7 +30,7 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-def _after(request: HttpRequest, episode: Episode) -> HttpResponse:
+def _after(request: AuthenticatedHttpRequest, episode: Episode) -> HttpResponse:
     """The therapist goes to the new episode; the administrator, who reads no clinical record,
     back to the page for adding clients."""
     if request.user.role == Role.THERAPIST:
@@ -45,7 +46,7 @@ def _when(invitation: intake.Invitation) -> str:
 
 
 @login_required
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The therapist adds a client to her own caseload: name, e-mail, optional problem areas
     and first session; an invitation e-mail with a link to choose a password."""
     if not request.user.has_perm("care.keep_caseload"):
@@ -54,7 +55,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_invite(request: HttpRequest) -> HttpResponse:
+def practice_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The practice administrator invites a client to a therapist of her practice (under
     ``/practice/``, with her other pages)."""
     if not request.user.has_perm("care.invite_for_practice"):
@@ -62,7 +63,7 @@ def practice_invite(request: HttpRequest) -> HttpResponse:
     return _invite_page(request)
 
 
-def _invite_page(request: HttpRequest) -> HttpResponse:
+def _invite_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not user.has_perm("care.invite_client"):
         raise PermissionDenied
@@ -117,7 +118,7 @@ def _episodes_in_reach(user: User) -> QuerySet[Episode]:
 
 @login_required
 @require_POST
-def resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
+def resend_invitation(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """A new set-a-password link for a client of hers who has not chosen a password yet."""
     if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
@@ -127,7 +128,7 @@ def resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def practice_resend_invitation(request: HttpRequest, episode_id: int) -> HttpResponse:
+def practice_resend_invitation(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The same, by the practice administrator, for a client of her practice."""
     if not request.user.has_perm("care.invite_for_practice"):
         raise PermissionDenied
@@ -135,7 +136,7 @@ def practice_resend_invitation(request: HttpRequest, episode_id: int) -> HttpRes
     return redirect("care:practice-invite")
 
 
-def _resend(request: HttpRequest, episode_id: int) -> None:
+def _resend(request: AuthenticatedHttpRequest, episode_id: int) -> None:
     episode = get_object_or_404(
         _episodes_in_reach(request.user).select_related(
             "client__user", "client__practice", "therapist"
@@ -153,7 +154,7 @@ def _resend(request: HttpRequest, episode_id: int) -> None:
 
 
 @login_required
-def new_episode(request: HttpRequest, client_id: int) -> HttpResponse:
+def new_episode(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
     """Start a new episode for a client whose therapy ended or was transferred, by their last
     therapist, with herself. (The administrator does it from her "Invite a client" page: the
     address of a past client gets a new episode on the same account.)"""

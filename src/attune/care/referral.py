@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -22,6 +23,17 @@ from attune.matching.queries import LANGUAGE_NAMES, consultation_for_episode
 from attune.matching.services import Match, Preferences, find_matches
 from attune.notifications import outbox
 from attune.practice.models import Modality
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Colleague(TypedDict):
+        accepting: bool
+        caseload: int
+
+    #: A colleague as ``ranked_colleagues`` reads her: ``referral_colleagues`` annotates
+    #: ``accepting`` (its ``QuerySet[User]`` does not say so), this module ``caseload``.
+    AnnotatedColleague = WithAnnotations[User, _Colleague]
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +95,12 @@ def ranked_colleagues(
     matches: dict[int, Match] = {}
     position: dict[int, int] = {}  # the engine's rank among this practice's colleagues
     found = find_matches(areas, preferences)
-    for match in found:
-        if match.profile.user_id in mine:
-            position[match.profile.user_id] = len(matches)
-            matches[match.profile.user_id] = match
+    for candidate in found:
+        if candidate.profile.user_id in mine:
+            position[candidate.profile.user_id] = len(matches)
+            matches[candidate.profile.user_id] = candidate
     rows = []
-    for user in colleagues:
+    for user in cast("list[AnnotatedColleague]", colleagues):
         row = Colleague(user=user, accepting=bool(user.accepting), caseload=user.caseload)
         match = matches.get(user.pk)
         if match is not None:
@@ -114,7 +126,7 @@ def tell_client(referral: Referral, portal_url: str) -> None:
     colleague's name, the practice and a link to sign in."""
     client = referral.from_episode.client.user
     colleague = referral.to_therapist.display_name
-    practice = client.practice.name if client.practice_id else "your practice"
+    practice = client.practice.name if client.practice is not None else "your practice"
     outbox.send(
         [client.email],
         f"Your therapy continues with {colleague}",

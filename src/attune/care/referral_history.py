@@ -106,7 +106,7 @@ def earlier_episodes(episode: Episode) -> list[EarlierEpisode]:
         result.append(
             EarlierEpisode(
                 episode=earlier,
-                attended=earlier.attended,  # type: ignore[attr-defined]
+                attended=earlier.attended,
                 ending=said,
                 changes=_changes(measures),
                 chart=outcome_chart(measures, scored_sessions, show_band=False)

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care import endings, fit, fit_wording, referral, sessions, warm_referral
@@ -38,7 +39,7 @@ from attune.measures.models import Phase
 from attune.measures.services import form_versions, stored_form
 
 
-def _episode_to_change(request: HttpRequest, episode_id: int) -> Episode:
+def _episode_to_change(request: AuthenticatedHttpRequest, episode_id: int) -> Episode:
     if not request.user.has_perm("care.use_workspace"):
         raise PermissionDenied
     episode = get_object_or_404(
@@ -73,7 +74,7 @@ def _invalid(request: HttpRequest, template: str, context: dict[str, object]) ->
 
 
 @login_required
-def record_session(request: HttpRequest, session_id: int) -> HttpResponse:
+def record_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     """Attendance, modalities used and the progress note of one session."""
     if not request.user.has_perm("care.use_workspace"):
         raise PermissionDenied
@@ -112,7 +113,7 @@ def record_session(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @login_required
-def schedule_session(request: HttpRequest, episode_id: int) -> HttpResponse:
+def schedule_session(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Book the next session (date, time, duration)."""
     episode = _episode_to_change(request, episode_id)
     template = "care/session_schedule.html"
@@ -146,7 +147,7 @@ def _fit_sections(episode: Episode, sections: list[FormSection]) -> list[FormSec
 
 
 @login_required
-def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
+def fit_check(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The therapist's side of the fit check-in, after the n-th attended session."""
     episode = _episode_to_change(request, episode_id)
     template = "care/fit_check.html"
@@ -199,7 +200,7 @@ def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @login_required
-def refer(request: HttpRequest, episode_id: int) -> HttpResponse:
+def refer(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """A warm referral to a colleague of the practice, with the client's consent: colleagues
     ranked by the matching engine, each with the reasons in words."""
     episode = _episode_to_change(request, episode_id)
@@ -266,7 +267,7 @@ def refer(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @login_required
-def before_referral(request: HttpRequest, episode_id: int) -> HttpResponse:
+def before_referral(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The therapy before a warm referral, for whoever may read the new episode (the colleague
     who took over, her supervisor): sessions, ending and outcome scores; nothing else."""
     if not request.user.has_perm("care.use_workspace"):
@@ -294,7 +295,7 @@ def _already_referred(episode: Episode, made: Referral) -> str:
 
 
 @login_required
-def end_episode(request: HttpRequest, episode_id: int) -> HttpResponse:
+def end_episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Record the ending (planned, early, transferred); the client is asked for exit feedback."""
     episode = _episode_to_change(request, episode_id)
     template = "care/end.html"

@@ -8,7 +8,7 @@ every write is audited too. Nothing here logs content.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,7 +218,7 @@ def episode_notes(
     *,
     reader: User,
     episode: Episode,
-    sessions: Sequence[Session],
+    sessions: Collection[Session],
     also_read: Sequence[models.Model] = (),
 ) -> EpisodeNotes:
     """The reader's own notes on ``episode`` for its page: one query, every note decrypted and

@@ -355,7 +355,7 @@ def _alliance(
         max_total = _scale(scored).max
 
     totals = {p["x"]: p["y"] for p in total}
-    markers = []
+    markers: list[dict[str, Any]] = []
     seen = set()
     for alert in sorted(episode.alerts.all(), key=lambda a: (a.opened_at, a.pk)):
         if alert.kind not in ALLIANCE_MARKERS:
@@ -388,16 +388,17 @@ def _alliance(
 
 
 def _alliance_rows(alliance: dict[str, Any], notes: list[int]) -> list[dict[str, object]]:
-    by_session: dict[int, dict[str, object]] = {}
+    # A row's "domains" is a dict and its "markers" a list: template rows, typed loosely.
+    by_session: dict[int, dict[str, Any]] = {}
     for domain in alliance["domains"]:
         for p in domain["points"]:
             row = by_session.setdefault(p["x"], {"session": p["x"], "domains": {}})
-            row["domains"][domain["code"]] = p["y"]  # type: ignore[index]
+            row["domains"][domain["code"]] = p["y"]
     for p in alliance["total"]:
         by_session.setdefault(p["x"], {"session": p["x"], "domains": {}})["total"] = p["y"]
     for marker in alliance["markers"]:
         row = by_session.setdefault(marker["x"], {"session": marker["x"], "domains": {}})
-        row.setdefault("markers", []).append(marker["title"])  # type: ignore[union-attr]
+        row.setdefault("markers", []).append(marker["title"])
     rows = []
     for number in sorted(by_session):
         row = by_session[number]
@@ -405,7 +406,7 @@ def _alliance_rows(alliance: dict[str, Any], notes: list[int]) -> list[dict[str,
         rows.append(
             {
                 "session": number,
-                "domains": [values.get(code, "") for code, _ in DOMAINS],  # type: ignore[attr-defined]
+                "domains": [values.get(code, "") for code, _ in DOMAINS],
                 "total": row.get("total", ""),
                 "markers": row.get("markers", []),
                 "note": number in notes,

@@ -10,7 +10,7 @@ opened: no query of its own.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,7 +34,7 @@ class SessionTable:
         return len(self.recent) + len(self.earlier)
 
 
-def session_table(sessions: Sequence[Session], shown: int = SESSIONS_SHOWN) -> SessionTable:
+def session_table(sessions: Iterable[Session], shown: int = SESSIONS_SHOWN) -> SessionTable:
     ordered = sorted(sessions, key=lambda s: s.number)
     cut = max(len(ordered) - shown, 0)
     return SessionTable(recent=ordered[cut:], earlier=ordered[:cut])
@@ -66,7 +66,7 @@ def _session_number(value: object) -> int | None:
 class _SessionClock:
     """Which session a moment belongs to: the latest one scheduled at or before it."""
 
-    def __init__(self, sessions: Sequence[Session]) -> None:
+    def __init__(self, sessions: Iterable[Session]) -> None:
         ordered = sorted(sessions, key=lambda s: s.scheduled_at)
         self._times = [s.scheduled_at for s in ordered]
         self._numbers = [s.number for s in ordered]
@@ -88,7 +88,7 @@ def _span(first: int | None, last: int | None) -> str:
 
 
 def closed_history(
-    closed: Sequence[ClosedAlert], alerts: Sequence[Alert], sessions: Sequence[Session]
+    closed: Iterable[ClosedAlert], alerts: Iterable[Alert], sessions: Iterable[Session]
 ) -> list[HistoryLine]:
     """The closed alerts as one-line history, in the order given (most recently closed first).
 

@@ -11,8 +11,10 @@ time zone (``settings.TIME_ZONE``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
@@ -26,6 +28,15 @@ from attune.matching.models import ConsultationRequest
 from attune.measures.models import Phase, Response
 from attune.practice.models import TherapistProfile
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Caseload(TypedDict):
+        active_clients: int
+
+    #: A therapist's profile with her active caseload (``_therapists``).
+    PracticeTherapist = WithAnnotations[TherapistProfile, _Caseload]
 
 #: "The last 4 weeks" of form completion and failed reminders.
 RECENT = timedelta(days=28)
@@ -51,7 +62,7 @@ def percent(part: int, whole: int) -> int | None:
 # --------------------------------------------------------------------------- therapists
 
 
-def _therapists(practice_id: int) -> dict[int, TherapistProfile]:
+def _therapists(practice_id: int) -> dict[int, PracticeTherapist]:
     """The practice's therapists by user id, with their active caseload: one query."""
     profiles = (
         TherapistProfile.objects.filter(practice_id=practice_id)
@@ -138,7 +149,7 @@ def _failed_reminders(practice_id: int, since: datetime) -> QuerySet[ReminderDel
 
 
 def form_completion(
-    practice_id: int, now: datetime, therapists: dict[int, TherapistProfile]
+    practice_id: int, now: datetime, therapists: dict[int, PracticeTherapist]
 ) -> FormCompletion:
     """Per therapist and overall: of the sessions attended in the last 4 weeks, how many had
     the client's check-in before and feedback after; the failed reminders. Four queries."""
@@ -168,7 +179,7 @@ def form_completion(
     )
     rows = []
     for user_id, profile in therapists.items():
-        counts = sessions.get(user_id, {})
+        counts: Mapping[str, Any] = sessions.get(user_id, {})
         rows.append(
             FormsRow(
                 name=profile.user.display_name,
@@ -228,7 +239,7 @@ class ConsultationsWaiting:
 
 
 def consultations_waiting(
-    practice_id: int, now: datetime, therapists: dict[int, TherapistProfile]
+    practice_id: int, now: datetime, therapists: dict[int, PracticeTherapist]
 ) -> list[ConsultationsWaiting]:
     """Per therapist, the requests waiting for her answer (new, or the person replied — the same
     flag as her navigation count) and how long the oldest has been open; the longest wait
@@ -299,7 +310,7 @@ class Capacity:
 
 
 def capacity(
-    therapists: dict[int, TherapistProfile], waiting: list[ConsultationsWaiting]
+    therapists: dict[int, PracticeTherapist], waiting: list[ConsultationsWaiting]
 ) -> list[Capacity]:
     """Per therapist: active caseload, whether she takes new clients, requests waiting.
     No query of its own."""

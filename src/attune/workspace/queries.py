@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, cast
 
 from django.db import models
 from django.db.models import (
@@ -47,6 +47,22 @@ from attune.measures.models import Instrument, InstrumentVersion, Response
 from attune.practice.models import Modality, TherapistProfile
 from attune.workspace.client_voice import ClientVoice, ending_requested, wants_to_talk
 from attune.workspace.sparkline import sparkline as svg_sparkline
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Shown(TypedDict):
+        phq9: int | None
+        gad7: int | None
+        alliance: int | None
+        sessions_attended: int
+        last_session_at: datetime | None
+        last_past_at: datetime | None
+        last_past_attendance: str | None
+        next_session_at: datetime | None
+
+    #: An active episode with what the caseload shows of it, set by ``caseload``.
+    CaseloadEpisode = WithAnnotations[Episode, _Shown]
 
 # --------------------------------------------------------------------------- the caseload
 
@@ -139,7 +155,7 @@ def _chips(alerts: list[Alert]) -> list[Chip]:
 
 @dataclass(frozen=True)
 class CaseloadRow:
-    episode: Episode
+    episode: CaseloadEpisode
     open_alerts: list[Alert]
     #: The latest PHQ-9 scores, oldest first (at most ``TREND_LENGTH``).
     trend: list[int] = field(default_factory=list)
@@ -319,7 +335,7 @@ def caseload(therapist: User, now: datetime) -> list[CaseloadRow]:
     stopping = thinking_of_stopping_codes()
     cutoff = caseness("phq9")  # the engine's configuration, read once, not once per row
     rows = []
-    for e in episodes:
+    for e in cast("list[CaseloadEpisode]", episodes):  # the attributes are set just below
         f = facts[e.pk]
         # The attributes the caseload's template reads on the episode.
         e.phq9, e.gad7, e.alliance = f.phq9, f.gad7, f.alliance
@@ -392,7 +408,8 @@ class PinnedAlert:
 
     @property
     def is_safety(self) -> bool:
-        return self.alert.kind == AlertKind.SAFETY
+        # bool(): AlertKind is made by the functional API, so its members are Any to mypy.
+        return bool(self.alert.kind == AlertKind.SAFETY)
 
 
 def pinned_alerts(alerts: Iterable[Alert], now: datetime) -> list[PinnedAlert]:
@@ -657,8 +674,8 @@ def _responses_of(sessions: dict[int, Session]) -> dict[int, list[Response]]:
             )
             versions[version.pk] = version
         version_field.set_cached_value(response, version)
-        session_field.set_cached_value(response, sessions[response.session_id])
-        found[response.session_id].append(response)
+        session_field.set_cached_value(response, sessions[response.session_id])  # type: ignore[index]  # set: the filter asks for these sessions
+        found[response.session_id].append(response)  # type: ignore[index]  # set, as above
     return found
 
 
@@ -684,20 +701,22 @@ def loaded(obj: models.Model, relation: str) -> list[Any]:
     each session's responses and modalities in several places, and a manager per read cost
     it more than the reads (issue 11, web load). Falls back to the relation's query when
     nothing was loaded."""
-    held = getattr(obj, "_prefetched_objects_cache", {}).get(relation)
+    held: QuerySet[Any] | None = getattr(obj, "_prefetched_objects_cache", {}).get(relation)
     if held is not None and held._result_cache is not None:
         return held._result_cache
     return list(getattr(obj, relation).all())
 
 
-class HandedOut(QuerySet):
+class HandedOut(QuerySet[Any]):
     """Rows read by ``episode_for_page``, handed out as a relation's prefetched queryset.
 
     ``.all()``, iteration, ``len``, ``bool``, indexing, ``count`` and ``exists`` read the rows.
     Building a new query on it (``filter``, ``order_by``, ``first`` on unordered rows…) raises
     rather than answer from the database or from nothing: the page reads what it loaded."""
 
-    def _chain(self) -> QuerySet:
+    _prefetch_done: bool  # QuerySet's own flag (django/db/models/query.py), not in django-stubs
+
+    def _chain(self) -> NoReturn:
         raise TypeError(
             f"{self.model.__name__} rows read for the episode page: use .all() or read them "
             "in the query (workspace.queries.episode_for_page)."
@@ -709,7 +728,7 @@ class HandedOut(QuerySet):
 _EMPTY: dict[type[models.Model], Query] = {}
 
 
-def _hand_out(obj: models.Model, relation: str, model: type[models.Model], rows: list) -> None:
+def _hand_out(obj: models.Model, relation: str, model: type[models.Model], rows: list[Any]) -> None:
     """``obj.<relation>.all()`` answers ``rows`` without a query, as after a prefetch."""
     empty = _EMPTY.get(model)
     if empty is None:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import fmean
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -32,6 +33,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind, AlertStatus
 from attune.audit.services import record
 from attune.care.engine_adapter import engine_config, thinking_of_stopping_codes
@@ -49,6 +51,31 @@ from attune.engine.outcomes import (
 from attune.measures.models import Phase, Response
 from attune.workspace.charts import outcome_series
 from attune.workspace.report_chart import outcome_chart
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Code(TypedDict):
+        code: str
+
+    #: A response with its instrument's code, as ``episode_for_report`` reads it.
+    ReportResponse = WithAnnotations[Response, _Code]
+
+    class _ReportResponses(TypedDict):
+        report_responses: list[ReportResponse]
+
+    #: The episode ``episode_for_report`` reads: its responses in ``report_responses``.
+    ReportEpisode = WithAnnotations[Episode, _ReportResponses]
+
+    class _Scores(TypedDict, total=False):
+        """What a session's responses give its ``SessionRow`` (``session_rows``)."""
+
+        phq9: int | None
+        phq9_safety: str
+        gad7: int | None
+        feedback: int | None
+        rupture: bool
+
 
 MEASURES = (("phq9", "PHQ-9"), ("gad7", "GAD-7"))
 MEANING = {"phq9": "depression", "gad7": "anxiety"}
@@ -81,9 +108,9 @@ def _resolved() -> frozenset[str]:
 # --------------------------------------------------------------------------- reading
 
 
-def episode_for_report(episodes: QuerySet[Episode], pk: int) -> Episode:
+def episode_for_report(episodes: QuerySet[Episode], pk: int) -> ReportEpisode:
     """The episode with everything the report shows: eight queries however long it is."""
-    return (
+    episode = (
         episodes.select_related("client__user", "therapist")
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.prefetch_related("ratings")),
@@ -118,6 +145,8 @@ def episode_for_report(episodes: QuerySet[Episode], pk: int) -> Episode:
         )
         .get(pk=pk)
     )
+    # The prefetch's to_attr and annotation are not in the queryset's type.
+    return cast("ReportEpisode", episode)
 
 
 # --------------------------------------------------------------------------- the summary
@@ -156,7 +185,7 @@ class MeasureChange:
     def verdict(self) -> str:
         """The engine's reliable-change rule on the first and latest score, with the
         threshold of the engine's configuration (``measure_changes``)."""
-        if self.change is None:
+        if self.change is None or self.first is None or self.latest is None:
             return "needs two scores"
         category = int(
             classify_change(
@@ -201,18 +230,18 @@ class Alliance:
     alert_counts: dict[str, int] = field(default_factory=dict)
 
 
-def session_rows(episode: Episode, now: datetime) -> list[SessionRow]:
+def session_rows(episode: ReportEpisode, now: datetime) -> list[SessionRow]:
     """One row per past session (and any later one that already has answers)."""
-    by_session: dict[int, list[Response]] = defaultdict(list)
-    for response in episode.report_responses:  # type: ignore[attr-defined]
-        by_session[response.session_id].append(response)  # type: ignore[index]
+    by_session: dict[int, list[ReportResponse]] = defaultdict(list)
+    for response in episode.report_responses:
+        by_session[response.session_id].append(response)  # type: ignore[index]  # session_id is set: the prefetch asks for session__isnull=False
     rows = []
     reported = _rupture_reported()
     for session in episode.sessions.all():
         responses = by_session.get(session.pk, [])
         if session.scheduled_at > now and not responses:
             continue
-        values: dict[str, object] = {}
+        values: _Scores = {}
         for response in responses:  # oldest first: a later answer replaces an earlier one
             if response.code == "phq9":
                 values["phq9"] = response.score
@@ -226,7 +255,7 @@ def session_rows(episode: Episode, now: datetime) -> list[SessionRow]:
             SessionRow(
                 session=session,
                 modalities=tuple(m.name for m in session.modalities.all()),
-                **values,  # type: ignore[arg-type]
+                **values,
             )
         )
     return rows
@@ -304,10 +333,10 @@ def talking_therapies_outcome(
     return Outcome(label, text, tone, caseness_start=start, caseness_end=end)
 
 
-def alliance_summary(rows: Sequence[SessionRow], episode: Episode) -> Alliance:
+def alliance_summary(rows: Sequence[SessionRow], episode: ReportEpisode) -> Alliance:
     feedback = [
         r
-        for r in episode.report_responses  # type: ignore[attr-defined]
+        for r in episode.report_responses
         if r.code == "session_feedback" and r.phase == Phase.FEEDBACK and r.score is not None
     ]
     numbers = {r.session.pk: r.session.number for r in rows}
@@ -331,11 +360,11 @@ def alliance_summary(rows: Sequence[SessionRow], episode: Episode) -> Alliance:
     resolved, stopping = _resolved(), thinking_of_stopping_codes()
     return Alliance(
         ratings=len(rated),
-        mean=round(fmean(r.score for r in rated), 1),
+        mean=round(fmean(r.score for r in rated), 1),  # type: ignore[misc]  # rated: each has a score (feedback)
         first=rated[0].score,
         latest=rated[-1].score,
         lowest=lowest.score,
-        lowest_session=numbers[lowest.session_id],
+        lowest_session=numbers[lowest.session_id],  # type: ignore[index]  # rated: each has a session in numbers
         domains=domains,
         ruptures_reported=len(reported),
         ruptures_resolved=sum(r.answers.get("rupture_resolved") in resolved for r in reported),
@@ -404,7 +433,9 @@ def audience_of(request: HttpRequest) -> str | None:
     return asked if asked in AUDIENCES else None
 
 
-def report_context(episode: Episode, now: datetime, audience: str = THERAPIST) -> dict[str, object]:
+def report_context(
+    episode: ReportEpisode, now: datetime, audience: str = THERAPIST
+) -> dict[str, object]:
     config = engine_config().reliable_change
     rows = session_rows(episode, now)
     changes = measure_changes(rows, config)
@@ -458,7 +489,7 @@ def report_context(episode: Episode, now: datetime, audience: str = THERAPIST) -
 
 
 @login_required
-def progress_report(request: HttpRequest, episode_id: int) -> HttpResponse:
+def progress_report(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     if not request.user.has_perm("care.use_workspace"):
         raise PermissionDenied
     try:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from attune.accounts.http import AuthenticatedHttpRequest
 from attune.accounts.models import Role, User
 from attune.alerts import services as alert_services
 from attune.alerts.models import ActionKind, Alert, AlertKind
-from attune.alerts.queries import episode_alerts
+from attune.alerts.queries import ClosedAlert, episode_alerts
 from attune.audit.services import record
 from attune.care.models import Episode
 from attune.care.queries import episode_care_context, episodes_visible_to
@@ -42,26 +46,26 @@ from attune.workspace.queries import (
 )
 
 
-def _require(request: HttpRequest, perm: str, obj: object = None) -> None:
+def _require(request: AuthenticatedHttpRequest, perm: str, obj: Model | None = None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
 
 
 @login_required
-def my_caseload(request: HttpRequest) -> HttpResponse:
+def my_caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     return _caseload_page(request, request.user)
 
 
 @login_required
-def caseload_of(request: HttpRequest, therapist_id: int) -> HttpResponse:
+def caseload_of(request: AuthenticatedHttpRequest, therapist_id: int) -> HttpResponse:
     therapist = get_object_or_404(User, pk=therapist_id, role=Role.THERAPIST)
     _require(request, "care.view_caseload", therapist)
     return _caseload_page(request, therapist)
 
 
-def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
+def _caseload_page(request: AuthenticatedHttpRequest, therapist: User) -> HttpResponse:
     now = timezone.now()
     record(request.user, "read", therapist, detail="caseload")
     everyone = caseload(therapist, now)
@@ -88,20 +92,20 @@ def _caseload_page(request: HttpRequest, therapist: User) -> HttpResponse:
 
 
 @login_required
-def my_past_clients(request: HttpRequest) -> HttpResponse:
+def my_past_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("care.keep_caseload"):
         raise PermissionDenied
     return _past_clients_page(request, request.user)
 
 
 @login_required
-def past_clients_of(request: HttpRequest, therapist_id: int) -> HttpResponse:
+def past_clients_of(request: AuthenticatedHttpRequest, therapist_id: int) -> HttpResponse:
     therapist = get_object_or_404(User, pk=therapist_id, role=Role.THERAPIST)
     _require(request, "care.view_caseload", therapist)  # herself or her supervisor
     return _past_clients_page(request, therapist)
 
 
-def _past_clients_page(request: HttpRequest, therapist: User) -> HttpResponse:
+def _past_clients_page(request: AuthenticatedHttpRequest, therapist: User) -> HttpResponse:
     name, problems = parse_name_search(request.GET)
     for problem in problems:
         messages.warning(request, problem)
@@ -123,7 +127,7 @@ def _past_clients_page(request: HttpRequest, therapist: User) -> HttpResponse:
 
 
 @login_required
-def practice(request: HttpRequest) -> HttpResponse:
+def practice(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(request, "practice.view_practice_page")
     practice_id = request.user.practice_id  # an account without a practice sees a notice
     page = practice_page(practice_id, timezone.now()) if practice_id is not None else None
@@ -137,7 +141,7 @@ def practice(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     _require(request, "care.use_workspace")
     try:
         ep = episode_for_page(episodes_visible_to(request.user), episode_id)
@@ -170,8 +174,11 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
             "consultation": consultation_for_episode(ep),
             # The latest sessions, the earlier ones behind "show all" (_sessions.html)
             "session_table": session_table(sessions),
-            # Closed alerts in one line each, newest first (_alerts_closed.html)
-            "closed_history": closed_history(alerts["closed_alerts"], ep.alerts.all(), sessions),
+            # Closed alerts in one line each, newest first (_alerts_closed.html); episode_alerts
+            # returns its context as dict[str, object]: its closed_alerts is a list[ClosedAlert].
+            "closed_history": closed_history(
+                cast(list[ClosedAlert], alerts["closed_alerts"]), ep.alerts.all(), sessions
+            ),
         }
         # pinned_alerts / safety_alerts: shown first, each with its form (_safety_pinned.html)
         | split_alerts(ep.alerts.all(), now)
@@ -185,7 +192,7 @@ def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 
 @login_required
-def response(request: HttpRequest, response_id: int) -> HttpResponse:
+def response(request: AuthenticatedHttpRequest, response_id: int) -> HttpResponse:
     _require(request, "care.use_workspace")
     found = get_object_or_404(
         # A form in progress too: the answers a safety alert was raised for are readable.
@@ -212,7 +219,7 @@ def response(request: HttpRequest, response_id: int) -> HttpResponse:
     )
 
 
-def _alert_for_action(request: HttpRequest, alert_id: int) -> Alert:
+def _alert_for_action(request: AuthenticatedHttpRequest, alert_id: int) -> Alert:
     alert = get_object_or_404(
         Alert.objects.filter(episode__in=episodes_visible_to(request.user)).select_related(
             "episode"
@@ -225,7 +232,7 @@ def _alert_for_action(request: HttpRequest, alert_id: int) -> Alert:
 
 @login_required
 @require_POST
-def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_acknowledge(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_for_action(request, alert_id)
     alert_services.acknowledge(alert, request.user)
     return _back_to_alert(alert)
@@ -233,7 +240,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_action(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_action(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     """The alert's one form: record what was done, then close or keep open; or the one-step
     "Discussed in session", which records that action and closes in one go."""
     alert = _alert_for_action(request, alert_id)
@@ -256,7 +263,7 @@ def alert_action(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_close(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert_for_action(request, alert_id)
     try:
         alert_services.close(alert, request.user)

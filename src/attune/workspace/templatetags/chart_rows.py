@@ -37,7 +37,9 @@ def _join(values: Iterable[object], separator: str) -> str:
     return separator.join(_value(v) for v in values)
 
 
-def _scored_rows(rows: Iterable[Mapping[str, Any]], tail: Callable[[Mapping], str]) -> str:
+def _scored_rows(
+    rows: Iterable[Mapping[str, Any]], tail: Callable[[Mapping[str, Any]], str]
+) -> str:
     """Rows of the outcome or the alliance table: the session, then ``tail(row)``'s cells."""
     return "".join(
         f"{_OPEN}{_value(row['session'])}</th>\n            {tail(row)}"

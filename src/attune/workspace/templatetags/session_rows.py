@@ -11,18 +11,19 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import add_truncation_text
-from django.utils.timezone import get_current_timezone, is_aware, template_localtime
+from django.utils.timezone import get_current_timezone, is_aware
 
 from attune.alerts.templatetags.alert_levels import severity_css, severity_label
 from attune.care.models import Session
@@ -31,6 +32,10 @@ from attune.workspace.charts import attendance_label
 from attune.workspace.queries import loaded
 
 register = template.Library()
+
+#: What the template engine does to a ``{{ variable }}`` before ``localize`` (an aware datetime
+#: to local time, anything else as it is).
+template_localtime: Callable[[object], object] = timezone.template_localtime  # type: ignore[attr-defined]  # Django's (utils/timezone.py), not in django-stubs 6.1
 
 
 def url_for_ids(name: str) -> Callable[[int], str]:
@@ -45,7 +50,7 @@ def page_urls(context: Any, *names: str) -> tuple[Callable[[int], str], ...]:
     """``url_for_ids`` of each of ``names``, made once per rendering (kept in its render
     context) and shared by every row drawn with it."""
     cache = context.render_context.setdefault("page_urls", {})
-    found = cache.get(names)
+    found: tuple[Callable[[int], str], ...] | None = cache.get(names)
     if found is None:
         found = cache[names] = tuple(url_for_ids(name) for name in names)
     return found
@@ -90,7 +95,7 @@ def short_dates() -> Callable[[datetime | None], str]:
 
 def page_dates(context: Any) -> LocalDates:
     """``LocalDates`` made once per rendering, shared by every row drawn with it."""
-    found = context.render_context.get("local_dates")
+    found: LocalDates | None = context.render_context.get("local_dates")
     if found is None:
         found = context.render_context["local_dates"] = LocalDates()
     return found
@@ -102,7 +107,7 @@ def _value(value: object) -> str:
     if kind is int:  # what localize() gives an integer without thousand separators
         return str(value)
     if kind is str:  # neither localised nor converted: escaped only (as escape() does)
-        return html.escape(value)
+        return html.escape(cast(str, value))
     return conditional_escape(str(localize(template_localtime(value))))
 
 
