@@ -41,4 +41,3 @@ gc.freeze()
 # 11, web load; measured in-process, CPU time of the demo's longest episode page, median of 60:
 # 24.0 -> 22.6 ms; the bare page unchanged, 2.8 ms). Cycles are still collected, a little later.
 gc.set_threshold(50_000, 10, 10)
-
