@@ -6,8 +6,6 @@ export ATTUNE_VAR_DIR ?= $(CURDIR)/var
 # One pytest worker per core (pytest-xdist); each test file stays on one worker, so a file's
 # fixtures (a loaded demo, a browser) are built once. PYTEST_WORKERS= runs them serially.
 PYTEST_WORKERS ?= -n auto --dist loadfile
-# The packages that pass `mypy --strict` (mypy-strict-packages.txt, one path a line; it only grows).
-MYPY_STRICT := $(shell grep -v '^\#' mypy-strict-packages.txt)
 
 .PHONY: demo demo-reset test install install-dev lint chromium clean
 
@@ -23,7 +21,7 @@ demo-reset: $(VENV)/.installed
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check src tests benchmarks stubs
 	$(BIN)/ruff format --check src tests benchmarks stubs
-	$(BIN)/mypy --strict $(MYPY_STRICT)
+	$(BIN)/mypy --strict src/attune
 	@$(BIN)/python tests/test_typing.py
 	$(BIN)/attune makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_WORKERS) $(if $(filter 0,$(COVERAGE)),,--cov --cov-report=term:skip-covered)
@@ -34,7 +32,7 @@ test: $(VENV)/.installed-dev chromium
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks stubs
 	$(BIN)/ruff format --check src tests benchmarks stubs
-	$(BIN)/mypy --strict $(MYPY_STRICT)
+	$(BIN)/mypy --strict src/attune
 	@$(BIN)/python tests/test_typing.py
 	$(BIN)/pytest -q -p no:cacheprovider tests/engine/test_purity.py tests/test_inline_imports.py tests/test_typing.py
 

@@ -27,13 +27,13 @@ def _check(field: forms.ModelChoiceField[Any], value: Any) -> None:
         )
 
 
-class RecordChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class RecordChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # any model's records
     def to_python(self, value: Any) -> Any:
         _check(self, value)
         return super().to_python(value)
 
 
-class RecordMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class RecordMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]  # as above
     def clean(self, value: Any) -> Any:
         for item in value or []:
             if item in self.empty_values:

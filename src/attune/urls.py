@@ -12,7 +12,7 @@ register_converter(RecordId, "id")
 admin.site.site_header = "Attune practice administration"
 admin.site.site_title = "Attune admin"
 # The admin's own login form would skip MFA and the rate limits: sign in through allauth.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # on purpose: MFA in front of the admin
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),

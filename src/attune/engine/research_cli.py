@@ -168,8 +168,8 @@ def _read_csv_arrow(file: Path, header: list[str], columns: Sequence[str] | None
     # this module is imported by ``attune.cli`` for every command; the engine stays importable
     # (and pure: no Django, no I/O library) without it.
     try:
-        import pyarrow as pa  # type: ignore[import-untyped]
-        import pyarrow.csv as pacsv  # type: ignore[import-untyped]
+        import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no types
+        import pyarrow.csv as pacsv  # type: ignore[import-untyped]  # as above
     except ImportError:
         return None
     if len(set(header)) != len(header):
@@ -272,7 +272,7 @@ def _read_parquet(file: Path, path: str, columns: Sequence[str] | None = None) -
     try:
         import pyarrow as pa  # optional extra: only a Parquet file needs it
         import pyarrow.compute as pc  # optional extra, as above
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]  # as above
     except ImportError:
         raise CliError(
             f"{path}: reading Parquet needs pyarrow; install it with "

@@ -52,7 +52,7 @@ def _frame(kind: str, columns: dict[str, list[Any]]) -> Any:
         import polars as pl  # optional: only when the caller passed a Polars frame
 
         return pl.DataFrame(columns, strict=False)
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd  # type: ignore[import-untyped]  # pandas-stubs is not installed
 
     return pd.DataFrame(columns)
 
