@@ -26,7 +26,7 @@ test: $(VENV)/.installed-dev chromium
 	$(BIN)/attune makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_WORKERS) $(if $(filter 0,$(COVERAGE)),,--cov --cov-report=term:skip-covered)
 
-# The static checks alone, without the test suite: style, types (the strict list), the layering
+# The static checks alone, without the test suite: style, types (all of src/attune), the layering
 # (tests/engine/test_purity.py), the reasons for inline imports and type: ignores (tests/test_inline_imports.py,
 # tests/test_typing.py).
 lint: $(VENV)/.installed-dev
