@@ -1,0 +1,165 @@
+"""One questionnaire, whichever way the client comes to it: the portal (check-in, session
+feedback, fit check-in, exit feedback) or an e-mailed link (``/f/<token>/``, ``reminders``).
+
+The one flow of its page (issue 15: the portal's session forms, its exit feedback and the link
+page each had their own copy):
+
+- :func:`form_or_answers` — on a GET the form, blank or filled in again with what was kept for
+  a safety answer; on a POST the answers read from the instrument definitions, or the form
+  again when the page's idempotency key could not be read;
+- :func:`submit_answers` — the service that stores them, by phase;
+- :meth:`FormAnswers.again` — the form again after a refused submission: every answer as typed,
+  each problem with its message, the crisis contacts at once when a safety answer was kept;
+- :func:`thanks_context` — the thank-you page's responses and crisis contacts.
+
+Whether the form is open is ``care.form_windows.questionnaire_is_open``. The views keep what
+differs: who may open the form, how the idempotency key is read, what a closed or spent form
+shows and where the thank-you page is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from attune.accounts.models import User
+from attune.care.endings import submit_exit_feedback
+from attune.care.fit import submit_fit_check
+from attune.care.models import Episode, Session
+from attune.measures.form_layout import answers_from_post, layout
+from attune.measures.models import InstrumentVersion, Phase, Response
+from attune.measures.services import (
+    FormSubmission,
+    form_in_progress,
+    form_versions,
+    highest_safety_level,
+    submit_form,
+)
+from attune.notifications.services import safety_message_context
+
+#: The form's heading, by phase (a phase arrives as a URL's or a link's ``str``).
+FORM_TITLES: dict[str, str] = {
+    Phase.CHECK_IN: "Check-in before your session",
+    Phase.FEEDBACK: "How was your session?",
+    Phase.FIT_CHECK: "Fit check-in: how is working together going?",
+    Phase.EXIT: "Tell us about your therapy",
+}
+FORM_ERROR = "A few answers need another look. Everything else you entered is kept."
+KEY_ERROR = (
+    "We couldn't read part of the form. Your answers are still here: please check them and "
+    "send again."
+)
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """The form to show: what its template (``portal/form.html``) adds to the view's context,
+    and the HTTP status."""
+
+    context: dict[str, object]
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class FormAnswers:
+    """A POST's answers and its readable idempotency key, ready to submit."""
+
+    versions: Sequence[InstrumentVersion]
+    answers: dict[str, dict[str, str]]
+    key: uuid.UUID
+
+    def again(self, submission: FormSubmission) -> FormPage:
+        """Every answer as typed, each problem with its message, and — when a safety answer was
+        kept — the crisis contacts at once, before the rest of the form."""
+        return FormPage(
+            {
+                "sections": layout(self.versions, self.answers, submission.errors),
+                "idempotency_key": self.key,
+                "form_error": FORM_ERROR,
+            }
+            | safety_message_context(submission.safety_level),
+            status=400,
+        )
+
+
+def form_or_answers(
+    post: QueryDict | None,
+    key: uuid.UUID | None,
+    *,
+    episode: Episode,
+    session: Session | None,
+    respondent: User,
+    phase: str,
+) -> FormPage | FormAnswers:
+    """``post`` is the request's POST, ``None`` on a GET; ``key`` the idempotency key the view
+    read from it (``None`` when it could not). On a GET: the form, empty, or filled in again
+    with what was kept for a safety answer. On a POST: the answers to submit, or the form
+    again (400) when the key could not be read."""
+    versions = form_versions(phase)
+    if post is None:
+        kept = form_in_progress(
+            episode=episode, session=session, respondent=respondent, phase=phase
+        )
+        return FormPage(
+            {
+                "sections": layout(versions, kept.answers if kept else None),
+                "idempotency_key": kept.idempotency_key if kept else uuid.uuid4(),
+            }
+            | safety_message_context(kept.safety_level if kept else "")
+        )
+    answers = answers_from_post(post, versions)
+    if key is None:
+        return FormPage(
+            {
+                "sections": layout(versions, answers),
+                "idempotency_key": uuid.uuid4(),
+                "form_error": KEY_ERROR,
+            },
+            status=400,
+        )
+    return FormAnswers(versions, answers, key)
+
+
+def submit_answers(
+    *,
+    episode: Episode,
+    session: Session | None,
+    respondent: User,
+    phase: str,
+    answers: Mapping[str, Mapping[str, object]],
+    idempotency_key: uuid.UUID,
+) -> FormSubmission:
+    """Store a questionnaire's answers through the service of its phase: the exit feedback
+    (``care.endings``), the fit check-in (``care.fit``), a check-in or session feedback
+    (``measures.services.submit_form``)."""
+    if phase == Phase.EXIT:
+        return submit_exit_feedback(
+            episode=episode, respondent=respondent, answers=answers, idempotency_key=idempotency_key
+        )
+    if phase == Phase.FIT_CHECK:
+        assert session is not None  # the fit check-in belongs to the session it was asked after
+        return submit_fit_check(
+            episode=episode,
+            session=session,
+            respondent=respondent,
+            answers=answers,
+            idempotency_key=idempotency_key,
+        )
+    return submit_form(
+        episode=episode,
+        session=session,
+        respondent=respondent,
+        phase=phase,
+        answers=answers,
+        idempotency_key=idempotency_key,
+    )
+
+
+def thanks_context(responses: list[Response]) -> dict[str, object]:
+    """The thank-you page (``portal/thanks.html``): the stored responses, and the crisis
+    contacts when one of them carries a safety answer."""
+    level = highest_safety_level(r.safety_level for r in responses)
+    return {"responses": responses} | safety_message_context(level)
