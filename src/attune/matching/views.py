@@ -4,6 +4,7 @@ services act, queries read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -266,6 +268,19 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _acted(form: Form, act: Callable[[], object]) -> bool:
+    """Run the service (``act``) when the form is valid; a ``ValidationError`` it raises goes
+    onto the form. True when the service ran through."""
+    if not form.is_valid():
+        return False
+    try:
+        act()
+    except ValidationError as error:
+        _add_errors(form, error)
+        return False
+    return True
+
+
 def _done(request: HttpRequest, req: ConsultationRequest, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect("matching:request", request_id=req.pk)
@@ -276,19 +291,17 @@ def _done(request: HttpRequest, req: ConsultationRequest, text: str) -> HttpResp
 def offer(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = OfferForm(request.POST, proposed=_proposed(req))
-    if form.is_valid():
-        try:
-            consultations.offer_time(
-                request_obj=req,
-                by=request.user,
-                at=form.offered_at(),
-                message=form.cleaned_data["message"],
-                base_url=_base_url(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            return _done(request, req, f"Time offered: {req.name} gets an e-mail to confirm it.")
+    if _acted(
+        form,
+        lambda: consultations.offer_time(
+            request_obj=req,
+            by=request.user,
+            at=form.offered_at(),
+            message=form.cleaned_data["message"],
+            base_url=_base_url(request),
+        ),
+    ):
+        return _done(request, req, f"Time offered: {req.name} gets an e-mail to confirm it.")
     return _request_page(request, req, offer_form=form)
 
 
@@ -297,18 +310,16 @@ def offer(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
 def write(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = MessageForm(request.POST, label=f"A question or message to {req.name}")
-    if form.is_valid():
-        try:
-            consultations.write_to_person(
-                request_obj=req,
-                by=request.user,
-                body=form.cleaned_data["body"],
-                base_url=_base_url(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            return _done(request, req, f"Message sent: {req.name} gets an e-mail to read it.")
+    if _acted(
+        form,
+        lambda: consultations.write_to_person(
+            request_obj=req,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            base_url=_base_url(request),
+        ),
+    ):
+        return _done(request, req, f"Message sent: {req.name} gets an e-mail to read it.")
     return _request_page(request, req, message_form=form)
 
 
@@ -348,20 +359,18 @@ def take_on(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
 def decline(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = DeclineForm(request.POST, colleagues=colleagues_of(request.user))
-    if form.is_valid():
-        try:
-            consultations.decline(
-                request_obj=req,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                colleague=form.cleaned_data["colleague"],
-                base_url=_base_url(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"You declined; {req.name} got a kind e-mail.")
-            return redirect("matching:inbox")
+    if _acted(
+        form,
+        lambda: consultations.decline(
+            request_obj=req,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            colleague=form.cleaned_data["colleague"],
+            base_url=_base_url(request),
+        ),
+    ):
+        messages.success(request, f"You declined; {req.name} got a kind e-mail.")
+        return redirect("matching:inbox")
     return _request_page(request, req, decline_form=form)
 
 
