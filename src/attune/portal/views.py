@@ -360,8 +360,7 @@ def composer_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as error:
             errors = _field_errors(error)
         else:
-            messages.success(request, _saved_message(message))
-            return redirect("portal:composer-message", message_id=message.pk)
+            return _saved(request, message)
     context |= {"values": values, "errors": errors, "idempotency_key": key}
     return render(request, "portal/composer.html", context, status=400)
 
@@ -383,12 +382,16 @@ def _prefilled(request: AuthenticatedHttpRequest, episode: Episode) -> dict[str,
     return {"text": offer.starter, "intent": Intent.NEXT_SESSION, "share_at_session": False}
 
 
-def _saved_message(message: FeedbackMessage) -> str:
+def _saved(request: AuthenticatedHttpRequest, message: FeedbackMessage) -> HttpResponse:
+    """The message's page, saying what became of it."""
     if message.intent == Intent.SHARE_NOW:
-        return "Your message is shared. Thank you for telling your therapist."
-    if message.intent == Intent.NEXT_SESSION:
-        return "Saved for your next session. Your therapist sees that you would like to talk."
-    return "Saved as a private draft. Only you can see it."
+        text = "Your message is shared. Thank you for telling your therapist."
+    elif message.intent == Intent.NEXT_SESSION:
+        text = "Saved for your next session. Your therapist sees that you would like to talk."
+    else:
+        text = "Saved as a private draft. Only you can see it."
+    messages.success(request, text)
+    return redirect("portal:composer-message", message_id=message.pk)
 
 
 def _own_feedback_message(request: AuthenticatedHttpRequest, message_id: int) -> FeedbackMessage:
@@ -437,8 +440,7 @@ def composer_message(request: AuthenticatedHttpRequest, message_id: int) -> Http
         except ValidationError as error:
             errors = _field_errors(error)
         else:
-            messages.success(request, _saved_message(message))
-            return redirect("portal:composer-message", message_id=message.pk)
+            return _saved(request, message)
     return render(
         request,
         "portal/composer_message.html",
