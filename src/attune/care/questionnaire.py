@@ -1,8 +1,9 @@
-"""One questionnaire, whichever way the client comes to it: the portal (check-in, session
-feedback, fit check-in, exit feedback) or an e-mailed link (``/f/<token>/``, ``reminders``).
+"""One questionnaire, whichever way it is answered: the client's portal (check-in, session
+feedback, fit check-in, exit feedback), an e-mailed link (``/f/<token>/``, ``reminders``), or
+the therapist's side of the fit check-in (``care.views.fit_check``, in her words).
 
-The one flow of its page (issue 15: the portal's session forms, its exit feedback and the link
-page each had their own copy):
+The one flow of its page (issue 15: the portal's session forms, its exit feedback, the link
+page and the therapist's fit check-in each had their own copy):
 
 - :func:`form_or_answers` — on a GET the form, blank or filled in again with what was kept for
   a safety answer; on a POST the answers read from the instrument definitions, or the form
@@ -29,7 +30,7 @@ from attune.accounts.models import User
 from attune.care.endings import submit_exit_feedback
 from attune.care.fit import submit_fit_check
 from attune.care.models import Episode, Session
-from attune.measures.form_layout import answers_from_post, layout
+from attune.measures.form_layout import FormSection, answers_from_post, layout
 from attune.measures.models import InstrumentVersion, Phase, Response
 from attune.measures.services import (
     FormSubmission,
@@ -56,11 +57,26 @@ KEY_ERROR = (
 
 @dataclass(frozen=True)
 class FormPage:
-    """The form to show: what its template (``portal/form.html``) adds to the view's context,
-    and the HTTP status."""
+    """The form to show, with the HTTP status: its sections (``measures.form_layout``), the
+    page's idempotency key, what to say at the top, and the highest safety level a kept answer
+    carries (for the crisis contacts)."""
 
-    context: dict[str, object]
+    sections: list[FormSection]
+    idempotency_key: uuid.UUID
+    form_error: str = ""
+    safety_level: str = ""
     status: int = 200
+
+    @property
+    def context(self) -> dict[str, object]:
+        """What the form's template (``portal/form.html``) adds to the view's context."""
+        page: dict[str, object] = {
+            "sections": self.sections,
+            "idempotency_key": self.idempotency_key,
+        }
+        if self.form_error:
+            page["form_error"] = self.form_error
+        return page | safety_message_context(self.safety_level)
 
 
 @dataclass(frozen=True)
@@ -71,16 +87,14 @@ class FormAnswers:
     answers: dict[str, dict[str, str]]
     key: uuid.UUID
 
-    def again(self, submission: FormSubmission) -> FormPage:
+    def again(self, submission: FormSubmission, form_error: str = FORM_ERROR) -> FormPage:
         """Every answer as typed, each problem with its message, and — when a safety answer was
         kept — the crisis contacts at once, before the rest of the form."""
         return FormPage(
-            {
-                "sections": layout(self.versions, self.answers, submission.errors),
-                "idempotency_key": self.key,
-                "form_error": FORM_ERROR,
-            }
-            | safety_message_context(submission.safety_level),
+            layout(self.versions, self.answers, submission.errors),
+            self.key,
+            form_error=form_error,
+            safety_level=submission.safety_level,
             status=400,
         )
 
@@ -93,33 +107,25 @@ def form_or_answers(
     session: Session | None,
     respondent: User,
     phase: str,
+    key_error: str = KEY_ERROR,
 ) -> FormPage | FormAnswers:
     """``post`` is the request's POST, ``None`` on a GET; ``key`` the idempotency key the view
     read from it (``None`` when it could not). On a GET: the form, empty, or filled in again
     with what was kept for a safety answer. On a POST: the answers to submit, or the form
-    again (400) when the key could not be read."""
+    again (400, saying ``key_error``) when the key could not be read."""
     versions = form_versions(phase)
     if post is None:
         kept = form_in_progress(
             episode=episode, session=session, respondent=respondent, phase=phase
         )
+        if kept is None:
+            return FormPage(layout(versions), uuid.uuid4())
         return FormPage(
-            {
-                "sections": layout(versions, kept.answers if kept else None),
-                "idempotency_key": kept.idempotency_key if kept else uuid.uuid4(),
-            }
-            | safety_message_context(kept.safety_level if kept else "")
+            layout(versions, kept.answers), kept.idempotency_key, safety_level=kept.safety_level
         )
     answers = answers_from_post(post, versions)
     if key is None:
-        return FormPage(
-            {
-                "sections": layout(versions, answers),
-                "idempotency_key": uuid.uuid4(),
-                "form_error": KEY_ERROR,
-            },
-            status=400,
-        )
+        return FormPage(layout(versions, answers), uuid.uuid4(), form_error=key_error, status=400)
     return FormAnswers(versions, answers, key)
 
 
