@@ -46,6 +46,7 @@ from attune.matching.queries import (
 )
 from attune.matching.reading import suggest_areas
 from attune.matching.rules import is_asked_therapist
+from attune.middleware import secret_address
 from attune.practice.models import ProblemArea
 from attune.practice.services import crisis_resources_for
 
@@ -377,15 +378,6 @@ def decline(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------- the person's link
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """The address is a secret: no cache keeps the page, no search engine lists it, and the
-    Referer of its static files carries the origin only (as for the reminders' form links)."""
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "strict-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 @ratelimit(key="ip", rate=PERSON_RATE, method="POST", block=False)  # type: ignore[untyped-decorator]  # django-ratelimit has no types
 def person(request: HttpRequest, token: str) -> HttpResponse:
     """The person asking reads the therapist's messages, confirms the offered time, replies or
@@ -397,7 +389,7 @@ def person(request: HttpRequest, token: str) -> HttpResponse:
     if link is None or link.expires_at <= timezone.now():
         reason = "unknown" if link is None else "expired"
         therapist = link.request.therapist.display_name if link else ""
-        return _private(
+        return secret_address(
             render(
                 request,
                 "matching/link_unavailable.html",
@@ -441,7 +433,7 @@ def person(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         req.refresh_from_db()
-    return _private(
+    return secret_address(
         render(
             request,
             "matching/person.html",

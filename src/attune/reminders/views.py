@@ -22,27 +22,17 @@ from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
 from attune.care.questionnaire import FORM_TITLES, FormAnswers, form_or_answers, thanks_context
 from attune.measures.models import Response
+from attune.middleware import secret_address
 from attune.practice.services import crisis_resources_for
 from attune.reminders import services
 from attune.reminders.models import LinkPhase, ReminderDelivery
 from attune.reminders.queries import not_completed as not_completed_rows
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """A link page holds a form about someone's health and its address is a secret: no cache
-    keeps it, no search engine lists it, and the Referer header of the static files (whose
-    requests a proxy logs) carries the origin only, not the token. (Not ``no-referrer``: the
-    browser would then post the form with ``Origin: null``, which CSRF protection refuses.)"""
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "strict-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _render(
     request: HttpRequest, template: str, context: dict[str, object], status: int = 200
 ) -> HttpResponse:
-    return _private(render(request, template, context, status=status))
+    return secret_address(render(request, template, context, status=status))
 
 
 def _unavailable(request: HttpRequest, context: dict[str, object], reason: str) -> HttpResponse:
