@@ -99,6 +99,17 @@ class FormAnswers:
         )
 
 
+def posted_key(request_method: str | None, post: QueryDict) -> uuid.UUID | None:
+    """The idempotency key a POSTed form page carries, or ``None`` (not a POST, or no key that
+    reads as a UUID). The client's portal reads it with its Django form (``portal.forms``)."""
+    if request_method != "POST":
+        return None
+    try:
+        return uuid.UUID(post.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
 def form_or_answers(
     post: QueryDict | None,
     key: uuid.UUID | None,

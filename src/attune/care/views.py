@@ -8,7 +8,6 @@ on bad input show the form again with a message and everything that was typed.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 
 from django.contrib import messages
@@ -162,12 +161,7 @@ def fit_check(request: HttpRequest, episode_id: int) -> HttpResponse:
     # rating in view, so that a difference between them still shows (both appear side by side
     # on the episode page once she has answered).
     context["client_answered"] = bool(stored_form(session, episode.client.user, Phase.FIT_CHECK))
-    key = None
-    if request.method == "POST":
-        try:
-            key = uuid.UUID(request.POST.get("idempotency_key", ""))
-        except ValueError:
-            key = None
+    key = questionnaire.posted_key(request.method, request.POST)
     # The one questionnaire flow (care.questionnaire), in the therapist's words.
     step = questionnaire.form_or_answers(
         request.POST if request.method == "POST" else None,

@@ -7,8 +7,6 @@ Attune still asks for a password.
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +18,13 @@ from django.views.decorators.http import require_POST
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
-from attune.care.questionnaire import FORM_TITLES, FormAnswers, form_or_answers, thanks_context
+from attune.care.questionnaire import (
+    FORM_TITLES,
+    FormAnswers,
+    form_or_answers,
+    posted_key,
+    thanks_context,
+)
 from attune.measures.models import Response
 from attune.middleware import secret_address
 from attune.practice.services import crisis_resources_for
@@ -64,12 +68,7 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
         "practice": practice,
         "crisis_resources": crisis_resources_for(practice),
     }
-    key = None
-    if request.method == "POST":
-        try:
-            key = uuid.UUID(request.POST.get("idempotency_key", ""))
-        except ValueError:
-            key = None
+    key = posted_key(request.method, request.POST)
 
     if link.used_at is not None or services.form_completed(link):
         # A double click or a retry of the form this link opened shows the same thank-you page.
