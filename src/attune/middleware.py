@@ -1,4 +1,4 @@
-"""Small response middleware."""
+"""Small response middleware, and the headers of a page whose address is a secret."""
 
 from __future__ import annotations
 
@@ -18,3 +18,15 @@ class NoStoreMiddleware:
         if request.user.is_authenticated and "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
         return response
+
+
+def secret_address(response: HttpResponse) -> HttpResponse:
+    """A page whose address is a secret (an e-mailed form link, a consultation's private link)
+    and which may hold something about someone's health: no cache keeps it, no search engine
+    lists it, and the Referer header of its static files (whose requests a proxy logs) carries
+    the origin only, not the token. (Not ``no-referrer``: the browser would then post the form
+    with ``Origin: null``, which CSRF protection refuses.)"""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "strict-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -43,14 +43,9 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]  # generic in django-s
     )
 
 
-@admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
-    """The sign-in trail, for the administrator who looks after accounts: read only."""
-
-    list_display = ["at", "kind", "user", "login", "ip", "detail"]
-    list_filter = ["kind"]
-    search_fields = ["login", "user__email", "ip"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
+    """A record kept as it was written (the sign-in trail, the audit trail, the deletion
+    requests): listed and read, never added, changed or deleted through the admin."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -60,6 +55,16 @@ class SignInEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic i
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(ReadOnlyAdmin):
+    """The sign-in trail, for the administrator who looks after accounts: read only."""
+
+    list_display = ["at", "kind", "user", "login", "ip", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["login", "user__email", "ip"]
+    date_hierarchy = "at"
 
 
 # allauth's own admin for authenticators shows their stored data (a TOTP secret, recovery

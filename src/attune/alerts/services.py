@@ -29,6 +29,7 @@ from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Episode
 from attune.engine.levels import is_note, level
+from attune.measures.queries import answer_label
 
 if TYPE_CHECKING:
     from attune.measures.models import Response
@@ -178,7 +179,9 @@ def raise_safety_alert(response: Response) -> Alert:
             "item": flag["item"],
             "text": instrument.item(flag["item"]).text,
             "value": flag["value"],
-            "answer": _answer_label(instrument, flag["item"], response.answers),
+            "answer": answer_label(
+                instrument.item(flag["item"]), response.answers.get(flag["item"])
+            ),
             "level": flag["level"],
         }
         for flag in flags
@@ -214,12 +217,6 @@ def raise_safety_alert(response: Response) -> Alert:
     if alert.is_open:
         queue_therapist_notification(alert)
     return alert
-
-
-def _answer_label(instrument: Any, item_code: str, answers: dict[str, Any]) -> str:
-    value = str(answers.get(item_code))
-    option = instrument.item(item_code).option(value)
-    return option.label if option else value
 
 
 def acknowledge(alert: Alert, user: User, *, now: datetime | None = None) -> Alert:

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from attune.accounts.admin import ReadOnlyAdmin
 from attune.accounts.models import Role
 from attune.audit.models import AuditEvent
 
@@ -24,7 +25,7 @@ def _may_read_trail(request: HttpRequest) -> bool:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "episode_id", "detail"]
     list_filter = ["action", "object_type"]
     date_hierarchy = "at"
@@ -48,12 +49,3 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return _may_read_trail(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

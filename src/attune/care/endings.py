@@ -18,9 +18,8 @@ from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.exit_feedback_mail import send_exit_feedback_request
 from attune.care.models import ENDING_STATUS, Attendance, Ending, EndingKind, Episode
-from attune.care.submit_once import submit_once
 from attune.measures.models import Phase
-from attune.measures.services import FormSubmission
+from attune.measures.services import FormSubmission, submit_form
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +101,11 @@ def submit_exit_feedback(
     idempotency_key: uuid.UUID,
     now: datetime | None = None,
 ) -> FormSubmission:
-    """The client's exit feedback, stored once per episode."""
+    """The client's exit feedback, stored once per episode: a second form — another tab, a
+    retry — returns what was stored the first time (``measures.services.ONCE_PER_EPISODE``)."""
     if respondent.pk != episode.client.user_id:
         raise ValidationError("Only the client gives exit feedback.")
-    return submit_once(
+    return submit_form(
         episode=episode,
         session=None,
         respondent=respondent,

@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from attune.accounts.models import User
 from attune.care.models import Episode, Session
 from attune.care.queries import fit_session
-from attune.care.submit_once import submit_once
 from attune.measures.models import Phase
-from attune.measures.services import FormSubmission
+from attune.measures.services import FormSubmission, submit_form
 
 
 def submit_fit_check(
@@ -29,13 +28,14 @@ def submit_fit_check(
     """Store the client's or the therapist's fit check-in. Storing re-evaluates the episode
     (``submit_form`` → ``reevaluate_after_write``): the engine's one fit rule
     (``attune.engine.fit``) reads both answers with the session feedback and opens or updates
-    the one fit alert (key ``fit_check``) when the fit is worth talking about."""
+    the one fit alert (key ``fit_check``) when the fit is worth talking about. Stored once per
+    episode and person (``measures.services.ONCE_PER_EPISODE``)."""
     if respondent.pk not in (episode.client.user_id, episode.therapist_id):
         raise ValidationError("Only the client and the treating therapist answer the fit check-in.")
     fit = fit_session(episode)
     if fit is None or fit.pk != session.pk:
         raise ValidationError("The fit check-in belongs to the session it was asked after.")
-    return submit_once(
+    return submit_form(
         episode=episode,
         session=session,
         respondent=respondent,

@@ -78,3 +78,14 @@ def endings_asking_for_exit_feedback(now: datetime) -> QuerySet[Ending]:
 def exit_form_is_open(episode: Episode, now: datetime) -> bool:
     """Whether this episode's exit feedback is open (:func:`endings_asking_for_exit_feedback`)."""
     return endings_asking_for_exit_feedback(now).filter(episode=episode).exists()
+
+
+def questionnaire_is_open(
+    episode: Episode, session: Session | None, phase: str, now: datetime
+) -> bool:
+    """Whether this form is open: a session's (check-in, feedback, fit check-in) by
+    :func:`form_is_open`, the episode's exit feedback (no session) by :func:`exit_form_is_open`.
+    The portal's forms, the e-mailed links and "Send again" ask it."""
+    if session is None:
+        return exit_form_is_open(episode, now)
+    return form_is_open(session, phase, now)

@@ -15,6 +15,7 @@ from attune.alerts.models import Alert
 from attune.care.fit_wording import SHORT_QUESTIONS
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Referral, Session
 from attune.measures.models import Phase, Response
+from attune.measures.queries import AnswerRow, answer_rows
 
 #: The dedupe key of the one fit alert (the engine's fit rule, attune.engine.fit).
 FIT_ALERT_KEY = "fit_check"
@@ -125,30 +126,6 @@ def outcome_history(episode: Episode) -> list[Response]:
 
 
 # --------------------------------------------------------------------------- the episode page
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    code: str
-    text: str
-    answer: str
-    value: object
-
-
-def answer_rows(response: Response) -> list[AnswerRow]:
-    """A response's answers in definition order, with option labels."""
-    instrument = response.instrument_version.parsed
-    rows = []
-    for item in instrument.items:
-        value = response.answers.get(item.code)
-        label = "" if value is None else str(value)
-        if item.type == "choice" and value is not None:
-            option = item.option(str(value))
-            label = option.label if option else label
-        elif item.type == "integer" and value is not None and item.max is not None:
-            label = f"{value} of {item.max}"
-        rows.append(AnswerRow(item.code, item.text, label, value))
-    return rows
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ on bad input show the form again with a message and everything that was typed.
 
 from __future__ import annotations
 
-import uuid
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +22,7 @@ from django.utils import timezone
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.audit.models import AuditAction
 from attune.audit.services import record
-from attune.care import endings, fit, fit_wording, referral, sessions, warm_referral
+from attune.care import endings, fit_wording, questionnaire, referral, sessions, warm_referral
 from attune.care.ending_summary import ending_summary
 from attune.care.forms import (
     EndingForm,
@@ -34,9 +34,9 @@ from attune.care.forms import (
 from attune.care.models import Episode, Referral, Session
 from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
 from attune.care.referral_history import earlier_episodes
-from attune.measures.form_layout import FormSection, answers_from_post, layout
+from attune.measures.form_layout import FormSection
 from attune.measures.models import Phase
-from attune.measures.services import form_versions, stored_form
+from attune.measures.services import stored_form
 
 
 def _episode_to_change(request: AuthenticatedHttpRequest, episode_id: int) -> Episode:
@@ -155,48 +155,40 @@ def fit_check(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
     context: dict[str, object] = {"episode": episode, "session": session, "at": fit_check_at()}
     if session is None or not episode.is_active:
         return render(request, "care/fit_check_closed.html", context)
-    stored = stored_form(session, request.user, Phase.FIT_CHECK)
-    versions = form_versions(Phase.FIT_CHECK)
-    if stored:
+    if stored_form(session, request.user, Phase.FIT_CHECK):
         messages.info(request, "You have already answered the fit check-in.")
         return redirect(_episode_url(episode, "fit-heading"))
     # Whether the client has answered, never what: each side answers without the other's
     # rating in view, so that a difference between them still shows (both appear side by side
     # on the episode page once she has answered).
     context["client_answered"] = bool(stored_form(session, episode.client.user, Phase.FIT_CHECK))
-    if request.method != "POST":
-        context |= {
-            "sections": _fit_sections(episode, layout(versions)),
-            "idempotency_key": uuid.uuid4(),
-        }
-        return render(request, template, context)
-    answers = answers_from_post(request.POST, versions)
-    try:
-        key = uuid.UUID(request.POST.get("idempotency_key", ""))
-    except ValueError:
-        context |= {
-            "sections": _fit_sections(episode, layout(versions, answers)),
-            "idempotency_key": uuid.uuid4(),
-            "form_error": "Part of the form could not be read. Your answers are still here: "
-            "please check them and send again.",
-        }
-        return _invalid(request, template, context)
-    result = fit.submit_fit_check(
+    key = questionnaire.posted_key(request.method, request.POST)
+    # The one questionnaire flow (care.questionnaire), in the therapist's words.
+    step = questionnaire.form_or_answers(
+        request.POST if request.method == "POST" else None,
+        key,
         episode=episode,
         session=session,
         respondent=request.user,
-        answers=answers,
-        idempotency_key=key,
+        phase=Phase.FIT_CHECK,
+        key_error="Part of the form could not be read. Your answers are still here: please "
+        "check them and send again.",
     )
-    if not result.ok:
-        context |= {
-            "sections": _fit_sections(episode, layout(versions, answers, result.errors)),
-            "idempotency_key": key,
-            "form_error": "A few answers need another look. Everything else is kept.",
-        }
-        return _invalid(request, template, context)
-    messages.success(request, "Your view of the fit is saved.")
-    return redirect(_episode_url(episode, "fit-heading"))
+    if isinstance(step, questionnaire.FormAnswers):
+        result = questionnaire.submit_answers(
+            episode=episode,
+            session=session,
+            respondent=request.user,
+            phase=Phase.FIT_CHECK,
+            answers=step.answers,
+            idempotency_key=step.key,
+        )
+        if result.ok:
+            messages.success(request, "Your view of the fit is saved.")
+            return redirect(_episode_url(episode, "fit-heading"))
+        step = step.again(result, "A few answers need another look. Everything else is kept.")
+    page = replace(step, sections=_fit_sections(episode, step.sections))
+    return render(request, template, context | page.context, status=page.status)
 
 
 @login_required

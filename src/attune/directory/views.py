@@ -6,7 +6,7 @@ is a 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +21,9 @@ from attune.directory import queries, services
 from attune.directory.forms import MyEntryForm, parse_filters
 from attune.directory.rendering import render_markdown
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
+
+#: A vocabulary record chosen by its slug (an approach, a problem area).
+Named = TypeVar("Named", Modality, ProblemArea)
 
 FIRST_CONSULTATION_SLUG = "your-first-consultation"
 MATCH_PATH = "/match/"  # owned by attune.matching; linked by path so neither app imports the other
@@ -174,23 +177,28 @@ def approach(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _filter_record(model: type[Named], slug: str, what: str, notes: list[str]) -> Named | None:
+    """The record a filter names by its slug; an unknown slug is ignored, with a note."""
+    if not slug:
+        return None
+    found = model._default_manager.filter(slug=slug).first()
+    if found is None:
+        notes.append(f"We ignored the {what} filter: that value isn't one we know.")
+    return found
+
+
 @require_GET
 def articles(request: HttpRequest) -> HttpResponse:
     rows = queries.visible_articles()
     notes: list[str] = []
-    modality = problem_area = None
-    if slug := request.GET.get("approach", ""):
-        modality = Modality.objects.filter(slug=slug).first()
-        if modality is None:
-            notes.append("We ignored the approach filter: that value isn't one we know.")
-        else:
-            rows = rows.filter(modalities=modality)
-    if slug := request.GET.get("problem", ""):
-        problem_area = ProblemArea.objects.filter(slug=slug).first()
-        if problem_area is None:
-            notes.append("We ignored the problem area filter: that value isn't one we know.")
-        else:
-            rows = rows.filter(problem_areas=problem_area)
+    modality = _filter_record(Modality, request.GET.get("approach", ""), "approach", notes)
+    if modality is not None:
+        rows = rows.filter(modalities=modality)
+    problem_area = _filter_record(
+        ProblemArea, request.GET.get("problem", ""), "problem area", notes
+    )
+    if problem_area is not None:
+        rows = rows.filter(problem_areas=problem_area)
     return render(
         request,
         "directory/articles.html",

@@ -141,19 +141,21 @@ def _r2(x: float) -> float:
     return float(round(x, 2))
 
 
-def _magnitudes(reports: Sequence[GainReport]) -> tuple[float | None, float | None]:
+def _tally(reports: Sequence[GainReport]) -> tuple[int, int, float | None, float | None]:
+    """Of these reports: how many come from a person with more than one gain, how many
+    reversed, and the magnitudes' mean and SD (``describe_sg``'s shared figures)."""
+    multiple = sum(1 for r in reports if r.freq_byperson > 1)
+    reversals = sum(1 for r in reports if r.reversal)
     values = np.array([r.event.magnitude for r in reports], dtype=np.float64)
     mean = _r2(float(values.mean())) if values.size else None
     sd = _r2(float(values.std(ddof=1))) if values.size > 1 else None
-    return mean, sd
+    return multiple, reversals, mean, sd
 
 
 def describe_bysg(reports: Sequence[GainReport]) -> dict[str, float | int | None]:
     """``describe_sg(sg_data_structure = "bysg")`` on the by-gain data."""
     n = len(reports)
-    multiple = sum(1 for r in reports if r.freq_byperson > 1)
-    reversals = sum(1 for r in reports if r.reversal)
-    mean, sd = _magnitudes(reports)
+    multiple, reversals, mean, sd = _tally(reports)
     return {
         "total_n": n,
         "sg_total_n": n,
@@ -172,9 +174,7 @@ def describe_byperson(
     """``describe_sg(sg_data_structure = "byperson")`` on the by-person data of ``n_people``."""
     picked = list(chosen.values())
     with_gain = len(picked)
-    multiple = sum(1 for r in picked if r.freq_byperson > 1)
-    reversals = sum(1 for r in picked if r.reversal)
-    mean, sd = _magnitudes(picked)
+    multiple, reversals, mean, sd = _tally(picked)
     return {
         "total_n": n_people,
         "sg_total_n": total_events,

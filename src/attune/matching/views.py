@@ -4,6 +4,7 @@ services act, queries read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,6 +46,7 @@ from attune.matching.queries import (
 )
 from attune.matching.reading import suggest_areas
 from attune.matching.rules import is_asked_therapist
+from attune.middleware import secret_address
 from attune.practice.models import ProblemArea
 from attune.practice.services import crisis_resources_for
 
@@ -266,6 +269,19 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _acted(form: Form, act: Callable[[], object]) -> bool:
+    """Run the service (``act``) when the form is valid; a ``ValidationError`` it raises goes
+    onto the form. True when the service ran through."""
+    if not form.is_valid():
+        return False
+    try:
+        act()
+    except ValidationError as error:
+        _add_errors(form, error)
+        return False
+    return True
+
+
 def _done(request: HttpRequest, req: ConsultationRequest, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect("matching:request", request_id=req.pk)
@@ -276,19 +292,17 @@ def _done(request: HttpRequest, req: ConsultationRequest, text: str) -> HttpResp
 def offer(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = OfferForm(request.POST, proposed=_proposed(req))
-    if form.is_valid():
-        try:
-            consultations.offer_time(
-                request_obj=req,
-                by=request.user,
-                at=form.offered_at(),
-                message=form.cleaned_data["message"],
-                base_url=_base_url(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            return _done(request, req, f"Time offered: {req.name} gets an e-mail to confirm it.")
+    if _acted(
+        form,
+        lambda: consultations.offer_time(
+            request_obj=req,
+            by=request.user,
+            at=form.offered_at(),
+            message=form.cleaned_data["message"],
+            base_url=_base_url(request),
+        ),
+    ):
+        return _done(request, req, f"Time offered: {req.name} gets an e-mail to confirm it.")
     return _request_page(request, req, offer_form=form)
 
 
@@ -297,18 +311,16 @@ def offer(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
 def write(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = MessageForm(request.POST, label=f"A question or message to {req.name}")
-    if form.is_valid():
-        try:
-            consultations.write_to_person(
-                request_obj=req,
-                by=request.user,
-                body=form.cleaned_data["body"],
-                base_url=_base_url(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            return _done(request, req, f"Message sent: {req.name} gets an e-mail to read it.")
+    if _acted(
+        form,
+        lambda: consultations.write_to_person(
+            request_obj=req,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            base_url=_base_url(request),
+        ),
+    ):
+        return _done(request, req, f"Message sent: {req.name} gets an e-mail to read it.")
     return _request_page(request, req, message_form=form)
 
 
@@ -348,33 +360,22 @@ def take_on(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
 def decline(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = _own_request(request, request_id)
     form = DeclineForm(request.POST, colleagues=colleagues_of(request.user))
-    if form.is_valid():
-        try:
-            consultations.decline(
-                request_obj=req,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                colleague=form.cleaned_data["colleague"],
-                base_url=_base_url(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"You declined; {req.name} got a kind e-mail.")
-            return redirect("matching:inbox")
+    if _acted(
+        form,
+        lambda: consultations.decline(
+            request_obj=req,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            colleague=form.cleaned_data["colleague"],
+            base_url=_base_url(request),
+        ),
+    ):
+        messages.success(request, f"You declined; {req.name} got a kind e-mail.")
+        return redirect("matching:inbox")
     return _request_page(request, req, decline_form=form)
 
 
 # --------------------------------------------------------------------------- the person's link
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """The address is a secret: no cache keeps the page, no search engine lists it, and the
-    Referer of its static files carries the origin only (as for the reminders' form links)."""
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "strict-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 @ratelimit(key="ip", rate=PERSON_RATE, method="POST", block=False)  # type: ignore[untyped-decorator]  # django-ratelimit has no types
@@ -388,7 +389,7 @@ def person(request: HttpRequest, token: str) -> HttpResponse:
     if link is None or link.expires_at <= timezone.now():
         reason = "unknown" if link is None else "expired"
         therapist = link.request.therapist.display_name if link else ""
-        return _private(
+        return secret_address(
             render(
                 request,
                 "matching/link_unavailable.html",
@@ -432,7 +433,7 @@ def person(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         req.refresh_from_db()
-    return _private(
+    return secret_address(
         render(
             request,
             "matching/person.html",

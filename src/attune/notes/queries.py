@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from attune.accounts.models import User
 from attune.care.models import Episode, Session
 from attune.measures.models import Phase, Response
+from attune.measures.queries import answer_label
 from attune.notes.services import ReadNote, own_notes_in_order, read_notes
 
 
@@ -86,9 +87,7 @@ def _label(response: Response, code: str) -> str:
     if value is None or value == "":
         return ""
     definition = response.instrument_version.parsed
-    item = definition.item(code) if definition.has_item(code) else None
-    option = item.option(str(value)) if item is not None and item.type == "choice" else None
-    return option.label if option is not None else str(value)
+    return answer_label(definition.item(code), value) if definition.has_item(code) else str(value)
 
 
 def session_forms(session: Session) -> SessionForms:

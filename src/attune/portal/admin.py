@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from attune.accounts.admin import ReadOnlyAdmin
 from attune.accounts.models import Role
 from attune.clientportal.models import DeletionRequest, DeletionStatus
 from attune.portal.deletion_views import decide
@@ -33,7 +34,10 @@ def _handles_requests(request: HttpRequest) -> bool:
 
 
 @admin.register(DeletionRequest)
-class DeletionRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only: ModelAdmin[X] fails at run time
+class DeletionRequestAdmin(ReadOnlyAdmin):
+    """Read only: clients ask in the portal, a request is decided on the decision page, never
+    edited by hand, and stays the record of what was asked and decided."""
+
     list_display = ("__str__", "client", "requested_at", "status", "handled_by", "handled_at")
     list_filter = ("status",)
     fields = (
@@ -94,12 +98,3 @@ class DeletionRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # gener
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _handles_requests(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # decided on the decision page, never edited by hand
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # clients ask in the portal
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # the request is the record of what was asked and decided

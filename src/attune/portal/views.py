@@ -17,24 +17,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from attune import conf
 from attune.accounts.http import AuthenticatedHttpRequest
-from attune.care.endings import submit_exit_feedback
-from attune.care.fit import submit_fit_check
-from attune.care.form_windows import exit_form_is_open, form_is_open
+from attune.care.form_windows import questionnaire_is_open
 from attune.care.models import Episode, Goal, Session
 from attune.care.queries import active_episode_of_client, episodes_visible_to, sessions_of_client
+from attune.care.questionnaire import (
+    FORM_TITLES,
+    FormAnswers,
+    form_or_answers,
+    submit_answers,
+    thanks_context,
+)
 from attune.clientportal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.clientportal.queries import open_ending_request
-from attune.measures.form_layout import answers_from_post, layout
-from attune.measures.models import InstrumentVersion, Phase, Response
-from attune.measures.services import (
-    FormSubmission,
-    form_in_progress,
-    form_versions,
-    highest_safety_level,
-    stored_form,
-    submit_form,
-)
-from attune.notifications.services import safety_message_context
+from attune.measures.models import Phase, Response
+from attune.measures.services import stored_form
 from attune.portal import composer, exports
 from attune.portal.after_feedback import after_feedback
 from attune.portal.forms import (
@@ -56,13 +52,6 @@ from attune.portal.queries import (
     waiting_for_client,
 )
 
-#: Keyed by value: a view's ``phase`` arrives as the URL's ``str`` (Phase is a str enum).
-FORM_TITLES: dict[str, str] = {
-    Phase.CHECK_IN: "Check-in before your session",
-    Phase.FEEDBACK: "How was your session?",
-    Phase.FIT_CHECK: "Fit check-in: how is working together going?",
-    Phase.EXIT: "Tell us about your therapy",
-}
 #: Forms that belong to one session (the exit feedback belongs to the episode).
 SESSION_PHASES = (Phase.CHECK_IN, Phase.FEEDBACK, Phase.FIT_CHECK)
 
@@ -212,84 +201,46 @@ def _own_session(request: AuthenticatedHttpRequest, session_id: int) -> Session:
 
 def _form(request: AuthenticatedHttpRequest, session_id: int, phase: str) -> HttpResponse:
     session = _own_session(request, session_id)
+    thanks_url = reverse("portal:thanks", kwargs={"session_id": session.pk, "phase": phase})
     if stored_form(session, request.user, phase):
-        return redirect("portal:thanks", session_id=session.pk, phase=phase)
+        return redirect(thanks_url)
     context = {"session": session, "phase": phase, "title": FORM_TITLES[phase]}
-    if not form_is_open(session, phase, timezone.now()):
-        return render(request, "portal/form_closed.html", context)
-
-    versions = form_versions(phase)
-    if request.method != "POST":
-        return _blank_or_kept_form(request, context, session.episode, session, phase)
-
-    answers = answers_from_post(request.POST, versions)
-    key = KeyForm(request.POST).key()
-    if key is None:
-        context |= {
-            "sections": layout(versions, answers),
-            "idempotency_key": uuid.uuid4(),
-            "form_error": "We couldn't read part of the form. Your answers are still here: "
-            "please check them and send again.",
-        }
-        return render(request, "portal/form.html", context, status=400)
-
-    if phase == Phase.FIT_CHECK:
-        result = submit_fit_check(
-            episode=session.episode,
-            session=session,
-            respondent=request.user,
-            answers=answers,
-            idempotency_key=key,
-        )
-    else:
-        result = submit_form(
-            episode=session.episode,
-            session=session,
-            respondent=request.user,
-            phase=phase,
-            answers=answers,
-            idempotency_key=key,
-        )
-    if result.ok:
-        return redirect("portal:thanks", session_id=session.pk, phase=phase)
-    return _form_again(request, context, versions, answers, key, result)
+    return _questionnaire(request, context, session.episode, session, phase, thanks_url)
 
 
-FORM_ERROR = "A few answers need another look. Everything else you entered is kept."
-
-
-def _blank_or_kept_form(
+def _questionnaire(
     request: AuthenticatedHttpRequest,
     context: dict[str, object],
     episode: Episode,
     session: Session | None,
     phase: str,
+    thanks_url: str,
 ) -> HttpResponse:
-    """The form, empty, or filled in again with what was kept for a safety answer."""
-    kept = form_in_progress(episode=episode, session=session, respondent=request.user, phase=phase)
-    context |= {
-        "sections": layout(form_versions(phase), kept.answers if kept else None),
-        "idempotency_key": kept.idempotency_key if kept else uuid.uuid4(),
-    } | safety_message_context(kept.safety_level if kept else "")
-    return render(request, "portal/form.html", context)
-
-
-def _form_again(
-    request: AuthenticatedHttpRequest,
-    context: dict[str, object],
-    versions: list[InstrumentVersion],
-    answers: dict[str, dict[str, str]],
-    key: uuid.UUID,
-    result: FormSubmission,
-) -> HttpResponse:
-    """Every answer as typed, each problem with its message, and — when a safety answer was
-    kept — the crisis contacts at once, before the rest of the form."""
-    context |= {
-        "sections": layout(versions, answers, result.errors),
-        "idempotency_key": key,
-        "form_error": FORM_ERROR,
-    } | safety_message_context(result.safety_level)
-    return render(request, "portal/form.html", context, status=400)
+    """The one questionnaire flow (``care.questionnaire``): closed, the form (blank or kept
+    for a safety answer), its answers submitted once, the thank-you page or the form again."""
+    if not questionnaire_is_open(episode, session, phase, timezone.now()):
+        return render(request, "portal/form_closed.html", context)
+    step = form_or_answers(
+        request.POST if request.method == "POST" else None,
+        KeyForm(request.POST).key(),
+        episode=episode,
+        session=session,
+        respondent=request.user,
+        phase=phase,
+    )
+    if isinstance(step, FormAnswers):
+        result = submit_answers(
+            episode=episode,
+            session=session,
+            respondent=request.user,
+            phase=phase,
+            answers=step.answers,
+            idempotency_key=step.key,
+        )
+        if result.ok:
+            return redirect(thanks_url)
+        step = step.again(result)
+    return render(request, "portal/form.html", context | step.context, status=step.status)
 
 
 @login_required
@@ -300,7 +251,6 @@ def thanks(request: AuthenticatedHttpRequest, session_id: int, phase: str) -> Ht
     responses = stored_form(session, request.user, phase)
     if not responses:
         return redirect(f"portal:{phase.replace('_', '-')}", session_id=session.pk)
-    level = highest_safety_level(r.safety_level for r in responses)
     offer = after_feedback(responses) if phase == Phase.FEEDBACK else None
     return render(
         request,
@@ -308,13 +258,12 @@ def thanks(request: AuthenticatedHttpRequest, session_id: int, phase: str) -> Ht
         {
             "session": session,
             "phase": phase,
-            "responses": responses,
             "offer": offer,
             "ending_request": (
                 open_ending_request(session.episode) if offer and offer.offers else None
             ),
         }
-        | safety_message_context(level),
+        | thanks_context(responses),
     )
 
 
@@ -336,33 +285,11 @@ def _stored_exit(episode: Episode, request: AuthenticatedHttpRequest) -> list[Re
 def exit_feedback(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The exit feedback ("Tell us about your therapy"): asked once, after the therapy ended."""
     episode = _own_episode(request, episode_id)
-    phase = Phase.EXIT
+    thanks_url = reverse("portal:exit-thanks", kwargs={"episode_id": episode.pk})
     if _stored_exit(episode, request):
-        return redirect("portal:exit-thanks", episode_id=episode.pk)
-    context = {"episode": episode, "phase": phase, "title": FORM_TITLES[phase]}
-    if not exit_form_is_open(episode, timezone.now()):
-        return render(request, "portal/form_closed.html", context)
-
-    versions = form_versions(phase)
-    if request.method != "POST":
-        return _blank_or_kept_form(request, context, episode, None, phase)
-
-    answers = answers_from_post(request.POST, versions)
-    key = KeyForm(request.POST).key()
-    if key is None:
-        context |= {
-            "sections": layout(versions, answers),
-            "idempotency_key": uuid.uuid4(),
-            "form_error": "We couldn't read part of the form. Your answers are still here: "
-            "please check them and send again.",
-        }
-        return render(request, "portal/form.html", context, status=400)
-    result = submit_exit_feedback(
-        episode=episode, respondent=request.user, answers=answers, idempotency_key=key
-    )
-    if result.ok:
-        return redirect("portal:exit-thanks", episode_id=episode.pk)
-    return _form_again(request, context, versions, answers, key, result)
+        return redirect(thanks_url)
+    context = {"episode": episode, "phase": Phase.EXIT, "title": FORM_TITLES[Phase.EXIT]}
+    return _questionnaire(request, context, episode, None, Phase.EXIT, thanks_url)
 
 
 @login_required
@@ -374,8 +301,7 @@ def exit_thanks(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
     return render(
         request,
         "portal/thanks.html",
-        {"episode": episode, "phase": Phase.EXIT, "responses": responses}
-        | safety_message_context(highest_safety_level(r.safety_level for r in responses)),
+        {"episode": episode, "phase": Phase.EXIT} | thanks_context(responses),
     )
 
 
@@ -434,8 +360,7 @@ def composer_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as error:
             errors = _field_errors(error)
         else:
-            messages.success(request, _saved_message(message))
-            return redirect("portal:composer-message", message_id=message.pk)
+            return _saved(request, message)
     context |= {"values": values, "errors": errors, "idempotency_key": key}
     return render(request, "portal/composer.html", context, status=400)
 
@@ -457,12 +382,16 @@ def _prefilled(request: AuthenticatedHttpRequest, episode: Episode) -> dict[str,
     return {"text": offer.starter, "intent": Intent.NEXT_SESSION, "share_at_session": False}
 
 
-def _saved_message(message: FeedbackMessage) -> str:
+def _saved(request: AuthenticatedHttpRequest, message: FeedbackMessage) -> HttpResponse:
+    """The message's page, saying what became of it."""
     if message.intent == Intent.SHARE_NOW:
-        return "Your message is shared. Thank you for telling your therapist."
-    if message.intent == Intent.NEXT_SESSION:
-        return "Saved for your next session. Your therapist sees that you would like to talk."
-    return "Saved as a private draft. Only you can see it."
+        text = "Your message is shared. Thank you for telling your therapist."
+    elif message.intent == Intent.NEXT_SESSION:
+        text = "Saved for your next session. Your therapist sees that you would like to talk."
+    else:
+        text = "Saved as a private draft. Only you can see it."
+    messages.success(request, text)
+    return redirect("portal:composer-message", message_id=message.pk)
 
 
 def _own_feedback_message(request: AuthenticatedHttpRequest, message_id: int) -> FeedbackMessage:
@@ -511,8 +440,7 @@ def composer_message(request: AuthenticatedHttpRequest, message_id: int) -> Http
         except ValidationError as error:
             errors = _field_errors(error)
         else:
-            messages.success(request, _saved_message(message))
-            return redirect("portal:composer-message", message_id=message.pk)
+            return _saved(request, message)
     return render(
         request,
         "portal/composer_message.html",

@@ -68,11 +68,23 @@ def _pg_env(db: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], env: dict[str, str]) -> None:
+def _pg_run(command: list[str], db: dict[str, Any], missing: str) -> None:
+    """Run a PostgreSQL client tool (``pg_dump``, ``pg_restore``) on ``db``; ``missing`` is
+    what to say when it is not installed."""
+    if shutil.which(command[0]) is None:
+        raise RuntimeError(missing)
     # Fixed argument lists (no shell); the only variables are our own paths and db name.
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, env=_pg_env(db), capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         raise RuntimeError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")
+
+
+def _sqlite_copy(source_path: str | Path, target_path: str | Path) -> None:
+    """Copy one SQLite database onto another with the online backup API: a consistent
+    snapshot, WAL included, page by page."""
+    with sqlite3.connect(source_path) as source, sqlite3.connect(target_path) as target:
+        source.backup(target)
+    target.close()
 
 
 def media_archive(path: Path) -> Path:
@@ -116,15 +128,12 @@ def backup(path: Path) -> Backup:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = _database()
     if engine() == "sqlite":
-        # The online backup API copies a consistent snapshot, WAL included, page by page.
-        with sqlite3.connect(db["NAME"]) as source, sqlite3.connect(path) as target:
-            source.backup(target)
-        target.close()
+        _sqlite_copy(db["NAME"], path)
     else:
-        if shutil.which("pg_dump") is None:
-            raise RuntimeError("pg_dump is not installed (Debian: apt install postgresql-client).")
-        _run(
-            ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", db["NAME"]], _pg_env(db)
+        _pg_run(
+            ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", db["NAME"]],
+            db,
+            "pg_dump is not installed (Debian: apt install postgresql-client).",
         )
     os.chmod(path, 0o600)  # clinical data: readable by the service account only
     return Backup(
@@ -142,13 +151,9 @@ def restore(path: Path) -> Backup:
     db = _database()
     connections.close_all()
     if engine() == "sqlite":
-        with sqlite3.connect(path) as source, sqlite3.connect(db["NAME"]) as target:
-            source.backup(target)
-        target.close()
+        _sqlite_copy(path, db["NAME"])
     else:
-        if shutil.which("pg_restore") is None:
-            raise RuntimeError("pg_restore is not installed (apt install postgresql-client).")
-        _run(
+        _pg_run(
             [
                 "pg_restore",
                 "--clean",
@@ -158,7 +163,8 @@ def restore(path: Path) -> Backup:
                 f"--dbname={db['NAME']}",
                 str(path),
             ],
-            _pg_env(db),
+            db,
+            "pg_restore is not installed (apt install postgresql-client).",
         )
     return Backup(
         path=path,

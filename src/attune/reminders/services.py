@@ -28,12 +28,11 @@ from django.utils import timezone
 
 from attune import conf
 from attune.accounts.models import User
-from attune.care.endings import submit_exit_feedback
-from attune.care.fit import submit_fit_check
-from attune.care.form_windows import exit_form_is_open, form_is_open
+from attune.care.form_windows import form_is_open, questionnaire_is_open
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
+from attune.care.questionnaire import submit_answers
 from attune.measures.models import Response
-from attune.measures.services import FormSubmission, submit_form
+from attune.measures.services import FormSubmission
 from attune.practice.services import crisis_resources_for
 from attune.reminders.models import (
     DeliveryKind,
@@ -130,10 +129,7 @@ def form_completed(link_or_session: FormLink | Session, phase: str | None = None
 
 def link_form_is_open(link: FormLink, now: datetime | None = None) -> bool:
     """Whether the form this link opens is open now (``care.form_windows``)."""
-    now = now or timezone.now()
-    if link.session is None:
-        return exit_form_is_open(link.episode, now)
-    return form_is_open(link.session, link.phase, now)
+    return questionnaire_is_open(link.episode, link.session, link.phase, now or timezone.now())
 
 
 def answered_with(link: FormLink, key: uuid.UUID | None) -> list[Response]:
@@ -167,32 +163,6 @@ class LinkSubmission:
     submission: FormSubmission | None = None
 
 
-def _submit(
-    link: FormLink, answers: Mapping[str, Mapping[str, object]], key: uuid.UUID
-) -> FormSubmission:
-    if link.phase == LinkPhase.EXIT:
-        return submit_exit_feedback(
-            episode=link.episode, respondent=link.client, answers=answers, idempotency_key=key
-        )
-    if link.phase == LinkPhase.FIT_CHECK:
-        assert link.session is not None  # a fit check-in link belongs to a session
-        return submit_fit_check(
-            episode=link.episode,
-            session=link.session,
-            respondent=link.client,
-            answers=answers,
-            idempotency_key=key,
-        )
-    return submit_form(
-        episode=link.episode,
-        session=link.session,
-        phase=link.phase,
-        respondent=link.client,
-        answers=answers,
-        idempotency_key=key,
-    )
-
-
 def submit_through_link(
     *, link: FormLink, answers: Mapping[str, Mapping[str, object]], idempotency_key: uuid.UUID
 ) -> LinkSubmission:
@@ -210,7 +180,14 @@ def submit_through_link(
             if locked.used_at is not None:
                 result = None
             else:
-                result = _submit(link, answers, key)
+                result = submit_answers(
+                    episode=link.episode,
+                    session=link.session,
+                    respondent=link.client,
+                    phase=link.phase,
+                    answers=answers,
+                    idempotency_key=key,
+                )
                 if result.ok:
                     locked.used_at = timezone.now()
                     locked.save(update_fields=["used_at"])
@@ -430,12 +407,7 @@ def resend(
     if form_completed(link):
         raise ResendRefused("The form is already completed.")
     session = delivery.session
-    still_open = (
-        exit_form_is_open(episode, now)
-        if session is None
-        else form_is_open(session, delivery.phase, now)
-    )
-    if not still_open:
+    if not questionnaire_is_open(episode, session, delivery.phase, now):
         raise ResendRefused("The form is no longer open.")
     recent = ReminderDelivery.objects.filter(
         episode=episode,

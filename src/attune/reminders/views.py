@@ -7,8 +7,6 @@ Attune still asks for a password.
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,48 +18,25 @@ from django.views.decorators.http import require_POST
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.models import Session
 from attune.care.queries import episodes_visible_to
-from attune.measures.form_layout import answers_from_post, layout
-from attune.measures.models import Response
-from attune.measures.services import (
-    form_in_progress,
-    form_versions,
-    highest_safety_level,
+from attune.care.questionnaire import (
+    FORM_TITLES,
+    FormAnswers,
+    form_or_answers,
+    posted_key,
+    thanks_context,
 )
-from attune.notifications.services import safety_message_context
+from attune.measures.models import Response
+from attune.middleware import secret_address
 from attune.practice.services import crisis_resources_for
 from attune.reminders import services
 from attune.reminders.models import LinkPhase, ReminderDelivery
 from attune.reminders.queries import not_completed as not_completed_rows
 
-#: Keyed by value: a link's ``phase`` is its CharField's ``str`` (LinkPhase is a str enum).
-FORM_TITLES: dict[str, str] = {
-    LinkPhase.CHECK_IN: "Check-in before your session",
-    LinkPhase.FEEDBACK: "How was your session?",
-    LinkPhase.FIT_CHECK: "Fit check-in: how is working together going?",
-    LinkPhase.EXIT: "Tell us about your therapy",
-}
-FORM_ERROR = "A few answers need another look. Everything else you entered is kept."
-KEY_ERROR = (
-    "We couldn't read part of the form. Your answers are still here: please check them and "
-    "send again."
-)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """A link page holds a form about someone's health and its address is a secret: no cache
-    keeps it, no search engine lists it, and the Referer header of the static files (whose
-    requests a proxy logs) carries the origin only, not the token. (Not ``no-referrer``: the
-    browser would then post the form with ``Origin: null``, which CSRF protection refuses.)"""
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "strict-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
 
 def _render(
     request: HttpRequest, template: str, context: dict[str, object], status: int = 200
 ) -> HttpResponse:
-    return _private(render(request, template, context, status=status))
+    return secret_address(render(request, template, context, status=status))
 
 
 def _unavailable(request: HttpRequest, context: dict[str, object], reason: str) -> HttpResponse:
@@ -73,12 +48,7 @@ def _unavailable(request: HttpRequest, context: dict[str, object], reason: str) 
 def _thanks(
     request: HttpRequest, context: dict[str, object], responses: list[Response]
 ) -> HttpResponse:
-    level = highest_safety_level(r.safety_level for r in responses)
-    return _render(
-        request,
-        "portal/thanks.html",
-        context | {"responses": responses} | safety_message_context(level),
-    )
+    return _render(request, "portal/thanks.html", context | thanks_context(responses))
 
 
 def form_link(request: HttpRequest, token: str) -> HttpResponse:
@@ -98,12 +68,7 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
         "practice": practice,
         "crisis_resources": crisis_resources_for(practice),
     }
-    key = None
-    if request.method == "POST":
-        try:
-            key = uuid.UUID(request.POST.get("idempotency_key", ""))
-        except ValueError:
-            key = None
+    key = posted_key(request.method, request.POST)
 
     if link.used_at is not None or services.form_completed(link):
         # A double click or a retry of the form this link opened shows the same thank-you page.
@@ -116,45 +81,30 @@ def form_link(request: HttpRequest, token: str) -> HttpResponse:
     if not services.link_form_is_open(link):
         return _unavailable(request, context, "closed")
 
-    versions = form_versions(link.phase)
-    if request.method != "POST":
-        # A form kept for its safety answer opens again with what was given.
-        kept = form_in_progress(
-            episode=link.episode, session=link.session, respondent=link.client, phase=link.phase
+    step = form_or_answers(
+        request.POST if request.method == "POST" else None,
+        key,
+        episode=link.episode,
+        session=link.session,
+        respondent=link.client,
+        phase=link.phase,
+    )
+    if isinstance(step, FormAnswers):
+        outcome = services.submit_through_link(
+            link=link, answers=step.answers, idempotency_key=step.key
         )
-        context |= {
-            "sections": layout(versions, kept.answers if kept else None),
-            "idempotency_key": kept.idempotency_key if kept else uuid.uuid4(),
-        } | safety_message_context(kept.safety_level if kept else "")
-        return _render(request, "portal/form.html", context)
-
-    answers = answers_from_post(request.POST, versions)
-    if key is None:
-        context |= {
-            "sections": layout(versions, answers),
-            "idempotency_key": uuid.uuid4(),
-            "form_error": KEY_ERROR,
-        }
-        return _render(request, "portal/form.html", context, status=400)
-
-    outcome = services.submit_through_link(link=link, answers=answers, idempotency_key=key)
-    if outcome.outcome == services.LinkOutcome.CLOSED:
-        return _unavailable(request, context, "closed")
-    if outcome.outcome == services.LinkOutcome.USED:
-        # Answered meanwhile, through another link or the portal: say so, show nothing of it.
-        return _unavailable(request, context, "used")
-    if outcome.outcome == services.LinkOutcome.STORED:
-        return _thanks(request, context, outcome.responses)
-    result = outcome.submission
-    assert result is not None  # INVALID carries the submission and its errors
-    # Every answer as typed, each problem with its message; a kept safety answer shows the
-    # crisis contacts at once (the link stays usable to complete the form).
-    context |= {
-        "sections": layout(versions, answers, result.errors),
-        "idempotency_key": key,
-        "form_error": FORM_ERROR,
-    } | safety_message_context(result.safety_level)
-    return _render(request, "portal/form.html", context, status=400)
+        if outcome.outcome == services.LinkOutcome.CLOSED:
+            return _unavailable(request, context, "closed")
+        if outcome.outcome == services.LinkOutcome.USED:
+            # Answered meanwhile, through another link or the portal: say so, show nothing of it.
+            return _unavailable(request, context, "used")
+        if outcome.outcome == services.LinkOutcome.STORED:
+            return _thanks(request, context, outcome.responses)
+        result = outcome.submission
+        assert result is not None  # INVALID carries the submission and its errors
+        # The link stays usable to complete the form.
+        step = step.again(result)
+    return _render(request, "portal/form.html", context | step.context, status=step.status)
 
 
 # --------------------------------------------------------------------------- the therapist

@@ -25,6 +25,7 @@ from attune.care.queries import episode_care_context, episodes_visible_to
 from attune.engine.signals import GOOD_NEWS
 from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
+from attune.measures.queries import answer_rows
 from attune.notes.services import episode_notes
 from attune.outcomes.queries import outcomes_report
 from attune.portal.queries import feedback_for_therapist
@@ -203,19 +204,14 @@ def response(request: AuthenticatedHttpRequest, response_id: int) -> HttpRespons
     )
     _require(request, "measures.view_response", found)
     record(request.user, "read", found, episode=found.episode_id)
-    instrument = found.instrument_version.parsed
-    rows = []
-    for item in instrument.items:
-        value = found.answers.get(item.code)
-        label = value
-        if item.type == "choice" and value is not None:
-            option = item.option(str(value))
-            label = option.label if option else value
-        rows.append({"item": item, "value": value, "label": label})
     return render(
         request,
         "workspace/response.html",
-        {"response": found, "instrument": instrument, "rows": rows},
+        {
+            "response": found,
+            "instrument": found.instrument_version.parsed,
+            "rows": answer_rows(found),
+        },
     )
 
 

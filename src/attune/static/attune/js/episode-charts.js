@@ -102,6 +102,27 @@
     }, extra || {});
   }
 
+  // A line chart on the session axis with the shared legend: `scales` are its value axes,
+  // `label` words one tooltip line (headed by the session), `layout` is optional.
+  function sessionLineChart(canvas, datasets, scales, label, layout) {
+    var options = {
+      responsive: true,
+      maintainAspectRatio: false,
+      scales: Object.assign({ x: sessionAxis(true) }, scales),
+      plugins: {
+        legend: legend,
+        tooltip: tooltip({
+          callbacks: {
+            title: function (items) { return items.length ? "Session " + items[0].parsed.x : ""; },
+            label: label
+          }
+        })
+      }
+    };
+    if (layout) { options.layout = layout; }
+    return new Chart(canvas, { type: "line", data: { datasets: datasets }, options: options });
+  }
+
   // ---------------------------------------------------------------- outcome
 
   function outcomeChart(canvas) {
@@ -162,45 +183,26 @@
       });
     });
 
-    return new Chart(canvas, {
-      type: "line",
-      data: { datasets: datasets },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        layout: { padding: { right: RIGHT } },
-        scales: {
-          x: sessionAxis(true),
-          y: {
-            min: 0, max: data.outcome.max,
-            ticks: { stepSize: 3 },
-            title: { display: true, text: "Score" },
-            afterFit: fixWidth(LEFT)
-          }
-        },
-        plugins: {
-          legend: legend,
-          tooltip: tooltip({
-            callbacks: {
-              title: function (items) { return items.length ? "Session " + items[0].parsed.x : ""; },
-              label: function (item) {
-                var dataset = item.dataset;
-                var text = dataset.label + ": " + item.parsed.y;
-                if (dataset.bandAt) {
-                  var p = dataset.bandAt[item.parsed.x];
-                  text = dataset.label + ": " + p.expected.toFixed(1) + " (" + dataset.levelLabel +
-                    " band " + p.lower.toFixed(1) + "–" + p.upper.toFixed(1) + ")";
-                } else if (item.raw && item.raw.change !== undefined) {
-                  text = dataset.label + ": " + (item.raw.change > 0 ? "+" : "") + item.raw.change +
-                    " from the first score";
-                }
-                return text;
-              }
-            }
-          })
-        }
+    return sessionLineChart(canvas, datasets, {
+      y: {
+        min: 0, max: data.outcome.max,
+        ticks: { stepSize: 3 },
+        title: { display: true, text: "Score" },
+        afterFit: fixWidth(LEFT)
       }
-    });
+    }, function (item) {
+      var dataset = item.dataset;
+      var text = dataset.label + ": " + item.parsed.y;
+      if (dataset.bandAt) {
+        var p = dataset.bandAt[item.parsed.x];
+        text = dataset.label + ": " + p.expected.toFixed(1) + " (" + dataset.levelLabel +
+          " band " + p.lower.toFixed(1) + "–" + p.upper.toFixed(1) + ")";
+      } else if (item.raw && item.raw.change !== undefined) {
+        text = dataset.label + ": " + (item.raw.change > 0 ? "+" : "") + item.raw.change +
+          " from the first score";
+      }
+      return text;
+    }, { padding: { right: RIGHT } });
   }
 
   // ---------------------------------------------------------------- alliance
@@ -256,40 +258,22 @@
       });
     });
 
-    return new Chart(canvas, {
-      type: "line",
-      data: { datasets: datasets },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        scales: {
-          x: sessionAxis(true),
-          y: {
-            min: 0, max: a.domain_max, ticks: { stepSize: 2 },
-            title: { display: true, text: "Domain (0–" + a.domain_max + ")" },
-            afterFit: fixWidth(LEFT)
-          },
-          y1: {
-            position: "right", min: 0, max: a.total_max,
-            ticks: { stepSize: a.total_max / 5 },
-            title: { display: true, text: "Total (0–" + a.total_max + ")" },
-            grid: { drawOnChartArea: false },
-            afterFit: fixWidth(RIGHT)
-          }
-        },
-        plugins: {
-          legend: legend,
-          tooltip: tooltip({
-            callbacks: {
-              title: function (items) { return items.length ? "Session " + items[0].parsed.x : ""; },
-              label: function (item) {
-                if (item.raw && item.raw.title) { return item.raw.title; }
-                return item.dataset.label.replace(" (right axis)", "") + ": " + item.parsed.y;
-              }
-            }
-          })
-        }
+    return sessionLineChart(canvas, datasets, {
+      y: {
+        min: 0, max: a.domain_max, ticks: { stepSize: 2 },
+        title: { display: true, text: "Domain (0–" + a.domain_max + ")" },
+        afterFit: fixWidth(LEFT)
+      },
+      y1: {
+        position: "right", min: 0, max: a.total_max,
+        ticks: { stepSize: a.total_max / 5 },
+        title: { display: true, text: "Total (0–" + a.total_max + ")" },
+        grid: { drawOnChartArea: false },
+        afterFit: fixWidth(RIGHT)
       }
+    }, function (item) {
+      if (item.raw && item.raw.title) { return item.raw.title; }
+      return item.dataset.label.replace(" (right axis)", "") + ": " + item.parsed.y;
     });
   }
 
