@@ -245,20 +245,15 @@ class _EpisodeFacts:
     next_session_at: datetime | None = None
 
 
-def _score_facts(facts: dict[int, _EpisodeFacts]) -> None:
-    """The latest PHQ-9, GAD-7 and session-feedback totals, the PHQ-9 trend (latest
-    ``TREND_LENGTH`` scores, oldest first) and the latest answer to "thinking of stopping" of
-    each episode: one query of plain values, oldest first, the latest kept in Python.
+# The caseload's value queries, resolved once per process and filtered per request (as the
+# episode page's row queries below, ``_goal_rows``).
 
-    Plain values rather than one subquery per figure on the episode query: building and
-    compiling those subqueries cost the page more than reading a few hundred numbers
-    (issue 11, web load)."""
+
+@cache
+def _score_rows() -> QuerySet[Response, tuple[Any, ...]]:
     has_stopping = ExpressionWrapper(Q(answers__has_key="stopping"), output_field=BooleanField())
-    rows = (
-        Response.objects.filter(
-            episode_id__in=list(facts),
-            instrument_version__instrument__code__in=list(_LATEST_SCORES),
-        )
+    return (
+        Response.objects.filter(instrument_version__instrument__code__in=list(_LATEST_SCORES))
         .order_by("episode_id", "submitted_at", "pk")
         .values_list(
             "episode_id",
@@ -268,6 +263,24 @@ def _score_facts(facts: dict[int, _EpisodeFacts]) -> None:
             KT("answers__stopping"),
         )
     )
+
+
+@cache
+def _session_rows() -> QuerySet[Session, tuple[Any, ...]]:
+    return Session.objects.order_by("episode_id", "scheduled_at", "number").values_list(
+        "episode_id", "scheduled_at", "attendance"
+    )
+
+
+def _score_facts(facts: dict[int, _EpisodeFacts]) -> None:
+    """The latest PHQ-9, GAD-7 and session-feedback totals, the PHQ-9 trend (latest
+    ``TREND_LENGTH`` scores, oldest first) and the latest answer to "thinking of stopping" of
+    each episode: one query of plain values, oldest first, the latest kept in Python.
+
+    Plain values rather than one subquery per figure on the episode query: building and
+    compiling those subqueries cost the page more than reading a few hundred numbers
+    (issue 11, web load)."""
+    rows = _score_rows().filter(episode_id__in=list(facts))
     for episode_id, code, score, stopping_asked, stopping in rows:
         episode = facts[episode_id]
         setattr(episode, _LATEST_SCORES[code], score)
@@ -283,11 +296,7 @@ def _score_facts(facts: dict[int, _EpisodeFacts]) -> None:
 def _session_facts(facts: dict[int, _EpisodeFacts], now: datetime) -> None:
     """Sessions attended, the last attended, the latest past one (and its attendance) and the
     next one booked, of each episode: one query of plain values."""
-    rows = (
-        Session.objects.filter(episode_id__in=list(facts))
-        .order_by("episode_id", "scheduled_at", "number")
-        .values_list("episode_id", "scheduled_at", "attendance")
-    )
+    rows = _session_rows().filter(episode_id__in=list(facts))
     for episode_id, at, attendance in rows:
         episode = facts[episode_id]
         if attendance == Attendance.ATTENDED:

@@ -8,9 +8,9 @@ higher is worse and is drawn higher. A faint line marks the caseness cut-off.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from attune.care.engine_adapter import caseness
@@ -51,43 +51,29 @@ def sparkline(
     points = [
         (pad + i * step if len(values) > 1 else width / 2, y(v)) for i, v in enumerate(values)
     ]
+    # Written with f-strings: every value is a number formatted here but the label, escaped
+    # once (``format_html`` per element cost the caseload a twentieth of its time; issue 11).
     parts = []
     if cutoff is not None:
+        at = _num(y(cutoff))
         parts.append(
-            format_html(
-                '<line class="spark-cutoff" x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9aa5b1" '
-                'stroke-width="1" stroke-dasharray="2 2"/>',
-                _num(pad),
-                _num(y(cutoff)),
-                _num(width - pad),
-                _num(y(cutoff)),
-            )
+            f'<line class="spark-cutoff" x1="{_num(pad)}" y1="{at}" x2="{_num(width - pad)}" '
+            f'y2="{at}" stroke="#9aa5b1" stroke-width="1" stroke-dasharray="2 2"/>'
         )
     if len(points) > 1:
+        line = " ".join(f"{_num(x)},{_num(py)}" for x, py in points)
         parts.append(
-            format_html(
-                '<polyline class="spark-line" points="{}" fill="none" stroke="currentColor" '
-                'stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"/>',
-                " ".join(f"{_num(x)},{_num(py)}" for x, py in points),
-            )
+            f'<polyline class="spark-line" points="{line}" fill="none" stroke="currentColor" '
+            'stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"/>'
         )
     last_x, last_y = points[-1]
     parts.append(
-        format_html(
-            '<circle class="spark-last" cx="{}" cy="{}" r="2.5" fill="currentColor"/>',
-            _num(last_x),
-            _num(last_y),
-        )
+        f'<circle class="spark-last" cx="{_num(last_x)}" cy="{_num(last_y)}" r="2.5" '
+        'fill="currentColor"/>'
     )
-    return format_html(
-        '<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" '
-        'viewBox="0 0 {} {}" role="img" aria-label="{}" focusable="false">'
-        "<title>{}</title>{}</svg>",
-        width,
-        height,
-        width,
-        height,
-        text,
-        text,
-        format_html_join("", "{}", ((p,) for p in parts)),
+    name = html.escape(text)
+    return mark_safe(  # noqa: S308 (numbers written here, and the label escaped)
+        f'<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{name}" '
+        f'focusable="false"><title>{name}</title>{"".join(parts)}</svg>'
     )
