@@ -9,10 +9,13 @@ opened: no query of its own.
 
 from __future__ import annotations
 
+import html
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.utils.safestring import SafeString, mark_safe
 
 from attune.alerts.models import Alert, AlertKind
 from attune.alerts.queries import ClosedAlert
@@ -150,6 +153,9 @@ class NotesTimeline:
     notes: list[TimelineNote]
     writable: list[NoteToWrite]
     error: str
+    #: ``writable`` as the page's links, "session 3, session 5": written here, not by a
+    #: template loop of four variables a session (issue 11, web load).
+    writable_links: SafeString = field(default_factory=lambda: SafeString(""))
 
 
 def notes_timeline(notes: EpisodeNotes) -> NotesTimeline:
@@ -173,9 +179,16 @@ def notes_timeline(notes: EpisodeNotes) -> NotesTimeline:
                 for_supervision=bool(read.content.supervision),
             )
         )
+    writable = [NoteToWrite(session_url(s.pk), str(s.number)) for s in notes.writable]
+    links = ", ".join(
+        f'<a href="{html.escape(w.url)}" data-testid="write-note-{w.number}" '
+        f'aria-label="Write a private note for session {w.number}">session {w.number}</a>'
+        for w in writable
+    )
     return NotesTimeline(
         show=notes.show,
         notes=rows,
-        writable=[NoteToWrite(session_url(s.pk), str(s.number)) for s in notes.writable],
+        writable=writable,
         error=notes.error,
+        writable_links=mark_safe(links),  # noqa: S308 (an escaped address and digits)
     )
