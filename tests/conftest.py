@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from typing import TypeVar
 
 import pytest
 from django.db import transaction
@@ -27,6 +29,7 @@ hypothesis_settings.register_profile("attune", deadline=None)
 hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
+T = TypeVar("T")
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -240,6 +243,30 @@ def demo_practice(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
+
+
+def kept_for_a_scope(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
+    """For a fixture of a wider scope (a class, a module) whose tests only read what ``build``
+    writes: ``yield from kept_for_a_scope(django_db_blocker, build)``. ``build`` runs once, inside
+    a transaction rolled back when the scope ends, as ``demo_practice`` does; each test still
+    runs in its own savepoint (``db``), so what one test changes the next does not see. Never
+    with ``transactional_db``. Passwords are hashed the fast way, as in every test."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                value = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
