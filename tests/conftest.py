@@ -271,11 +271,14 @@ def kept_for_a_scope(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
 
 @pytest.fixture
 def redis_cache_url() -> str:
-    """A Redis database for tests of the shared cache (127.0.0.1:6379, db 15). Skipped on a
-    machine without Redis; under CI=true a missing Redis fails, never skips."""
+    """A Redis database for tests of the shared cache (127.0.0.1:6379, db 15; another with
+    ``ATTUNE_TEST_REDIS_URL``, as .ci/run gives the PostgreSQL run, which runs beside make test:
+    the tests empty their database). Skipped on a machine without Redis; under CI=true a missing
+    Redis fails, never skips."""
     import os
     import socket
 
+    url = os.environ.get("ATTUNE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
             pass
@@ -283,4 +286,4 @@ def redis_cache_url() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail("Redis is not reachable on 127.0.0.1:6379 (CI must run this test)")
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    return "redis://127.0.0.1:6379/15"
+    return url
