@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from typing import TypeVar
 
 import pytest
 from django.db import transaction
@@ -27,6 +29,7 @@ hypothesis_settings.register_profile("attune", deadline=None)
 hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
+T = TypeVar("T")
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -242,13 +245,40 @@ def demo_practice(django_db_setup, django_db_blocker):
         atomic.__exit__(None, None, None)
 
 
+def kept_for_a_scope(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
+    """For a fixture of a wider scope (a class, a module) whose tests only read what ``build``
+    writes: ``yield from kept_for_a_scope(django_db_blocker, build)``. ``build`` runs once, inside
+    a transaction rolled back when the scope ends, as ``demo_practice`` does; each test still
+    runs in its own savepoint (``db``), so what one test changes the next does not see. Never
+    with ``transactional_db``. Passwords are hashed the fast way, as in every test."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                value = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
 def redis_cache_url() -> str:
-    """A Redis database for tests of the shared cache (127.0.0.1:6379, db 15). Skipped on a
-    machine without Redis; under CI=true a missing Redis fails, never skips."""
+    """A Redis database for tests of the shared cache (127.0.0.1:6379, db 15; another with
+    ``ATTUNE_TEST_REDIS_URL``, as .ci/run gives the PostgreSQL run, which runs beside make test:
+    the tests empty their database). Skipped on a machine without Redis; under CI=true a missing
+    Redis fails, never skips."""
     import os
     import socket
 
+    url = os.environ.get("ATTUNE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
             pass
@@ -256,4 +286,4 @@ def redis_cache_url() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail("Redis is not reachable on 127.0.0.1:6379 (CI must run this test)")
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    return "redis://127.0.0.1:6379/15"
+    return url

@@ -13,8 +13,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from attune.accounts.models import Role
+from tests import factories
 from tests.care_helpers import as_user
-from tests.conftest import make_therapist
+from tests.conftest import kept_for_a_scope, make_therapist, make_user
 from tests.test_practice_outcomes_page import URL, finished
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +44,14 @@ def courses(practice, therapist, recovered: int, not_recovered: int, seed: int) 
         finished(practice, therapist, 1, course=course)
 
 
-@pytest.fixture
-def team(practice, supervisor, therapist):
+def _team() -> dict:
     """Tara (supervised by Sam) 28 of 38 recovered, Bo 10 of 38, Cy 15 of 30, Di 5 of 14: the
-    practice's rate is 58 of 120 = 48.3 %."""
+    practice's rate is 58 of 120 = 48.3 %. The people of tests/conftest.py's fixtures
+    (``practice``, ``supervisor``, ``therapist``, ``practice_admin``), made the same way."""
+    practice = factories.PracticeFactory(name="Test Practice", slug="test-practice")
+    supervisor = make_user(practice, "sam.supervisor@example.org", Role.SUPERVISOR)
+    therapist = make_therapist(practice, "tara.therapist@example.org", supervisor=supervisor)
+    admin = make_user(practice, "ada.admin@example.org", Role.PRACTICE_ADMIN, is_staff=True)
     bo = make_therapist(practice, "bo.brown@example.org")
     cy = make_therapist(practice, "cy.cole@example.org")
     di = make_therapist(practice, "di.dunn@example.org")
@@ -53,7 +59,14 @@ def team(practice, supervisor, therapist):
     courses(practice, bo, 10, 28, 2)
     courses(practice, cy, 15, 15, 3)
     courses(practice, di, 5, 9, 4)
-    return {"tara": therapist, "bo": bo, "cy": cy, "di": di}
+    return {
+        "tara": therapist,
+        "bo": bo,
+        "cy": cy,
+        "di": di,
+        "supervisor": supervisor,
+        "admin": admin,
+    }
 
 
 def _rows(page: str, testid: str) -> list[str]:
@@ -68,90 +81,95 @@ def _text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def test_the_funnel_places_and_classifies_against_spiegelhalter_limits(
-    client, practice_admin, team
-):
-    as_user(client, practice_admin)
-    page = _text(client.get(URL, YEAR))
-    funnel = _rows(page, "funnel-row")
-    print("\n" + "\n".join(funnel))
-    # alphabetical, not ranked
-    assert [r.split("|")[1] for r in funnel] == [
-        "Bo Brown",
-        "Cy Cole",
-        "Di Dunn",
-        "Tara Therapist",
-    ]
-    bo, cy, di, tara = funnel
-    assert "26.3 %" in bo and "below the expected range" in bo
-    assert "50.0 %" in cy and "within the expected range" in cy
-    assert "not placed (fewer than 15 courses)" in di and "Di Dunn" in di
-    assert "73.7 %" in tara and "above the expected range" in tara
-    # the practice's rate is the centre line; three marks drawn (Di is not placed)
-    assert "practice’s recovery rate (48.3 %)" in page
-    assert re.search(r'data-testid="funnel-svg" data-marks="3"', page)
-    assert page.count('class="funnel-mark') == 3
-    assert page.count('class="limit-inner"') == 2 and page.count('class="limit-outer"') == 2
+@pytest.fixture(scope="class")
+def team(django_db_setup, django_db_blocker):
+    """``_team``, built once for the class that asks for it (120 finished courses, about 5 s) and
+    rolled back after its last test (``kept_for_a_scope``)."""
+    yield from kept_for_a_scope(django_db_blocker, _team)
 
 
-def test_the_model_places_from_15_courses_and_gives_the_icc_with_its_interval(
-    client, practice_admin, team
-):
-    as_user(client, practice_admin)
-    page = _text(client.get(URL, YEAR))
-    effects = _rows(page, "effects-row")
-    print("\n" + "\n".join(effects))
-    assert [r.split("|")[1] for r in effects] == [
-        "Bo Brown",
-        "Cy Cole",
-        "Di Dunn",
-        "Tara Therapist",
-    ]
-    assert "not placed (fewer than 15 courses)" in effects[2]
-    for placed in (effects[0], effects[1], effects[3]):
-        assert re.search(r"[+-]\d+\.\d to [+-]\d+\.\d", placed)
-    # Tara's clients improved most, Bo's least: the model sees it with intake allowed for;
-    # "within" exactly when the interval crosses 0 (more/less improvement otherwise)
-    values = {r.split("|")[1]: float(r.split("|")[5]) for r in effects if "not placed" not in r}
-    assert values["Tara Therapist"] < values["Cy Cole"] < values["Bo Brown"]
-    assert values["Tara Therapist"] < 0 < values["Bo Brown"]
-    for row in (effects[0], effects[1], effects[3]):
-        lo, hi = (float(v) for v in re.findall(r"[+-]\d+\.\d(?= to |\|)", row)[-2:])
-        crosses = lo <= 0 <= hi
-        assert ("within the expected range" in row) == crosses, row
-    icc = re.search(
-        r"<strong>(\d+\.\d) %</strong> lies between therapists \(95 % interval "
-        r"(\d+\.\d) – (\d+\.\d) %",
-        page,
-    )
-    assert icc, "the share of variance between therapists with its interval"
-    share, lo, hi = (float(v) for v in icc.groups())
-    assert 0 <= lo <= share <= hi <= 100
-    print(f"share between therapists {share} % [{lo}, {hi}]")
-    assert re.search(r'data-testid="caterpillar-svg" data-marks="3"', page)
-    assert page.count('class="effect-mark"') == 3
+class TestAPracticeOfFourTherapists:
+    """The four tests that only read ``team``'s practice."""
 
+    def test_the_funnel_places_and_classifies_against_spiegelhalter_limits(self, client, team):
+        as_user(client, team["admin"])
+        page = _text(client.get(URL, YEAR))
+        funnel = _rows(page, "funnel-row")
+        print("\n" + "\n".join(funnel))
+        # alphabetical, not ranked
+        assert [r.split("|")[1] for r in funnel] == [
+            "Bo Brown",
+            "Cy Cole",
+            "Di Dunn",
+            "Tara Therapist",
+        ]
+        bo, cy, di, tara = funnel
+        assert "26.3 %" in bo and "below the expected range" in bo
+        assert "50.0 %" in cy and "within the expected range" in cy
+        assert "not placed (fewer than 15 courses)" in di and "Di Dunn" in di
+        assert "73.7 %" in tara and "above the expected range" in tara
+        # the practice's rate is the centre line; three marks drawn (Di is not placed)
+        assert "practice’s recovery rate (48.3 %)" in page
+        assert re.search(r'data-testid="funnel-svg" data-marks="3"', page)
+        assert page.count('class="funnel-mark') == 3
+        assert page.count('class="limit-inner"') == 2 and page.count('class="limit-outer"') == 2
 
-def test_a_supervisor_sees_her_supervisees_against_the_practice(client, supervisor, team):
-    as_user(client, supervisor)
-    page = _text(client.get(URL, YEAR))
-    assert [r.split("|")[1] for r in _rows(page, "funnel-row")] == ["Tara Therapist"]
-    assert [r.split("|")[1] for r in _rows(page, "effects-row")] == ["Tara Therapist"]
-    assert "above the expected range" in page and "48.3 %" in page
-    for other in ("Bo Brown", "Cy Cole", "Di Dunn"):
-        assert other not in page
+    def test_the_model_places_from_15_courses_and_gives_the_icc_with_its_interval(
+        self, client, team
+    ):
+        as_user(client, team["admin"])
+        page = _text(client.get(URL, YEAR))
+        effects = _rows(page, "effects-row")
+        print("\n" + "\n".join(effects))
+        assert [r.split("|")[1] for r in effects] == [
+            "Bo Brown",
+            "Cy Cole",
+            "Di Dunn",
+            "Tara Therapist",
+        ]
+        assert "not placed (fewer than 15 courses)" in effects[2]
+        for placed in (effects[0], effects[1], effects[3]):
+            assert re.search(r"[+-]\d+\.\d to [+-]\d+\.\d", placed)
+        # Tara's clients improved most, Bo's least: the model sees it with intake allowed for;
+        # "within" exactly when the interval crosses 0 (more/less improvement otherwise)
+        values = {r.split("|")[1]: float(r.split("|")[5]) for r in effects if "not placed" not in r}
+        assert values["Tara Therapist"] < values["Cy Cole"] < values["Bo Brown"]
+        assert values["Tara Therapist"] < 0 < values["Bo Brown"]
+        for row in (effects[0], effects[1], effects[3]):
+            lo, hi = (float(v) for v in re.findall(r"[+-]\d+\.\d(?= to |\|)", row)[-2:])
+            crosses = lo <= 0 <= hi
+            assert ("within the expected range" in row) == crosses, row
+        icc = re.search(
+            r"<strong>(\d+\.\d) %</strong> lies between therapists \(95 % interval "
+            r"(\d+\.\d) – (\d+\.\d) %",
+            page,
+        )
+        assert icc, "the share of variance between therapists with its interval"
+        share, lo, hi = (float(v) for v in icc.groups())
+        assert 0 <= lo <= share <= hi <= 100
+        print(f"share between therapists {share} % [{lo}, {hi}]")
+        assert re.search(r'data-testid="caterpillar-svg" data-marks="3"', page)
+        assert page.count('class="effect-mark"') == 3
 
+    def test_a_supervisor_sees_her_supervisees_against_the_practice(self, client, team):
+        as_user(client, team["supervisor"])
+        page = _text(client.get(URL, YEAR))
+        assert [r.split("|")[1] for r in _rows(page, "funnel-row")] == ["Tara Therapist"]
+        assert [r.split("|")[1] for r in _rows(page, "effects-row")] == ["Tara Therapist"]
+        assert "above the expected range" in page and "48.3 %" in page
+        for other in ("Bo Brown", "Cy Cole", "Di Dunn"):
+            assert other not in page
 
-def test_a_therapist_sees_only_her_own_row(client, team):
-    as_user(client, team["bo"])
-    page = _text(client.get(URL, YEAR))
-    assert "Your outcomes beside the practice, for learning" in page
-    assert [r.split("|")[1] for r in _rows(page, "funnel-row")] == ["Bo Brown"]
-    assert [r.split("|")[1] for r in _rows(page, "effects-row")] == ["Bo Brown"]
-    assert "below the expected range" in page
-    assert page.count('class="funnel-mark') == 1
-    for other in ("Tara Therapist", "Cy Cole", "Di Dunn", "73.7 %", "50.0 %"):
-        assert other not in page
+    def test_a_therapist_sees_only_her_own_row(self, client, team):
+        as_user(client, team["bo"])
+        page = _text(client.get(URL, YEAR))
+        assert "Your outcomes beside the practice, for learning" in page
+        assert [r.split("|")[1] for r in _rows(page, "funnel-row")] == ["Bo Brown"]
+        assert [r.split("|")[1] for r in _rows(page, "effects-row")] == ["Bo Brown"]
+        assert "below the expected range" in page
+        assert page.count('class="funnel-mark') == 1
+        for other in ("Tara Therapist", "Cy Cole", "Di Dunn", "73.7 %", "50.0 %"):
+            assert other not in page
 
 
 def test_no_comparison_when_one_colleague_could_be_subtracted_out(

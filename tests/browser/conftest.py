@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
+from copy import deepcopy as copy_of
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.utils import timezone
 
+from attune.accounts.models import User
+from attune.demo.loader import load_demo
+from attune.practice.models import Practice
+from attune.simulation.practice import SimPractice
 from tests.conftest import PASSWORD
+
+T = TypeVar("T")
 
 # Playwright's sync API runs an event loop in the test thread; without this, Django refuses
 # the ORM calls the tests make between browser steps (SynchronousOnlyOperation).
@@ -45,6 +56,61 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if Path(item.path).resolve().is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
+
+
+# Built data, by key: a copy of the whole test database taken right after it was built, and what
+# the builder returned. Per process, so per xdist worker.
+_SNAPSHOTS: dict[str, tuple[sqlite3.Connection, Any]] = {}
+
+
+def restored(key: str, build: Callable[[], T]) -> T:
+    """The data ``build`` writes, in the test database, for one test that uses ``live_server``
+    (``transactional_db``: committed, so the server thread sees it; the tables are emptied after
+    the test). The first test on a worker that asks for ``key`` runs ``build``; on SQLite the
+    database is then copied aside (SQLite's online backup, a few milliseconds), and every later
+    test asking for ``key`` gets that copy written back over its empty database instead of
+    running ``build`` again (the demo: about 2 s of CPU each time). Each test still starts from
+    the same fresh data and may change it as it likes: nothing it writes reaches the next test.
+    Each test gets its own deep copy of what ``build`` returned. On other databases ``build``
+    runs every time.
+
+    The copy replaces the whole database, so the test must not have written anything before:
+    ask for the fixture that calls this before any fixture that makes people or practices."""
+    if Practice.objects.exists() or User.objects.exists():
+        raise RuntimeError(
+            f"{key!r} is built on an empty database: this test made practices or people before "
+            "asking for it (put its fixture first)"
+        )
+    if connection.vendor != "sqlite":
+        return build()
+    assert not connection.in_atomic_block, "restored() needs live_server / transactional_db"
+    connection.ensure_connection()
+    live = connection.connection
+    if key in _SNAPSHOTS:
+        copy, value = _SNAPSHOTS[key]
+        copy.backup(live)
+        # Content types were created again, with new ids, when the last test's teardown emptied
+        # the tables; the restored table has the copy's ids: forget the cached ones.
+        ContentType.objects.clear_cache()
+        return copy_of(value)
+    value = build()
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    live.backup(copy)
+    _SNAPSHOTS[key] = (copy, copy_of(value))
+    return value
+
+
+def loaded_demo() -> SimPractice:
+    """The demo practice (``load_demo`` on today's date) in the empty test database: loaded once
+    per worker, restored from its copy after that (``restored``)."""
+    today = timezone.localdate()
+    return restored(f"demo {today}", lambda: load_demo(today))
+
+
+@pytest.fixture
+def demo(transactional_db: None) -> SimPractice:
+    """The demo practice, for a test that uses ``live_server`` (``loaded_demo``)."""
+    return loaded_demo()
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from attune.accounts.models import User
 from attune.alerts.models import AlertStatus
 from attune.care.models import Episode, EpisodeStatus
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from attune.measures.models import Phase, Response
 from attune.portal.composer import request_ending
 from tests.browser.conftest import PHONE, login
@@ -19,11 +18,6 @@ from tests.browser.conftest import PHONE, login
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 #: A pinned safety alert waits for its follow-up in these states (workspace.queries.is_pinned).
 WAITING = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 def latest_comment(episode: Episode) -> str:

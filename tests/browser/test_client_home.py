@@ -12,11 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from attune.clientportal.models import FeedbackMessage
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, login
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 from tests.browser.test_check_in_journey import assert_no_horizontal_scroll, choose, send
@@ -24,11 +23,6 @@ from tests.browser.test_check_in_journey import assert_no_horizontal_scroll, cho
 SHOTS = os.environ.get("ATTUNE_SCREENSHOTS")
 #: Issue 12: the demo client's home on a phone, at most this tall (it was about 5,500 px).
 MAX_PHONE_HEIGHT = 2_500
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 def page_height(page) -> int:

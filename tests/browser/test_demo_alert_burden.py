@@ -11,19 +11,11 @@ Checked on the demo loaded for each of 21 consecutive days: therapist@ 1-4 of 14
 
 from __future__ import annotations
 
-import pytest
-from django.utils import timezone
-
 from attune.accounts.models import Role, User
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import login
 
 MOST = 0.30
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 def alerted_share(page, live_server, email: str) -> tuple[int, int]:

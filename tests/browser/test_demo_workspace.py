@@ -11,19 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-from django.utils import timezone
-
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from attune.notes.models import ProcessNote
 from tests.browser.conftest import login
 
 SHOTS = os.environ.get("ATTUNE_SCREENSHOTS")
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 def drawn(page, canvas_id: str) -> int:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 
 from attune.accounts.models import User
 from attune.alerts.models import AlertStatus
 from attune.care.models import Episode, EpisodeStatus
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from attune.portal.composer import request_ending
 from tests.browser.conftest import PHONE, login
 from tests.browser.test_before_session import latest_comment
@@ -25,11 +24,6 @@ DEVICE_IDS = ["1280x800", "390x844"]
 #: The height the issue allows the longest episode on a desktop.
 MAX_DESKTOP_PX = 5_000
 WAITING = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 def open_episode(new_page, live_server, device, episode):

@@ -11,26 +11,27 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_PASSWORD, load_demo
-from tests.browser.conftest import PHONE, login
+from attune.demo.loader import DEMO_PASSWORD
+from tests.browser.conftest import PHONE, loaded_demo, login, restored
 from tests.browser.test_accessibility import Audit
 
 SCREENS = {"1280x900": {"viewport": {"width": 1280, "height": 900}}, "390x844": PHONE}
 
 
 @pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
-
-
-@pytest.fixture
-def history(demo):
+def history(transactional_db):
     """The demo has 9 finished courses, all withheld under the limit of 10. Add a past year
     (2024-25, which has England figures) of finished courses for therapist@ and a colleague
-    she shares a supervisor with, so that rates and the chart may be shown."""
+    she shares a supervisor with, so that rates and the chart may be shown. Built once per
+    worker, restored for the other tests (``restored``)."""
+    return restored(f"{timezone.localdate()} demo + 2024-25 history", _demo_with_history)
+
+
+def _demo_with_history() -> str:
     from attune.accounts.models import User
     from tests.test_practice_outcomes_page import UNCHANGED, finished
 
+    loaded_demo()
     therapist = User.objects.get(email="therapist@example.org")
     supervisor = User.objects.get(email="supervisor@example.org")
     other = (

@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_PASSWORD, load_demo
-from tests.browser.conftest import PHONE, login
+from attune.demo.loader import DEMO_PASSWORD
+from tests.browser.conftest import PHONE, loaded_demo, login, restored
 from tests.browser.test_accessibility import Audit
 
 YEAR = "2024-25"
@@ -24,11 +24,16 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 @pytest.fixture
 def team(transactional_db):
     """The demo, and 2024-25 courses: therapist@ 28 of 38 recovered, another supervisee of
-    supervisor@ 10 of 38, two therapists she does not supervise 15 of 30 each."""
+    supervisor@ 10 of 38, two therapists she does not supervise 15 of 30 each. Built once per
+    worker, restored for the other tests (``restored``)."""
+    return restored(f"{timezone.localdate()} demo + 2024-25 team", _demo_with_team)
+
+
+def _demo_with_team() -> dict[str, Any]:
     from attune.accounts.models import Role, User
     from tests.test_practice_outcomes_therapists import courses
 
-    load_demo(timezone.localdate())
+    loaded_demo()
     therapist = User.objects.get(email="therapist@example.org")
     supervisor = User.objects.get(email="supervisor@example.org")
     practice = therapist.practice

@@ -8,19 +8,13 @@ import re
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, login
 from tests.browser.test_accessibility import Audit
 
 SCREENS = {"1280x900": {"viewport": {"width": 1280, "height": 900}}, "390x844": PHONE}
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))

@@ -10,17 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from attune.outcomes.research_export import NAMES
 from tests.browser.conftest import login
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 def test_the_administrator_downloads_csv_and_parquet(demo, live_server, new_page: Any):

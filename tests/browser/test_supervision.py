@@ -7,21 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from attune.accounts.models import User
-from attune.demo.loader import DEMO_PASSWORD, load_demo
+from attune.demo.loader import DEMO_PASSWORD
 from attune.supervision.models import SupervisionNote
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 
 RECOMMENDATION = "Ask him what an ending would mean to him before deciding anything."
-
-
-@pytest.fixture
-def demo(transactional_db):
-    return load_demo(timezone.localdate())
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
