@@ -51,3 +51,17 @@ def test_an_area_without_enough_data_says_so_and_the_summary_names_the_best_meas
     )  # fmt: skip
     assert match.measured == strengths[:2]
     assert match.summary == "works with grief; of 10 clients with grief, 8 reliably improved"
+
+
+def test_the_gender_asked_for_is_a_reason_and_a_summary_without_data_keeps_the_reasons(practice):
+    area = factories.ProblemAreaFactory()
+    profile = factories.TherapistFactory(practice=practice).therapist_profile
+    profile.gender = "woman"
+    profile.save()
+    [match] = [m for m in find_matches([area], Preferences(gender="woman")) if m.profile == profile]
+    assert "a woman" in match.reasons
+    bare = Match(
+        profile=profile, score=1.0, fit=1.0, reasons=["a woman"],
+        strengths=[AreaStrength(area=area, enough_data=False)],
+    )  # fmt: skip
+    assert bare.summary == "a woman"
