@@ -16,7 +16,8 @@ from django.utils import timezone
 from attune.care.models import Attendance, Session
 from attune.measures.models import Phase, Response
 from attune.reminders import services
-from attune.reminders.models import DeliveryStatus, ReminderDelivery
+from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
+from tests import factories
 from tests.answers import check_in_post
 from tests.care_helpers import as_user
 
@@ -172,3 +173,15 @@ def test_a_link_to_a_form_answered_in_the_portal_meanwhile_says_used(
     page = client.post(path, check_in_post([1] * 9, [1] * 7))
     assert "Already sent" in page.content.decode()
     assert Response.objects.count() == 2  # the portal's PHQ-9 and GAD-7 only
+
+
+def test_an_exit_link_finds_what_was_stored_under_its_key_in_the_episode(
+    episode, other_episode, last_attended
+):
+    link = factories.FormLinkFactory(session=None, episode=episode, phase=LinkPhase.EXIT)
+    key = uuid.uuid4()
+    stored = factories.ResponseFactory(session=last_attended, phase=Phase.EXIT, idempotency_key=key)
+    assert services.answered_with(link, key) == [stored]
+    assert services.answered_with(link, uuid.uuid4()) == []
+    elsewhere = factories.FormLinkFactory(session=None, episode=other_episode, phase=LinkPhase.EXIT)
+    assert services.answered_with(elsewhere, key) == []
