@@ -397,6 +397,7 @@ def _codes(request: HttpRequest) -> set[str]:
             system, bar, code = value.partition("|")
             if bar and system not in ("", fr.LOINC):
                 codes.add("\x00unknown")  # another system: matches nothing
+                continue
             codes.add(code if bar else system)
     return codes
 
