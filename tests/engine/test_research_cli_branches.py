@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +253,13 @@ def test_folder_is_not_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
             ),
             "--rci-method ha computes its own true-score cut-off: give --cutoff-type",
         ),
+        (("--rc", "5", "--pre", "post"), "--pre and --post name the same time"),
+        (
+            ("--rc", "5", "--functional-mean", "3", "--functional-sd", "0"),
+            "--functional-sd must be positive",
+        ),
+        (("--reliability", "0.8", "--sd", "-1"), "--sd must be positive, got -1"),
+        (("--rc", "5", "--cutoff", "inf"), "--cutoff must be a finite number"),
     ],
 )
 def test_outcomes_option_errors(
@@ -323,3 +331,59 @@ def test_sudden_gains_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     message = error(capsys, "sudden-gains", bad, "--id", "id", "--columns", "s1,s2,s3,s4")
     assert "line 3" in message
     assert "s2" in message
+
+
+def test_cutoff_needs_two_complete_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = "id,time,score\n1,pre,20\n1,post,8\n2,pre,20\n"
+    message = error(capsys, "outcomes", write(tmp_path, one), *BASE, "--approach", "statistical")
+    assert message.endswith(
+        "only one complete case: the cut-off cannot be estimated, give --cutoff"
+    )
+
+
+def test_other_times_and_missing_scores_through_csv_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows at a third time are skipped; NA is a missing score (the csv module's reading)."""
+    text = (
+        "id,time,score,n,n\n1,pre,20,,\n1,mid,15,,\n1,post,8,,\n2,pre,NA,,\n2,post,3,,\n"
+        "3,pre,10,,\n3,post,16,,\n"
+    )
+    code, out, _ = outcomes(capsys, write(tmp_path, text), "--rc", "5", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert (result["n"], result["ids_in_file"]) == (2, 3)
+    assert [(p["id"], p["change"], p["category"]) for p in result["people"]] == [
+        (1, -12.0, "improved"),
+        (3, 6.0, "deteriorated"),
+    ]
+
+
+def test_json_without_pyarrow_is_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the optional pyarrow (``attune[research]``) the JSON is written by ``json_items``.
+
+    Twelve people with two distinct changes (many repeated RCIs) and five with distinct ones,
+    with number ids and with text ids.
+    """
+    many = "id,time,score\n" + "".join(
+        f"{i},pre,20\n{i},post,{8 if i % 2 else 18}\n" for i in range(1, 13)
+    )
+    texts = LONG.replace("\n1,", "\nann,").replace("\n2,", "\nbob,")
+    runs = []
+    for text in (LONG, many, texts):
+        path = write(tmp_path, text)
+        args = ("--reliability", "0.8", "--sd", "7.4", "--json")
+        code, with_arrow, _ = outcomes(capsys, path, *args)
+        assert code == 0
+        with monkeypatch.context() as patch:
+            patch.setitem(sys.modules, "pyarrow", None)
+            code, without, _ = outcomes(capsys, path, *args)
+        assert code == 0
+        assert without == with_arrow
+        runs.append(json.loads(without))
+    assert [p["category"] for p in runs[1]["people"]][:2] == ["improved", "unchanged"]
+    assert [p["id"] for p in runs[2]["people"]][:3] == ["ann", "bob", "3"]
