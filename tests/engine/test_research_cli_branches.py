@@ -387,3 +387,60 @@ def test_json_without_pyarrow_is_the_same(
         runs.append(json.loads(without))
     assert [p["category"] for p in runs[1]["people"]][:2] == ["improved", "unchanged"]
     assert [p["id"] for p in runs[2]["people"]][:3] == ["ann", "bob", "3"]
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_plots_without_band_cutoff_or_gains(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """nk has no ± band (only jt draws one) and distribution no cut-off; a file without sudden
+    gains still gets its (empty) plot; a gain at the second session has no two sessions before
+    it to draw."""
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "nk.svg"
+    code, out, _ = outcomes(
+        capsys,
+        write(tmp_path, LONG),
+        "--approach",
+        "distribution",
+        "--reliability",
+        "0.8",
+        "--rci-method",
+        "nk",
+        "--plot",
+        target,
+    )
+    assert code == 0
+    assert "improved         2   40.00 %" in out
+    assert target.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    flat = "id,s1,s2,s3,s4,s5,s6\n1,20,21,20,21,20,21\n2,10,11,10,11,10,11\n"
+    empty = tmp_path / "none.png"
+    code, out, _ = run(
+        capsys,
+        "sudden-gains",
+        write(tmp_path, flat, "flat.csv"),
+        "--id",
+        "id",
+        *COLS,
+        "--plot",
+        empty,
+    )
+    assert code == 0
+    assert empty.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    early = "id,s1,s2,s3,s4,s5,s6\n1,30,30,10,10,11,10\n2,20,21,20,21,20,21\n"
+    gain = tmp_path / "gain.png"
+    code, out, _ = run(
+        capsys,
+        "sudden-gains",
+        write(tmp_path, early, "early.csv"),
+        "--id",
+        "id",
+        *COLS,
+        "--plot",
+        gain,
+    )
+    assert code == 0
+    assert out.splitlines()[-1].split()[:4] == ["1", "2", "→", "3"]
+    assert gain.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
