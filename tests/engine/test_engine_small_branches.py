@@ -1,5 +1,5 @@
 """Argument checks and edge cases of the engine modules the main tests leave (issue 15):
-outcomes, recovery, modality_review, not_on_track_card."""
+outcomes, recovery, modality_review, not_on_track_card, therapist_effects."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from attune.engine import outcomes, recovery
 from attune.engine.modality_review import ModalityReviewConfig
 from attune.engine.not_on_track_card import NotOnTrackCardConfig
+from attune.engine.therapist_effects import therapist_model
 
 
 def test_cutoff_c_worked_example_and_bad_sds() -> None:
@@ -62,3 +63,14 @@ def test_review_and_card_configs_checked() -> None:
         NotOnTrackCardConfig(exit_after=0)
     with pytest.raises(ValueError, match="enter_after and exit_after must be at least 1"):
         NotOnTrackCardConfig(enter_after=0)
+
+
+def test_therapist_model_without_bootstrap_has_no_interval() -> None:
+    intake = [10, 12, 14, 16, 11, 13, 15, 9]
+    change = [-3, -5, -2, -6, -4, -1, -7, -2]
+    who = ["a", "a", "a", "a", "b", "b", "b", "b"]
+    plain = therapist_model(intake, change, who, n_boot=0, min_cases=1)
+    boot = therapist_model(intake, change, who, n_boot=50, min_cases=1)
+    assert math.isnan(plain.icc_lower) and math.isnan(plain.icc_upper)
+    assert plain.icc == boot.icc  # the point estimate does not depend on the bootstrap
+    assert boot.icc_lower <= boot.icc <= boot.icc_upper
