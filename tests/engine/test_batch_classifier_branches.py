@@ -51,8 +51,16 @@ def test_batch_from_courses_takes_given_arrays(simulated: tuple[EpisodeBatch, Co
     assert (given.phq9_item9 == 2.0).all()
     assert (given.modality_mix == 5).all()
     assert given.critical_text.all()
-    # the defaults: item 9 is 0 wherever a PHQ-9 was taken, one mix (0) inside the episode
-    assert set(np.unique(batch.phq9_item9[~np.isnan(batch.phq9)])) == {0.0}
+    # the defaults: item 9 is 0 wherever a PHQ-9 was taken (NaN elsewhere), mix 0 at every
+    # session of the episode and -1 past its end
+    default = batch_from_courses(courses)
+    taken = ~np.isnan(default.phq9)
+    assert (default.phq9_item9[taken] == 0.0).all()
+    assert np.isnan(default.phq9_item9[~taken]).all()
+    inside = default.attendance >= 0
+    assert (default.modality_mix[inside] == 0).all()
+    assert (default.modality_mix[~inside] == -1).all()
+    assert (~inside).any()  # some episodes are shorter than the longest
 
 
 def test_simulate_batch_arguments_checked() -> None:
