@@ -11,6 +11,7 @@ import pytest
 
 from attune.engine.batch import EpisodeBatch
 from attune.engine.classifier import Reader, TermBlock, evaluate
+from attune.engine.not_on_track_card import detect_not_on_track_card
 from attune.simulation.to_batch import batch_from_courses, simulate_batch
 from attune.simulation.trajectories import Courses
 
@@ -100,3 +101,12 @@ def test_evaluate_needs_matching_lists() -> None:
         evaluate([], [])
     with pytest.raises(ValueError, match="non-empty and of the same length"):
         evaluate([{"sleep"}], [{"sleep"}, set()])
+
+
+def test_not_on_track_card_of_no_episodes(simulated: tuple[EpisodeBatch, Courses]) -> None:
+    batch, _ = simulated
+    empty = dataclasses.replace(
+        batch, **{f.name: getattr(batch, f.name)[:0] for f in dataclasses.fields(batch)}
+    )
+    assert empty.attendance.shape == (0, batch.attendance.shape[1])
+    assert detect_not_on_track_card(empty) == []
