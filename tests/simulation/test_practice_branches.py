@@ -3,6 +3,8 @@ name pool runs out or a name is taken."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 
 from attune.simulation import practice, text
@@ -24,3 +26,16 @@ def test_client_names_skip_taken_emails_and_stop_when_the_pool_is_used_up() -> N
         last,
         "client-002",
     )
+
+
+def test_small_practice_makes_a_stuck_episode_to_transfer() -> None:
+    """With 20 clients and seed 3 no free episode is stuck by its draw (non-responder or
+    unrepaired rupture), so one is made a non-responder: the warm referral still happens,
+    and the client continues with a colleague."""
+    sim = practice.simulate_practice(date(2026, 11, 25), seed=3, n_clients=20)
+    moved = [e for e in sim.episodes if e.status == "transferred"]
+    assert [e.archetype for e in moved] == ["non_responder"]
+    after = [e for e in sim.episodes if e.client_key == moved[0].client_key and e is not moved[0]]
+    assert len(after) == 1
+    assert after[0].therapist_key != moved[0].therapist_key
+    assert after[0].started_on >= moved[0].started_on
