@@ -444,3 +444,34 @@ def test_plots_without_band_cutoff_or_gains(
     assert code == 0
     assert out.splitlines()[-1].split()[:4] == ["1", "2", "→", "3"]
     assert gain.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- empty files
+
+
+def test_files_without_columns_or_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    bare = tmp_path / "bare.parquet"
+    pq.write_table(pa.table({}), bare)
+    assert error(capsys, "outcomes", bare, *BASE, "--rc", "5").endswith(f"{bare} has no columns")
+    four = ("--columns", "s1,s2,s3,s4")
+    empty = tmp_path / "norows.parquet"
+    names = ["s1", "s2", "s3", "s4"]
+    pq.write_table(
+        pa.table(
+            {"id": pa.array([], pa.string()), **{c: pa.array([], pa.float64()) for c in names}}
+        ),
+        empty,
+    )
+    assert error(capsys, "sudden-gains", empty, "--id", "id", *four).endswith(
+        f"no scores: the columns s1, s2, s3, s4 of {empty} are empty"
+    )
+    header = write(tmp_path, "id,s1,s2,s3,s4\n", "header.csv")
+    assert error(capsys, "sudden-gains", header, "--id", "id", *four).endswith(
+        f"no scores: the columns s1, s2, s3, s4 of {header} are empty"
+    )
+    long_header = write(tmp_path, "id,time,score\n", "long.csv")
+    assert error(capsys, "outcomes", long_header, *BASE, "--rc", "5").endswith(
+        "no row of " + str(long_header) + " has that time in column 'time' (its times: none)"
+    )
