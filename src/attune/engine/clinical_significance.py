@@ -283,7 +283,10 @@ def rci_by_method(
         r2 = (sd_post**2 - se_m**2) / sd_post**2
         r12 = float(np.corrcoef(pre_a, post_a)[0, 1])
         cross = 2.0 * sd_pre * sd_post * r12
-        r_dd = (sd_pre**2 * r1 + sd_post**2 * r2 - cross) / (sd_pre**2 + sd_post**2 - cross)
+        var_change = sd_pre**2 + sd_post**2 - cross
+        if not var_change > 1e-12 * sd_pre**2:
+            raise ValueError("the changes all have the same value (SD 0)")
+        r_dd = (sd_pre**2 * r1 + sd_post**2 * r2 - cross) / var_change
         if not r_dd > 0:
             raise ValueError("the reliability of the difference scores is not positive")
         values = (change * r_dd + (m_post - m_pre) * (1.0 - r_dd)) / (
