@@ -3,6 +3,7 @@ they came in and a "Record safety follow-up" action."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -134,4 +135,6 @@ def test_the_caseload_pins_safety_alerts_first_whatever_the_filters(
     assert episode.client.display_name in panel  # although the name filter shows Zoe only
     assert "2 hours ago" in panel
     assert f"/alerts/{alert.pk}/action/" in panel and "Record safety follow-up" in panel
-    assert "zoe" not in panel.lower()
+    # The forms' CSRF tokens are random letters: "zoe" turned up in one (a flaky failure).
+    words = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", panel)
+    assert "zoe" not in words.lower()
