@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.safestring import SafeString, mark_safe
@@ -155,7 +155,7 @@ class NotesTimeline:
     error: str
     #: ``writable`` as the page's links, "session 3, session 5": written here, not by a
     #: template loop of four variables a session (issue 11, web load).
-    writable_links: SafeString = field(default_factory=lambda: SafeString(""))
+    writable_links: SafeString
 
 
 def notes_timeline(notes: EpisodeNotes) -> NotesTimeline:

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from attune.alerts.templatetags.alert_levels import severity_css
 from attune.workspace.queries import CaseloadRow
-from attune.workspace.templatetags.session_rows import _value, page_dates, page_urls
+from attune.workspace.templatetags.session_rows import _value, local_dates, page_urls
 
 register = template.Library()
 
@@ -68,7 +68,7 @@ def _open_alerts(row: CaseloadRow) -> str:
 def caseload_row(context: Any, row: CaseloadRow) -> SafeString:
     """The row ``workspace/caseload.html`` drew for ``row``, with the whitespace around it."""
     episode_url, report_url = page_urls(context, "workspace:episode", "workspace:report")
-    dates = page_dates(context)
+    dates = local_dates()
 
     def _date(value: datetime | None, layout: str) -> str:
         """``{{ value|date:layout }}``: "" for no date."""

@@ -106,11 +106,6 @@ def short_dates() -> Callable[[datetime | None], str]:
     return lambda moment: dates.format(moment, "j M Y")
 
 
-def page_dates(context: Any) -> LocalDates:
-    """``LocalDates`` for the rows of a page (``local_dates``)."""
-    return local_dates()
-
-
 def _value(value: object) -> str:
     """``{{ value }}`` with autoescaping: local time, localised numbers, escaped text."""
     kind = type(value)
@@ -186,7 +181,7 @@ def session_row(context: Any, session: Session) -> SafeString:
         )
     responses = loaded(session, "responses")
     response_url, record_url = page_urls(context, "workspace:response", "care:session-record")
-    day = page_dates(context).format(session.scheduled_at, "j M Y")
+    day = local_dates().format(session.scheduled_at, "j M Y")
     modalities = ", ".join(_value(m.name) for m in loaded(session, "modalities"))
     cells = [
         f"<tr>\n  <td>{''.join(first)}</td>",
