@@ -16,7 +16,11 @@ import pytest
 
 from attune.practice import backup as bk
 
-pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning")
+# `engines`: a backup is SQLite's online backup or pg_dump.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning"),
+    pytest.mark.engines,
+]
 
 
 def _use_database(settings, **db: object) -> None:

@@ -74,8 +74,17 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # Plain typed Python and numpy: no Django, no other app.
     "pure core": ("engine", "simulation", "analytics", "research", "batch"),
     # Small project-wide helpers with no models: URL converters, id-checking form fields, the
-    # visitor's address, response middleware, the typed accessors of Attune's settings.
-    "shared": ("conf", "converters", "record_fields", "client_address", "middleware", "db_routers"),
+    # visitor's address, response middleware, the typed accessors of Attune's settings, a
+    # service's errors on a form.
+    "shared": (
+        "conf",
+        "converters",
+        "record_fields",
+        "form_errors",
+        "client_address",
+        "middleware",
+        "db_routers",
+    ),
     # Models, services, queries, rules (several also serve their own pages today).
     "data": (
         "accounts",

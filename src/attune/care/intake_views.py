@@ -23,7 +23,7 @@ from attune.care import intake
 from attune.care.intake_forms import InviteClientForm, NewEpisodeForm
 from attune.care.intake_queries import invitations_waiting, last_episode, therapists_to_invite_to
 from attune.care.models import Client, Episode
-from attune.care.views import _add_errors
+from attune.form_errors import add_service_errors
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -92,7 +92,7 @@ def _invite_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             base_url=_base_url(request),
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return render(request, template, context, status=400)
     who = invitation.client.display_name
     sent = (
@@ -193,7 +193,7 @@ def new_episode(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespon
             base_url=_base_url(request),
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return render(request, template, context, status=400)
     messages.success(
         request,

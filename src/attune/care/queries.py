@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import BooleanField, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -16,6 +17,16 @@ from attune.care.fit_wording import SHORT_QUESTIONS
 from attune.care.models import Attendance, Ending, Episode, EpisodeStatus, Referral, Session
 from attune.measures.models import Phase, Response
 from attune.measures.queries import AnswerRow, answer_rows
+from attune.practice.models import TherapistProfile
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Caseload(TypedDict):
+        active_clients: int
+
+    #: A therapist's profile with her number of active episodes (``with_active_clients``).
+    TherapistWithCaseload = WithAnnotations[TherapistProfile, _Caseload]
 
 #: The dedupe key of the one fit alert (the engine's fit rule, attune.engine.fit).
 FIT_ALERT_KEY = "fit_check"
@@ -32,6 +43,26 @@ def episodes_visible_to(user: User) -> QuerySet[Episode]:
     if user.role == Role.CLIENT:
         return episodes.filter(client__user=user)
     return episodes.none()
+
+
+def with_active_clients(
+    profiles: QuerySet[TherapistProfile],
+) -> QuerySet[TherapistWithCaseload]:
+    """``profiles`` with ``active_clients``, each therapist's number of active episodes, and her
+    user, in the order of her name: the caseload of the supervision home and the practice page,
+    in the same query."""
+    with_caseload: QuerySet[TherapistWithCaseload] = (
+        profiles.select_related("user")
+        .annotate(
+            active_clients=Count(
+                "user__episodes_as_therapist",
+                filter=Q(user__episodes_as_therapist__status=EpisodeStatus.ACTIVE),
+                distinct=True,
+            ),
+        )
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    return with_caseload
 
 
 def active_episode_of_client(user: User) -> Episode | None:

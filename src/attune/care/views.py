@@ -13,7 +13,6 @@ from dataclasses import replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,21 +33,28 @@ from attune.care.forms import (
 from attune.care.models import Episode, Referral, Session
 from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
 from attune.care.referral_history import earlier_episodes
+from attune.form_errors import add_service_errors
 from attune.measures.form_layout import FormSection
 from attune.measures.models import Phase
 from attune.measures.services import stored_form
 
 
-def _episode_to_change(request: AuthenticatedHttpRequest, episode_id: int) -> Episode:
+def _episode_for(request: AuthenticatedHttpRequest, episode_id: int, permission: str) -> Episode:
+    """The episode, if the signed-in clinician sees it in the workspace and holds ``permission``
+    on it (``care.change_episode``, ``care.view_episode``); 404 when she cannot see it at all."""
     if not request.user.has_perm("care.use_workspace"):
         raise PermissionDenied
     episode = get_object_or_404(
         episodes_visible_to(request.user).select_related("client__user", "therapist"),
         pk=episode_id,
     )
-    if not request.user.has_perm("care.change_episode", episode):
+    if not request.user.has_perm(permission, episode):
         raise PermissionDenied
     return episode
+
+
+def _episode_to_change(request: AuthenticatedHttpRequest, episode_id: int) -> Episode:
+    return _episode_for(request, episode_id, "care.change_episode")
 
 
 def _episode_url(episode: Episode, anchor: str = "") -> str:
@@ -58,15 +64,6 @@ def _episode_url(episode: Episode, anchor: str = "") -> str:
 
 def _portal_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("portal:home"))
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: per field when it names one."""
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _invalid(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
@@ -106,7 +103,7 @@ def record_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpRe
             by=request.user,
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _invalid(request, template, context)
     messages.success(request, f"Session {session.number} saved.")
     return redirect(_episode_url(episode, "sessions-heading"))
@@ -135,7 +132,7 @@ def schedule_session(request: AuthenticatedHttpRequest, episode_id: int) -> Http
             by=request.user,
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _invalid(request, template, context)
     when = timezone.localtime(session.scheduled_at)
     messages.success(request, f"Session {session.number} booked for {when:%a %d %b %Y, %H:%M}.")
@@ -239,7 +236,7 @@ def refer(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
             base_url=request.build_absolute_uri("/"),
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _invalid(request, template, context)
     if not created:  # a second click, or a colleague's tab: the first referral stands
         messages.info(request, _already_referred(episode, made))
@@ -262,14 +259,7 @@ def refer(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
 def before_referral(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The therapy before a warm referral, for whoever may read the new episode (the colleague
     who took over, her supervisor): sessions, ending and outcome scores; nothing else."""
-    if not request.user.has_perm("care.use_workspace"):
-        raise PermissionDenied
-    episode = get_object_or_404(
-        episodes_visible_to(request.user).select_related("client__user", "therapist"),
-        pk=episode_id,
-    )
-    if not request.user.has_perm("care.view_episode", episode):
-        raise PermissionDenied
+    episode = _episode_for(request, episode_id, "care.view_episode")
     earlier = earlier_episodes(episode)
     if not earlier:
         raise Http404("This episode was not referred from another one.")
@@ -313,7 +303,7 @@ def end_episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
             portal_url=_portal_url(request),
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _invalid(request, template, context)
     if created:
         messages.success(

@@ -27,6 +27,7 @@ from attune.accounts.http import AuthenticatedHttpRequest
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.engine.matching import MIN_CASES
+from attune.form_errors import add_service_errors
 from attune.matching import consultations, services
 from attune.matching.forms import (
     ConsultationForm,
@@ -261,14 +262,6 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     return _request_page(request, req)
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _acted(form: Form, act: Callable[[], object]) -> bool:
     """Run the service (``act``) when the form is valid; a ``ValidationError`` it raises goes
     onto the form. True when the service ran through."""
@@ -277,7 +270,7 @@ def _acted(form: Form, act: Callable[[], object]) -> bool:
     try:
         act()
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return False
     return True
 

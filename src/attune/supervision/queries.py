@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-
 from attune.accounts.models import User
 from attune.alerts.queries import open_alerts_by_level
-from attune.care.models import Episode, EpisodeStatus
+from attune.care.models import Episode
+from attune.care.queries import with_active_clients
 from attune.engine.levels import Level
 from attune.practice.models import TherapistProfile
 from attune.supervision.figures import SuperviseeFigures, supervisee_figures
@@ -32,18 +31,7 @@ class SuperviseeRow:
 
 def supervisee_profiles(supervisor: User) -> list[TherapistProfile]:
     """The therapists she supervises, with their number of active clients: one query."""
-    return list(
-        TherapistProfile.objects.filter(supervisors=supervisor)
-        .select_related("user")
-        .annotate(
-            active_clients=Count(
-                "user__episodes_as_therapist",
-                filter=Q(user__episodes_as_therapist__status=EpisodeStatus.ACTIVE),
-                distinct=True,
-            ),
-        )
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
+    return list(with_active_clients(TherapistProfile.objects.filter(supervisors=supervisor)))
 
 
 def supervision_home(supervisor: User) -> list[SuperviseeRow]:

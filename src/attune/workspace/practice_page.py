@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
@@ -23,6 +23,7 @@ from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role, User
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
+from attune.care.queries import with_active_clients
 from attune.clientportal.models import DeletionRequest, DeletionStatus
 from attune.matching.models import ConsultationRequest
 from attune.measures.models import Phase, Response
@@ -30,13 +31,7 @@ from attune.practice.models import TherapistProfile
 from attune.reminders.models import DeliveryStatus, LinkPhase, ReminderDelivery
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
-    class _Caseload(TypedDict):
-        active_clients: int
-
-    #: A therapist's profile with her active caseload (``_therapists``).
-    PracticeTherapist = WithAnnotations[TherapistProfile, _Caseload]
+    from attune.care.queries import TherapistWithCaseload as PracticeTherapist
 
 #: "The last 4 weeks" of form completion and failed reminders.
 RECENT = timedelta(days=28)
@@ -64,17 +59,7 @@ def percent(part: int, whole: int) -> int | None:
 
 def _therapists(practice_id: int) -> dict[int, PracticeTherapist]:
     """The practice's therapists by user id, with their active caseload: one query."""
-    profiles = (
-        TherapistProfile.objects.filter(practice_id=practice_id)
-        .select_related("user")
-        .annotate(
-            active_clients=Count(
-                "user__episodes_as_therapist",
-                filter=Q(user__episodes_as_therapist__status=EpisodeStatus.ACTIVE),
-            )
-        )
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
+    profiles = with_active_clients(TherapistProfile.objects.filter(practice_id=practice_id))
     return {p.user_id: p for p in profiles}
 
 

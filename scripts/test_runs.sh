@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The pytest half of `make test`, with branch coverage of src/attune and its floor.
+#
+# DATABASE_URL unset or SQLite: one run, every test, on SQLite.
+# DATABASE_URL on PostgreSQL (CI): two runs side by side (issue 15, "the browser tests once, on
+# SQLite; the PostgreSQL run for the rest"):
+#   - on SQLite: the browser tests (their data snapshots use SQLite's online backup), the pure
+#     core (tests/engine, tests/simulation: no database) and the tests marked `engines`, which
+#     check what differs between database engines (bad input, exactly once, backups): those run
+#     on both;
+#   - on PostgreSQL, at nice 10 so the browser tests keep the CPU their timeouts need: every other
+#     test. Its own var folder and Redis database, its output printed when it is done.
+# The two coverage files are combined into one report; the floor is [tool.coverage.report].
+#
+# PYTEST_WORKERS: pytest-xdist options (Makefile). COVERAGE=0: no coverage (faster by about half).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+read -r -a workers <<<"${PYTEST_WORKERS--n auto --dist loadfile}"
+measure=()
+[ "${COVERAGE:-1}" = 0 ] || measure=(--cov --cov-report= --cov-fail-under=0)
+
+report() {  # report DATA_FILE...: one coverage report for the runs, failing under the floor
+  [ "${COVERAGE:-1}" = 0 ] && return 0
+  "$BIN/coverage" combine -q "$@"
+  "$BIN/coverage" report
+}
+
+if [[ "${DATABASE_URL:-}" != postgres* ]]; then
+  COVERAGE_FILE=.coverage.all "$BIN/pytest" "${workers[@]}" "${measure[@]}"
+  report .coverage.all
+  exit 0
+fi
+
+status=0
+log="$(mktemp)"
+var="$(mktemp -d)"
+trap 'rm -rf "$log" "$var"' EXIT
+(
+  renice -n 10 -p "$BASHPID" >/dev/null
+  COVERAGE_FILE=.coverage.postgresql ATTUNE_VAR_DIR="$var" \
+    ATTUNE_TEST_REDIS_URL="redis://127.0.0.1:6379/14" \
+    exec "$BIN/pytest" "${workers[@]}" "${measure[@]}" -m "not browser and not core"
+) >"$log" 2>&1 &
+postgresql=$!
+
+echo "== pytest on SQLite: the browser tests, the pure core, the engine checks"
+env -u DATABASE_URL COVERAGE_FILE=.coverage.sqlite \
+  "$BIN/pytest" "${workers[@]}" "${measure[@]}" -m "browser or core or engines" || status=1
+echo "== pytest on PostgreSQL: every other test (run beside the above)"
+wait "$postgresql" || status=1
+cat "$log"
+[ "$status" = 0 ] || exit 1
+report .coverage.sqlite .coverage.postgresql
