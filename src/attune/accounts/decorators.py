@@ -4,9 +4,10 @@ Django's decorator sends an anonymous visitor to the sign-in page with the whole
 for, query string included, percent-encoded again into ``?next=``. A long query string makes
 that redirect useless and costly: ``next`` grows to about three times the query, so the
 sign-in page's own request line passes gunicorn's 4094-byte limit (the browser gets a 414 and
-never sees the form), and quoting a query of some megabytes takes about a second of CPU
-per request (tests/test_fuzz.py's anonymous visitor, issue 15). Attune's filters are a few words
-long: beyond ``NEXT_QUERY_MAX`` characters the way back keeps the page and drops its query.
+never sees the form); past 16,384 characters Django refuses its own redirect (a 400), after
+quoting the whole query: 0.7 s of CPU per request for tests/test_fuzz.py's 4.3 MB one (issue
+15). Attune's filters are a few words long: beyond ``NEXT_QUERY_MAX`` characters the way back
+keeps the page and drops its query.
 """
 
 from __future__ import annotations
