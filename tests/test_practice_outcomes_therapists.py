@@ -205,7 +205,7 @@ def test_the_query_count_does_not_grow_with_courses(request, client, practice, t
     courses(practice, therapist, 2, 1, 9)
     courses(practice, others[0], 1, 1, 10)
 
-    def queries(who: str) -> int:
+    def queries(who: str) -> tuple[int, str]:
         as_user(client, viewers[who])
         client.get(URL, YEAR)
         with CaptureQueriesContext(connection) as captured:
