@@ -169,6 +169,28 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, therapist, episode, reco
         assert response["Location"].startswith(reverse("login"))
 
 
+def test_the_way_back_after_sign_in_keeps_a_short_query_and_drops_a_long_one(client, episode):
+    """``next`` carries the page asked for; a query string over ``NEXT_QUERY_MAX`` characters is
+    dropped from it (quoted again, it would make the sign-in address too long for gunicorn's
+    request line), the page itself is kept."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from attune.accounts.decorators import NEXT_QUERY_MAX
+
+    page = reverse("workspace:caseload")
+    for query, expected in [
+        ("q=ann&status=open", f"{page}?q=ann&status=open"),
+        ("q=" + "a" * (NEXT_QUERY_MAX - 2), f"{page}?q={'a' * (NEXT_QUERY_MAX - 2)}"),
+        ("q=" + "a" * (NEXT_QUERY_MAX - 1), page),
+        ("q=" + "%C3%A4" * 60_000, page),
+    ]:
+        response = client.get(f"{page}?{query}")
+        assert response.status_code == 302
+        location = urlsplit(response["Location"])
+        assert location.path == reverse("login")
+        assert parse_qs(location.query)["next"] == [expected]
+
+
 def test_practice_admins_cannot_reach_clinical_records_in_the_django_admin(client, practice_admin):
     as_user(client, practice_admin)
     assert client.get("/admin/").status_code == 200

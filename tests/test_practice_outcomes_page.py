@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from attune.alerts.models import Alert
 from attune.care.models import EpisodeStatus
 from attune.measures.services import submit_form
 from attune.outcomes.queries import quarter_of, year_bounds, year_of
@@ -40,8 +41,21 @@ def _answers(phq9: list[int], gad7: list[int]) -> dict:
     }
 
 
-def finished(practice, therapist, n: int, course=RECOVERED, ended_on=IN_2024_25, sessions=3):
-    """``n`` finished courses of ``therapist``: check-ins at the first and last session."""
+def finished(
+    practice,
+    therapist,
+    n: int,
+    course=RECOVERED,
+    ended_on=IN_2024_25,
+    sessions=3,
+    evaluate_each=False,
+):
+    """``n`` finished courses of ``therapist``: check-ins at the first and last session.
+
+    Only the last check-in re-evaluates the episode (unless ``evaluate_each``): the first, a
+    lone intake, opens no alert, so what is stored is the same
+    (``test_finished_stores_what_evaluating_after_each_check_in_would``) for half the
+    engine runs."""
     for _ in range(n):
         ep = make_episode(practice, f"c{uuid.uuid4().hex[:10]}@example.org", therapist)
         ss = attended_sessions(ep, sessions, upcoming=False)
@@ -53,6 +67,7 @@ def finished(practice, therapist, n: int, course=RECOVERED, ended_on=IN_2024_25,
                 phase="check_in",
                 answers=_answers(phq9, gad7),
                 idempotency_key=uuid.uuid4(),
+                reevaluate=evaluate_each or session == ss[-1],
             )
         ep.status = EpisodeStatus.ENDED_PLANNED
         ep.ended_on = ended_on
@@ -62,6 +77,23 @@ def finished(practice, therapist, n: int, course=RECOVERED, ended_on=IN_2024_25,
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
+
+
+WORSE = ([1, 1, 1, 1, 1, 1, 1, 1, 0], [1] * 7, [3, 3, 3, 3, 3, 3, 2, 2, 0], [3] * 7)
+
+
+def test_finished_stores_what_evaluating_after_each_check_in_would(practice, therapist, colleague):
+    def alerts(who):
+        return sorted(
+            (a.kind, a.severity, a.title, a.explanation, str(a.evidence))
+            for a in Alert.objects.filter(episode__therapist=who)
+        )
+
+    for course in (RECOVERED, UNCHANGED, WORSE):
+        finished(practice, therapist, 2, course=course)
+        finished(practice, colleague, 2, course=course, evaluate_each=True)
+    assert alerts(therapist) == alerts(colleague)
+    assert {kind for kind, *_ in alerts(therapist)} >= {"reliable_improvement", "not_on_track"}
 
 
 # --------------------------------------------------------------------------- periods

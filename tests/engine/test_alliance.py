@@ -8,6 +8,7 @@ engine signal tests.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -105,6 +106,36 @@ def prefix(batch: EpisodeBatch, columns: int) -> EpisodeBatch:
 
 _ATTENDANCE = ["attended"] * 5 + [a for a in ATTENDANCE if a != "attended"]
 _RATING = st.one_of(st.integers(0, 10).map(float), st.just(math.nan))
+_SCORE = st.one_of(st.none(), st.integers(0, 27).map(float), st.just(math.nan))
+_FIT = st.none() | st.integers(0, 10).map(float)
+#: The strategy of each per-session field, built once: a strategy made anew in every draw is
+#: validated anew by Hypothesis, which took most of this file's time (the same strategies).
+_CELLS = {
+    "attendance": st.sampled_from(_ATTENDANCE),
+    "rupture": st.none() | st.sampled_from(RUPTURE),
+    "resolved": st.none() | st.sampled_from(RESOLVED),
+    "stopping": st.none() | st.sampled_from(STOPPING),
+    "talked_through": st.none() | st.sampled_from(TALKED_THROUGH),
+    "fit_client": _FIT,
+    "fit_client_match": st.none() | st.sampled_from(MATCH),
+    "fit_therapist": _FIT,
+    "fit_therapist_match": st.none() | st.sampled_from(MATCH),
+    "critical_text": st.booleans(),
+    "phq9": _SCORE,
+    "gad7": _SCORE,
+    "item9": st.none() | st.integers(0, 3).map(float),
+}
+_ALLIANCE = {
+    nan: st.none()
+    | st.lists(_RATING if nan else st.integers(0, 10).map(float), min_size=4, max_size=4)
+    for nan in (True, False)
+}
+_GAP = st.integers(1, 40)
+
+
+@functools.cache
+def _sessions(cell: st.SearchStrategy[Any], t: int) -> st.SearchStrategy[list[Any]]:
+    return st.lists(cell, min_size=t, max_size=t)
 
 
 @st.composite
@@ -119,26 +150,24 @@ def episodes(
     t = draw(st.integers(min_sessions, max_sessions))
 
     def per_session(strategy: st.SearchStrategy[Any]) -> list[Any]:
-        return draw(st.lists(strategy, min_size=t, max_size=t))
+        return draw(_sessions(strategy, t))
 
-    rating = _RATING if nan else st.integers(0, 10).map(float)
-    score = st.one_of(st.none(), st.integers(0, 27).map(float), st.just(math.nan))
-    gaps = draw(st.lists(st.integers(1, 40), min_size=t, max_size=t))
+    gaps = per_session(_GAP)
     return episode(
-        attendance=per_session(st.sampled_from(_ATTENDANCE)),
-        alliance=per_session(st.none() | st.lists(rating, min_size=4, max_size=4)),
-        rupture=per_session(st.none() | st.sampled_from(RUPTURE)),
-        resolved=per_session(st.none() | st.sampled_from(RESOLVED)),
-        stopping=per_session(st.none() | st.sampled_from(STOPPING)),
-        talked_through=per_session(st.none() | st.sampled_from(TALKED_THROUGH)),
-        fit_client=per_session(st.none() | st.integers(0, 10).map(float)),
-        fit_client_match=per_session(st.none() | st.sampled_from(MATCH)),
-        fit_therapist=per_session(st.none() | st.integers(0, 10).map(float)),
-        fit_therapist_match=per_session(st.none() | st.sampled_from(MATCH)),
-        critical_text=per_session(st.booleans()),
-        phq9=per_session(score),
-        gad7=per_session(score),
-        item9=per_session(st.none() | st.integers(0, 3).map(float)),
+        attendance=per_session(_CELLS["attendance"]),
+        alliance=per_session(_ALLIANCE[nan]),
+        rupture=per_session(_CELLS["rupture"]),
+        resolved=per_session(_CELLS["resolved"]),
+        stopping=per_session(_CELLS["stopping"]),
+        talked_through=per_session(_CELLS["talked_through"]),
+        fit_client=per_session(_CELLS["fit_client"]),
+        fit_client_match=per_session(_CELLS["fit_client_match"]),
+        fit_therapist=per_session(_CELLS["fit_therapist"]),
+        fit_therapist_match=per_session(_CELLS["fit_therapist_match"]),
+        critical_text=per_session(_CELLS["critical_text"]),
+        phq9=per_session(_CELLS["phq9"]),
+        gad7=per_session(_CELLS["gad7"]),
+        item9=per_session(_CELLS["item9"]),
         days=list(np.cumsum(gaps) - gaps[0]),
         episode_id=episode_id,
         ended=draw(st.booleans()),

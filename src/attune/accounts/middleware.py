@@ -25,6 +25,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from attune.accounts.decorators import next_after_sign_in
 from attune.accounts.models import Role
 
 MFA_SESSION_KEY = "attune_mfa_ok"
@@ -113,7 +114,7 @@ class IdleSessionMiddleware:
                     f"You were signed out after {minutes} minutes without activity. "
                     "Please sign in again.",
                 )
-                return redirect_to_login(request.get_full_path())
+                return redirect_to_login(next_after_sign_in(request))
             if seen is None or now - seen >= SEEN_RESOLUTION_SECONDS:
                 request.session[SEEN_SESSION_KEY] = now
         return self.get_response(request)

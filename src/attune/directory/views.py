@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from attune.accounts.decorators import login_required
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.directory import queries, services
 from attune.directory.forms import MyEntryForm, parse_filters

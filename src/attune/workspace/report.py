@@ -26,13 +26,13 @@ from datetime import datetime
 from statistics import fmean
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from attune.accounts.decorators import login_required
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertKind, AlertStatus
 from attune.audit.services import record
