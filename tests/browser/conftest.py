@@ -213,3 +213,32 @@ def login(page: Any, live_server: Any, email: str, password: str = PASSWORD) -> 
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_without_the_form(
+    page: Any, live_server: Any, email: str, password: str = PASSWORD
+) -> None:
+    """Sign in as ``email`` in ``page``'s context without drawing the sign-in form: the same
+    sign-in (allauth's view at /accounts/login/, its checks, its signals and the sign-in trail)
+    is posted by Django's test client, and the session cookie it gets is handed to the browser.
+    For tests whose subject is a page behind the sign-in, not the sign-in itself (``login``
+    fills the form; the sign-in pages are audited and tested on their own): it saves the
+    browser two page loads. Nothing is navigated: the test goes where it wants next."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_USER_AGENT=page.evaluate("navigator.userAgent"))
+    response = client.post("/accounts/login/", {"login": email, "password": password})
+    assert response.status_code == 302, f"{email} cannot sign in ({response.status_code})"
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.value,
+                "url": live_server.url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
