@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.test import TransactionTestCase
 from django.utils import timezone
 
 from attune.accounts.models import User
@@ -32,6 +33,11 @@ T = TypeVar("T")
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
+# The same Chromium release built as the headless shell (Debian's chromium-headless-shell, from
+# the same source package; what Playwright itself runs for headless Chromium): the same Blink
+# and V8 without the browser's windows and UI, about a third of the CPU per page and context
+# (docs/decisions.md). Used when installed; /usr/bin/chromium otherwise.
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -100,6 +106,56 @@ def restored(key: str, build: Callable[[], T]) -> T:
     return value
 
 
+# The empty test database as a flush leaves it (content types, permissions, the instruments and
+# the vocabulary written again by post_migrate), copied after the first flush of a browser test.
+# Per process, so per xdist worker.
+_EMPTY: list[sqlite3.Connection] = []
+# Set by ``_emptied_from_a_copy`` for a browser test on the transactional database; the teardown
+# of that test's database (pytest-django's, after every fixture of the test) consumes it.
+_EMPTY_FROM_THE_COPY = {"next": False}
+_flush = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown(self: TransactionTestCase) -> None:
+    """Django empties the tables after a transactional test with ``flush``, whose post_migrate
+    then writes the content types, permissions, instruments and vocabulary again: about 50 ms of
+    CPU after every browser test. After a browser test on SQLite the first flush runs as usual
+    and its result is copied aside (SQLite's online backup); every later one writes that copy
+    back instead (well under a millisecond): the next test starts from the same rows. Every
+    other test, and every database but SQLite, gets Django's flush unchanged."""
+    mine, _EMPTY_FROM_THE_COPY["next"] = _EMPTY_FROM_THE_COPY["next"], False
+    if not (
+        mine
+        and connection.vendor == "sqlite"
+        and self.available_apps is None
+        and not self.serialized_rollback
+        and list(self._databases_names(include_mirrors=False)) == [DEFAULT_DB_ALIAS]
+    ):
+        _flush(self)
+        return
+    connection.ensure_connection()
+    live = connection.connection
+    if _EMPTY:
+        _EMPTY[0].backup(live)
+        ContentType.objects.clear_cache()  # the copy's content types, maybe with other ids
+        return
+    _flush(self)
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    live.backup(copy)
+    _EMPTY.append(copy)
+
+
+TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _emptied_from_a_copy(request: pytest.FixtureRequest) -> None:
+    """A browser test on the transactional database (``live_server``): its tables are emptied
+    by writing back the copy of an empty database (``_fixture_teardown``), not by a flush."""
+    if {"live_server", "transactional_db"} & set(request.fixturenames):
+        _EMPTY_FROM_THE_COPY["next"] = True
+
+
 def loaded_demo() -> SimPractice:
     """The demo practice (``load_demo`` on today's date) in the empty test database: loaded once
     per worker, restored from its copy after that (``restored``)."""
@@ -126,8 +182,9 @@ def browser() -> Iterator[Any]:
 
     playwright = sync_playwright().start()
     try:
+        executable = HEADLESS_SHELL if os.access(HEADLESS_SHELL, os.X_OK) else CHROMIUM
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
         )
         try:
             yield browser
@@ -213,3 +270,32 @@ def login(page: Any, live_server: Any, email: str, password: str = PASSWORD) -> 
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_without_the_form(
+    page: Any, live_server: Any, email: str, password: str = PASSWORD
+) -> None:
+    """Sign in as ``email`` in ``page``'s context without drawing the sign-in form: the same
+    sign-in (allauth's view at /accounts/login/, its checks, its signals and the sign-in trail)
+    is posted by Django's test client, and the session cookie it gets is handed to the browser.
+    For tests whose subject is a page behind the sign-in, not the sign-in itself (``login``
+    fills the form; the sign-in pages are audited and tested on their own): it saves the
+    browser two page loads. Nothing is navigated: the test goes where it wants next."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_USER_AGENT=page.evaluate("navigator.userAgent"))
+    response = client.post("/accounts/login/", {"login": email, "password": password})
+    assert response.status_code == 302, f"{email} cannot sign in ({response.status_code})"
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.value,
+                "url": live_server.url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )

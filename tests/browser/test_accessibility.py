@@ -9,7 +9,10 @@ Playwright sends over the DevTools protocol, outside the page's CSP. The browser
 *not* created with ``bypass_csp``: the pages are audited under the policy production sends.
 
 Pages other engineers are still building (composer, data page, ending, e-mail links) are audited
-when their address resolves and skipped with the reason otherwise.
+when their address resolves and skipped with the reason otherwise. Each client page on its own
+(the composer, your data, the ending, your goals, how my therapist works) is audited by
+test_axe_sweep.py, at both sizes, with a fuller practice than here; this module audits the
+states a journey leads to.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from playwright.sync_api import expect
 
 from attune.accounts.models import Role
 from attune.care.models import Attendance, Client, Ending, EndingKind, EpisodeStatus, Session
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import PHONE, login, sign_in_without_the_form
 from tests.conftest import make_user
 
 AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text()
@@ -51,8 +54,6 @@ VIEWPORTS = {
     "phone": PHONE,
     "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
-# Client pages that other engineers are adding; audited once they resolve.
-UPCOMING_PAGES = ["/me/composer/", "/me/data/", "/me/ending/", "/me/goals/", "/me/therapist/"]
 
 
 class Audit:
@@ -212,7 +213,7 @@ def test_check_in_empty_with_errors_and_thanks(
     screen, audit, browser_errors, live_server, client_user, upcoming
 ):
     browser_errors.allow(r"status of 400 \(Bad Request\)")  # the refused form comes back as 400
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, f"/me/sessions/{upcoming.pk}/check-in/")
     audit(screen, "check-in, empty")
     submit(screen, "Send")
@@ -229,7 +230,7 @@ def test_check_in_empty_with_errors_and_thanks(
 
 
 def test_thanks_with_the_safety_message(screen, audit, live_server, client_user, upcoming):
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, f"/me/sessions/{upcoming.pk}/check-in/")
     answer_everything(screen, safety=True)
     submit(screen, "Send")
@@ -241,7 +242,7 @@ def test_thanks_with_the_safety_message(screen, audit, live_server, client_user,
 def test_feedback_with_the_rupture_follow_up(
     screen, audit, live_server, client_user, last_attended
 ):
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, f"/me/sessions/{last_attended.pk}/feedback/")
     audit(screen, "feedback")
     rupture = screen.locator('fieldset[data-item="rupture"]')
@@ -252,7 +253,7 @@ def test_feedback_with_the_rupture_follow_up(
 
 
 def test_form_closed(screen, audit, live_server, client_user, last_attended):
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, f"/me/sessions/{last_attended.pk}/check-in/")  # the session is over
     expect(screen.get_by_text("This form isn't open at the moment", exact=False)).to_be_visible()
     audit(screen, "form closed")
@@ -269,7 +270,7 @@ def test_fit_check_form_and_thanks(screen, audit, live_server, client_user, epis
             attendance=Attendance.ATTENDED,
         )
     fit = episode.sessions.get(number=4)
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, f"/me/sessions/{fit.pk}/fit-check/")
     expect(screen.get_by_test_id("questionnaire")).to_be_visible()
     audit(screen, "fit check-in")
@@ -311,7 +312,7 @@ def test_exit_feedback_form_and_thanks(screen, audit, live_server, client_user, 
 
 def test_403_and_404_as_a_client(screen, audit, browser_errors, live_server, client_user):
     browser_errors.allow(r"status of 40[34] \((Forbidden|Not Found)\)")
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     assert go(screen, live_server, "/caseload/").status == 403
     audit(screen, "403")
     assert go(screen, live_server, "/me/sessions/999999/check-in/").status == 404
@@ -330,23 +331,11 @@ def _resolves(path: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("path", UPCOMING_PAGES)
-def test_client_pages_in_progress(screen, audit, live_server, client_user, upcoming, path):
-    if not _resolves(path):
-        pytest.skip(f"{path} does not resolve yet (another engineer is building it)")
-    login(screen, live_server, client_user.email)
-    response = go(screen, live_server, path)
-    if response.status >= 400:
-        pytest.skip(f"{path} resolves but answered {response.status} for a client in therapy")
-    audit(screen, path)
-    audit.check()
-
-
 def test_a_confirmation_message(screen, audit, live_server, client_user, episode):
     """The messages a page shows after an action (base.html), here after asking for deletion."""
     if not _resolves("/me/data/"):
         pytest.skip("/me/data/ does not resolve yet (another engineer is building it)")
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, "/me/data/")
     deletion = screen.get_by_test_id("deletion")
     deletion.get_by_role("checkbox").check()
@@ -365,7 +354,7 @@ def test_home_with_goals(screen, audit, browser_errors, live_server, client_user
         pytest.skip("goals on the client's home are not there yet (another engineer's work)")
     browser_errors.allow(r"status of 400 \(Bad Request\)")  # a refused rating comes back as 400
     goal = care_models.Goal.objects.create(episode=episode, description="Sleep through the night")
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, "/me/goals/")  # issue 12: the goals are one link away from home
     card = screen.get_by_test_id(f"goal-{goal.pk}")
     expect(card).to_be_visible()
@@ -391,7 +380,7 @@ def test_composer_and_ending_after_sending(
         if not _resolves(path):
             pytest.skip(f"{path} does not resolve yet (another engineer is building it)")
     browser_errors.allow(r"status of 400 \(Bad Request\)")  # a refused form comes back as 400
-    login(screen, live_server, client_user.email)
+    sign_in_without_the_form(screen, live_server, client_user.email)
     go(screen, live_server, "/me/composer/")
     composer = screen.get_by_test_id("composer")
     with screen.expect_navigation():

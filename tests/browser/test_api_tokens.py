@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 
 
@@ -24,7 +24,7 @@ def test_create_use_and_revoke_a_token(
 
     page = new_page(**VIEWPORTS[viewport])
     audit = Audit(viewport)
-    login(page, live_server, therapist.email)
+    sign_in_without_the_form(page, live_server, therapist.email)
     page.goto(f"{live_server.url}/api-tokens/")
     expect(page.get_by_test_id("no-tokens")).to_be_visible()
     audit(page, "tokens, none yet")

@@ -6,25 +6,30 @@ runs under the strict CSP: tests/browser/test_accessibility.py (``Audit``), reus
 
 Pages are reached as people reach them (the directory's first therapist by its link, "Find my
 match" by filling its form), so the sweep follows the pages when their templates change.
+
+A page the journeys of test_accessibility.py already audit, at both sizes and in the same state,
+is not audited a second time here (``IN_THE_JOURNEYS``; each costs a browser context, a sign-in
+and a page load): ``test_the_journeys_audit_what_the_sweep_leaves_to_them`` checks that they still
+do. The pages only the sweep reaches (public pages, the composer, your data, goals, how my
+therapist works, the ending…) stay here, one test per page and screen.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from attune.care.models import Attendance, Ending, EndingKind, EpisodeStatus, Session
 from attune.directory.demo import load_demo_articles
 from attune.directory.models import Article
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
-from tests.browser.conftest import login
+from tests.browser import test_accessibility
+from tests.browser.conftest import sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit, answer_everything
 
 Visit = Callable[[Any, str, dict[str, Any]], None]
@@ -100,44 +105,11 @@ def _match_results(page: Any, base: str, ctx: dict[str, Any]) -> None:
     expect(page.locator("main")).to_contain_text("Tara Therapist")  # the results, not the form
 
 
-def _password_reset_sent(page: Any, base: str, ctx: dict[str, Any]) -> None:
-    _go(page, base, "/accounts/password_reset/")
-    page.fill("#id_email", ctx["client"].email)
-    _submit(page, page.get_by_role("button", name="Send the link"))
-
-
-def _check_in_errors(page: Any, base: str, ctx: dict[str, Any]) -> None:
-    upcoming = ctx["episode"].sessions.get(number=2)
-    _go(page, base, f"/me/sessions/{upcoming.pk}/check-in/")
-    _submit(page, page.get_by_role("button", name="Send"))
-    expect(page.locator("#form-error")).to_be_visible()
-
-
-def _check_in_thanks(page: Any, base: str, ctx: dict[str, Any]) -> None:
-    upcoming = ctx["episode"].sessions.get(number=2)
-    _go(page, base, f"/me/sessions/{upcoming.pk}/check-in/")
-    answer_everything(page)
-    _submit(page, page.get_by_role("button", name="Send"))
-
-
 def _feedback_thanks(page: Any, base: str, ctx: dict[str, Any]) -> None:
     last = ctx["episode"].sessions.get(number=1)
     _go(page, base, f"/me/sessions/{last.pk}/feedback/")
     answer_everything(page)
     _submit(page, page.get_by_role("button", name="Send"))
-
-
-def _fit_check(page: Any, base: str, ctx: dict[str, Any]) -> None:
-    now = timezone.now()
-    for number, days_ago in ((3, 4), (4, 1)):  # attended 1, 3, 4: the fit check follows 4
-        Session.objects.create(
-            episode=ctx["episode"],
-            number=number,
-            scheduled_at=now - timedelta(days=days_ago),
-            attendance=Attendance.ATTENDED,
-        )
-    fit = ctx["episode"].sessions.get(number=4)
-    _go(page, base, f"/me/sessions/{fit.pk}/fit-check/")
 
 
 def _composer_with_a_message(page: Any, base: str, ctx: dict[str, Any]) -> None:
@@ -154,31 +126,8 @@ def _ending_requested(page: Any, base: str, ctx: dict[str, Any]) -> None:
     _submit(page, ending.locator("button[type=submit]").first)
 
 
-def _exit_feedback(page: Any, base: str, ctx: dict[str, Any]) -> None:
-    episode, now = ctx["episode"], timezone.now()
-    episode.status, episode.ended_on = EpisodeStatus.ENDED_PLANNED, date.today()
-    episode.save()
-    Ending.objects.create(
-        episode=episode,
-        kind=EndingKind.PLANNED,
-        ended_on=date.today(),
-        recorded_by=ctx["therapist"],
-        recorded_at=now,
-        exit_requested_at=now,
-    )
-    _go(page, base, f"/me/episodes/{episode.pk}/exit-feedback/")
-
-
 def _path(path: str) -> Visit:
     return lambda page, base, ctx: _go(page, base, path)
-
-
-def _session_path(number: int, form: str) -> Visit:
-    def visit(page: Any, base: str, ctx: dict[str, Any]) -> None:
-        session = ctx["episode"].sessions.get(number=number)
-        _go(page, base, f"/me/sessions/{session.pk}/{form}/")
-
-    return visit
 
 
 def _demo_front(page: Any, base: str, ctx: dict[str, Any]) -> None:
@@ -203,31 +152,57 @@ PUBLIC: dict[str, Visit] = {
     "ask for a consultation": lambda page, base, ctx: _go(
         page, base, f"/match/consultation/{ctx['therapist'].pk}/"
     ),
-    "crisis help": _path("/help/"),
-    "sign in": _path("/accounts/login/"),
-    "password reset": _path("/accounts/password_reset/"),
-    "password reset, sent": _password_reset_sent,
 }
 
 #: Signed in as the client.
 CLIENT: dict[str, Visit] = {
-    "my therapy": _path("/me/"),
-    "check-in": _session_path(2, "check-in"),
-    "check-in, with errors": _check_in_errors,
-    "check-in, thank you": _check_in_thanks,
-    "session feedback": _session_path(1, "feedback"),
     "session feedback, thank you": _feedback_thanks,
-    "fit check-in": _fit_check,
     "composer": _path("/me/composer/"),
     "composer, message saved": _composer_with_a_message,
     "my data": _path("/me/data/"),
     "ending": _path("/me/ending/"),
     "ending, conversation asked for": _ending_requested,
-    "exit feedback": _exit_feedback,
-    "crisis help, signed in": _path("/help/"),
     "my goals": _path("/me/goals/"),
     "how my therapist works": _path("/me/therapist/"),
 }
+
+#: Audited by a journey of test_accessibility.py (its ``screen`` fixture: phone and desktop) in
+#: the same state as here, so not again by the sweep: (name in the sweep, the journey's test, the
+#: name it audits the page under).
+IN_THE_JOURNEYS = [
+    ("sign in", "test_sign_in_and_password_reset_pages", "sign in"),
+    ("password reset", "test_sign_in_and_password_reset_pages", "password reset"),
+    ("password reset, sent", "test_sign_in_and_password_reset_pages", "password reset sent"),
+    ("crisis help", "test_sign_in_and_password_reset_pages", "crisis help, signed out"),
+    ("my therapy", "test_home_with_open_forms_help_and_sign_out", "my therapy, forms open"),
+    (
+        "crisis help, signed in",
+        "test_home_with_open_forms_help_and_sign_out",
+        "crisis help, signed in",
+    ),
+    ("check-in", "test_check_in_empty_with_errors_and_thanks", "check-in, empty"),
+    (
+        "check-in, with errors",
+        "test_check_in_empty_with_errors_and_thanks",
+        "check-in, with errors",
+    ),
+    ("check-in, thank you", "test_check_in_empty_with_errors_and_thanks", "thank you"),
+    ("session feedback", "test_feedback_with_the_rupture_follow_up", "feedback"),
+    ("fit check-in", "test_fit_check_form_and_thanks", "fit check-in"),
+    ("exit feedback", "test_exit_feedback_form_and_thanks", "exit feedback"),
+]
+
+
+def test_the_journeys_audit_what_the_sweep_leaves_to_them():
+    """Each page the sweep leaves to a journey is still audited there, at both screen sizes."""
+    assert set(test_accessibility.VIEWPORTS) == {"phone", "desktop"}
+    for name, test, there in IN_THE_JOURNEYS:
+        assert name not in PUBLIC and name not in CLIENT, f"{name!r} is audited twice"
+        source = inspect.getsource(getattr(test_accessibility, test))
+        assert "screen" in inspect.signature(getattr(test_accessibility, test)).parameters, test
+        assert f'audit(screen, "{there}")' in source, f"{test} no longer audits {there!r}"
+    # …and the other way round: test_accessibility.py leaves these pages on their own to the sweep.
+    assert {"composer", "my data", "ending", "my goals", "how my therapist works"} <= set(CLIENT)
 
 
 def _params(pages: dict[str, Visit]) -> list[Any]:
@@ -240,8 +215,8 @@ def _params(pages: dict[str, Visit]) -> list[Any]:
 
 def _audit(new_page, live_server, name: str, screen: str, visit: Visit, ctx, email=None) -> None:
     page = new_page(**VIEWPORTS[screen])
-    if email:
-        login(page, live_server, email)
+    if email:  # the sign-in pages are audited on their own (test_accessibility.py)
+        sign_in_without_the_form(page, live_server, email)
     visit(page, live_server.url, ctx)
     audit = Audit(screen)
     audit(page, name)

@@ -13,7 +13,7 @@ from attune.care.models import Episode, EpisodeStatus
 from attune.demo.loader import DEMO_PASSWORD
 from attune.measures.models import Phase, Response
 from attune.portal.composer import request_ending
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import PHONE, sign_in_without_the_form
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 #: A pinned safety alert waits for its follow-up in these states (workspace.queries.is_pinned).
@@ -57,7 +57,7 @@ def test_the_panel_is_on_the_first_screen_with_the_clients_words(
     episode, comment = demo_episode_with_a_comment(safety_pinned)
     request_ending(episode=episode, by=episode.client.user, reason="I think I am ready.")
     page = new_page(**device)
-    login(page, live_server, "therapist@example.org", DEMO_PASSWORD)
+    sign_in_without_the_form(page, live_server, "therapist@example.org", DEMO_PASSWORD)
     page.goto(live_server.url + reverse("workspace:episode", args=[episode.pk]))
     panel = page.locator("[data-testid=before-session]")
     box = panel.bounding_box()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from attune.alerts.models import Alert, AlertStatus
 from attune.measures.models import Response
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_in_without_the_form
 
 FREQUENCY = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
 MODERATE_PHQ9 = [2, 2, 2, 1, 1, 2, 1, 1, 0]  # total 12, "Moderate"
@@ -120,7 +120,7 @@ def test_feedback_with_a_rupture_reveals_and_stores_the_follow_up(
 def test_no_rupture_hides_the_follow_up_and_drops_its_answer(
     phone, live_server, client_user, last_attended
 ):
-    login(phone, live_server, client_user.email)
+    sign_in_without_the_form(phone, live_server, client_user.email)
     phone.goto(f"{live_server.url}/me/sessions/{last_attended.pk}/feedback/")
     resolved = question(phone, "rupture_resolved")
     for item in ("bond", "goals", "approach", "overall"):

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from attune.clientportal.models import FeedbackMessage
 from attune.demo.loader import DEMO_PASSWORD
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import PHONE, login, sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 from tests.browser.test_check_in_journey import assert_no_horizontal_scroll, choose, send
 
@@ -116,7 +116,7 @@ def test_the_thank_you_page_offers_the_composer_after_misunderstood_yes(
 ):
     page = new_page(**VIEWPORTS[viewport])
     audit = Audit(viewport)
-    login(page, live_server, client_user.email)
+    sign_in_without_the_form(page, live_server, client_user.email)
     page.goto(f"{live_server.url}/me/sessions/{last_attended.pk}/feedback/")
     answer_feedback(page, rupture="Yes")
     send(page)
@@ -146,7 +146,7 @@ def test_the_thank_you_page_offers_the_composer_after_misunderstood_yes(
 
 
 def test_no_offer_when_the_session_felt_right(phone, live_server, client_user, last_attended):
-    login(phone, live_server, client_user.email)
+    sign_in_without_the_form(phone, live_server, client_user.email)
     phone.goto(f"{live_server.url}/me/sessions/{last_attended.pk}/feedback/")
     answer_feedback(phone, rupture="No")
     send(phone)

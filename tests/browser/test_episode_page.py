@@ -15,7 +15,7 @@ from attune.alerts.models import AlertStatus
 from attune.care.models import Episode, EpisodeStatus
 from attune.demo.loader import DEMO_PASSWORD
 from attune.portal.composer import request_ending
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import PHONE, sign_in_without_the_form
 from tests.browser.test_before_session import latest_comment
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -28,7 +28,7 @@ WAITING = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 def open_episode(new_page, live_server, device, episode):
     page = new_page(**device)
-    login(page, live_server, episode.therapist.email, DEMO_PASSWORD)
+    sign_in_without_the_form(page, live_server, episode.therapist.email, DEMO_PASSWORD)
     page.goto(live_server.url + reverse("workspace:episode", args=[episode.pk]))
     return page
 

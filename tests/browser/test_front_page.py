@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
-from tests.browser.conftest import login
+from tests.browser.conftest import sign_in_without_the_form
 from tests.browser.test_accessibility import Audit
 
 
@@ -67,7 +67,7 @@ def test_in_demo_mode_a_box_lists_the_demo_logins(phone, live_server, practice, 
 
 
 def test_signed_in_people_go_on_to_their_home(phone, live_server, client_user, therapist):
-    login(phone, live_server, client_user.email)
+    sign_in_without_the_form(phone, live_server, client_user.email)
     phone.goto(f"{live_server.url}/")
     assert phone.url == f"{live_server.url}/me/"
     expect(phone.get_by_test_id("practice-name")).to_have_count(0)

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from attune.directory.models import DirectoryEntry
 from attune.directory.photos import clean_photo
 from attune.practice.models import Modality, ProblemArea
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import PHONE, sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 from tests.conftest import make_therapist
 
@@ -159,7 +159,7 @@ def test_axe_on_match_results_directory_and_profile(
     audit(page, "directory, drawer open")
     page.goto(f"{live_server.url}/directory/{practice_with_entries[0].pk}/")
     audit(page, "profile with photo")
-    login(page, live_server, "miriam.adler@example.org")
+    sign_in_without_the_form(page, live_server, "miriam.adler@example.org")
     page.goto(f"{live_server.url}/directory/my-entry/")
     expect(page.get_by_label("Pronouns")).to_have_value("she/her")
     audit(page, "my directory entry")

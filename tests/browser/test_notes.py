@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from attune.audit.models import AuditEvent
 from attune.notes.models import ProcessNote
-from tests.browser.conftest import login
+from tests.browser.conftest import sign_in_without_the_form
 
 PRIVATE = (
     "Private: only you can read this note. It is encrypted and never shared with the client, "
@@ -20,7 +20,7 @@ PRIVATE = (
 def test_the_therapist_writes_a_private_note_and_finds_it_on_her_timeline(
     page, live_server, therapist, episode
 ):
-    login(page, live_server, therapist.email)
+    sign_in_without_the_form(page, live_server, therapist.email)
     page.goto(f"{live_server.url}/episodes/{episode.pk}/")
     notes = page.get_by_test_id("private-notes")
     expect(notes).to_contain_text("No private notes yet.")

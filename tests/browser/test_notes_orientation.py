@@ -13,7 +13,7 @@ from attune.measures.services import submit_form
 from attune.notes.models import ProcessNote
 from attune.practice.models import Modality
 from tests.answers import FREQUENCY
-from tests.browser.conftest import login
+from tests.browser.conftest import sign_in_without_the_form
 
 COMMENT = "I felt rushed at the end."
 
@@ -44,7 +44,7 @@ def test_a_cbt_therapist_writes_her_note_beside_the_sessions_forms(
     request, device, live_server, therapist, cbt_session
 ):
     page = request.getfixturevalue(device)
-    login(page, live_server, therapist.email)
+    sign_in_without_the_form(page, live_server, therapist.email)
     page.goto(f"{live_server.url}/notes/sessions/{cbt_session.pk}/")
     side = page.get_by_test_id("session-forms")
     expect(side.get_by_test_id("session-check-in")).to_contain_text("PHQ-9 9/27")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from attune.care.models import Goal, GoalRating
 from attune.clientportal.models import FeedbackMessage, Intent
 from attune.measures.models import Response
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_in_without_the_form
 from tests.browser.test_check_in_journey import (
     FREQUENCY,
     MILD_GAD7,
@@ -35,7 +35,7 @@ def checked(page, item_code, label):
 def test_a_reload_in_the_middle_of_a_check_in_keeps_the_answers(
     phone, live_server, client_user, upcoming
 ):
-    login(phone, live_server, client_user.email)
+    sign_in_without_the_form(phone, live_server, client_user.email)
     phone.goto(f"{live_server.url}/me/sessions/{upcoming.pk}/check-in/")
     for number in range(1, 5):
         choose(phone, f"phq9_{number}", FREQUENCY[MODERATE_PHQ9[number - 1]])
@@ -64,7 +64,7 @@ def test_a_refused_form_keeps_the_answers_and_announces_the_problem(
     phone, live_server, client_user, upcoming, browser_errors
 ):
     browser_errors.allow(r"status of 400")
-    login(phone, live_server, client_user.email)
+    sign_in_without_the_form(phone, live_server, client_user.email)
     phone.goto(f"{live_server.url}/me/sessions/{upcoming.pk}/check-in/")
     answer_check_in(phone, MODERATE_PHQ9, MILD_GAD7, skip=("phq9_3",))
     send(phone)

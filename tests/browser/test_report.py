@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import PHONE, sign_in_without_the_form
 from tests.test_workspace import scores, weekly_sessions
 
 
@@ -18,7 +18,7 @@ def test_the_chart_is_in_the_first_screen_and_prints(
     weekly_sessions(episode, 6)
     scores(episode, [18, 16, 15, 12, 10, 8], gad7=[12, 11, 9, 8, 7, 6])
     page = new_page(**(PHONE if device == "phone" else {}))
-    login(page, live_server, therapist.email)
+    sign_in_without_the_form(page, live_server, therapist.email)
     page.goto(f"/episodes/{episode.pk}/report/")
 
     chart = page.get_by_role("img", name="Questionnaire scores by session (lower is better)")

@@ -14,14 +14,14 @@ from playwright.sync_api import expect
 
 from attune.demo.loader import DEMO_PASSWORD
 from attune.outcomes.research_export import NAMES
-from tests.browser.conftest import login
+from tests.browser.conftest import sign_in_without_the_form
 
 
 def test_the_administrator_downloads_csv_and_parquet(demo, live_server, new_page: Any):
     from attune.audit.models import AuditEvent
 
     page = new_page()
-    login(page, live_server, "admin@example.org", DEMO_PASSWORD)
+    sign_in_without_the_form(page, live_server, "admin@example.org", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/practice/outcomes/")
     form = page.get_by_test_id("research-export-form")
     with page.expect_download() as got:

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert
 from attune.practice.models import Practice
+from tests.browser.conftest import _EMPTY
 
 #: The demo's row counts as the first of the two runs found them.
 FOUND: dict[str, int] = {}
@@ -50,3 +51,23 @@ def test_what_a_test_changes_in_the_demo_does_not_reach_the_next(
     Practice.objects.create(name="Left behind", slug="left-behind")
     Alert.objects.filter(episode__client__user__email=demo.clients[0].email).delete()
     User.objects.filter(role=Role.CLIENT).update(first_name="Changed")
+
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_what_a_test_writes_is_gone_from_the_empty_database_too(
+    transactional_db: None, run: int
+) -> None:
+    """After a browser test the tables are emptied by writing back a copy of the flushed
+    database, not by a flush (``_fixture_teardown`` in the conftest): the next test finds what
+    a flush leaves (content types, permissions, instruments, vocabulary) and nothing else."""
+    counts = {**census(), "contenttypes.ContentType": ContentType.objects.count()}
+    assert counts["contenttypes.ContentType"] and counts["auth.Permission"], counts
+    assert not counts["practice.Practice"] and not counts["accounts.User"], counts
+    assert FOUND.setdefault("empty", counts) == counts
+    if FOUND.get("empty, changed"):
+        assert _EMPTY, "the last test's tables were flushed, not written back from the copy"
+    # Cached content types are the table's (the copy's ids), not the ones before it.
+    practice_type = ContentType.objects.get_for_model(Practice)
+    assert ContentType.objects.filter(pk=practice_type.pk, model="practice").exists()
+    Practice.objects.create(name="Left behind", slug="left-behind")
+    FOUND["empty, changed"] = run

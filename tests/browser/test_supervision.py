@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from attune.accounts.models import User
 from attune.demo.loader import DEMO_PASSWORD
 from attune.supervision.models import SupervisionNote
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 
 RECOMMENDATION = "Ask him what an ending would mean to him before deciding anything."
@@ -53,7 +53,7 @@ def test_a_recommendation_reaches_the_therapist(
     episode_url = page.url.split("#")[0]
 
     page.get_by_role("button", name="Sign out").click()
-    login(page, live_server, therapist.email, DEMO_PASSWORD)
+    sign_in_without_the_form(page, live_server, therapist.email, DEMO_PASSWORD)
     page.goto(episode_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text(client_name)
     note = page.get_by_test_id("supervision-note").filter(has_text=RECOMMENDATION)

@@ -19,7 +19,7 @@ from attune.measures.services import submit_form
 from attune.notes.services import write_note
 from attune.practice.models import ProblemArea
 from tests.answers import FREQUENCY
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 from tests.conftest import make_therapist
 from tests.test_warm_referral import profile
@@ -58,7 +58,7 @@ def test_warm_referral_journey(
     )  # fmt: skip
 
     page, audit = new_page(**VIEWPORTS[viewport]), Audit(viewport)
-    login(page, live_server, therapist.email)
+    sign_in_without_the_form(page, live_server, therapist.email)
     page.goto(f"{live_server.url}{reverse('care:refer', args=[episode.pk])}")
     page.get_by_label("Approach wanted").select_option(label="EMDR")
     page.get_by_label("Language").select_option(label="German")
