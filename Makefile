@@ -56,15 +56,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-# The browser tests drive Debian's Chromium. Install it when missing and we can (root or
-# password-less sudo); otherwise say so — the tests then skip, except under CI=true.
+# The browser tests drive Debian's Chromium: the headless shell (the same release without the
+# browser's UI, about a third of the CPU per page; tests/browser/conftest.py) and the full browser
+# beside it. Install them when missing and we can (root or password-less sudo); otherwise say so —
+# the tests then skip, except under CI=true.
+CHROMIUM_PACKAGES := chromium chromium-headless-shell
 chromium:
-	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromium-headless-shell ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-	else echo "make: cannot install chromium (not root, no sudo): browser tests will be skipped"; exit 0; fi; \
-	echo "make: installing Debian's chromium for the browser tests"; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
-	|| echo "make: chromium could not be installed: browser tests will be skipped"
+	else echo "make: cannot install $(CHROMIUM_PACKAGES) (not root, no sudo): browser tests may be skipped"; exit 0; fi; \
+	echo "make: installing Debian's $(CHROMIUM_PACKAGES) for the browser tests"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(CHROMIUM_PACKAGES) >/dev/null \
+	|| echo "make: $(CHROMIUM_PACKAGES) could not be installed: browser tests may be skipped"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
