@@ -32,7 +32,14 @@ hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
 TESTS = Path(__file__).resolve().parent
-CORE = (TESTS / "engine", TESTS / "simulation")
+#: The marker of every test in a folder, which scripts/test_runs.sh selects by: `browser` (drives
+#: Chromium; always on SQLite), `core` (the pure core, attune.engine and attune.simulation: no
+#: Django, no database; run once, on SQLite, when the rest goes to PostgreSQL).
+FOLDER_MARKERS = {
+    TESTS / "browser": pytest.mark.browser,
+    TESTS / "engine": pytest.mark.core,
+    TESTS / "simulation": pytest.mark.core,
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,12 +51,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # `core`: the pure core's tests (attune.engine, attune.simulation: no Django, no database).
-    # scripts/test_runs.sh runs them once, on SQLite, when the rest goes to PostgreSQL.
     for item in items:
         path = Path(item.path).resolve()
-        if any(path.is_relative_to(folder) for folder in CORE):
-            item.add_marker(pytest.mark.core)
+        for folder, marker in FOLDER_MARKERS.items():
+            if path.is_relative_to(folder):
+                item.add_marker(marker)
 
 
 T = TypeVar("T")

@@ -1,7 +1,8 @@
 """Browser tests: Playwright's sync API driving Debian's Chromium against ``live_server``.
 
-Every test here is marked ``browser``. Without ``/usr/bin/chromium`` the tests skip, except
-under ``CI=true``, where they fail: CI must never pass by skipping its browser tests.
+Every test here is marked ``browser`` (``tests/conftest.py``, by folder). Without
+``/usr/bin/chromium`` the tests skip, except under ``CI=true``, where they fail: CI must never
+pass by skipping its browser tests.
 """
 
 from __future__ import annotations
@@ -55,13 +56,23 @@ PHONE = {
     "device_scale_factor": 3,
 }
 TIMEOUT_MS = 10_000
-HERE = Path(__file__).resolve().parent
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(item.path).resolve().is_relative_to(HERE):
-            item.add_marker(pytest.mark.browser)
+def _copy_aside() -> sqlite3.Connection:
+    """A copy of the whole SQLite test database, in memory (SQLite's online backup)."""
+    connection.ensure_connection()
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.connection.backup(copy)
+    return copy
+
+
+def _write_back(copy: sqlite3.Connection) -> None:
+    """Write ``copy`` (from ``_copy_aside``) over the whole test database. Content types may
+    have been created again, with other ids, since the copy was taken: the cached ones are
+    forgotten."""
+    connection.ensure_connection()
+    copy.backup(connection.connection)
+    ContentType.objects.clear_cache()
 
 
 # Built data, by key: a copy of the whole test database taken right after it was built, and what
@@ -90,19 +101,12 @@ def restored(key: str, build: Callable[[], T]) -> T:
     if connection.vendor != "sqlite":
         return build()
     assert not connection.in_atomic_block, "restored() needs live_server / transactional_db"
-    connection.ensure_connection()
-    live = connection.connection
     if key in _SNAPSHOTS:
         copy, value = _SNAPSHOTS[key]
-        copy.backup(live)
-        # Content types were created again, with new ids, when the last test's teardown emptied
-        # the tables; the restored table has the copy's ids: forget the cached ones.
-        ContentType.objects.clear_cache()
+        _write_back(copy)
         return copy_of(value)
     value = build()
-    copy = sqlite3.connect(":memory:", check_same_thread=False)
-    live.backup(copy)
-    _SNAPSHOTS[key] = (copy, copy_of(value))
+    _SNAPSHOTS[key] = (_copy_aside(), copy_of(value))
     return value
 
 
@@ -133,16 +137,11 @@ def _fixture_teardown(self: TransactionTestCase) -> None:
     ):
         _flush(self)
         return
-    connection.ensure_connection()
-    live = connection.connection
     if _EMPTY:
-        _EMPTY[0].backup(live)
-        ContentType.objects.clear_cache()  # the copy's content types, maybe with other ids
+        _write_back(_EMPTY[0])
         return
     _flush(self)
-    copy = sqlite3.connect(":memory:", check_same_thread=False)
-    live.backup(copy)
-    _EMPTY.append(copy)
+    _EMPTY.append(_copy_aside())
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
