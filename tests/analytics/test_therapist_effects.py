@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 import pytest
-from statsmodels.regression.mixed_linear_model import MixedLM
 
 from attune.analytics.therapist_effects import therapist_model
 from attune.engine.therapist_effects import reml_fit
@@ -65,6 +64,10 @@ def test_bad_input_is_refused():
 )
 def test_the_numpy_reml_fit_matches_statsmodels_mixedlm(seed, icc, therapists, per):
     """The engine's REML (one profiled parameter) against statsmodels' MixedLM, the reference."""
+    # inline: statsmodels (with scipy and pandas) takes 2.6 s to import, paid by every pytest
+    # process at collection when imported at the top; only this test needs it.
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
     rng = np.random.default_rng(seed)
     groups = np.repeat(np.arange(therapists), rng.integers(per // 2, per * 2, therapists))
     intake = rng.normal(15.0, 5.0, groups.size)
