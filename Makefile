@@ -11,6 +11,10 @@ unexport PYTHONDONTWRITEBYTECODE
 # One pytest worker per core (pytest-xdist); each test file stays on one worker, so a file's
 # fixtures (a loaded demo, a browser) are built once. PYTEST_WORKERS= runs them serially.
 PYTEST_WORKERS ?= -n auto --dist loadfile
+# mypy's cache lives beside uv's and pip's, outside the checkout, so a fresh clone checks only
+# what differs from the last check on this machine (0.8 s instead of 21 s for src/attune); mypy
+# compares each file's hash with the cache's, so an old cache never hides an error.
+export MYPY_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attune/mypy
 
 .PHONY: demo demo-reset test install install-dev lint chromium clean
 

@@ -34,12 +34,9 @@ hypothesis_settings.load_profile("attune")
 PASSWORD = factories.PASSWORD
 TESTS = Path(__file__).resolve().parent
 #: The marker of every test in a folder, which scripts/test_runs.sh selects by: `browser` (drives
-#: Chromium; always on SQLite), `core` (the pure core, attune.engine and attune.simulation: no
-#: Django, no database; run once, on SQLite, when the rest goes to PostgreSQL).
+#: Chromium; always on SQLite).
 FOLDER_MARKERS = {
     TESTS / "browser": pytest.mark.browser,
-    TESTS / "engine": pytest.mark.core,
-    TESTS / "simulation": pytest.mark.core,
 }
 
 

@@ -16,9 +16,6 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-# `engines`: SQLite's online backup and pg_dump, each restored and compared.
-pytestmark = pytest.mark.engines
-
 COUNT = (
     "from attune.accounts.models import User; from attune.audit.models import AuditEvent; "
     "print(User.objects.count(), sorted(User.objects.values_list('email', flat=True)))"

@@ -16,11 +16,7 @@ import pytest
 
 from attune.practice import backup as bk
 
-# `engines`: a backup is SQLite's online backup or pg_dump.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning"),
-    pytest.mark.engines,
-]
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning")
 
 
 def _use_database(settings, **db: object) -> None:

@@ -13,8 +13,7 @@ from attune.measures.models import Phase, Response
 from attune.measures.services import submit_form
 from tests.answers import FREQUENCY
 
-# `engines`: "exactly once" rests on each engine's constraints and locking.
-pytestmark = [pytest.mark.django_db, pytest.mark.engines]
+pytestmark = pytest.mark.django_db
 
 
 def _answers(phq9_value: int = 1) -> dict[str, dict[str, str]]:

@@ -26,8 +26,7 @@ from attune.notifications import services
 from attune.notifications.models import NoticeKind, SafetyNotification
 from tests.answers import FREQUENCY
 
-# `engines`: one sender at a time is an advisory lock on PostgreSQL, a lock file on SQLite.
-pytestmark = [pytest.mark.django_db, pytest.mark.engines]
+pytestmark = pytest.mark.django_db
 
 DOWN = {"BACKENDS": {"default": "tests.mail_server_down.EmailBackend"}, "MAX_RETRIES": 3}
 UP = {"BACKENDS": {"default": "django.core.mail.backends.locmem.EmailBackend"}}
