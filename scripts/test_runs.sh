@@ -4,7 +4,8 @@
 # DATABASE_URL unset or SQLite: one run, every test, on SQLite.
 # DATABASE_URL on PostgreSQL (CI): two runs side by side (issue 15, "the browser tests once, on
 # SQLite; the PostgreSQL run for the rest"):
-#   - on SQLite: the browser tests (their data snapshots use SQLite's online backup), without
+#   - on SQLite: the browser tests, tests/browser (their data snapshots use SQLite's online
+#     backup; named by folder, so neither run collects the other's files), without
 #     coverage: what they reach the other tests reach too (with them 96.6 % of src/attune, without
 #     them 96.5 %, 2026-11-29), and they keep the CPU their timeouts need;
 #   - on PostgreSQL, at nice 10: every other test, the pure core's included (it touches no
@@ -42,12 +43,12 @@ trap 'rm -rf "$log" "$var"' EXIT
   renice -n 10 -p "$BASHPID" >/dev/null
   COVERAGE_FILE=.coverage.postgresql ATTUNE_VAR_DIR="$var" \
     ATTUNE_TEST_REDIS_URL="redis://127.0.0.1:6379/14" \
-    exec "$BIN/pytest" "${workers[@]}" "${measure[@]}" -m "not browser"
+    exec "$BIN/pytest" "${workers[@]}" "${measure[@]}" --ignore=tests/browser
 ) >"$log" 2>&1 &
 postgresql=$!
 
 echo "== pytest on SQLite: the browser tests"
-env -u DATABASE_URL "$BIN/pytest" "${workers[@]}" -m browser || status=1
+env -u DATABASE_URL "$BIN/pytest" "${workers[@]}" tests/browser || status=1
 echo "== pytest on PostgreSQL: every other test (run beside the above)"
 wait "$postgresql" || status=1
 cat "$log"

@@ -10,7 +10,6 @@ import gc
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -32,12 +31,6 @@ hypothesis_settings.register_profile("attune", deadline=None)
 hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
-TESTS = Path(__file__).resolve().parent
-#: The marker of every test in a folder, which scripts/test_runs.sh selects by: `browser` (drives
-#: Chromium; always on SQLite).
-FOLDER_MARKERS = {
-    TESTS / "browser": pytest.mark.browser,
-}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,14 +44,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # (py-spy, 2026-11-29). With autorefresh it looks a file up when one is asked for, as in
     # development; pages and their static files are served the same.
     django_settings.WHITENOISE_AUTOREFRESH = True
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        path = Path(item.path).resolve()
-        for folder, marker in FOLDER_MARKERS.items():
-            if path.is_relative_to(folder):
-                item.add_marker(marker)
 
 
 T = TypeVar("T")
@@ -138,11 +123,14 @@ def make_episode(practice: Practice, client_email: str, therapist: User) -> Epis
 
 
 def sign_in(client, user: User):
-    """Sign ``user`` in on Django's test client with the tests' password (signing out whoever
-    was signed in), and return the client. The one sign-in helper of the tests; the tests of
-    signing in itself (tests/test_mfa.py, tests/test_sign_in_limits.py) post the form."""
+    """Sign ``user`` in on Django's test client (signing out whoever was signed in), and return
+    the client. The one sign-in helper of the tests; the tests of signing in itself
+    (tests/test_mfa.py, tests/test_sign_in_limits.py) post the form. ``force_login``: the
+    password check is not what these tests are about (5 % of the CPU of a run of page tests,
+    py-spy, 2026-11-29); an inactive account is still refused, as by ``login``."""
+    assert user.is_active, f"{user.email} cannot sign in"
     client.logout()
-    assert client.login(username=user.email, password=PASSWORD), f"{user.email} cannot sign in"
+    client.force_login(user)
     return client
 
 
