@@ -10,6 +10,7 @@ import gc
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -31,6 +32,18 @@ hypothesis_settings.register_profile("attune", deadline=None)
 hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
+TESTS = Path(__file__).resolve().parent
+#: The longest files (seconds on one worker, 2026-11-29), started first. pytest-xdist hands the
+#: files out in collection order, so a long file collected last keeps one core busy while the
+#: other has nothing left (CI: test_backup.py's 14 s ran alone at the end of the PostgreSQL
+#: run, after pytest-django had put the tests without a database last). Only the order changes.
+LONGEST_FIRST = (
+    *("browser/test_accessibility.py", "browser/test_axe_sweep.py"),  # 52 s, 35 s
+    *("browser/test_practice_outcomes_therapists.py", "browser/test_client_home.py"),  # 24, 14
+    *("test_fuzz.py", "test_api_schema.py", "test_backup.py"),  # 20, 20, 15
+    *("test_practice_outcomes_therapists.py", "test_url_walk.py"),  # 14, 12
+    "test_batch_dask.py",  # 11
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +57,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # (py-spy, 2026-11-29). With autorefresh it looks a file up when one is asked for, as in
     # development; pages and their static files are served the same.
     django_settings.WHITENOISE_AUTOREFRESH = True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first = {TESTS / name: rank for rank, name in enumerate(LONGEST_FIRST)}
+    # A stable sort: every other file keeps its place.
+    items.sort(key=lambda item: first.get(Path(item.path).resolve(), len(first)))
 
 
 T = TypeVar("T")

@@ -55,9 +55,9 @@ def test_a_backup_restores_the_practice_as_it_was(tmp_path, database_url):
         "DJANGO_SETTINGS_MODULE": "attune.settings",
     }
     _attune(env, "migrate", "--noinput")
+    # One process adds a user and counts (each `attune` process starts Django: ~1.5 s).
     make = "from attune.accounts.models import User; User.objects.create_user('{}', 'pw-123456')"
-    _attune(env, "shell", "-c", make.format("kept.before@example.org"))
-    before = _attune(env, "shell", "-c", COUNT)
+    before = _attune(env, "shell", "-c", make.format("kept.before@example.org") + "; " + COUNT)
     photos = tmp_path / "var" / "media" / "therapists"  # uploaded files (ATTUNE_MEDIA_ROOT)
     photos.mkdir(parents=True)
     (photos / "kept.jpg").write_bytes(b"kept photo")
@@ -68,10 +68,10 @@ def test_a_backup_restores_the_practice_as_it_was(tmp_path, database_url):
     assert result["media_path"] == str(tmp_path / "b.bak.media.tar.gz")
     assert oct(Path(result["media_path"]).stat().st_mode)[-3:] == "600"
 
-    _attune(env, "shell", "-c", make.format("added.after@example.org"))
     (photos / "added.jpg").write_bytes(b"added photo")
     (photos / "kept.jpg").write_bytes(b"changed photo")
-    assert _attune(env, "shell", "-c", COUNT) != before
+    after = _attune(env, "shell", "-c", make.format("added.after@example.org") + "; " + COUNT)
+    assert after != before
     assert "Stop the app servers" in _attune(env, "restore", str(tmp_path / "b.bak"))
     _attune(env, "restore", str(tmp_path / "b.bak"), "--yes")
     assert _attune(env, "shell", "-c", COUNT) == before
