@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -39,7 +40,9 @@ def database_url(tmp_path):
 
     settings = connection.settings_dict
     name = f"attune_backup_{uuid.uuid4().hex[:8]}"
-    server = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
+    host = quote(settings["HOST"] or "localhost", safe="")  # a socket's folder, percent-encoded
+    port = f":{settings['PORT']}" if settings["PORT"] else ""
+    server = f"postgres://{settings['USER']}@{host}{port}"
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield f"{server}/{name}"
