@@ -9,8 +9,10 @@ export ATTUNE_VAR_DIR ?= $(CURDIR)/var
 # of 1.3 s (issue 15, CI time).
 unexport PYTHONDONTWRITEBYTECODE
 # One pytest worker per core (pytest-xdist); each test file stays on one worker, so a file's
-# fixtures (a loaded demo, a browser) are built once. PYTEST_WORKERS= runs them serially.
-PYTEST_WORKERS ?= -n auto --dist loadfile
+# fixtures (a loaded demo, a browser) are built once. Files are handed out in collection order,
+# the longest first (tests/conftest.py), not xdist's "most tests first", which left one-test
+# files of 15-20 s for the end. PYTEST_WORKERS= runs them serially.
+PYTEST_WORKERS ?= -n auto --dist loadfile --no-loadscope-reorder
 # mypy's cache lives beside uv's and pip's, outside the checkout, so a fresh clone checks only
 # what differs from the last check on this machine (0.8 s instead of 21 s for src/attune); mypy
 # compares each file's hash with the cache's, so an old cache never hides an error.

@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-read -r -a workers <<<"${PYTEST_WORKERS--n auto --dist loadfile}"
+read -r -a workers <<<"${PYTEST_WORKERS--n auto --dist loadfile --no-loadscope-reorder}"
 measure=()
 [ "${COVERAGE:-1}" = 0 ] || measure=(--cov --cov-report= --cov-fail-under=0)
 

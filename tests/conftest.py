@@ -33,16 +33,16 @@ hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
 TESTS = Path(__file__).resolve().parent
-#: The longest files (seconds on one worker, 2026-11-29), started first. pytest-xdist hands the
-#: files out in collection order, so a long file collected last keeps one core busy while the
-#: other has nothing left (CI: test_backup.py's 14 s ran alone at the end of the PostgreSQL
-#: run, after pytest-django had put the tests without a database last). Only the order changes.
+#: The longest files (seconds on one worker, 2026-11-29), started first. With
+#: `--no-loadscope-reorder` (Makefile) pytest-xdist hands the files out in collection order;
+#: its default, most tests first, left test_api_schema.py (1 test, 20 s) and test_backup.py
+#: (1 test, 14 s) running alone at the end of the PostgreSQL run. Only the order changes.
 LONGEST_FIRST = (
     *("browser/test_accessibility.py", "browser/test_axe_sweep.py"),  # 52 s, 35 s
     *("browser/test_practice_outcomes_therapists.py", "browser/test_client_home.py"),  # 24, 14
     *("test_fuzz.py", "test_api_schema.py", "test_backup.py"),  # 20, 20, 15
     *("test_practice_outcomes_therapists.py", "test_url_walk.py"),  # 14, 12
-    "test_batch_dask.py",  # 11
+    *("test_batch_dask.py", "test_report_audiences.py", "test_settings.py"),  # 11, 9, 7
 )
 
 
