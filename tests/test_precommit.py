@@ -38,7 +38,8 @@ def test_every_check_of_make_lint_is_a_hook():
         # A hook is given the changed files: the paths make lint names are left to it.
         words = command.replace(" src tests benchmarks stubs", "").split()
         assert any(entry.split()[: len(words)] == words for entry in entries), command
-    assert ".venv/bin/attune makemigrations --check --dry-run" in entries  # as make test
+    # as tests/test_migrations.py in make test
+    assert ".venv/bin/attune makemigrations --check --dry-run" in entries
 
 
 def test_the_configuration_is_valid():  # pre-commit is in the dev extra (make install-dev)
