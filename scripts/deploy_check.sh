@@ -60,7 +60,7 @@ else
   "$WORK/venv/bin/pip" install --quiet --disable-pip-version-check "$REPO" 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
 fi
-"$WORK/venv/bin/attune" --version >/dev/null || fail "pip install did not give an attune command"
+"$WORK/venv/bin/attune" --version >/dev/null || fail "the install did not give an attune command"
 export PATH="$WORK/venv/bin:$PATH"
 hash -r
 
