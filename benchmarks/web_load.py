@@ -340,7 +340,7 @@ def main() -> None:
         )
         print(f"demo loaded in {time.perf_counter() - started:.0f} s ({args.database})")
         django_in_process(env)
-        from attune.demo.loader import DEMO_PASSWORD
+        from attune.accounts.demo_logins import DEMO_PASSWORD
 
         episode_id = longest_episode_of(THERAPIST)
         port = free_port()

@@ -37,6 +37,7 @@ from attune.care.models import (
     Session,
 )
 from attune.clientportal.models import DeletionRequest, EndingRequest, FeedbackMessage, Intent
+from attune.crypto import encrypt_json
 from attune.directory.models import Article, DirectoryEntry
 from attune.engine.instruments import definition_checksum, score
 from attune.matching.models import (
@@ -47,7 +48,6 @@ from attune.matching.models import (
 )
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Instrument, InstrumentVersion, Phase, Response
-from attune.notes.crypto import encrypt_json
 from attune.notes.models import ProcessNote
 from attune.notes.services import clean_content
 from attune.notifications.models import NoticeKind, SafetyNotification

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from attune.accounts.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert, AlertStatus
 from attune.care.models import Attendance, Client, Episode, Session
-from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from attune.measures.models import Response
 from attune.simulation import ARCHETYPES
 from tests.conftest import DEMO_TODAY

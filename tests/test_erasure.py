@@ -32,7 +32,7 @@ from attune.measures.models import Phase, Response
 from attune.measures.services import submit_form
 from attune.notes.models import ProcessNote
 from attune.notes.services import write_note
-from attune.notifications.outbox import send
+from attune.outbox import send
 from attune.portal import erasure
 from attune.portal.retention import add_years
 from attune.reminders.models import FormLink

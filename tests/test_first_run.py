@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from attune import settings as attune_settings
+from attune.accounts.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from attune.care.models import Attendance
 from attune.demo.banner import CONSOLE_BACKEND, banner
-from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
 from attune.demo.management.commands.demo import drop_sqlite_database
 from tests import factories
 

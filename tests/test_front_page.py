@@ -8,11 +8,11 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
-from attune.accounts.front import DEFAULT_WELCOME
+from attune.accounts.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from attune.accounts.models import Role
-from attune.accounts.views import HOME_BY_ROLE
-from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
+from attune.practice.front import DEFAULT_WELCOME
 from attune.practice.templatetags.attune_crisis import phone_links
+from attune.public_pages import HOME_BY_ROLE
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

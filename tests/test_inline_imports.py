@@ -18,40 +18,7 @@ SRC = Path(attune.__file__).parent
 
 # (file under src/attune, the import line) -> what is known. Give each one its reason (or move
 # it to the top) and remove it here.
-NO_REASON_YET: dict[tuple[str, str], str] = {
-    ("accounts/adapter.py", "from allauth.core import context as allauth_context"): "unknown",
-    ("accounts/adapter.py", "from django.contrib.sites.shortcuts import get_current_site"): (
-        "unknown"
-    ),
-    ("accounts/adapter.py", "from attune.notifications import outbox"): (
-        "perhaps the accounts <-> notifications cycle; not checked"
-    ),
-    ("accounts/middleware.py", "from allauth.mfa.utils import is_mfa_enabled"): "unknown",
-    ("accounts/signin_trail.py", "from attune.client_address import UNKNOWN, client_address"): (
-        "no cycle found: adapter.py imports client_address at the top"
-    ),
-    ("api/views.py", "from attune.api.rest import api"): "unknown",
-    ("directory/models.py", "from django.urls import reverse"): "unknown",
-    ("directory/models.py", "import secrets"): "none seen: a standard-library module",
-    ("notes/apps.py", "from attune.notes.crypto import NotesCryptoError, check_keys"): (
-        "crypto imports no models; unknown"
-    ),
-    ("portal/admin.py", "from attune.portal.erasure import KEPT_WORDS"): "unknown",
-    ("practice/management/commands/serve.py", "from django.conf import settings"): "unknown",
-    ("practice/management/commands/serve.py", "from gunicorn.app.wsgiapp import WSGIApplication"): (
-        "unknown (a command's module is imported only when it runs)"
-    ),
-    ("practice/management/commands/serve.py", "from attune.conf import site_url_from"): (
-        "unknown (a command's module is imported only when it runs)"
-    ),
-    ("reminders/apps.py", "from attune.reminders.redaction import install"): (
-        "redaction imports no models; unknown"
-    ),
-    ("supervision/apps.py", "from django.core.exceptions import ImproperlyConfigured"): ("unknown"),
-    ("supervision/apps.py", "from attune.supervision.thresholds import thresholds"): (
-        "thresholds imports no models; unknown"
-    ),
-}
+NO_REASON_YET: dict[tuple[str, str], str] = {}
 
 
 def inline_imports() -> list[tuple[str, int, str, bool]]:

@@ -13,11 +13,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.accounts.invitations import invitation_link
 from attune.alerts.models import Alert, AlertKind, Severity
 from attune.care.endings import end_episode
 from attune.care.models import Attendance, EndingKind
 from attune.measures.models import Phase, Response
+from attune.practice.invitations import invitation_link
 from attune.reminders import services
 from attune.reminders.models import FormLink
 from attune.reminders.redaction import RedactFormLinkTokens, redact

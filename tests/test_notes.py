@@ -26,9 +26,9 @@ import attune
 from attune.accounts.models import User
 from attune.audit.models import AuditEvent
 from attune.audit.services import record
+from attune.crypto import NoteDecryptionError, NoteKeyError, decrypt_json, encrypt_json
 from attune.notes import services
 from attune.notes.apps import check_note_keys
-from attune.notes.crypto import NoteDecryptionError, NoteKeyError, decrypt_json, encrypt_json
 from attune.notes.models import ProcessNote
 from attune.notes.queries import note_session_numbers, notes_for
 from attune.notes.rules import may_view_note
@@ -307,7 +307,7 @@ def test_only_the_notes_app_reads_notes():
         # Second-factor secrets are encrypted with the notes' keys (the cipher, never a note).
         ("accounts", "mfa_secrets.py"): {"from attune.notes import crypto"},
         ("accounts", "0004_seal_second_factor_secrets.py"): {
-            "from attune.notes.crypto import NotesCryptoError"
+            "from attune.crypto import NotesCryptoError"
         },
         # `attune purge` deletes the notes of episodes past retention, by episode id, unread.
         ("portal", "retention.py"): {

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from attune.audit.models import AuditEvent
+from attune.crypto import encrypt_json
 from attune.measures.services import submit_form
 from attune.notes import services
-from attune.notes.crypto import encrypt_json
 from attune.notes.models import ProcessNote
 from attune.notes.orientation import NoteStyle, note_style, note_style_for
 from attune.practice.models import Modality

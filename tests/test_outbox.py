@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from post_office.models import STATUS, Email
 
-from attune.notifications import outbox
+from attune import outbox
 
 pytestmark = pytest.mark.django_db
 

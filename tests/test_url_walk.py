@@ -141,7 +141,7 @@ EXPECTED: dict[str, str] = {
     "care:new-episode":                        "LD2DDDDD",
     "care:practice-invite":                    "LDDDDD22",
     "care:practice-invitation-resend":         "LDDDDDRR",
-    "practice:new-clients":                    "LD222DDD",
+    "workspace:new-clients":                    "LD222DDD",
     "notes:session":                           "LD2DDDDD",
     "notes:detail":                            "LD2DDDDD",
     "supervision:supervisee":                  "LDDDD2DD",

@@ -88,7 +88,7 @@ def fit_check_session() -> int:
 
 def notes_keys() -> object:
     """``ATTUNE_NOTES_KEYS``: the Fernet keys of the private notes, as configured (a list, or
-    a comma-separated string); ``attune.notes.crypto`` checks them."""
+    a comma-separated string); ``attune.crypto`` checks them."""
     return settings.ATTUNE_NOTES_KEYS
 
 

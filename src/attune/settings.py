@@ -426,7 +426,7 @@ ATTUNE_DUTY_CONTACT_EMAIL = os.environ.get("ATTUNE_DUTY_CONTACT_EMAIL", "")
 ATTUNE_SUPERVISION = json.loads(os.environ.get("ATTUNE_SUPERVISION", "{}"))
 # django-post-office's outbox: a failed delivery is requeued every RETRY_INTERVAL, MAX_RETRIES
 # times (96 x 15 min = 24 h); the transport is EMAIL_BACKEND. Safety notices and everyday mail
-# (attune.notifications.outbox) both go through it; `attune notify` sends what waits.
+# (attune.outbox) both go through it; `attune notify` sends what waits.
 POST_OFFICE = {
     "MAX_RETRIES": int(os.environ.get("ATTUNE_MAIL_MAX_RETRIES", "96")),
     "RETRY_INTERVAL": timedelta(minutes=int(os.environ.get("ATTUNE_MAIL_RETRY_MINUTES", "15"))),

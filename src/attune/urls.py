@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from attune.accounts import views as accounts_views
+from attune import public_pages
 from attune.api import views as api_views
 from attune.api.rest import api
 from attune.converters import RecordId
@@ -15,15 +15,14 @@ admin.site.site_title = "Attune admin"
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # on purpose: MFA in front of the admin
 
 urlpatterns = [
-    path("", accounts_views.home, name="home"),
+    path("", public_pages.home, name="home"),
     path("accounts/", include("attune.accounts.urls")),
-    path("help/", accounts_views.crisis_help, name="crisis-help"),
-    path("healthz", accounts_views.healthz, name="healthz"),
-    path("favicon.ico", accounts_views.favicon),
+    path("help/", public_pages.crisis_help, name="crisis-help"),
+    path("healthz", public_pages.healthz, name="healthz"),
+    path("favicon.ico", public_pages.favicon),
     path("me/", include("attune.portal.urls")),
     path("", include("attune.workspace.urls")),
     path("", include("attune.care.urls")),
-    path("", include("attune.practice.urls")),
     path("notes/", include("attune.notes.urls")),
     path("", include("attune.supervision.urls")),
     path("", include("attune.outcomes.urls")),

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.accounts.models import User
 from attune.alerts.models import AlertStatus
 from attune.care.models import Episode, EpisodeStatus
-from attune.demo.loader import DEMO_PASSWORD
 from attune.measures.models import Phase, Response
 from attune.portal.composer import request_ending
 from tests.browser.conftest import PHONE, sign_in_without_the_form

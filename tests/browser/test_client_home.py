@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.clientportal.models import FeedbackMessage
-from attune.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, login, sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit
 from tests.browser.test_check_in_journey import assert_no_horizontal_scroll, choose, send

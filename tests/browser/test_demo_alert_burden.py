@@ -11,8 +11,8 @@ Checked on the demo loaded for each of 21 consecutive days: therapist@ 1-4 of 14
 
 from __future__ import annotations
 
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.accounts.models import Role, User
-from attune.demo.loader import DEMO_PASSWORD
 from tests.browser.conftest import login
 
 MOST = 0.30

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from attune.demo.loader import DEMO_PASSWORD
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.notes.models import ProcessNote
 from tests.browser.conftest import login
 

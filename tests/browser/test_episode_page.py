@@ -10,10 +10,10 @@ import pytest
 from django.db.models import Count
 from django.urls import reverse
 
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.accounts.models import User
 from attune.alerts.models import AlertStatus
 from attune.care.models import Episode, EpisodeStatus
-from attune.demo.loader import DEMO_PASSWORD
 from attune.portal.composer import request_ending
 from tests.browser.conftest import PHONE, sign_in_without_the_form
 from tests.browser.test_before_session import latest_comment

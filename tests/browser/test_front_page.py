@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
+from attune.accounts.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from tests.browser.conftest import sign_in_without_the_form
 from tests.browser.test_accessibility import Audit
 

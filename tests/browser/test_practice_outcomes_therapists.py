@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_PASSWORD
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, loaded_demo, login, restored
 from tests.browser.test_accessibility import Audit
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_PASSWORD
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, login
 from tests.browser.test_accessibility import Audit
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from attune.demo.loader import DEMO_PASSWORD
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.outcomes.research_export import NAMES
 from tests.browser.conftest import sign_in_without_the_form
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.accounts.models import User
-from attune.demo.loader import DEMO_PASSWORD
 from attune.supervision.models import SupervisionNote
 from tests.browser.conftest import login, sign_in_without_the_form
 from tests.browser.test_accessibility import VIEWPORTS, Audit

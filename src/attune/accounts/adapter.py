@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from attune import outbox
 from attune.accounts import signin_trail
 from attune.client_address import client_address
 
@@ -40,11 +43,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """allauth's e-mails (the password-reset link) go through Attune's outbox like every
         other everyday e-mail: a mail server that is down keeps them queued."""
-        from allauth.core import context as allauth_context
-        from django.contrib.sites.shortcuts import get_current_site
-
-        from attune.notifications import outbox
-
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)

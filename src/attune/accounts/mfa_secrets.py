@@ -14,7 +14,7 @@ from typing import Any
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 
-from attune.notes import crypto
+from attune import crypto
 
 # Where allauth keeps a secret inside ``Authenticator.data``: one string or a list of strings.
 SECRET_FIELDS = ("secret", "seed")

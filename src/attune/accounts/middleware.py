@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -64,8 +65,6 @@ def has_second_factor(request: HttpRequest) -> bool:
     a factor clears it, see attune.accounts.signals)."""
     if request.session.get(MFA_SESSION_KEY):
         return True
-    from allauth.mfa.utils import is_mfa_enabled
-
     if is_mfa_enabled(request.user, types=SECOND_FACTORS):
         request.session[MFA_SESSION_KEY] = True
         return True

@@ -8,6 +8,7 @@ import logging
 from django.http import HttpRequest
 
 from attune.accounts.models import SignInEvent, SignInKind, User
+from attune.client_address import UNKNOWN, client_address
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
     believed only from the configured number of trusted proxies)."""
     if request is None:
         return None
-    from attune.client_address import UNKNOWN, client_address
-
     address = client_address(request)
     return None if address == UNKNOWN else address
 

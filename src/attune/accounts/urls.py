@@ -2,7 +2,7 @@
 
 Kept from before allauth: the URL names ``login``, ``logout`` and ``password_reset`` (aliases of
 allauth's pages), and Django's one-time "choose a password" link that client invitations send
-(``password_reset_confirm``, see attune.accounts.invitations)."""
+(``password_reset_confirm``, see attune.practice.invitations)."""
 
 from allauth.account import views as allauth_views
 from django.contrib.auth import views as auth_views

@@ -15,6 +15,7 @@ from attune.accounts.decorators import login_required
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.api.calendar import calendar, create_feed, feed_for, live_feed, revoke_feed
 from attune.api.models import CalendarFeed, Scope
+from attune.api.rest import api
 from attune.api.tokens import LIFETIMES, create_token, revoke_token, tokens_of
 
 
@@ -91,8 +92,6 @@ def docs_page(request: HttpRequest) -> HttpResponse:
     script and nothing from another host, so the strict CSP holds (Swagger UI, which
     django-ninja would load from a CDN, is not used). The schema itself is at
     ``/api/v1/openapi.json`` for tools."""
-    from attune.api.rest import api
-
     schema = api.get_openapi_schema()
     operations = []
     for path, methods in schema["paths"].items():

@@ -10,16 +10,19 @@ from django.db import models
 
 from attune.accounts.models import User
 from attune.audit.models import AuditAction, AuditEvent
-from attune.care.models import Episode
 
 log = logging.getLogger(__name__)
+
+#: The model an event is about when it is about an episode. The trail sits below the clinical
+#: apps (every app writes to it), so it names care's episode rather than importing it.
+EPISODE = "care.episode"
 
 
 def record(
     actor: User,
     action: str,
     obj: models.Model,
-    episode: Episode | int | None = None,
+    episode: models.Model | int | None = None,
     detail: str = "",
 ) -> AuditEvent:
     """Write one event: ``actor`` did ``action`` (read, create, update, delete, export) to
@@ -29,7 +32,7 @@ def record(
         raise ValueError(f"Unknown audit action {action!r}; use one of {AuditAction.values}.")
     if obj.pk is None:
         raise ValueError("Audit a record after it has been saved: it needs an id.")
-    episode_id = episode.pk if isinstance(episode, Episode) else episode
+    episode_id = episode.pk if isinstance(episode, models.Model) else episode
     event = AuditEvent.objects.create(
         actor=actor,
         action=action,
@@ -82,8 +85,8 @@ def record_reads(
 
 
 def _episode_of(obj: models.Model) -> int | None:
-    if isinstance(obj, Episode):
-        return obj.pk
+    if obj._meta.label_lower == EPISODE:
+        return obj.pk if isinstance(obj.pk, int) else None
     episode_id = getattr(obj, "episode_id", None)
     return episode_id if isinstance(episode_id, int) else None
 

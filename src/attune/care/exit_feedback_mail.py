@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from attune import outbox
 from attune.accounts.models import User
-from attune.notifications import outbox
 
 
 def send_exit_feedback_request(client: User, portal_url: str) -> None:

@@ -2,7 +2,7 @@
 comes back, and sending an invitation again when its link has expired.
 
 Nobody sets a password for someone else: the client chooses one through the one-time link of
-``attune.accounts.invitations``. The e-mail names the practice, the therapist and the time of
+``attune.practice.invitations``. The e-mail names the practice, the therapist and the time of
 the first session — never a problem area or anything else clinical. Each function is one
 transaction with its audit events; the e-mail leaves through the outbox once it is committed.
 """
@@ -20,12 +20,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.accounts.invitations import client_account, invitation_link
+from attune import outbox
 from attune.accounts.models import Role, User
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
-from attune.notifications import outbox
+from attune.practice.invitations import client_account, invitation_link
 from attune.practice.models import Practice, ProblemArea
 
 log = logging.getLogger(__name__)

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from attune import outbox
 from attune.accounts.models import User
 from attune.care.models import Episode, EpisodeStatus, Referral
 from attune.care.queries import referral_colleagues
 from attune.matching.queries import LANGUAGE_NAMES, consultation_for_episode
 from attune.matching.services import Match, Preferences, find_matches
-from attune.notifications import outbox
 from attune.practice.models import Modality
 
 if TYPE_CHECKING:

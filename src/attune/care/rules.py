@@ -9,7 +9,9 @@ from __future__ import annotations
 import rules
 
 from attune.accounts.models import Role, User
+from attune.accounts.rules import is_client, is_practice_admin, is_supervisor, is_therapist
 from attune.care.models import Client, Episode
+from attune.measures.models import Response
 from attune.practice.models import TherapistProfile
 
 
@@ -30,26 +32,6 @@ def supervises_episode_therapist(user: User, episode: Episode | None) -> bool:
         and user.role == Role.SUPERVISOR
         and TherapistProfile.objects.filter(user_id=episode.therapist_id, supervisors=user).exists()
     )
-
-
-@rules.predicate
-def is_therapist(user: User) -> bool:
-    return user.role == Role.THERAPIST
-
-
-@rules.predicate
-def is_supervisor(user: User) -> bool:
-    return user.role == Role.SUPERVISOR
-
-
-@rules.predicate
-def is_client(user: User) -> bool:
-    return user.role == Role.CLIENT
-
-
-@rules.predicate
-def is_practice_admin(user: User) -> bool:
-    return user.role == Role.PRACTICE_ADMIN
 
 
 @rules.predicate
@@ -117,3 +99,21 @@ def may_start_episode(user: User, client: Client | None) -> bool:
 rules.add_perm("care.invite_client", may_invite_clients)
 rules.add_perm("care.resend_invitation", may_resend_invitation)
 rules.add_perm("care.start_episode", may_start_episode)
+
+
+# --------------------------------------------------------------------------- responses
+# Who may read a response: the treating therapist and her supervisor; the client reads their
+# own through the portal's scoped queries. (A response belongs to an episode, so its rule is
+# the episode's; it lives here, not in measures, which sits below care.)
+
+
+@rules.predicate
+def may_read_response(user: User, response: Response | None) -> bool:
+    if response is None:
+        return False
+    return is_episode_therapist.test(user, response.episode) or supervises_episode_therapist.test(
+        user, response.episode
+    )
+
+
+rules.add_perm("measures.view_response", may_read_response)

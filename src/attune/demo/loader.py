@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from attune.accounts.demo_logins import DEMO_PASSWORD
 from attune.accounts.models import Role, User
 from attune.alerts import services as alert_services
 from attune.alerts.evaluation import evaluate_practice
@@ -31,14 +32,6 @@ from attune.simulation import SimFeedback, SimPractice, SimSession, simulate_pra
 from attune.supervision.demo import write_demo_supervision
 
 DEMO_PRACTICE_SLUG = "attune-demo"
-DEMO_PASSWORD = "attune-demo"  # noqa: S105 - the published demo password
-DEMO_LOGINS = (
-    ("therapist@example.org", "therapist (integrative: psychoanalysis, EMDR, SE, hypnosis)"),
-    ("colleague@example.org", "therapist (colleague)"),
-    ("client@example.org", "client of therapist@example.org"),
-    ("supervisor@example.org", "clinical supervisor"),
-    ("admin@example.org", "practice administrator"),
-)
 _KEYS = uuid.UUID("6a1f8f0e-5d1c-4b7e-9a55-3c0e2f1d9b21")  # namespace for deterministic keys
 _SAFETY_FOLLOWED_UP_AFTER = timedelta(days=14)
 

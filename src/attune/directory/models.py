@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from attune.practice.models import Modality, ProblemArea, TherapistProfile
@@ -43,8 +46,6 @@ class Article(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("directory:article", args=[self.slug])
 
 
@@ -60,8 +61,6 @@ class FeeRoute(models.TextChoices):
 def photo_name(instance: DirectoryEntry, filename: str) -> str:
     """A random name: the uploaded file's own name (which may carry a person's name or a
     path) is never kept. Photos are always re-encoded as JPEG (directory.photos)."""
-    import secrets
-
     return f"therapists/{secrets.token_hex(16)}.jpg"
 
 

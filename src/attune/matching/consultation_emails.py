@@ -9,10 +9,10 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.accounts.invitations import invitation_link
+from attune import outbox
 from attune.accounts.models import User
 from attune.matching.models import ConsultationRequest
-from attune.notifications import outbox
+from attune.practice.invitations import invitation_link
 from attune.practice.services import crisis_resources_for
 
 #: Within how many working days a therapist is asked to answer (said in the receipt).

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from attune.accounts.invitations import client_account
+from attune import outbox
 from attune.accounts.models import User
 from attune.audit.models import AuditAction
 from attune.audit.services import record
@@ -38,7 +38,7 @@ from attune.matching.models import (
     MessageKind,
 )
 from attune.matching.services import profile_path
-from attune.notifications import outbox
+from attune.practice.invitations import client_account
 from attune.practice.models import ProblemArea, TherapistProfile
 from attune.reminders.services import TOKEN_RE, hash_token
 

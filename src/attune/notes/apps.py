@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.core import checks
 
+from attune.crypto import NotesCryptoError, check_keys
+
 
 class NotesConfig(AppConfig):
     name = "attune.notes"
@@ -12,8 +14,6 @@ class NotesConfig(AppConfig):
 
 def check_note_keys(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
     """``attune check`` (and every command that runs the checks) reports unusable keys."""
-    from attune.notes.crypto import NotesCryptoError, check_keys
-
     try:
         check_keys()
     except NotesCryptoError as error:

@@ -20,7 +20,7 @@ from attune.accounts.models import User
 from attune.audit.models import AuditAction
 from attune.audit.services import record, record_reads
 from attune.care.models import Attendance, Episode, Session
-from attune.notes.crypto import NotesCryptoError, decrypt_json, encrypt_json
+from attune.crypto import NotesCryptoError, decrypt_json, encrypt_json
 from attune.notes.models import ProcessNote, Transference
 from attune.notes.rules import may_change_note, may_view_note, may_write_for
 

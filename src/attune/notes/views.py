@@ -18,8 +18,8 @@ from django.shortcuts import redirect, render
 from attune.accounts.decorators import login_required
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.care.models import Session
+from attune.crypto import NotesCryptoError, check_keys
 from attune.notes import services
-from attune.notes.crypto import NotesCryptoError, check_keys
 from attune.notes.forms import ProcessNoteForm
 from attune.notes.models import ProcessNote
 from attune.notes.orientation import note_style

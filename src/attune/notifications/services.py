@@ -21,9 +21,9 @@ from django.utils import timezone
 from post_office import mail
 from post_office.models import STATUS, Email
 
+from attune import outbox
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert, AlertKind, AlertStatus
-from attune.notifications import outbox
 from attune.notifications.models import NoticeKind, SafetyNotification
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import rules
 
-from attune.care.rules import is_practice_admin, is_supervisor, is_therapist
+from attune.accounts.rules import is_practice_admin, is_supervisor, is_therapist
 
 rules.add_perm("outcomes.view_outcomes", is_practice_admin | is_supervisor | is_therapist)
 # A table with one row per therapist: the administrator's and a supervisor's.

@@ -19,6 +19,7 @@ from attune.accounts.admin import ReadOnlyAdmin
 from attune.accounts.models import Role
 from attune.clientportal.models import DeletionRequest, DeletionStatus
 from attune.portal.deletion_views import decide
+from attune.portal.erasure import KEPT_WORDS
 from attune.portal.retention import RETENTION_SOURCE, retention_years
 
 
@@ -79,8 +80,6 @@ class DeletionRequestAdmin(ReadOnlyAdmin):
     def kept_summary(self, obj: DeletionRequest) -> str:
         if not obj.kept:
             return "—"
-        from attune.portal.erasure import KEPT_WORDS
-
         return "; ".join(
             f"{KEPT_WORDS.get(k.get('kind', ''), k.get('kind', ''))} until {k.get('until')}"
             for k in obj.kept

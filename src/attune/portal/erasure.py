@@ -53,7 +53,7 @@ from attune.clientportal.models import (
 )
 from attune.matching.models import ConsultationRequest
 from attune.measures.models import Response
-from attune.notifications.outbox import send
+from attune.outbox import send
 from attune.portal.retention import (
     RETENTION_SOURCE,
     count_episode_rows,

@@ -7,6 +7,6 @@ from __future__ import annotations
 
 import rules
 
-from attune.care.rules import is_practice_admin
+from attune.accounts.rules import is_practice_admin
 
 rules.add_perm("practice.view_practice_page", is_practice_admin)

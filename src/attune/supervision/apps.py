@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from attune.supervision.thresholds import thresholds
 
 
 class SupervisionConfig(AppConfig):
@@ -13,10 +16,6 @@ class SupervisionConfig(AppConfig):
 def check_thresholds(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
     """A wrong ``ATTUNE_SUPERVISION`` stops the start-up with its message (``attune check``,
     ``attune serve``), never a page."""
-    from django.core.exceptions import ImproperlyConfigured
-
-    from attune.supervision.thresholds import thresholds
-
     try:
         thresholds()
     except ImproperlyConfigured as error:

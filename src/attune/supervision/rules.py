@@ -15,8 +15,8 @@ from __future__ import annotations
 import rules
 
 from attune.accounts.models import Role, User
+from attune.accounts.rules import is_supervisor
 from attune.care.models import Episode
-from attune.care.rules import is_supervisor
 from attune.practice.models import TherapistProfile
 
 

@@ -1,13 +1,14 @@
 from django.urls import path
 
 from attune.supervision import views as supervision_views
-from attune.workspace import report, views
+from attune.workspace import new_clients, report, views
 
 app_name = "workspace"
 urlpatterns = [
     path("caseload/", views.my_caseload, name="caseload"),
     path("therapists/<id:therapist_id>/caseload/", views.caseload_of, name="caseload-of"),
     path("past-clients/", views.my_past_clients, name="past-clients"),
+    path("settings/new-clients/", new_clients.new_clients, name="new-clients"),
     path(
         "therapists/<id:therapist_id>/past-clients/",
         views.past_clients_of,

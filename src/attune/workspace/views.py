@@ -21,7 +21,7 @@ from attune.alerts.models import ActionKind, Alert, AlertKind
 from attune.alerts.queries import ClosedAlert, episode_alerts
 from attune.audit.services import record
 from attune.care.models import Episode
-from attune.care.queries import episode_care_context, episodes_visible_to
+from attune.care.queries import episodes_visible_to
 from attune.engine.signals import GOOD_NEWS
 from attune.matching.queries import consultation_for_episode
 from attune.measures.models import Response
@@ -32,6 +32,7 @@ from attune.portal.queries import feedback_for_therapist
 from attune.supervision.queries import episode_supervision
 from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
+from attune.workspace.episode_care import episode_care_context
 from attune.workspace.episode_sections import closed_history, notes_timeline, session_table
 from attune.workspace.glossary import glossary
 from attune.workspace.past_clients import past_clients, past_months

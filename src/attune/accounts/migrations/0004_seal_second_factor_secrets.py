@@ -11,7 +11,7 @@ from django.db.migrations.state import StateApps
 
 def seal(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from attune.accounts.mfa_secrets import sealed
-    from attune.notes.crypto import NotesCryptoError
+    from attune.crypto import NotesCryptoError
 
     Authenticator = apps.get_model("mfa", "Authenticator")
     for authenticator in Authenticator.objects.order_by("pk").iterator(chunk_size=500):

@@ -1,6 +1,8 @@
 from django import template
 from django.conf import settings
 
+from attune.accounts.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
+
 register = template.Library()
 
 
@@ -13,11 +15,7 @@ def mfa_required() -> bool:
 @register.inclusion_tag("includes/demo_logins.html")
 def demo_logins() -> dict[str, object]:
     """The published demo logins, in demo mode only (``ATTUNE_DEMO``). Their one home is
-    ``attune.demo.loader.DEMO_LOGINS``: ``attune demo`` prints the same list."""
+    ``attune.accounts.demo_logins``: ``attune demo`` prints the same list."""
     if not settings.ATTUNE_DEMO:
         return {"logins": ()}
-    # inline: the demo loader (the simulator, every app) loads in demo mode only; accounts -> demo
-    #   is a layering exception
-    from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD
-
     return {"logins": DEMO_LOGINS, "password": DEMO_PASSWORD}

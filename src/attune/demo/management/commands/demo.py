@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections, transaction
 from django.utils import timezone
 
+from attune.accounts.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from attune.demo.banner import banner
-from attune.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, demo_loaded, load_demo
+from attune.demo.loader import demo_loaded, load_demo
 
 
 def drop_sqlite_database(database: Mapping[str, Any]) -> bool:

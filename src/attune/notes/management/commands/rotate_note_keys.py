@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from attune.accounts.mfa_secrets import rotate_second_factor_secrets
-from attune.notes.crypto import NotesCryptoError, check_keys, reencrypt, uses_first_key
+from attune.crypto import NotesCryptoError, check_keys, reencrypt, uses_first_key
 from attune.notes.models import ProcessNote
 
 

@@ -6,7 +6,11 @@ import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.wsgiapp import WSGIApplication
+
+from attune.conf import site_url_from
 
 
 class Command(BaseCommand):
@@ -20,11 +24,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
-        from django.conf import settings
-        from gunicorn.app.wsgiapp import WSGIApplication
-
-        from attune.conf import site_url_from
-
         if not os.environ.get("ATTUNE_SITE_URL"):
             # `attune serve --port 9123` without PORT: e-mailed links still open where it listens.
             settings.ATTUNE_SITE_URL = site_url_from({"HOST": host, "PORT": str(port)})

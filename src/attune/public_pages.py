@@ -1,4 +1,6 @@
-"""Where each person lands after signing in, and pages that everyone can reach."""
+"""Where each person lands after signing in, and the pages everyone can reach: the front page,
+crisis help, the health check, the favicon. (A UI module: it reads the practice for the front page
+through ``practice.front``.)"""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_safe
 
-from attune.accounts.front import front_page
 from attune.accounts.models import Role
+from attune.practice.front import front_page
 
 HOME_BY_ROLE = {
     Role.CLIENT: "portal:home",

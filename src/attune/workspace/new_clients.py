@@ -1,4 +1,4 @@
-"""The therapist's own settings about the practice: whether she takes new clients."""
+"""The therapist's own setting about the practice: whether she takes new clients."""
 
 from __future__ import annotations
 
@@ -61,4 +61,4 @@ def new_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
         if accepting
         else "Saved: you are shown as not taking new clients at the moment.",
     )
-    return redirect("practice:new-clients")
+    return redirect("workspace:new-clients")
