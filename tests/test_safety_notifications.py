@@ -18,11 +18,12 @@ from django.test import override_settings
 from django.utils import timezone
 from post_office.models import STATUS, Email
 
+from attune.alerts import notices
 from attune.alerts.models import Alert, AlertStatus
 from attune.alerts.services import acknowledge
+from attune.care.questionnaire import safety_message_context
 from attune.measures.models import Phase
 from attune.measures.services import submit_form
-from attune.notifications import services
 from attune.notifications.models import NoticeKind, SafetyNotification
 from tests.answers import FREQUENCY
 
@@ -141,9 +142,9 @@ def test_an_alert_nobody_acknowledged_is_escalated_after_the_configured_time_onc
 ):
     opened = timezone.now()
     alert = _check_in(episode, upcoming, item9=item9, at=opened)
-    assert services.escalate_due(opened + timedelta(hours=hours) - timedelta(minutes=1)) == []
-    assert services.escalate_due(opened + timedelta(hours=hours)) == [alert]
-    assert services.escalate_due(opened + timedelta(hours=hours + 5)) == []  # once
+    assert notices.escalate_due(opened + timedelta(hours=hours) - timedelta(minutes=1)) == []
+    assert notices.escalate_due(opened + timedelta(hours=hours)) == [alert]
+    assert notices.escalate_due(opened + timedelta(hours=hours + 5)) == []  # once
     notice = SafetyNotification.objects.get(kind=NoticeKind.ESCALATION)
     assert notice.recipients == ["duty@example.org"]
     assert notice.email.to == ["duty@example.org"]
@@ -157,7 +158,7 @@ def test_an_acknowledged_alert_is_not_escalated(episode, upcoming, therapist):
     alert = _check_in(episode, upcoming, at=opened)
     acknowledge(alert, therapist)
     assert Alert.objects.get().status == AlertStatus.ACKNOWLEDGED
-    assert services.escalate_due(opened + timedelta(days=3)) == []
+    assert notices.escalate_due(opened + timedelta(days=3)) == []
     assert not SafetyNotification.objects.filter(kind=NoticeKind.ESCALATION).exists()
 
 
@@ -177,9 +178,9 @@ def test_without_a_duty_contact_the_practice_administrators_are_told(
 
 def test_the_thank_you_page_quotes_the_settings(settings):
     settings.ATTUNE_SAFETY_ESCALATE_AFTER_HOURS = {"urgent": 2, "high": 8}
-    assert services.safety_message_context("urgent")["safety_hours"] == "2"
-    assert services.safety_message_context("high")["safety_hours"] == "8"
-    assert services.safety_message_context("") == {"safety": False}
+    assert safety_message_context("urgent")["safety_hours"] == "2"
+    assert safety_message_context("high")["safety_hours"] == "8"
+    assert safety_message_context("") == {"safety": False}
 
 
 def _held_elsewhere(var_dir):

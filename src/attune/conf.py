@@ -142,10 +142,12 @@ def reminder_max_attempts() -> int:
 # --------------------------------------------------------------------------- safety, supervision
 
 
-def safety_escalate_after_hours() -> dict[str, float]:
-    """``ATTUNE_SAFETY_ESCALATE_AFTER_HOURS``: hours by alert level before the duty contact is
-    told (from ``ATTUNE_SAFETY_ESCALATE_URGENT_HOURS`` and ``…_HIGH_HOURS``)."""
-    return {level: float(h) for level, h in settings.ATTUNE_SAFETY_ESCALATE_AFTER_HOURS.items()}
+def safety_escalate_after(level: str) -> timedelta:
+    """``ATTUNE_SAFETY_ESCALATE_AFTER_HOURS``: how long a safety alert of this level ("urgent",
+    "high") may stay unacknowledged before the duty contact is told (from
+    ``ATTUNE_SAFETY_ESCALATE_URGENT_HOURS`` and ``…_HIGH_HOURS``; an unknown level is "high")."""
+    hours = settings.ATTUNE_SAFETY_ESCALATE_AFTER_HOURS
+    return timedelta(hours=float(hours.get(level, hours["high"])))
 
 
 def duty_contact_emails() -> list[str]:

@@ -4,7 +4,7 @@ lost.
 
 The e-mail is tried at once; if the server refuses it, it goes back in the queue and the next
 ``attune notify`` (run every few minutes by cron) sends it. Safety notices have their own,
-stricter path in :mod:`attune.notifications.services`.
+stricter path in :mod:`attune.alerts.notices`.
 """
 
 from __future__ import annotations

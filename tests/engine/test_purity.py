@@ -123,9 +123,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "module)"
     ),
     # --- a data app importing a data app ranked after it (each one closes a cycle) -------------
-    ("attune.notifications.services", "attune.alerts.models"): (
-        "safety notices and their escalation read the Alert; issue 15 (notices into alerts)"
-    ),
     ("attune.measures.services", "attune.care.models"): (
         "submit_form takes the Episode and Session it stores a Response for (measures <-> "
         "care); issue 15"

@@ -25,10 +25,12 @@ from attune.alerts.models import (
     AlertStatus,
     Severity,
 )
+from attune.alerts.notices import queue_therapist_notification
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Episode
 from attune.engine.levels import is_note, level
+from attune.engine.safety import safety_wording
 from attune.measures.queries import answer_label
 
 if TYPE_CHECKING:
@@ -166,11 +168,6 @@ def raise_safety_alert(response: Response) -> Alert:
     assessment (C-SSRS, ASQ), never the item alone (NICE NG225; The Joint Commission NPSG 15.01.01).
     The wording is the engine's (``attune.engine.safety.safety_wording``).
     """
-    # inline: notifications.services imports alerts.models (alerts <-> notifications); the engine
-    #   import could go to the top
-    from attune.engine.safety import safety_wording
-    from attune.notifications.services import queue_therapist_notification
-
     instrument = response.instrument_version.parsed
     flags = response.scores.get("safety", [])
     session_number = response.session.number if response.session else None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
+from attune import conf
 from attune.accounts.models import User
 from attune.care.endings import submit_exit_feedback
 from attune.care.fit import submit_fit_check
@@ -39,7 +40,6 @@ from attune.measures.services import (
     highest_safety_level,
     submit_form,
 )
-from attune.notifications.services import safety_message_context
 
 #: The form's heading, by phase (a phase arrives as a URL's or a link's ``str``).
 FORM_TITLES: dict[str, str] = {
@@ -180,3 +180,12 @@ def thanks_context(responses: list[Response]) -> dict[str, object]:
     contacts when one of them carries a safety answer."""
     level = highest_safety_level(r.safety_level for r in responses)
     return {"responses": responses} | safety_message_context(level)
+
+
+def safety_message_context(level: str) -> dict[str, object]:
+    """What the client's page needs to say after a safety answer: that it was kept, what
+    happens now (from the settings, never a promise beyond them) and the crisis contacts."""
+    if not level:
+        return {"safety": False}
+    hours = conf.safety_escalate_after(level).total_seconds() / 3600
+    return {"safety": True, "safety_level": level, "safety_hours": f"{hours:g}"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 from post_office import mail
 from post_office.models import STATUS, Email
 
-from attune import outbox
+from attune import conf, outbox
 from attune.accounts.models import Role, User
 from attune.alerts.models import Alert, AlertKind, AlertStatus
 from attune.notifications.models import NoticeKind, SafetyNotification
@@ -30,12 +30,6 @@ log = logging.getLogger(__name__)
 
 THERAPIST_SUBJECT = "Attune: a client needs your attention"
 ESCALATION_SUBJECT = "Attune: a safety alert has not been acknowledged"
-
-
-def escalate_after(severity: str) -> timedelta:
-    """How long a safety alert may stay unacknowledged before the duty contact is told."""
-    hours = settings.ATTUNE_SAFETY_ESCALATE_AFTER_HOURS
-    return timedelta(hours=float(hours.get(severity, hours["high"])))
 
 
 def _sign_in_link(alert: Alert) -> str:
@@ -55,7 +49,7 @@ def therapist_message(alert: Alert) -> str:
 
 
 def escalation_message(alert: Alert) -> str:
-    hours = escalate_after(alert.severity).total_seconds() / 3600
+    hours = conf.safety_escalate_after(alert.severity).total_seconds() / 3600
     return (
         "A client needs attention and the alert has not been acknowledged in Attune within "
         f"{hours:g} hours. Please sign in and make sure someone follows it up today.\n\n"
@@ -130,7 +124,7 @@ def due_for_escalation(now: datetime) -> list[Alert]:
         .select_related("episode__client")
         .order_by("opened_at", "pk")
     )
-    return [a for a in candidates if a.opened_at + escalate_after(a.severity) <= now]
+    return [a for a in candidates if a.opened_at + conf.safety_escalate_after(a.severity) <= now]
 
 
 def escalate_due(now: datetime | None = None) -> list[Alert]:
@@ -181,12 +175,3 @@ def run(now: datetime | None = None) -> NotifyRun:
         waiting=safety_mail.filter(status__in=[STATUS.queued, STATUS.requeued]).count(),
         given_up=safety_mail.filter(status=STATUS.failed).count(),
     )
-
-
-def safety_message_context(level: str) -> dict[str, object]:
-    """What the client's page needs to say after a safety answer: that it was kept, what
-    happens now (from the settings, never a promise beyond them) and the crisis contacts."""
-    if not level:
-        return {"safety": False}
-    hours = escalate_after(level).total_seconds() / 3600
-    return {"safety": True, "safety_level": level, "safety_hours": f"{hours:g}"}

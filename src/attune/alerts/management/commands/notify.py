@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from attune.notifications import services
+from attune.alerts import notices
 from attune.notifications.one_runner import AnotherRunIsGoing, one_runner
 
 
@@ -31,12 +31,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, retry_failed: bool = False, **options: Any) -> None:
 
-        requeued_by_hand = services.retry_failed() if retry_failed else 0
+        requeued_by_hand = notices.retry_failed() if retry_failed else 0
         try:
             # One run at a time, across servers: a slow mail server must not make two timers
             # send the same e-mail twice.
             with one_runner("notify"):
-                result = services.run()
+                result = notices.run()
         except AnotherRunIsGoing:
             self.stderr.write("Another `attune notify` is running; nothing done.")
             return
