@@ -22,7 +22,7 @@ urlpatterns = [
     path("favicon.ico", public_pages.favicon),
     path("me/", include("attune.portal.urls")),
     path("", include("attune.workspace.urls")),
-    path("", include("attune.care.urls")),
+    path("", include("attune.workspace.care_urls")),
     path("notes/", include("attune.notes.urls")),
     path("", include("attune.supervision.urls")),
     path("", include("attune.outcomes.urls")),

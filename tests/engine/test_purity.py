@@ -113,15 +113,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
 # why it exists, the issue that removes it. Remove an entry when its import goes; never add one
 # without a reason and an issue.
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # --- a data app importing a UI app or the wiring -------------------------------------------
-    ("attune.care.referral_history", "attune.workspace.charts"): (
-        "the referral history draws the outcome series with workspace's chart helpers; issue 15 "
-        "(one ORM -> engine adapter module)"
-    ),
-    ("attune.care.referral_history", "attune.workspace.report_chart"): (
-        "the referral history draws the report's SVG chart; issue 15 (one ORM -> engine adapter "
-        "module)"
-    ),
     # --- a data app importing a data app ranked after it (each one closes a cycle) -------------
     ("attune.measures.services", "attune.care.models"): (
         "submit_form takes the Episode and Session it stores a Response for (measures <-> "
@@ -130,12 +121,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("attune.care.sessions", "attune.alerts.evaluation"): (
         "recording a session re-evaluates the episode (care <-> alerts; was care.services, split "
         "by topic in issue 15); issue 15 (one adapter module)"
-    ),
-    ("attune.care.referral", "attune.matching.queries"): (
-        "the warm referral is ranked by the matching engine; issue 15 (referral out of care)"
-    ),
-    ("attune.care.referral", "attune.matching.services"): (
-        "the warm referral is ranked by the matching engine; issue 15 (referral out of care)"
     ),
     ("attune.measures.services", "attune.alerts.evaluation"): (
         "submitting a form re-evaluates the episode (measures <-> alerts); issue 15 (one "

@@ -1,6 +1,6 @@
 """One questionnaire, whichever way it is answered: the client's portal (check-in, session
 feedback, fit check-in, exit feedback), an e-mailed link (``/f/<token>/``, ``reminders``), or
-the therapist's side of the fit check-in (``care.views.fit_check``, in her words).
+the therapist's side of the fit check-in (``workspace.episode_actions.fit_check``, in her words).
 
 The one flow of its page (issue 15: the portal's session forms, its exit feedback, the link
 page and the therapist's fit check-in each had their own copy):

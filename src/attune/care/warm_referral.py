@@ -1,5 +1,5 @@
-"""Making a warm referral to a colleague (who to offer, and the e-mails it sends, are
-:mod:`attune.care.referral`)."""
+"""Making a warm referral to a colleague (who to offer is :mod:`attune.matching.referral`; the
+e-mails it sends are :mod:`attune.care.referral_mail`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from attune.accounts.models import Role, User
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
-from attune.care import referral as referral_mail
+from attune.care import referral_mail
 from attune.care.endings import end_episode
 from attune.care.models import EndingKind, Episode, Referral
 from attune.practice.models import TherapistProfile
@@ -44,8 +44,8 @@ def refer(
     the referral. Once it is stored, the colleague gets a notification with a sign-in link to
     the new episode (``base_url`` is the site's root) and — only with ``handover_email``, the
     client's agreement to it — the client an e-mail naming the colleague
-    (:mod:`attune.care.referral`). Sending it twice returns the referral made the first time
-    and ``False``, and sends nothing again.
+    (:mod:`attune.care.referral_mail`). Sending it twice returns the referral made the first
+    time and ``False``, and sends nothing again.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)

@@ -21,22 +21,23 @@ from attune.accounts.decorators import login_required
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.audit.models import AuditAction
 from attune.audit.services import record
-from attune.care import endings, fit_wording, questionnaire, referral, sessions, warm_referral
+from attune.care import endings, fit_wording, questionnaire, sessions, warm_referral
 from attune.care.ending_summary import ending_summary
-from attune.care.forms import (
+from attune.care.models import Episode, Referral, Session
+from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
+from attune.form_errors import add_service_errors
+from attune.matching import referral
+from attune.measures.form_layout import FormSection
+from attune.measures.models import Phase
+from attune.measures.services import stored_form
+from attune.workspace.episode_forms import (
     EndingForm,
     RankingForm,
     ReferralForm,
     ScheduleSessionForm,
     SessionRecordForm,
 )
-from attune.care.models import Episode, Referral, Session
-from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
-from attune.care.referral_history import earlier_episodes
-from attune.form_errors import add_service_errors
-from attune.measures.form_layout import FormSection
-from attune.measures.models import Phase
-from attune.measures.services import stored_form
+from attune.workspace.referral_history import earlier_episodes
 
 
 def _episode_for(request: AuthenticatedHttpRequest, episode_id: int, permission: str) -> Episode:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from attune.accounts.models import User
 from attune.care.endings import ENDING_NOTE_MAX
 from attune.care.models import Attendance, EndingKind, Episode, Session
-from attune.care.referral import language_choices
 from attune.care.sessions import DURATION_MINUTES, PROGRESS_NOTE_MAX
 from attune.care.warm_referral import CONSENT_NOTE_MAX
+from attune.matching.referral import language_choices
 from attune.practice.models import Modality
 from attune.record_fields import RecordChoiceField, RecordMultipleChoiceField
 

@@ -11,10 +11,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from attune.accounts.models import User
-from attune.care.forms import DATE, TIME
 from attune.care.intake import NAME_MAX
 from attune.practice.models import ProblemArea
 from attune.record_fields import RecordChoiceField, RecordMultipleChoiceField
+from attune.workspace.episode_forms import DATE, TIME
 
 
 class TherapistChoiceField(RecordChoiceField):

@@ -1,10 +1,10 @@
-"""The warm referral: which colleagues to offer, in what order and why, and the two e-mails that
-tell the client and the colleague who takes over.
+"""The warm referral's colleagues: which to offer, in what order and why.
 
 The ranking is the matching engine's (``attune.matching.services.find_matches``, the maths in
 ``attune.engine.matching``): the client's problem areas, the language and the approach wanted.
 This module only keeps the colleagues of the client's practice and adds their caseload.
-Making the referral itself is ``attune.care.warm_referral.refer``.
+Making the referral itself is ``attune.care.warm_referral.refer``; its two e-mails are
+``attune.care.referral_mail``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Count, Q
-from django.urls import reverse
 
-from attune import outbox
 from attune.accounts.models import User
-from attune.care.models import Episode, EpisodeStatus, Referral
+from attune.care.models import Episode, EpisodeStatus
 from attune.care.queries import referral_colleagues
 from attune.matching.queries import LANGUAGE_NAMES, consultation_for_episode
 from attune.matching.services import Match, Preferences, find_matches
@@ -116,40 +114,3 @@ def ranked_colleagues(
         return (0 if row.accepting else 1, 0 if row.ranked else 1, rank)
 
     return sorted(rows, key=order)  # stable: unranked ones keep the practice's name order
-
-
-# --------------------------------------------------------------------------- the two e-mails
-
-
-def tell_client(referral: Referral, portal_url: str) -> None:
-    """Who takes over, sent only when the client agreed to it. No clinical content: the
-    colleague's name, the practice and a link to sign in."""
-    client = referral.from_episode.client.user
-    colleague = referral.to_therapist.display_name
-    practice = client.practice.name if client.practice is not None else "your practice"
-    outbox.send(
-        [client.email],
-        f"Your therapy continues with {colleague}",
-        f"Hello {client.first_name or 'there'},\n\n"
-        f"As you agreed, {colleague} takes over from here. {colleague} will get in touch to "
-        "arrange your first session together.\n\n"
-        f"Your check-ins and feedback continue in Attune as before: {portal_url}\n\n"
-        "This message was sent automatically; please don't reply with personal details.\n\n"
-        f"{practice}\n",
-    )
-
-
-def tell_colleague(referral: Referral, base_url: str) -> None:
-    """A notification with a sign-in link to the new episode: no client name, nothing
-    clinical — the handover note and the history are read in Attune."""
-    colleague = referral.to_therapist
-    link = base_url.rstrip("/") + reverse("workspace:episode", args=[referral.to_episode_id])
-    outbox.send(
-        [colleague.email],
-        "A client has been referred to you",
-        f"Hello {colleague.first_name or colleague.display_name},\n\n"
-        f"{referral.created_by.display_name} has referred a client to you, with the client's "
-        "consent. Sign in to read the handover note and the outcome history:\n\n"
-        f"{link}\n\n"
-        "This message was sent automatically.\n",
-    )

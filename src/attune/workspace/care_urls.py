@@ -1,7 +1,10 @@
 from django.urls import path
 
-from attune.care import intake_views, views
+from attune.workspace import episode_actions as views
+from attune.workspace import intake_views
 
+# The therapist's actions on an episode and adding clients: pages of the workspace, under the
+# care: namespace their addresses and names have always had.
 app_name = "care"
 urlpatterns = [
     path("sessions/<id:session_id>/record/", views.record_session, name="session-record"),

@@ -20,10 +20,10 @@ from attune.accounts.decorators import login_required
 from attune.accounts.http import AuthenticatedHttpRequest
 from attune.accounts.models import Role, User
 from attune.care import intake
-from attune.care.intake_forms import InviteClientForm, NewEpisodeForm
 from attune.care.intake_queries import invitations_waiting, last_episode, therapists_to_invite_to
 from attune.care.models import Client, Episode
 from attune.form_errors import add_service_errors
+from attune.workspace.intake_forms import InviteClientForm, NewEpisodeForm
 
 
 def _base_url(request: HttpRequest) -> str:
