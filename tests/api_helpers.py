@@ -17,7 +17,7 @@ def stored_check_in(episode, session, phq9=(1,) * 9, gad7=(1,) * 7, at=None):
     """The client's check-in stored through the one flow (answers as 0–3 per item)."""
     import uuid
 
-    from attune.measures.services import submit_form
+    from attune.care.submission import submit_form
     from tests.answers import FREQUENCY
 
     result = submit_form(

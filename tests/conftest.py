@@ -220,7 +220,7 @@ def record_ids(episode, upcoming, last_attended, therapist, client_user) -> dict
     """Ids of real records of one client, to fill every route of a URL walk: a completed
     check-in, an open alert, the episode, its upcoming session, the therapist, the client."""
     from attune.alerts.services import raise_alert
-    from attune.measures.services import submit_form
+    from attune.care.submission import submit_form
     from tests.answers import FREQUENCY
 
     answers = {

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from attune.alerts.services import raise_alert
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from tests.answers import FREQUENCY
 from tests.conftest import sign_in
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from attune.alerts.models import ActionKind
 from attune.alerts.services import close, raise_alert, record_action
 from attune.audit.models import AuditEvent
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from tests.answers import FREQUENCY
 from tests.care_helpers import as_user
 

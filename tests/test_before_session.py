@@ -13,7 +13,7 @@ from attune.alerts.services import raise_alert
 from attune.care.endings import end_episode
 from attune.care.engine_adapter import reliable_change_points
 from attune.care.models import Attendance, Session
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from attune.portal.composer import compose, request_ending
 from tests import factories
 from tests.answers import FREQUENCY

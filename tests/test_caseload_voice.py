@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from attune.alerts.models import AlertKind
 from attune.care.models import Attendance
+from attune.care.submission import submit_form
 from attune.clientportal.models import FeedbackMessage
 from attune.engine.levels import LEVELS
-from attune.measures.services import submit_form
 from attune.workspace.client_voice import BADGES
 from attune.workspace.glossary import KIND_MEANINGS, LEVEL_MEANINGS
 from tests.care_helpers import as_user

@@ -17,8 +17,8 @@ from attune.alerts.models import Alert
 from attune.alerts.services import raise_alert
 from attune.care.engine_adapter import episode_batch
 from attune.care.models import Attendance, Episode
+from attune.care.submission import submit_form
 from attune.engine.recovery import RecoveryCurves, ReferenceConfig, reference_curves, trajectory
-from attune.measures.services import submit_form
 from attune.practice.models import Modality
 from attune.workspace import charts as charts_module
 from attune.workspace.charts import episode_charts

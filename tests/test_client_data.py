@@ -13,8 +13,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from attune.audit.models import AuditEvent
+from attune.care.submission import submit_form
 from attune.clientportal.models import DeletionRequest, DeletionStatus, FeedbackMessage
-from attune.measures.services import submit_form
 from attune.notes.services import write_note
 from tests import factories
 from tests.answers import FREQUENCY

@@ -18,8 +18,8 @@ from post_office.models import STATUS, Email
 
 from attune.care.endings import end_episode
 from attune.care.models import Attendance, Ending, EndingKind, EpisodeStatus
+from attune.care.submission import submit_form
 from attune.measures.models import Phase, Response
-from attune.measures.services import submit_form
 from attune.portal.composer import request_ending
 from tests.answers import FREQUENCY
 from tests.care_helpers import DENIED, as_user, attended_sessions, exit_post

@@ -20,6 +20,7 @@ from attune.accounts.models import Role, SignInEvent, User
 from attune.alerts.services import raise_alert
 from attune.audit.models import AuditEvent
 from attune.care.models import Attendance, Client, Episode, EpisodeStatus, Session
+from attune.care.submission import submit_form
 from attune.clientportal.models import (
     DeletionRequest,
     DeletionStatus,
@@ -29,7 +30,6 @@ from attune.clientportal.models import (
 from attune.matching.models import ConsultationMessage, ConsultationRequest
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase, Response
-from attune.measures.services import submit_form
 from attune.notes.models import ProcessNote
 from attune.notes.services import write_note
 from attune.outbox import send

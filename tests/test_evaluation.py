@@ -17,9 +17,9 @@ from attune.alerts.evaluation import evaluate_practice
 from attune.alerts.models import Alert
 from attune.care.engine_adapter import episode_batch, practice_curves
 from attune.care.models import Attendance, EpisodeStatus
+from attune.care.submission import submit_form
 from attune.engine.batch import ATTENDED, NO_SHOW
 from attune.engine.evaluate import EngineConfig
-from attune.measures.services import submit_form
 from tests import factories
 from tests.answers import FREQUENCY, feedback_post
 from tests.conftest import make_episode, sign_in

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from attune.alerts.models import Alert, AlertKind, Severity
 from attune.care.engine_adapter import engine_config, episode_batch
+from attune.care.submission import submit_form
 from attune.engine.fit import FitAnswer, fit_concerns
 from attune.measures.models import Phase, Response
-from attune.measures.services import submit_form
 from tests.care_helpers import DENIED, as_user, attended_sessions, fit_post
 
 pytestmark = pytest.mark.django_db

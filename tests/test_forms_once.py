@@ -9,8 +9,8 @@ import uuid
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
+from attune.care.submission import submit_form
 from attune.measures.models import Phase, Response
-from attune.measures.services import submit_form
 from tests.answers import FREQUENCY
 
 pytestmark = pytest.mark.django_db

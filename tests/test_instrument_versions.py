@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
+from attune.care.submission import submit_form
 from attune.measures.definitions_sync import (
     DEFINITIONS_DIR,
     DefinitionConflict,
@@ -15,7 +16,6 @@ from attune.measures.definitions_sync import (
     sync_definitions,
 )
 from attune.measures.models import InstrumentVersion
-from attune.measures.services import submit_form
 from tests.answers import FREQUENCY
 
 pytestmark = pytest.mark.django_db

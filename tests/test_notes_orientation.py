@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from attune.audit.models import AuditEvent
+from attune.care.submission import submit_form
 from attune.crypto import encrypt_json
-from attune.measures.services import submit_form
 from attune.notes import services
 from attune.notes.models import ProcessNote
 from attune.notes.orientation import NoteStyle, note_style, note_style_for

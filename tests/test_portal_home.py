@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from attune.alerts.services import raise_alert
 from attune.care.models import Goal, GoalRating
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from attune.practice.models import Modality
 from tests.answers import FREQUENCY
 from tests.conftest import sign_in

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from attune.alerts.models import Alert
 from attune.care.models import EpisodeStatus
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from attune.outcomes.queries import quarter_of, year_bounds, year_of
 from tests.answers import FREQUENCY
 from tests.care_helpers import as_user, attended_sessions

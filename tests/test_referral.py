@@ -20,7 +20,7 @@ from django.utils import timezone
 from attune.accounts.models import Role
 from attune.care.models import Attendance, EndingKind, Episode, EpisodeStatus, Referral
 from attune.care.queries import outcome_history, referral_colleagues
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from tests import factories
 from tests.answers import FREQUENCY
 from tests.care_helpers import DENIED, as_user

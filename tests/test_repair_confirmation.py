@@ -10,8 +10,8 @@ import pytest
 
 from attune.alerts.models import Alert, Severity
 from attune.care.engine_adapter import episode_batch
+from attune.care.submission import submit_form
 from attune.measures.definitions_sync import current_version
-from attune.measures.services import submit_form
 from tests.care_helpers import attended_sessions
 
 pytestmark = pytest.mark.django_db

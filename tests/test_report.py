@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from attune.accounts.models import Role
 from attune.alerts.services import close, record_action
+from attune.care.submission import submit_form
 from attune.engine.outcomes import DEFAULT_TALKING_THERAPIES
-from attune.measures.services import submit_form
 from attune.workspace.report import MeasureChange, talking_therapies_outcome
 from tests import factories
 from tests.conftest import make_user, sign_in

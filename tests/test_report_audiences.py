@@ -16,7 +16,7 @@ from attune.alerts.models import Alert, AlertStatus
 from attune.alerts.services import raise_alert
 from attune.audit.models import AuditEvent
 from attune.care.models import Attendance
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from tests import factories
 from tests.conftest import make_user
 from tests.test_report import course, login, report_url  # noqa: F401 - the fixture

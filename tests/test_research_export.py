@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from attune.audit.models import AuditEvent
 from attune.care.models import Ending, EndingKind, EpisodeStatus, Goal
+from attune.care.submission import submit_form
 from attune.matching.models import ConsultationRequest
-from attune.measures.services import submit_form
 from attune.notes import services as notes
 from attune.outcomes.research_export import COLUMNS, NAMES, dictionary_markdown
 from tests.answers import FREQUENCY, feedback_post

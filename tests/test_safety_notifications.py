@@ -22,8 +22,8 @@ from attune.alerts import notices
 from attune.alerts.models import Alert, AlertStatus
 from attune.alerts.services import acknowledge
 from attune.care.questionnaire import safety_message_context
+from attune.care.submission import submit_form
 from attune.measures.models import Phase
-from attune.measures.services import submit_form
 from attune.notifications.models import NoticeKind, SafetyNotification
 from tests.answers import FREQUENCY
 

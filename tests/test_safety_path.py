@@ -15,8 +15,8 @@ from post_office.models import Email
 from attune.alerts.models import Alert, AlertKind, Severity
 from attune.care.endings import submit_exit_feedback
 from attune.care.engine_adapter import episode_batch
+from attune.care.submission import submit_form
 from attune.measures.models import Phase, Response
-from attune.measures.services import submit_form
 from attune.notifications.models import NoticeKind, SafetyNotification
 from attune.reminders import services as reminders
 from attune.reminders.models import FormLink

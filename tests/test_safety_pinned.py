@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from attune.alerts.models import ActionKind, Alert, AlertStatus
 from attune.alerts.services import raise_alert
+from attune.care.submission import submit_form
 from attune.measures.models import Phase
-from attune.measures.services import submit_form
 from attune.workspace.queries import came_in
 from tests.answers import FREQUENCY
 from tests.care_helpers import as_user

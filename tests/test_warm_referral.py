@@ -20,8 +20,8 @@ from post_office.models import STATUS, Email
 
 from attune.accounts.models import Role
 from attune.care.models import Attendance, Episode, EpisodeStatus, Referral, Session
+from attune.care.submission import submit_form
 from attune.matching.referral import ranked_colleagues
-from attune.measures.services import submit_form
 from attune.notes.models import ProcessNote
 from attune.notes.services import write_note
 from attune.practice.models import Modality, ProblemArea, TherapistProfile

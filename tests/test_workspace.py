@@ -14,8 +14,8 @@ from django.utils import timezone
 from attune.alerts.models import Alert
 from attune.alerts.services import raise_alert
 from attune.care.models import Attendance, Session
+from attune.care.submission import submit_form
 from attune.measures.models import Response
-from attune.measures.services import submit_form
 from attune.portal.composer import compose, request_ending
 from tests import factories
 from tests.answers import FREQUENCY

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from attune.notes.models import ProcessNote
 from attune.practice.models import Modality
 from tests.answers import FREQUENCY

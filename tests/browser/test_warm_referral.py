@@ -15,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from attune.care.models import Referral
-from attune.measures.services import submit_form
+from attune.care.submission import submit_form
 from attune.notes.services import write_note
 from attune.practice.models import ProblemArea
 from tests.answers import FREQUENCY

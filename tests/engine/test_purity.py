@@ -13,9 +13,11 @@ including those inside functions and under ``TYPE_CHECKING``):
   cycle between apps needs at least one import against that order, so with no such import there
   is no cycle; a new cycle cannot come in without a new entry in ``KNOWN_EXCEPTIONS``.
 
-Today's imports against the order are listed, each with why it exists and the issue that removes
-it, in ``KNOWN_EXCEPTIONS``. The test fails on any import against the order that is not listed,
-and on a listed import that no longer exists: the list only shrinks.
+An import against the order would have to be listed, with why it exists and the issue that
+removes it, in ``KNOWN_EXCEPTIONS`` (empty since issue 15, which removed the twenty there were).
+The test fails on any import against the order that is not listed, on a listed import that no
+longer exists (the list only shrinks), and on any cycle between apps; it prints the app graph it
+checked.
 """
 
 from __future__ import annotations
@@ -109,28 +111,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "wiring": ("settings", "urls", "wsgi", "cli", "__main__", "demo", "__init__"),
 }
 
-# Imports against the order above that exist today: (importer module, imported module) ->
-# why it exists, the issue that removes it. Remove an entry when its import goes; never add one
-# without a reason and an issue.
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # --- a data app importing a data app ranked after it (each one closes a cycle) -------------
-    ("attune.measures.services", "attune.care.models"): (
-        "submit_form takes the Episode and Session it stores a Response for (measures <-> "
-        "care); issue 15"
-    ),
-    ("attune.care.sessions", "attune.alerts.evaluation"): (
-        "recording a session re-evaluates the episode (care <-> alerts; was care.services, split "
-        "by topic in issue 15); issue 15 (one adapter module)"
-    ),
-    ("attune.measures.services", "attune.alerts.evaluation"): (
-        "submitting a form re-evaluates the episode (measures <-> alerts); issue 15 (one "
-        "adapter module)"
-    ),
-    ("attune.measures.services", "attune.alerts.services"): (
-        "submitting item 9 >= 1 opens the safety alert in the same transaction (measures <-> "
-        "alerts); issue 15"
-    ),
-}
+# Imports against the order above, each with why it exists and the issue that removes it. Empty
+# since issue 15 (there were 20); never add one without a reason and an issue.
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def app_of(module: str) -> str:
@@ -248,12 +231,15 @@ def test_imports_keep_to_the_layers_and_the_order():
     )
     for app in sorted(edges, key=RANK.__getitem__):
         print(f"  {app} ({LAYER_OF[app]}) -> {', '.join(sorted(edges[app], key=RANK.get))}")
-    for component in cycles(edges):
-        print(f"  tied in a cycle today ({len(component)} apps): {', '.join(component)}")
+    tied = cycles(edges)
+    for component in tied:
+        print(f"  tied in a cycle ({len(component)} apps): {', '.join(component)}")
+    print(f"  cycles between apps: {len(tied)}")
     new = sorted(found - KNOWN_EXCEPTIONS.keys())
     gone = sorted(KNOWN_EXCEPTIONS.keys() - found)
     assert new == [], f"imports against the layering (docs/architecture.md): {new}"
     assert gone == [], f"these imports are gone, remove them from KNOWN_EXCEPTIONS: {gone}"
+    assert tied == [], "apps tied in a cycle (docs/architecture.md)"
 
 
 def test_without_the_known_exceptions_no_app_cycle_is_left():

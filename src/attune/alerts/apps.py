@@ -7,7 +7,9 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
-        # inline: apps.py is imported before the models are ready; the adapter imports them
+        # inline: apps.py is imported before the models are ready; the adapter and the
+        #   receivers import them
+        from attune.alerts import receivers  # noqa: F401 - connects them to care's events
         from attune.care.engine_adapter import engine_config
 
         try:

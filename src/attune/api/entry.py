@@ -9,7 +9,7 @@ from attune.accounts.models import User
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Session
-from attune.measures.services import FormSubmission, submit_form
+from attune.care.submission import FormSubmission, submit_form
 
 
 def enter_for_client(

@@ -18,8 +18,8 @@ from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
 from attune.care.exit_feedback_mail import send_exit_feedback_request
 from attune.care.models import ENDING_STATUS, Attendance, Ending, EndingKind, Episode
+from attune.care.submission import FormSubmission, submit_form
 from attune.measures.models import Phase
-from attune.measures.services import FormSubmission, submit_form
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from attune.accounts.models import User
 from attune.care.models import Episode, Session
 from attune.care.queries import fit_session
+from attune.care.submission import FormSubmission, submit_form
 from attune.measures.models import Phase
-from attune.measures.services import FormSubmission, submit_form
 
 
 def submit_fit_check(
@@ -26,7 +26,7 @@ def submit_fit_check(
     now: datetime | None = None,
 ) -> FormSubmission:
     """Store the client's or the therapist's fit check-in. Storing re-evaluates the episode
-    (``submit_form`` → ``reevaluate_after_write``): the engine's one fit rule
+    (``submit_form`` → ``care.events.episode_written``): the engine's one fit rule
     (``attune.engine.fit``) reads both answers with the session feedback and opens or updates
     the one fit alert (key ``fit_check``) when the fit is worth talking about. Stored once per
     episode and person (``measures.services.ONCE_PER_EPISODE``)."""

@@ -31,15 +31,15 @@ from attune.accounts.models import User
 from attune.care.endings import submit_exit_feedback
 from attune.care.fit import submit_fit_check
 from attune.care.models import Episode, Session
-from attune.measures.form_layout import FormSection, answers_from_post, layout
-from attune.measures.models import InstrumentVersion, Phase, Response
-from attune.measures.services import (
+from attune.care.submission import (
     FormSubmission,
     form_in_progress,
     form_versions,
     highest_safety_level,
     submit_form,
 )
+from attune.measures.form_layout import FormSection, answers_from_post, layout
+from attune.measures.models import InstrumentVersion, Phase, Response
 
 #: The form's heading, by phase (a phase arrives as a URL's or a link's ``str``).
 FORM_TITLES: dict[str, str] = {

@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from attune.accounts.models import User
-from attune.alerts.evaluation import reevaluate_after_write
 from attune.audit.models import AuditAction
 from attune.audit.services import record as audit
+from attune.care.events import episode_written
 from attune.care.models import Attendance, Episode, Session
 from attune.practice.models import Modality
 
@@ -61,7 +61,7 @@ def record_session(
         session.modalities.set(list(modalities))
         audit(by, AuditAction.UPDATE, session, session.episode_id)
     log.info("session recorded episode=%s session=%s by=%s", session.episode_id, session.pk, by.pk)
-    reevaluate_after_write(session.episode)
+    episode_written.send(sender=Session, episode=session.episode)  # alerts re-evaluates
     return session
 
 

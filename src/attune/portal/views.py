@@ -27,10 +27,10 @@ from attune.care.questionnaire import (
     submit_answers,
     thanks_context,
 )
+from attune.care.submission import stored_form
 from attune.clientportal.models import DeletionRequest, FeedbackMessage, Intent
 from attune.clientportal.queries import open_ending_request
 from attune.measures.models import Phase, Response
-from attune.measures.services import stored_form
 from attune.portal import composer, exports
 from attune.portal.after_feedback import after_feedback
 from attune.portal.forms import (

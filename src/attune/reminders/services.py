@@ -31,8 +31,8 @@ from attune.accounts.models import User
 from attune.care.form_windows import form_is_open, questionnaire_is_open
 from attune.care.models import Attendance, Episode, EpisodeStatus, Session
 from attune.care.questionnaire import submit_answers
+from attune.care.submission import FormSubmission
 from attune.measures.models import Response
-from attune.measures.services import FormSubmission
 from attune.practice.services import crisis_resources_for
 from attune.reminders.models import (
     DeliveryKind,

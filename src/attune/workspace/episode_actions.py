@@ -25,11 +25,11 @@ from attune.care import endings, fit_wording, questionnaire, sessions, warm_refe
 from attune.care.ending_summary import ending_summary
 from attune.care.models import Episode, Referral, Session
 from attune.care.queries import episodes_visible_to, fit_check_at, fit_session, referral_colleagues
+from attune.care.submission import stored_form
 from attune.form_errors import add_service_errors
 from attune.matching import referral
 from attune.measures.form_layout import FormSection
 from attune.measures.models import Phase
-from attune.measures.services import stored_form
 from attune.workspace.episode_forms import (
     EndingForm,
     RankingForm,

@@ -21,9 +21,9 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError as PydanticError
 
 from attune.api.fhir.resources import CANONICAL, questionnaire_url
+from attune.care.submission import PHASE_INSTRUMENTS
 from attune.measures.definitions_sync import current_version
 from attune.measures.models import Phase
-from attune.measures.services import PHASE_INSTRUMENTS
 
 #: Idempotency keys of imports: the same document sent twice is the same form.
 IMPORT_NAMESPACE = uuid.UUID("0b6f1d0e-3c1e-4a55-9d7e-6a1f1b2c9e14")

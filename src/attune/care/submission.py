@@ -1,5 +1,6 @@
 """The one questionnaire submission flow: validate, keep a safety answer whatever else is wrong,
-score, store exactly once, and raise the safety alert in the same transaction.
+score, store exactly once, and raise the safety alert in the same transaction (alerts opens it,
+on ``care.events.safety_answer_stored``, sent inside the transaction: care sits below alerts).
 
 Every way a form comes in calls :func:`submit_form`: the portal, the e-mailed link (``/f/…``),
 the fit check-in and the exit feedback (through ``care.fit`` and ``care.endings``), the
@@ -20,10 +21,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from attune.accounts.models import User
-from attune.alerts.evaluation import reevaluate_after_write
-from attune.alerts.services import raise_safety_alert
 from attune.audit.models import AuditAction
 from attune.audit.services import record
+from attune.care.events import episode_written, safety_answer_stored
 from attune.care.models import Episode, Session
 from attune.engine.instruments import ValidatedAnswers, score, validate_answers
 from attune.engine.safety import safety_flags
@@ -142,7 +142,7 @@ def submit_form(
     NICE NG225). The errors are returned as usual; when the client sends the form again, the
     same responses are completed in place, and the same answer never raises a second alert.
 
-    A complete form re-evaluates the episode (``reevaluate_after_write``). ``reevaluate=False``
+    A complete form re-evaluates the episode (``care.events.episode_written``). ``reevaluate=False``
     leaves that to the caller, for a builder of test data that stores an episode's forms in a
     row and lets the last one evaluate (the safety alert still opens here).
     """
@@ -218,7 +218,7 @@ def submit_form(
         result.ok,
     )
     if result.ok and reevaluate:
-        reevaluate_after_write(episode)
+        episode_written.send(sender=Response, episode=episode)
     return result
 
 
@@ -274,7 +274,8 @@ def _store(
         response.complete = complete
         response.save(update_fields=["answers", "scores", "score", "safety_level", "complete"])
     if _LEVEL_RANK[level] > _LEVEL_RANK[previous_level]:
-        raise_safety_alert(response)
+        # The safety alert and the therapist's notice, in this transaction (alerts.receivers).
+        safety_answer_stored.send(sender=Response, response=response)
     return response
 
 
