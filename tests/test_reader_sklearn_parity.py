@@ -10,15 +10,18 @@ scikit-learn's ``predict_proba`` to 1e-9.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+from attune.engine.classifier import Reader
+from attune.matching import training
 
-from attune.engine.classifier import Reader  # noqa: E402
-from attune.matching import training  # noqa: E402
+# Asked without importing it: every pytest worker collects this file, and importing
+# scikit-learn costs a worker ~2 s that only the one running these tests needs.
+pytestmark = pytest.mark.skipif(find_spec("sklearn") is None, reason="scikit-learn not installed")
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "counsel-chat"
 

@@ -7,7 +7,6 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy.stats import binom
 
 from attune.engine.funnel import (
     MIN_CASES,
@@ -44,6 +43,9 @@ def test_normal_approximation_worked_values():
     ("r", "n", "p"), [(0, 10, 0.3), (3, 10, 0.3), (59, 100, 0.5), (12, 40, 0.45)], ids=str
 )
 def test_binomial_cdf_matches_scipy(r, n, p):
+    # here, not at the top: every pytest worker collects this file, and scipy.stats costs ~2 s
+    from scipy.stats import binom
+
     assert binomial_cdf(r, n, p) == pytest.approx(float(binom.cdf(r, n, p)), abs=1e-12)
 
 
