@@ -10,10 +10,12 @@ from django.urls import reverse
 
 from attune.alerts.models import ActionKind
 from attune.alerts.services import close, raise_alert, record_action
-from attune.audit.models import AuditEvent
+from attune.audit.models import AuditAction, AuditEvent
+from attune.audit.services import record
 from attune.care.submission import submit_form
 from tests.answers import FREQUENCY
 from tests.care_helpers import as_user
+from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +87,16 @@ def test_a_password_set_in_the_django_admin_is_an_event(client, therapist, pract
         "accounts.user",
         "admin",
     ) in _trail(actor=root, object_id=str(therapist.pk))
+
+
+def test_an_event_names_its_episode_by_the_episode_or_its_id_never_another_record(
+    episode, therapist
+):
+    """The trail sits below care and names the episode by its label ("care.episode"): a session
+    passed where the episode belongs would store the session's id as the episode's."""
+    session = SessionFactory(episode=episode)
+    by_record = record(therapist, AuditAction.READ, session, episode=episode)
+    by_id = record(therapist, AuditAction.READ, session, episode=episode.pk)
+    assert by_record.episode_id == by_id.episode_id == episode.pk
+    with pytest.raises(TypeError, match="not a care.Session"):
+        record(therapist, AuditAction.READ, session, episode=session)

@@ -305,7 +305,7 @@ def test_only_the_notes_app_reads_notes():
         # The demo practice writes its sample notes through the notes service.
         ("demo", "loader.py"): {"from attune.notes.demo import write_demo_notes"},
         # Second-factor secrets are encrypted with the notes' keys (the cipher, never a note).
-        ("accounts", "mfa_secrets.py"): {"from attune.notes import crypto"},
+        ("accounts", "mfa_secrets.py"): {"from attune import crypto"},
         ("accounts", "0004_seal_second_factor_secrets.py"): {
             "from attune.crypto import NotesCryptoError"
         },
@@ -328,7 +328,11 @@ def test_only_the_notes_app_reads_notes():
             assert "process_notes" not in path.read_text(), path
 
 
-NOTES_CODE = re.compile(r"(from|import)\s+attune\.notes|ProcessNote|\.process_notes\b")
+# The notes app, the notes' cipher (attune.crypto, a shared helper since issue 15), the model.
+NOTES_CODE = re.compile(
+    r"(from|import)\s+attune\.(notes|crypto)\b|from\s+attune\s+import\s+crypto\b"
+    r"|ProcessNote|\.process_notes\b"
+)
 
 
 # --- Writing: only the treating therapist, and only a real note -------------------------------

@@ -3,7 +3,7 @@
 Thin like the web views: each endpoint resolves its object through the scoped query the web
 pages use (``care.queries.episodes_visible_to``: a record outside the caller's care is a 404),
 asks the same django-rules permission (a wrong role is a 403) and calls the same service
-(``measures.services.submit_form``, ``alerts.services``). Authentication is a personal access
+(``care.submission.submit_form``, ``alerts.services``). Authentication is a personal access
 token only (``Authorization: Bearer attune_pat_…``): never the browser's session cookie, so the
 API needs no CSRF token and a page cannot call it on a signed-in clinician's behalf.
 """
@@ -471,7 +471,7 @@ def submit_responses(
     request: ApiRequest, payload: SubmissionIn, episode_id: int = RecordId
 ) -> Status[SubmissionOut]:
     """Enter the client's check-in (PHQ-9 and GAD-7) or session feedback for one of the
-    episode's sessions, through the one submission flow (``measures.services.submit_form``):
+    episode's sessions, through the one submission flow (``care.submission.submit_form``):
     validated and scored by the engine, stored exactly once per idempotency key, and a PHQ-9
     item-9 answer ≥ 1 opens the safety alert in the same transaction (≥ 2: urgent). Only the
     treating therapist may. 201: stored; 200: stored before under the same key or form;

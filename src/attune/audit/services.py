@@ -32,7 +32,12 @@ def record(
         raise ValueError(f"Unknown audit action {action!r}; use one of {AuditAction.values}.")
     if obj.pk is None:
         raise ValueError("Audit a record after it has been saved: it needs an id.")
-    episode_id = episode.pk if isinstance(episode, models.Model) else episode
+    if isinstance(episode, models.Model):
+        if episode._meta.label_lower != EPISODE:
+            raise TypeError(f"episode= takes an episode or its id, not a {episode._meta.label}.")
+        episode_id = episode.pk
+    else:
+        episode_id = episode
     event = AuditEvent.objects.create(
         actor=actor,
         action=action,

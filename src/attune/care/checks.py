@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core import checks
 
-from attune.care.events import REQUIRED
+from attune.care.events import MUST_HAVE_RECEIVER
 
 
 def check_events_have_receivers(
@@ -17,6 +17,6 @@ def check_events_have_receivers(
             hint="Install attune.alerts (its receivers are connected in AlertsConfig.ready).",
             id="care.E001",
         )
-        for name, (event, why) in REQUIRED.items()
+        for name, (event, why) in MUST_HAVE_RECEIVER.items()
         if not event.has_listeners()
     ]

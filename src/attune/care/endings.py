@@ -102,7 +102,7 @@ def submit_exit_feedback(
     now: datetime | None = None,
 ) -> FormSubmission:
     """The client's exit feedback, stored once per episode: a second form — another tab, a
-    retry — returns what was stored the first time (``measures.services.ONCE_PER_EPISODE``)."""
+    retry — returns what was stored the first time (``care.submission.ONCE_PER_EPISODE``)."""
     if respondent.pk != episode.client.user_id:
         raise ValidationError("Only the client gives exit feedback.")
     return submit_form(

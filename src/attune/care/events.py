@@ -18,13 +18,15 @@ from django.dispatch import Signal
 #: docs/clinical-rules.md).
 safety_answer_stored = Signal()
 
-#: An episode's record changed (a complete form, a session recorded): sent after the write is
-#: committed, with ``episode``. The receiver re-evaluates the episode's signals; a failure there
+#: An episode's record changed (a complete form, a session recorded): sent after the write's own
+#: transaction, with ``episode`` — possibly still inside a caller's (the e-mailed link stores its
+#: form and spends the link in one), so a receiver with effects outside the database waits for
+#: ``transaction.on_commit``. The receiver re-evaluates the episode's signals; a failure there
 #: is logged and never undoes the write (``attune evaluate`` catches up).
 episode_written = Signal()
 
 #: Every event with the reason it must have a receiver (the system check's list).
-REQUIRED = {
+MUST_HAVE_RECEIVER = {
     "safety_answer_stored": (safety_answer_stored, "safety answers would open no alert"),
     "episode_written": (episode_written, "alerts would not follow new forms and sessions"),
 }

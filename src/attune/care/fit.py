@@ -29,7 +29,7 @@ def submit_fit_check(
     (``submit_form`` → ``care.events.episode_written``): the engine's one fit rule
     (``attune.engine.fit``) reads both answers with the session feedback and opens or updates
     the one fit alert (key ``fit_check``) when the fit is worth talking about. Stored once per
-    episode and person (``measures.services.ONCE_PER_EPISODE``)."""
+    episode and person (``care.submission.ONCE_PER_EPISODE``)."""
     if respondent.pk not in (episode.client.user_id, episode.therapist_id):
         raise ValidationError("Only the client and the treating therapist answer the fit check-in.")
     fit = fit_session(episode)

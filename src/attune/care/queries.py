@@ -149,6 +149,3 @@ def outcome_history(episode: Episode) -> list[Response]:
         .defer("instrument_version__definition")  # parsed once per process
         .order_by("submitted_at", "instrument_version__instrument__code", "pk")
     )
-
-
-# --------------------------------------------------------------------------- the episode page

@@ -151,7 +151,7 @@ def submit_answers(
 ) -> FormSubmission:
     """Store a questionnaire's answers through the service of its phase: the exit feedback
     (``care.endings``), the fit check-in (``care.fit``), a check-in or session feedback
-    (``measures.services.submit_form``)."""
+    (``care.submission.submit_form``)."""
     if phase == Phase.EXIT:
         return submit_exit_feedback(
             episode=episode, respondent=respondent, answers=answers, idempotency_key=idempotency_key

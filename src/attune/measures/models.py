@@ -96,7 +96,7 @@ class Response(models.Model):
     Answers use the definition's stable codes; scores are stored once the form is complete. A
     form is stored before it is complete only to keep a safety answer (PHQ-9 item 9 >= 1) that
     came with blank or invalid answers elsewhere: it then holds the valid answers given so far
-    and the safety flags, no totals, and is completed in place (see ``measures.services``).
+    and the safety flags, no totals, and is completed in place (see ``care.submission``).
     ``Response.objects`` sees completed responses only; ``Response.all_objects`` sees both.
     """
 

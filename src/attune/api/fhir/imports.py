@@ -6,7 +6,7 @@ sessions. This module only *reads* it: structure checked by fhir.resources, the 
 recognised by Attune's canonical URL, answers by ``linkId`` (Attune's item code, or the item's
 LOINC code as in US Core's examples, ``/44250-9``), the session from ``encounter``
 (``Encounter/<session id>``). Scoring, validation of every answer, storing once and the safety
-alert are ``measures.services.submit_form``'s, as for a web form.
+alert are ``care.submission.submit_form``'s, as for a web form.
 """
 
 from __future__ import annotations

@@ -300,7 +300,7 @@ def questionnaire_response_type(request: TokenHttpRequest) -> HttpResponse:
 
 def _import(request: TokenHttpRequest) -> HttpResponse:
     """A QuestionnaireResponse (or a Bundle of the PHQ-9 and GAD-7 ones) for a session of a
-    client in the caller's care, stored by ``measures.services.submit_form``: validated and
+    client in the caller's care, stored by ``care.submission.submit_form``: validated and
     scored like a web form, stored once (the same document again: 200 and what was stored),
     and a PHQ-9 item-9 answer opens the safety alert and the therapist's notice in the same
     transaction. Unreadable documents: 400; answers to check: 422 (a safety answer is still
