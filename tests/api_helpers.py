@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attune.api.tokens import create_token
+from attune.integrations.tokens import create_token
 
 
 def token_for(user, scope: str = "write", days: int = 30) -> str:

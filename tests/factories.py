@@ -22,7 +22,6 @@ from factory.django import DjangoModelFactory
 
 from attune.accounts.models import Role, SignInEvent, SignInKind, User
 from attune.alerts.models import Alert, AlertEvent, AlertEventKind, AlertStatus, Severity
-from attune.api.models import CalendarFeed, ExportJob, PersonalAccessToken
 from attune.audit.models import AuditAction, AuditEvent
 from attune.care.models import (
     Attendance,
@@ -40,6 +39,7 @@ from attune.clientportal.models import DeletionRequest, EndingRequest, FeedbackM
 from attune.crypto import encrypt_json
 from attune.directory.models import Article, DirectoryEntry
 from attune.engine.instruments import definition_checksum, score
+from attune.integrations.models import CalendarFeed, ExportJob, PersonalAccessToken
 from attune.matching.models import (
     Author,
     ConsultationLink,

@@ -11,9 +11,9 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from attune.alerts.models import Alert, AlertStatus
-from attune.api.models import PersonalAccessToken
-from attune.api.tokens import digest_of
 from attune.audit.models import AuditEvent
+from attune.integrations.models import PersonalAccessToken
+from attune.integrations.tokens import digest_of
 from attune.measures.models import Response
 from attune.notifications.models import SafetyNotification
 from tests.answers import FREQUENCY

@@ -62,8 +62,8 @@ def test_every_curl_example_in_the_api_docs_works(
     later = upcoming.episode.sessions.create(
         number=3, scheduled_at=upcoming.scheduled_at + timedelta(days=7)
     )
-    from attune.api.calendar import create_feed
     from attune.api.fhir.export import TYPES, start
+    from attune.integrations.calendar import create_feed
 
     _feed, secret = create_feed(therapist)
     job = start(user=practice_admin, types=list(TYPES), since=None, request_url="x")

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from attune.api.models import CalendarFeed
-from attune.api.tokens import digest_of
 from attune.audit.models import AuditEvent
 from attune.care.models import Attendance
+from attune.integrations.models import CalendarFeed
+from attune.integrations.tokens import digest_of
 from tests.care_helpers import as_user
 
 pytestmark = pytest.mark.django_db

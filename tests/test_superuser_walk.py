@@ -66,7 +66,7 @@ def superuser(practice):
 
 
 def test_a_superuser_gets_no_clinical_page(client, superuser, record_ids):
-    from attune.api.tokens import create_token
+    from attune.integrations.tokens import create_token
 
     as_user(client, superuser)
     token = create_token(user=superuser, name="walk", scope="write", days=7).raw

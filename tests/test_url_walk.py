@@ -25,9 +25,9 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from attune.api.calendar import create_feed
 from attune.api.fhir.resources import observation_ids
-from attune.api.tokens import create_token
+from attune.integrations.calendar import create_feed
+from attune.integrations.tokens import create_token
 from attune.matching.consultations import create_link as create_consultation_link
 from attune.measures.models import Response
 from attune.reminders.services import create_link

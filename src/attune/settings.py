@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "attune.supervision",
     "attune.outcomes",
     "attune.notifications",
+    "attune.integrations",
     "attune.api",
     "post_office",
     "django.contrib.admin",

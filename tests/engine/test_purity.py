@@ -104,6 +104,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "reminders",
         "matching",
         "directory",
+        "integrations",
     ),
     # Pages and HTTP interfaces: views, forms, templates.
     "ui": ("public_pages", "api", "outcomes", "portal", "workspace"),

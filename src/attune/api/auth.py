@@ -7,8 +7,8 @@ import logging
 from django.http import HttpRequest
 
 from attune.accounts.http import AuthenticatedHttpRequest
-from attune.api.models import PersonalAccessToken
-from attune.api.tokens import authenticate
+from attune.integrations.models import PersonalAccessToken
+from attune.integrations.tokens import authenticate
 
 log = logging.getLogger(__name__)
 

@@ -31,13 +31,13 @@ from attune.alerts.actions import allowed_actions
 from attune.alerts.models import ActionKind, Alert, AlertStatus
 from attune.api.auth import token_user
 from attune.api.entry import enter_for_client
-from attune.api.models import PersonalAccessToken
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.engine_adapter import MEASURES, caseness, reliable_change
 from attune.care.models import Attendance, Client, Episode, Session
 from attune.care.queries import episodes_visible_to
 from attune.care.sessions import DURATION_MINUTES, record_session, schedule_session
+from attune.integrations.models import PersonalAccessToken
 from attune.measures.models import Phase, Response
 
 #: The largest record id (the ``<id:…>`` URL converter's 18 digits): larger is a 404.

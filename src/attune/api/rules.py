@@ -8,7 +8,7 @@ import rules
 
 from attune.accounts.models import User
 from attune.accounts.rules import is_practice_admin, is_supervisor, is_therapist
-from attune.api.models import PersonalAccessToken
+from attune.integrations.models import PersonalAccessToken
 
 
 @rules.predicate

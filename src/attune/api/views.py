@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from attune.accounts.decorators import login_required
 from attune.accounts.http import AuthenticatedHttpRequest
-from attune.api.calendar import calendar, create_feed, feed_for, live_feed, revoke_feed
-from attune.api.models import CalendarFeed, Scope
 from attune.api.rest import api
-from attune.api.tokens import LIFETIMES, create_token, revoke_token, tokens_of
+from attune.integrations.calendar import calendar, create_feed, feed_for, live_feed, revoke_feed
+from attune.integrations.models import CalendarFeed, Scope
+from attune.integrations.tokens import LIFETIMES, create_token, revoke_token, tokens_of
 
 
 class TokenForm(forms.Form):

@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 
 from attune.accounts.models import Role, User
 from attune.api.fhir import resources as fr
-from attune.api.models import ExportJob
 from attune.care.models import Client
+from attune.integrations.models import ExportJob
 from attune.measures.models import InstrumentVersion, Response
 
 TYPES = ("Patient", "Practitioner", "Questionnaire", "QuestionnaireResponse", "Observation")

@@ -31,11 +31,11 @@ from attune.api.entry import enter_for_client
 from attune.api.fhir import export
 from attune.api.fhir import resources as fr
 from attune.api.fhir.imports import UnreadableDocument, read_document
-from attune.api.models import ExportJob
 from attune.audit.models import AuditAction
 from attune.audit.services import record, record_reads
 from attune.care.models import Client, Episode, Session
 from attune.care.queries import episodes_visible_to
+from attune.integrations.models import ExportJob
 from attune.measures.models import InstrumentVersion, Response
 
 CONTENT_TYPE = "application/fhir+json"

@@ -18,11 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from attune.accounts.models import User
-from attune.api.models import CalendarFeed
-from attune.api.tokens import digest_of
 from attune.audit.models import AuditAction
 from attune.audit.services import record
 from attune.care.models import Attendance, EpisodeStatus, Session
+from attune.integrations.models import CalendarFeed
+from attune.integrations.tokens import digest_of
 
 FEED_PREFIX = "cal_"
 #: Sessions from this long ago onwards are in the feed (and everything ahead).

@@ -20,9 +20,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from attune.accounts.models import User
-from attune.api.models import PersonalAccessToken, Scope
 from attune.audit.models import AuditAction
 from attune.audit.services import record
+from attune.integrations.models import PersonalAccessToken, Scope
 
 log = logging.getLogger(__name__)
 
