@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api_helpers import token_for
 
@@ -50,6 +48,10 @@ def wsgi_keeps_the_test_connection():
 def test_generated_requests_give_no_server_error_and_conform_to_the_schema(
     therapist, record_ids, wsgi_keeps_the_test_connection
 ):
+    # here, not at the top: every pytest worker collects this file, one runs it
+    import schemathesis
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     headers = {"Authorization": f"Bearer {token_for(therapist)}"}
     operations = [result.ok() for result in schema.get_all_operations()]

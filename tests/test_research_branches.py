@@ -4,15 +4,24 @@ as text, a missing score, a person twice — each answered with a result or a cl
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
 
 from attune import research
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _pandas():  # here, not at the top: every pytest worker collects this file (pandas ~1.7 s)
+    import pandas
+
+    return pandas
+
 
 def _long(rows: list[tuple[object, object, float | None]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["id", "t", "s"])
+    return _pandas().DataFrame(rows, columns=["id", "t", "s"])
 
 
 def test_one_of_reliability_or_rc_and_a_column_that_is_there():
@@ -50,7 +59,7 @@ def test_a_second_row_at_the_same_time_and_no_complete_cases_are_errors():
 
 
 def test_sudden_gains_wants_one_row_a_person():
-    wide = pd.DataFrame({"id": [1, 1], "s1": [20, 21], "s2": [19, 18], "s3": [10, 9]})
+    wide = _pandas().DataFrame({"id": [1, 1], "s1": [20, 21], "s2": [19, 18], "s3": [10, 9]})
     with pytest.raises(ValueError, match="an id appears twice"):
         research.sudden_gains(wide, id="id", columns=["s1", "s2", "s3"])
 
