@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from attune.audit.models import AuditEvent
 from attune.supervision import services
-from attune.supervision.forms import TEXT_MAX
 from attune.supervision.models import SupervisionNote
+from attune.supervision.services import TEXT_MAX
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-#: Long enough for a supervision hour's notes on one client; a paste of a whole file is refused.
-TEXT_MAX = 5000
+from attune.supervision.services import TEXT_MAX
 
 
 class SupervisionNoteForm(forms.Form):

@@ -12,7 +12,6 @@ from attune.care.queries import with_active_clients
 from attune.engine.levels import Level
 from attune.practice.models import TherapistProfile
 from attune.supervision.figures import SuperviseeFigures, supervisee_figures
-from attune.supervision.forms import SupervisionNoteForm
 from attune.supervision.models import SupervisionNote
 from attune.supervision.queue import QueueItem, queue
 from attune.supervision.rules import may_mark, may_write
@@ -59,8 +58,9 @@ def supervisee_page(therapist: User) -> dict[str, object]:
 
 def episode_supervision(episode: Episode, user: User) -> dict[str, object]:
     """The episode page's supervision section (``_supervision.html``): its notes for the
-    treating therapist and her supervisors, the form for a supervisor, nothing for anyone
-    else. One query for the notes (and one for a supervisor's permission)."""
+    treating therapist and her supervisors, whether a supervisor may write one (the page adds
+    the form), nothing for anyone else. One query for the notes (and one for a supervisor's
+    permission)."""
     can_write = may_write(user, episode)
     can_mark = may_mark(user, episode)
     if not (can_write or can_mark):
@@ -75,5 +75,4 @@ def episode_supervision(episode: Episode, user: User) -> dict[str, object]:
         "supervision_notes": notes,
         "supervision_can_write": can_write,
         "supervision_can_mark": can_mark,
-        "supervision_form": SupervisionNoteForm() if can_write else None,
     }

@@ -13,7 +13,6 @@ from django.utils import timezone
 from attune.accounts.models import User
 from attune.audit.services import record
 from attune.care.models import Episode
-from attune.supervision.forms import TEXT_MAX
 from attune.supervision.models import SupervisionNote
 from attune.supervision.rules import may_mark, may_write
 
@@ -21,6 +20,9 @@ log = logging.getLogger(__name__)
 
 #: What the treating therapist can mark a note as.
 MARKS = ("read", "done")
+
+#: Long enough for a supervision hour's notes on one client; a paste of a whole file is refused.
+TEXT_MAX = 5000
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from attune.measures.queries import answer_rows
 from attune.notes.services import episode_notes
 from attune.outcomes.queries import outcomes_report
 from attune.portal.queries import feedback_for_therapist
+from attune.supervision.forms import SupervisionNoteForm
 from attune.supervision.queries import episode_supervision
 from attune.workspace.before_session import before_next_session
 from attune.workspace.charts import episode_charts
@@ -189,8 +190,17 @@ def episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
         # alert_notes (good news), closed_alerts
         | alerts
         | episode_care_context(ep)  # fit check-in, ending, exit feedback, referral, history
-        | episode_supervision(ep, request.user),  # supervision notes (_supervision.html)
+        | _supervision_section(ep, request.user),  # supervision notes (_supervision.html)
     )
+
+
+def _supervision_section(episode: Episode, user: User) -> dict[str, object]:
+    """The supervision section's notes, and a blank note form for a supervisor who may write."""
+    section = episode_supervision(episode, user)
+    section["supervision_form"] = (
+        SupervisionNoteForm() if section.get("supervision_can_write") else None
+    )
+    return section
 
 
 @login_required
