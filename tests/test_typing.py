@@ -1,7 +1,7 @@
 """``mypy --strict`` covers all of src/attune; why each ``type: ignore`` is there (issue 15).
 
-``make test`` and ``make lint`` run ``mypy --strict src/attune`` and then this file as a script,
-which prints the figure ("mypy --strict: all 350 modules of src/attune"). A module is a ``.py``
+``make test`` (beside the tests) and ``make lint`` run ``make types``: ``mypy --strict src/attune``
+and then this file as a script, which prints the figure ("mypy --strict: all 350 modules of src/attune"). A module is a ``.py``
 file, as mypy counts "source files". (Until every package passed, a list of the packages that
 did, ``mypy-strict-packages.txt``, grew package by package; it went with the last one.)
 
@@ -63,7 +63,22 @@ def test_make_test_and_make_lint_check_all_of_src_attune():
     print(f"\n{figure()}")
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     mypy_lines = [line.strip() for line in makefile.splitlines() if "/mypy " in line]
-    assert mypy_lines == ["$(BIN)/mypy --strict src/attune"] * 2
+    assert mypy_lines == ["$(BIN)/mypy --strict src/attune"]  # in the recipe of `types`
+    assert recipe(makefile, "types")[0] == "$(BIN)/mypy --strict src/attune"
+    assert "@$(MAKE) --no-print-directory -j2 types pytest-runs" in recipe(makefile, "test")
+    assert "@$(MAKE) --no-print-directory types" in recipe(makefile, "lint")
+
+
+def recipe(makefile: str, target: str) -> list[str]:
+    """The lines of a Makefile target's recipe, stripped."""
+    lines = makefile.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    body = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        body.append(line.strip())
+    return body
 
 
 def test_the_figure_counts_modules():
