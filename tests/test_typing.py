@@ -1,9 +1,10 @@
 """``mypy --strict`` covers all of src/attune; why each ``type: ignore`` is there (issue 15).
 
-``make test`` (beside the tests) and ``make lint`` run ``make types``: ``mypy --strict src/attune``
-and then this file as a script, which prints the figure ("mypy --strict: all 350 modules of src/attune"). A module is a ``.py``
-file, as mypy counts "source files". (Until every package passed, a list of the packages that
-did, ``mypy-strict-packages.txt``, grew package by package; it went with the last one.)
+``make test`` (beside the tests) and ``make lint`` run ``make types``: ``mypy --strict
+src/attune`` and then this file as a script, which prints the figure ("mypy --strict: all 350
+modules of src/attune"). A module is a ``.py`` file, as mypy counts "source files". (Until
+every package passed, a list of the packages that did, ``mypy-strict-packages.txt``, grew
+package by package; it went with the last one.)
 
 Every ``# type: ignore`` names its error codes and says why after a second ``#``::
 
