@@ -16,15 +16,22 @@ def hook_entries() -> list[str]:
     return [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
 
 
-def lint_commands() -> list[str]:
-    """The recipe of ``make lint``, with ``$(BIN)/`` as ``.venv/bin/`` and without make's ``@``."""
+def lint_commands(target: str = "lint") -> list[str]:
+    """The recipe of ``make lint``, with ``$(BIN)/`` as ``.venv/bin/`` and without make's ``@``;
+    a line that runs another target (``$(MAKE) --no-print-directory types``) stands for that
+    target's recipe."""
     lines = (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
-    start = lines.index(next(line for line in lines if line.startswith("lint:")))
+    start = lines.index(next(line for line in lines if line.startswith(f"{target}:")))
     recipe = []
     for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
-        recipe.append(line.strip().lstrip("@").replace("$(BIN)/", ".venv/bin/"))
+        command = line.strip().lstrip("@").replace("$(BIN)/", ".venv/bin/")
+        if command.startswith("$(MAKE) --no-print-directory "):
+            for other in command.split()[2:]:
+                recipe += lint_commands(other)
+        else:
+            recipe.append(command)
     return recipe
 
 
