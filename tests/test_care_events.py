@@ -40,7 +40,9 @@ def test_without_the_safety_receiver_attune_check_refuses_to_start():
 
 
 @pytest.mark.django_db
-def test_a_safety_answer_opens_its_alert_in_the_same_transaction():
+def test_a_safety_answer_reaches_alerts_through_the_event():
+    """Care sends, alerts opens the alert for the stored response (that it is the same
+    transaction is the next test's: a failing receiver rolls the response back)."""
     episode = EpisodeFactory()
     session = SessionFactory(episode=episode)
     result = submit_form(
