@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from ninja import NinjaAPI
 
 from attune.alerts.models import Alert, AlertStatus
+from attune.api.rest import api
 from attune.audit.models import AuditEvent
 from attune.integrations.models import PersonalAccessToken
 from attune.integrations.tokens import digest_of
@@ -367,6 +369,15 @@ def test_the_reference_page_and_schema_load_nothing_from_other_hosts(client):
     assert "/api/v1/episodes/{episode_id}/responses" in html
     assert "<script" not in html and "cdn" not in html.lower()
     assert "script-src 'self'" in page["Content-Security-Policy"]
+
+
+def test_the_schema_built_once_is_the_schema_ninja_builds_and_each_caller_gets_a_copy():
+    first = api.get_openapi_schema()
+    assert first == NinjaAPI.get_openapi_schema(api)
+    first["paths"].clear()
+    again = api.get_openapi_schema()
+    assert "/api/v1/episodes/{episode_id}/responses" in again["paths"]
+    assert again == NinjaAPI.get_openapi_schema(api)
 
 
 # --------------------------------------------------------------------------- query counts

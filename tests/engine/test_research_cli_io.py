@@ -12,6 +12,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,19 +50,66 @@ def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, st
     return code, out, err
 
 
+#: The reference reader's process: the research commands with ``import pyarrow`` failing, each
+#: request a line of JSON (the arguments) on its stdin, each answer a line of JSON (exit code,
+#: stdout, stderr). One process for the module instead of one per comparison: starting Python
+#: and numpy cost ~0.5 s of CPU each time, for some thirty comparisons (2026-11-29). Each
+#: command writes to streams like a pipe's (text over a byte buffer), as a command of its own
+#: would; the commands keep no state between calls (``research_cli.main`` is a function of its
+#: arguments and files).
+REFERENCE = r"""
+import io, json, sys
+sys.modules["pyarrow"] = None
+from attune.engine.research_cli import main
+answers = sys.stdout
+for line in sys.stdin:
+    out, err = io.BytesIO(), io.BytesIO()
+    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    sys.stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    try:
+        code = main(json.loads(line))
+    except SystemExit as exit:
+        code = exit.code
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+            stream.detach()  # the buffers stay open to be read
+        sys.stdout, sys.stderr = answers, sys.__stderr__
+    answers.write(json.dumps([code, out.getvalue().decode(), err.getvalue().decode()]) + "\n")
+    answers.flush()
+"""
+_reference: list[subprocess.Popen[str]] = []
+
+
 def without_pyarrow(*args: object) -> tuple[int, str, str]:
-    """The command in a child process where pyarrow cannot be imported."""
-    script = (
-        "import sys; sys.modules['pyarrow'] = None; "
-        "from attune.engine.research_cli import main; sys.exit(main(sys.argv[1:]))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.returncode, done.stdout, done.stderr
+    """The command as the reader without pyarrow runs it (``REFERENCE``)."""
+    if not _reference:
+        _reference.append(
+            subprocess.Popen(
+                [sys.executable, "-c", REFERENCE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    child = _reference[0]
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(json.dumps([str(a) for a in args]) + "\n")
+    child.stdin.flush()
+    answer = child.stdout.readline()
+    assert answer, f"the reference process ended (exit {child.wait(timeout=10)})"
+    code, out, err = json.loads(answer)
+    return code, out, err
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reference_process_ends_with_the_module() -> Iterator[None]:
+    yield
+    while _reference:
+        child = _reference.pop()
+        assert child.stdin is not None
+        child.stdin.close()
+        assert child.wait(timeout=60) == 0
 
 
 @pytest.fixture
