@@ -125,7 +125,9 @@ def _unfixed(column: pa.ChunkedArray, shape: tuple[int, ...], dtype: type) -> np
 
 def read_partition(path: str | Path) -> Partition:
     """A partition written by :func:`write_partitions`, exactly as it was."""
-    table = pq.read_table(path)
+    # ParquetFile, not read_table: that one imports pyarrow.dataset and pandas (0.4 s in each
+    # Dask worker process), as the research commands found (engine.research_cli).
+    table = pq.ParquetFile(path).read()
     meta = table.schema.metadata or {}
     n = table.num_rows
     t = int(meta.get(_WIDTH_KEY, b"0"))
