@@ -43,6 +43,11 @@ def feedback(episode, session, each=9, rupture="no", resolved=None, comment=""):
 
 @pytest.fixture
 def course(episode, therapist):
+    """``build_course`` on the test's episode."""
+    return build_course(episode, therapist)
+
+
+def build_course(episode, therapist):
     """Four sessions: PHQ-9 18 → 8 (reliable recovery), GAD-7 12 → 6, feedback, a goal,
     an alert with a recorded action, and notes that must never reach the report."""
     sessions = weekly_sessions(episode, 4)
