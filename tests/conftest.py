@@ -33,16 +33,20 @@ hypothesis_settings.load_profile("attune")
 
 PASSWORD = factories.PASSWORD
 TESTS = Path(__file__).resolve().parent
-#: The longest files (seconds on one worker, 2026-11-29), started first. With
-#: `--no-loadscope-reorder` (Makefile) pytest-xdist hands the files out in collection order;
-#: its default, most tests first, left test_api_schema.py (1 test, 20 s) and test_backup.py
-#: (1 test, 14 s) running alone at the end of the PostgreSQL run. Only the order changes.
+#: The longest files (seconds of their tests on one of two workers, 2026-11-29, the fourth
+#: round of issue 15), started first. With `--no-loadscope-reorder` (Makefile) pytest-xdist
+#: hands the files out in collection order; its default, most tests first, left
+#: test_api_schema.py (1 test, 20 s) and test_backup.py (1 test, 14 s) running alone at the end
+#: of the PostgreSQL run. Only the order changes.
 LONGEST_FIRST = (
-    *("browser/test_accessibility.py", "browser/test_axe_sweep.py"),  # 52 s, 35 s
-    *("browser/test_practice_outcomes_therapists.py", "browser/test_client_home.py"),  # 24, 14
-    *("test_fuzz.py", "test_api_schema.py", "test_backup.py"),  # 20, 20, 15
-    *("test_practice_outcomes_therapists.py", "test_url_walk.py"),  # 14, 12
-    *("test_batch_dask.py", "test_report_audiences.py", "test_settings.py"),  # 11, 9, 7
+    *("browser/test_accessibility.py", "browser/test_axe_sweep.py"),  # 68 s, 52 s
+    "browser/test_practice_outcomes_therapists.py",  # 23
+    *("browser/test_practice_outcomes.py", "browser/test_client_home.py"),  # 17, 16
+    *("test_api_schema.py", "test_fuzz.py", "test_backup.py"),  # 31, 27, 20
+    *("test_practice_outcomes_therapists.py", "test_batch_dask.py"),  # 18, 18
+    "test_url_walk.py",  # 17
+    *("test_practice_outcomes_page.py", "engine/test_alliance.py"),  # 12, 12
+    *("engine/test_instruments.py", "test_settings.py"),  # 10, 8
 )
 
 
@@ -61,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     first = {TESTS / name: rank for rank, name in enumerate(LONGEST_FIRST)}
+    if gone := [str(path) for path in first if not path.is_file()]:
+        raise pytest.UsageError(f"LONGEST_FIRST names files that are not there: {gone}")
     # A stable sort: every other file keeps its place.
     items.sort(key=lambda item: first.get(Path(item.path).resolve(), len(first)))
 
