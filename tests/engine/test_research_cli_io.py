@@ -58,7 +58,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, st
 #: would; the commands keep no state between calls (``research_cli.main`` is a function of its
 #: arguments and files).
 REFERENCE = r"""
-import io, json, sys
+import io, json, sys, traceback, warnings
 sys.modules["pyarrow"] = None
 from attune.engine.research_cli import main
 answers = sys.stdout
@@ -67,9 +67,16 @@ for line in sys.stdin:
     sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
     sys.stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
     try:
-        code = main(json.loads(line))
+        # each command shows its warnings as a process of its own would (Python shows a
+        # warning once per place and process; new filters start that count again)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            code = main(json.loads(line))
     except SystemExit as exit:
         code = exit.code
+    except BaseException:  # as a process of its own would end: exit 1 and the traceback
+        traceback.print_exc()
+        code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
@@ -97,7 +104,9 @@ def without_pyarrow(*args: object) -> tuple[int, str, str]:
     child.stdin.write(json.dumps([str(a) for a in args]) + "\n")
     child.stdin.flush()
     answer = child.stdout.readline()
-    assert answer, f"the reference process ended (exit {child.wait(timeout=10)})"
+    if not answer:
+        _reference.remove(child)  # the next comparison starts a new one
+        pytest.fail(f"the reference process ended (exit {child.wait(timeout=10)})")
     code, out, err = json.loads(answer)
     return code, out, err
 

@@ -92,7 +92,8 @@ class AttuneAPI(NinjaAPI):
             built = self._built_schemas[path_prefix] = super().get_openapi_schema(
                 path_prefix=path_prefix
             )
-        return copy.deepcopy(built)
+        # The schema object keeps the API itself as an attribute: shared, not copied.
+        return copy.deepcopy(built, {id(self): self})
 
 
 api = AttuneAPI(

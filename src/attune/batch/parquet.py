@@ -127,7 +127,8 @@ def read_partition(path: str | Path) -> Partition:
     """A partition written by :func:`write_partitions`, exactly as it was."""
     # ParquetFile, not read_table: that one imports pyarrow.dataset and pandas (0.4 s in each
     # Dask worker process), as the research commands found (engine.research_cli).
-    table = pq.ParquetFile(path).read()
+    with pq.ParquetFile(path) as parquet:
+        table = parquet.read()
     meta = table.schema.metadata or {}
     n = table.num_rows
     t = int(meta.get(_WIDTH_KEY, b"0"))

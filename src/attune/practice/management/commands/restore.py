@@ -16,9 +16,6 @@ from attune.practice import backup
 
 class Command(BaseCommand):
     help = "Restore the database from a backup made by `attune backup`."
-    # No system checks first: a backup or a restore is what one runs when something is wrong,
-    # and neither needs the pages or their URLs (the checks import every view: ~1.5 s).
-    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
