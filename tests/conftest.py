@@ -98,7 +98,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def practice(db) -> Practice:
-    return factories.PracticeFactory(name="Test Practice", slug="test-practice")
+    return the_practice()
 
 
 def make_user(practice: Practice, email: str, role: str, **extra) -> User:
@@ -171,14 +171,38 @@ def signed_in(client, client_user):
     return sign_in(client, client_user)
 
 
+# The people of the fixtures below, as plain functions too: a builder of a wider scope
+# (``kept_for_a_scope``) makes the same practice the same way.
+
+
+def the_practice() -> Practice:
+    return factories.PracticeFactory(name="Test Practice", slug="test-practice")
+
+
+def the_supervisor(practice: Practice) -> User:
+    return make_user(practice, "sam.supervisor@example.org", Role.SUPERVISOR)
+
+
+def the_therapist(practice: Practice, supervisor: User) -> User:
+    return make_therapist(practice, "tara.therapist@example.org", supervisor=supervisor)
+
+
+def the_practice_admin(practice: Practice) -> User:
+    return make_user(practice, "ada.admin@example.org", Role.PRACTICE_ADMIN, is_staff=True)
+
+
+def the_episode(practice: Practice, therapist: User) -> Episode:
+    return make_episode(practice, "cleo.client@example.org", therapist)
+
+
 @pytest.fixture
 def supervisor(practice) -> User:
-    return make_user(practice, "sam.supervisor@example.org", Role.SUPERVISOR)
+    return the_supervisor(practice)
 
 
 @pytest.fixture
 def therapist(practice, supervisor) -> User:
-    return make_therapist(practice, "tara.therapist@example.org", supervisor=supervisor)
+    return the_therapist(practice, supervisor)
 
 
 @pytest.fixture
@@ -188,12 +212,12 @@ def colleague(practice) -> User:
 
 @pytest.fixture
 def practice_admin(practice) -> User:
-    return make_user(practice, "ada.admin@example.org", Role.PRACTICE_ADMIN, is_staff=True)
+    return the_practice_admin(practice)
 
 
 @pytest.fixture
 def episode(practice, therapist) -> Episode:
-    return make_episode(practice, "cleo.client@example.org", therapist)
+    return the_episode(practice, therapist)
 
 
 @pytest.fixture

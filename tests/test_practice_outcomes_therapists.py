@@ -13,10 +13,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from attune.accounts.models import Role
-from tests import factories
 from tests.care_helpers import as_user
-from tests.conftest import kept_for_a_scope, make_therapist, make_user
+from tests.conftest import (
+    kept_for_a_scope,
+    make_therapist,
+    the_practice,
+    the_practice_admin,
+    the_supervisor,
+    the_therapist,
+)
 from tests.test_practice_outcomes_page import URL, finished
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +52,11 @@ def courses(practice, therapist, recovered: int, not_recovered: int, seed: int) 
 def _team() -> dict:
     """Tara (supervised by Sam) 28 of 38 recovered, Bo 10 of 38, Cy 15 of 30, Di 5 of 14: the
     practice's rate is 58 of 120 = 48.3 %. The people of tests/conftest.py's fixtures
-    (``practice``, ``supervisor``, ``therapist``, ``practice_admin``), made the same way."""
-    practice = factories.PracticeFactory(name="Test Practice", slug="test-practice")
-    supervisor = make_user(practice, "sam.supervisor@example.org", Role.SUPERVISOR)
-    therapist = make_therapist(practice, "tara.therapist@example.org", supervisor=supervisor)
-    admin = make_user(practice, "ada.admin@example.org", Role.PRACTICE_ADMIN, is_staff=True)
+    (``practice``, ``supervisor``, ``therapist``, ``practice_admin``), by the same functions."""
+    practice = the_practice()
+    supervisor = the_supervisor(practice)
+    therapist = the_therapist(practice, supervisor)
+    admin = the_practice_admin(practice)
     bo = make_therapist(practice, "bo.brown@example.org")
     cy = make_therapist(practice, "cy.cole@example.org")
     di = make_therapist(practice, "di.dunn@example.org")

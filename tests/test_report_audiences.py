@@ -19,7 +19,15 @@ from attune.care.models import Attendance, Episode
 from attune.care.submission import submit_form
 from attune.practice.models import Practice
 from tests import factories
-from tests.conftest import kept_for_a_scope, make_episode, make_therapist, make_user
+from tests.conftest import (
+    kept_for_a_scope,
+    make_episode,
+    make_user,
+    the_episode,
+    the_practice,
+    the_supervisor,
+    the_therapist,
+)
 from tests.test_report import build_course, login, report_url
 from tests.test_workspace import gad7_answers, phq9_answers
 
@@ -101,10 +109,10 @@ def built(django_db_setup, django_db_blocker):
     read them again for each test, so no test sees another's objects in memory either."""
 
     def build() -> dict[str, int]:
-        practice = factories.PracticeFactory(name="Test Practice", slug="test-practice")
-        supervisor = make_user(practice, "sam.supervisor@example.org", Role.SUPERVISOR)
-        therapist = make_therapist(practice, "tara.therapist@example.org", supervisor=supervisor)
-        episode = make_episode(practice, "cleo.client@example.org", therapist)
+        practice = the_practice()
+        supervisor = the_supervisor(practice)
+        therapist = the_therapist(practice, supervisor)
+        episode = the_episode(practice, therapist)
         build_longer(build_course(episode, therapist))
         return {
             "practice": practice.pk,
