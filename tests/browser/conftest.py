@@ -56,6 +56,10 @@ PHONE = {
     "device_scale_factor": 3,
 }
 TIMEOUT_MS = 10_000
+#: Test-only files (``vendor/``: axe-core) that the live server serves to the browser under
+#: ``STATIC_URL`` + this prefix, during browser tests only (``_vendor_is_served``).
+AXE_STATIC_PATH = "tests/"
+VENDOR = Path(__file__).resolve().parent / "vendor"
 
 
 def _copy_aside() -> sqlite3.Connection:
@@ -145,6 +149,15 @@ def _fixture_teardown(self: TransactionTestCase) -> None:
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _vendor_is_served(settings: Any) -> None:
+    """The live server's static files (Django's finders) include ``vendor/`` under
+    ``/static/tests/``, for this test only: a page loads axe from its own origin, under its own
+    CSP (tests/browser/test_accessibility.py). Nothing of it reaches Attune's package, its
+    ``collectstatic`` or another folder's tests."""
+    settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, (AXE_STATIC_PATH.rstrip("/"), VENDOR)]
 
 
 @pytest.fixture(autouse=True)
