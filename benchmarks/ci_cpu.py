@@ -86,7 +86,9 @@ def measure(command: list[str], interval: float = 0.5) -> Usage:
     while child.poll() is None:
         for pid in filter(str.isdigit, os.listdir("/proc")):
             if (found := kind_of(pid)) is not None:
-                latest[pid] = found
+                # the kind as first seen: an exited process not yet reaped has no command line
+                kind = latest[pid][0] if pid in latest else found[0]
+                latest[pid] = (kind, found[1])
         time.sleep(interval)
     wall = time.monotonic() - started
     busy1, idle1 = machine_ticks()
