@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import TransactionTestCase
@@ -56,10 +57,15 @@ PHONE = {
     "device_scale_factor": 3,
 }
 TIMEOUT_MS = 10_000
-#: Test-only files (``vendor/``: axe-core) that the live server serves to the browser under
-#: ``STATIC_URL`` + this prefix, during browser tests only (``_vendor_is_served``).
-AXE_STATIC_PATH = "tests/"
+#: Test-only files (``vendor/``: axe-core), served to the browser by the live server under
+#: ``STATIC_URL`` + ``tests/``, during browser tests only (``_vendor_is_served``).
 VENDOR = Path(__file__).resolve().parent / "vendor"
+VENDOR_PREFIX = "tests"
+
+
+def vendor_url(name: str) -> str:
+    """The address, on the live server, of the file ``name`` in ``vendor/``."""
+    return f"{django_settings.STATIC_URL}{VENDOR_PREFIX}/{name}"
 
 
 def _copy_aside() -> sqlite3.Connection:
@@ -157,7 +163,7 @@ def _vendor_is_served(settings: Any) -> None:
     ``/static/tests/``, for this test only: a page loads axe from its own origin, under its own
     CSP (tests/browser/test_accessibility.py). Nothing of it reaches Attune's package, its
     ``collectstatic`` or another folder's tests."""
-    settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, (AXE_STATIC_PATH.rstrip("/"), VENDOR)]
+    settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, (VENDOR_PREFIX, VENDOR)]
 
 
 @pytest.fixture(autouse=True)

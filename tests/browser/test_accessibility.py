@@ -7,10 +7,7 @@ browser tests serves that folder under ``/static/tests/`` (``tests/browser/conft
 each audited page loads axe with a ``<script src>`` of its own origin, which Attune's CSP
 (``script-src 'self'``) allows as it would any of Attune's scripts; an inline ``<script>``
 (``page.add_script_tag(content=...)``) it would refuse. The browser context is *not* created
-with ``bypass_csp``: the pages are audited under the policy production sends. (Until
-2026-11-29 the source went to the page through ``page.evaluate``, 650 kB over the DevTools
-protocol for every audited page: 90-250 ms a page against 30-175 ms for the script, which the
-browser fetches once per context and then takes from its cache.)
+with ``bypass_csp``: the pages are audited under the policy production sends.
 
 Pages other engineers are still building (composer, data page, ending, e-mail links) are audited
 when their address resolves and skipped with the reason otherwise. Each client page on its own
@@ -25,7 +22,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -35,10 +31,9 @@ from playwright.sync_api import expect
 
 from attune.accounts.models import Role
 from attune.care.models import Attendance, Client, Ending, EndingKind, EpisodeStatus, Session
-from tests.browser.conftest import AXE_STATIC_PATH, PHONE, login, sign_in_without_the_form
+from tests.browser.conftest import PHONE, login, sign_in_without_the_form, vendor_url
 from tests.conftest import make_user
 
-AXE = AXE_STATIC_PATH + "axe.min.js"
 RUN_AXE = """async () => {
   const result = await window.axe.run(document, {
     resultTypes: ["violations"], rules: {"target-size": {enabled: true}},
@@ -69,7 +64,7 @@ class Audit:
     def __call__(self, page: Any, name: str) -> None:
         page.wait_for_load_state("load")
         if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.add_script_tag(url=settings.STATIC_URL + AXE)
+            page.add_script_tag(url=vendor_url("axe.min.js"))
         violations = page.evaluate(RUN_AXE)
         where = f"{name} [{self.viewport}] {page.url}"
         self.pages.append(where)

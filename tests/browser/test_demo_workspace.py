@@ -45,7 +45,6 @@ def test_the_integrative_therapist_works_through_a_red_client(demo, live_server,
     red_row.locator("th a").first.click()
     page.wait_for_load_state()
     assert "/episodes/" in page.url
-    red_client = page.url
 
     assert drawn(page, "outcome-canvas") > 0
     assert drawn(page, "alliance-canvas") > 0
@@ -69,7 +68,7 @@ def test_the_integrative_therapist_works_through_a_red_client(demo, live_server,
         for row in range(clients.count()):
             clients.nth(row).click()
             page.wait_for_load_state()
-            if page.url != red_client and to_be_seen.count():
+            if to_be_seen.count():
                 break
             page.go_back()
             page.wait_for_load_state()
