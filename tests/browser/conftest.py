@@ -187,6 +187,18 @@ def demo(transactional_db: None) -> SimPractice:
     return loaded_demo()
 
 
+#: libfaketime's variables. The browser tests can run with the server's clock set forward
+#: (``faketime -f '@2026-12-02 10:00:00' .venv/bin/pytest tests/browser``) to check that the
+#: demo, built on the day it is loaded, tells its story on any date. Chromium does not run under
+#: libfaketime, so it keeps the real clock (cookies the server sets expire later, not earlier).
+FAKETIME_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+
+
+def browser_env() -> dict[str, str]:
+    """The environment Chromium is started with: the tests' own, without libfaketime."""
+    return {name: value for name, value in os.environ.items() if name not in FAKETIME_VARIABLES}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
@@ -202,7 +214,7 @@ def browser() -> Iterator[Any]:
     try:
         executable = HEADLESS_SHELL if os.access(HEADLESS_SHELL, os.X_OK) else CHROMIUM
         browser = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS, env=browser_env()
         )
         try:
             yield browser
