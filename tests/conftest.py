@@ -286,24 +286,24 @@ def record_ids(episode, upcoming, last_attended, therapist, client_user) -> dict
     }
 
 
-DEMO_TODAY = date(2026, 11, 26)
-
-
 @pytest.fixture(scope="module")
 def demo_practice(django_db_setup, django_db_blocker):
-    """The demo practice (``attune.demo.loader.load_demo`` on ``DEMO_TODAY``), loaded once for
-    the test module that asks for it, inside a transaction rolled back after the module's last
-    test. Each test still runs in its own savepoint (pytest-django's ``db``), so what one test
-    changes the next does not see; use it with ``db`` (or a ``django_db`` mark), never with
-    ``transactional_db`` (which would empty the tables). Module-scoped, not session-scoped: a
-    session-wide demo would sit under every later test of the worker (counts, slugs, logins)."""
+    """The demo practice as ``attune demo`` loads it, on today's date (``load_demo``): the pages
+    that read it (which forms are open, what is due) go by today's clock, so a demo of a fixed
+    date went stale (from 12 December 2026 the demo client's feedback window had closed).
+    Loaded once for the test module that asks for it, inside a transaction rolled back after
+    the module's last test. Each test still runs in its own savepoint (pytest-django's ``db``),
+    so what one test changes the next does not see; use it with ``db`` (or a ``django_db``
+    mark), never with ``transactional_db`` (which would empty the tables). Module-scoped, not
+    session-scoped: a session-wide demo would sit under every later test of the worker (counts,
+    slugs, logins)."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
             # The demo's ~90 people get a fast password hash, as every test user does.
             with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-                simulated = load_demo(DEMO_TODAY)
+                simulated = load_demo(timezone.localdate())
         except BaseException:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
