@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from attune.accounts.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from attune.accounts.models import Role, User
@@ -14,6 +13,7 @@ from attune.alerts.models import Alert, AlertStatus
 from attune.care.models import Attendance, Client, Episode, Session
 from attune.measures.models import Response
 from attune.simulation import ARCHETYPES
+from attune.simulation.practice import WINDOW_DAYS
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,8 @@ def test_the_demo_practice_is_large_enough(demo):
     assert Client.objects.count() >= 60
     assert Session.objects.count() >= 900
     assert Session.objects.filter(attendance=Attendance.NO_SHOW).exists()
-    nine_months_ago = timezone.localdate() - timedelta(days=273)  # the demo's past: 270 days
-    assert Session.objects.filter(scheduled_at__date__lt=nine_months_ago).count() == 0
+    before_its_past = demo.today - timedelta(days=WINDOW_DAYS + 3)  # 273 days, as before
+    assert Session.objects.filter(scheduled_at__date__lt=before_its_past).count() == 0
     assert Response.objects.filter(phase="check_in").count() > 1000
     assert Response.objects.filter(phase="feedback").count() > 500
 

@@ -187,16 +187,21 @@ def demo(transactional_db: None) -> SimPractice:
     return loaded_demo()
 
 
-#: libfaketime's variables. The browser tests can run with the server's clock set forward
-#: (``faketime -f '@2026-12-02 10:00:00' .venv/bin/pytest tests/browser``) to check that the
-#: demo, built on the day it is loaded, tells its story on any date. Chromium does not run under
-#: libfaketime, so it keeps the real clock (cookies the server sets expire later, not earlier).
-FAKETIME_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+#: The browser tests can run with the server's clock set forward (``faketime -f '@2026-12-02
+#: 10:00:00' .venv/bin/pytest tests/browser``) to check that the demo, built on the day it is
+#: loaded, tells its story on any date. Chromium does not run under libfaketime, so it is started
+#: without it and keeps the real clock (set forward, the server's cookies expire later, not
+#: earlier; set back, they would expire at once).
+FAKETIME_VARIABLES = ("FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
 
 
 def browser_env() -> dict[str, str]:
     """The environment Chromium is started with: the tests' own, without libfaketime."""
-    return {name: value for name, value in os.environ.items() if name not in FAKETIME_VARIABLES}
+    env = {name: value for name, value in os.environ.items() if name not in FAKETIME_VARIABLES}
+    if "LD_PRELOAD" in env:
+        kept = [lib for lib in env["LD_PRELOAD"].split(":") if lib and "faketime" not in lib]
+        env["LD_PRELOAD"] = ":".join(kept)
+    return env
 
 
 @pytest.fixture(scope="session")
