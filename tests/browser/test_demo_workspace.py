@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+from django.urls import reverse
 
 from attune.accounts.demo_logins import DEMO_PASSWORD
+from attune.alerts.models import Alert, AlertStatus
 from attune.notes.models import ProcessNote
 from tests.browser.conftest import login
 
@@ -63,17 +64,16 @@ def test_the_integrative_therapist_works_through_a_red_client(demo, live_server,
         has=page.get_by_role("button", name="Mark as seen")
     )
     if not to_be_seen.count():
-        page.goto(f"{live_server.url}/caseload/")
-        clients = page.locator("table tbody tr th a")
-        for row in range(clients.count()):
-            clients.nth(row).click()
-            page.wait_for_load_state()
-            if to_be_seen.count():
-                break
-            page.go_back()
-            page.wait_for_load_state()
-        else:
-            pytest.fail("no client on the caseload has an alert still to be seen")
+        unseen = (
+            Alert.objects.filter(
+                episode__therapist__email="therapist@example.org", status=AlertStatus.OPEN
+            )
+            .exclude(kind="safety")
+            .order_by("episode_id")
+            .first()
+        )
+        assert unseen is not None, "no client on the caseload has an alert still to be seen"
+        page.goto(live_server.url + reverse("workspace:episode", args=[unseen.episode_id]))
     open_alert = to_be_seen.first
     alert_id = open_alert.get_attribute("id")
     with page.expect_navigation():

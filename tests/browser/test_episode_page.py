@@ -33,10 +33,14 @@ def open_episode(new_page, live_server, device, episode):
     return page
 
 
+def box(locator) -> dict[str, float]:
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not on the page"
+    return found
+
+
 def top(page, selector: str) -> float:
-    box = page.locator(selector).first.bounding_box()
-    assert box is not None, f"{selector} is not on the page"
-    return box["y"]
+    return box(page.locator(selector).first)["y"]
 
 
 def safety_episode_with_a_comment() -> tuple[Episode, str]:
@@ -68,12 +72,6 @@ def episode_with_the_most_open_concerns() -> Episode:
     )
     assert episode is not None, "the demo has no episode with an open alert other than safety"
     return episode
-
-
-def box(locator) -> dict[str, float]:
-    found = locator.bounding_box()
-    assert found is not None, f"{locator} is not on the page"
-    return found
 
 
 @pytest.mark.parametrize("device", DEVICES, ids=DEVICE_IDS)
